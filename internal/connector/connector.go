@@ -1,0 +1,248 @@
+// Package connector is the seam between the desk and the social platforms.
+// Each platform lives in its own sub-package (x, meta, whatsapp, telegram,
+// mastodon, bluesky, rss, webform) that speaks the real protocol in both
+// directions and keeps all platform knowledge to itself. The desk only sees
+// the types here: posts go in through a Sink, cursors are kept in
+// Checkpoints, replies and posts go out through a Sender.
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/post"
+)
+
+// Sink is the intake entry point. Ingest returns nil only once every post is
+// durable (and so may be acknowledged to the platform); it is idempotent on
+// (platform, external id), so redeliveries are harmless.
+type Sink interface {
+	Ingest(ctx context.Context, posts []post.Post) error
+}
+
+// Checkpoints persists per-source cursors (since_id, offset, ETag…). A
+// connector saves a checkpoint only after the batch it covers was accepted
+// by the Sink: at-least-once delivery plus idempotent intake gives exactly
+// once.
+type Checkpoints interface {
+	LoadCheckpoint(ctx context.Context, source string) (map[string]string, error)
+	SaveCheckpoint(ctx context.Context, source string, values map[string]string) error
+}
+
+// Channel is one connected account or listening source as configured by an
+// admin. Config holds non-secret settings (base URL, page id, handle,
+// keywords…); Secrets holds decrypted tokens and app secrets, which must
+// never be logged.
+type Channel struct {
+	ID       int64
+	Platform string
+	Name     string
+	Config   map[string]string
+	Secrets  map[string]string
+}
+
+// Deps are what the desk gives a connector.
+type Deps struct {
+	Sink        Sink
+	Checkpoints Checkpoints
+	HTTP        *http.Client     // for outbound calls; tests point base URLs at fakes
+	Now         func() time.Time // injectable clock (24-hour windows, token expiry)
+	Log         *slog.Logger
+}
+
+// Connector is one live channel.
+type Connector interface {
+	// Run listens (polls or streams) until ctx ends, reconnecting with the
+	// platform's documented backoff. Webhook-only connectors block until
+	// ctx ends and return nil.
+	Run(ctx context.Context) error
+	// Webhook returns the handler for the platform's push deliveries
+	// (handshakes and signed POSTs), mounted at /hooks/{channel id}; nil
+	// when the platform has none.
+	Webhook() http.Handler
+	// Check tests the credentials against the platform.
+	Check(ctx context.Context) error
+	// Health reports the channel's state for the admin page.
+	Health() Health
+	Sender
+}
+
+// Factory builds a connector for a configured channel.
+type Factory func(ch Channel, deps Deps) (Connector, error)
+
+var (
+	mu        sync.RWMutex
+	factories = map[string]Factory{}
+)
+
+// Register makes a platform available; each platform package calls it from
+// init.
+func Register(platform string, f Factory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := factories[platform]; dup {
+		panic("connector: platform registered twice: " + platform)
+	}
+	factories[platform] = f
+}
+
+// New builds the connector for ch.
+func New(ch Channel, deps Deps) (Connector, error) {
+	mu.RLock()
+	f, ok := factories[ch.Platform]
+	mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("connector: unknown platform %q", ch.Platform)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.HTTP == nil {
+		deps.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	deps.Log = deps.Log.With("channel", ch.ID, "platform", ch.Platform)
+	return f(ch, deps)
+}
+
+// Platforms lists the registered platforms.
+func Platforms() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(factories))
+	for p := range factories {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Health is a channel's state as shown to admins.
+type Health struct {
+	LastEventAt time.Time `json:"last_event_at,omitzero"`
+	Lag         string    `json:"lag,omitempty"` // how far behind the platform, when known
+	Rate        RateInfo  `json:"rate"`
+	Errors      []string  `json:"recent_errors,omitempty"` // newest first, at most 10
+	Connected   bool      `json:"connected"`
+}
+
+// RateInfo is the rate-limit headroom parsed from the platform's headers.
+type RateInfo struct {
+	Limit      int       `json:"limit"`     // -1 when unknown
+	Remaining  int       `json:"remaining"` // -1 when unknown
+	ResetAt    time.Time `json:"reset_at,omitzero"`
+	RetryAfter string    `json:"retry_after,omitempty"`
+	UsagePct   float64   `json:"usage_pct,omitempty"` // Meta's usage headers
+}
+
+// Target says where a reply goes: the parent item on its own platform and
+// thread. The outbox fills it from the post being answered.
+type Target struct {
+	Channel   string // our account/page/number/chat
+	ParentID  string // the external id of the post, comment or message answered
+	ThreadID  string // conversation root (Bluesky root URI, DM conversation…)
+	Recipient string // PSID / wa_id / chat id for direct-message platforms
+	Extra     map[string]string
+	// LastInboundAt is when the citizen last wrote to us on this thread,
+	// for the 24-hour windows of WhatsApp and Messenger.
+	LastInboundAt time.Time
+}
+
+// Message is what to send.
+type Message struct {
+	Text string
+	// IdempotencyKey is the outbox row's key; platforms that support one
+	// (Mastodon) get it as a header.
+	IdempotencyKey string
+	// Template is used when a platform's free-form window has closed
+	// (WhatsApp); nil means refuse instead.
+	Template *Template
+}
+
+// Template names a pre-approved platform template.
+type Template struct {
+	Name     string
+	Language string
+	Params   []string
+}
+
+// Result is what the platform said about a sent item. Accepted without a
+// delivered status is normal for WhatsApp and Messenger: delivery arrives
+// later as a status webhook.
+type Result struct {
+	ExternalID string `json:"external_id"`
+	URL        string `json:"url,omitempty"`
+}
+
+// Sender sends replies and posts. Implementations check the platform's rules
+// before sending (length, windows, facets) and return *Error on failure.
+type Sender interface {
+	Reply(ctx context.Context, t Target, m Message) (Result, error)
+	Publish(ctx context.Context, m Message) (Result, error)
+}
+
+// Class says what the outbox should do with a failure.
+type Class int
+
+const (
+	Permanent     Class = iota // do not retry; show the platform's error
+	Retryable                  // transient: retry with backoff and jitter
+	RateLimited                // wait RetryAfter, then retry
+	AuthExpired                // stop the channel and alert an admin
+	WindowClosed               // outside a 24-hour window: needs a template or a human
+	Duplicate                  // the platform says it already has this
+	Unknown                    // the outcome is unknown (timeout after send): never blindly re-POST
+	Invalid                    // refused before sending (too long, bad target)
+)
+
+func (c Class) String() string {
+	return [...]string{"permanent", "retryable", "rate_limited", "auth_expired", "window_closed", "duplicate", "unknown", "invalid"}[c]
+}
+
+// Error is a platform failure with the platform's own code and message.
+type Error struct {
+	Class      Class
+	Platform   string
+	Status     int    // HTTP status, 0 if none
+	Code       string // the platform's error code
+	Message    string // the platform's own message
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s: %s", e.Platform, e.Class)
+	if e.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	if e.Code != "" {
+		s += " code " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ClassOf returns the class of err, Retryable for errors that are not *Error
+// (network failures before anything was sent).
+func ClassOf(err error) Class {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Class
+	}
+	return Retryable
+}
