@@ -47,10 +47,18 @@ type Channel struct {
 	Secrets  map[string]string
 }
 
+// StatusSink records delivery statuses of items we sent (WhatsApp statuses,
+// Messenger delivery/read events), keyed by the platform's id of the sent
+// item. Unknown ids are ignored by the implementation.
+type StatusSink interface {
+	DeliveryStatus(ctx context.Context, platform, externalID, status string, at time.Time, detail string) error
+}
+
 // Deps are what the desk gives a connector.
 type Deps struct {
 	Sink        Sink
 	Checkpoints Checkpoints
+	Statuses    StatusSink // may be nil: statuses are then dropped
 	HTTP        *http.Client     // for outbound calls; tests point base URLs at fakes
 	Now         func() time.Time // injectable clock (24-hour windows, token expiry)
 	Log         *slog.Logger
