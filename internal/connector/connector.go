@@ -58,7 +58,7 @@ type StatusSink interface {
 type Deps struct {
 	Sink        Sink
 	Checkpoints Checkpoints
-	Statuses    StatusSink // may be nil: statuses are then dropped
+	Statuses    StatusSink       // may be nil: statuses are then dropped
 	HTTP        *http.Client     // for outbound calls; tests point base URLs at fakes
 	Now         func() time.Time // injectable clock (24-hour windows, token expiry)
 	Log         *slog.Logger
@@ -201,14 +201,14 @@ type Sender interface {
 type Class int
 
 const (
-	Permanent     Class = iota // do not retry; show the platform's error
-	Retryable                  // transient: retry with backoff and jitter
-	RateLimited                // wait RetryAfter, then retry
-	AuthExpired                // stop the channel and alert an admin
-	WindowClosed               // outside a 24-hour window: needs a template or a human
-	Duplicate                  // the platform says it already has this
-	Unknown                    // the outcome is unknown (timeout after send): never blindly re-POST
-	Invalid                    // refused before sending (too long, bad target)
+	Permanent    Class = iota // do not retry; show the platform's error
+	Retryable                 // transient: retry with backoff and jitter
+	RateLimited               // wait RetryAfter, then retry
+	AuthExpired               // stop the channel and alert an admin
+	WindowClosed              // outside a 24-hour window: needs a template or a human
+	Duplicate                 // the platform says it already has this
+	Unknown                   // the outcome is unknown (timeout after send): never blindly re-POST
+	Invalid                   // refused before sending (too long, bad target)
 )
 
 func (c Class) String() string {
