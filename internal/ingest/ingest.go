@@ -1,0 +1,361 @@
+// Package ingest is the one entry point every source uses: normalise →
+// dedupe on (platform, external id) → durable → acknowledged. Posts from
+// all callers are gathered into group commits (one transaction for
+// whatever is waiting, no added delay), so a thousand webhook deliveries in
+// flight cost a handful of fsyncs. Only after the commit does a caller get
+// its answer, and only then are the new post ids published on the bus for
+// the workers that analyse and thread them.
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/kaval-desk/kaval/internal/bus"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/store"
+	"github.com/kaval-desk/kaval/internal/textnorm"
+)
+
+// SubjectStored carries the ids (decimal) of newly stored posts.
+const SubjectStored = "posts.stored"
+
+var (
+	postsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "kaval_ingest_posts_total", Help: "Posts offered to intake, by outcome.",
+	}, []string{"platform", "outcome"})
+	commitSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name: "kaval_ingest_commit_seconds", Help: "Time of one group commit.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+	batchPosts = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name: "kaval_ingest_batch_posts", Help: "Posts per group commit.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 13),
+	})
+)
+
+// Result is the outcome for one post of a Submit.
+type Result struct {
+	ID        int64 `json:"id,omitempty"`
+	Duplicate bool  `json:"duplicate,omitempty"`
+	Err       error `json:"-"`
+}
+
+// Options tune intake.
+type Options struct {
+	MaxBatch   int              // posts per transaction, default 2000
+	Committers int              // parallel transactions: 1 on SQLite (one writer), default 4 on PostgreSQL
+	Now        func() time.Time // clock, default time.Now
+	Log        *slog.Logger
+}
+
+// Intake accepts posts. It is safe for concurrent use; Close stops it after
+// the requests already queued are committed.
+type Intake struct {
+	db     *store.DB
+	bus    bus.Bus
+	opt    Options
+	reqs   chan *request
+	stop   chan struct{}
+	done   chan struct{}
+	insSQL string
+}
+
+type request struct {
+	ctx   context.Context
+	posts []post.Post
+	res   []Result // indexes into posts
+	idx   []int    // which posts are valid and need storing
+	err   chan error
+}
+
+// New starts intake over db, publishing stored ids on b (which may be nil).
+func New(db *store.DB, b bus.Bus, opt Options) *Intake {
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 2000
+	}
+	if opt.Committers <= 0 {
+		opt.Committers = 4
+		if db.Dialect == store.SQLite {
+			opt.Committers = 1
+		}
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	in := &Intake{db: db, bus: b, opt: opt, reqs: make(chan *request, 4096), stop: make(chan struct{}), done: make(chan struct{})}
+	in.insSQL = insertSQL(db.Dialect)
+	go in.run()
+	return in
+}
+
+func insertSQL(d store.Dialect) string {
+	cols := `platform, external_id, kind, channel, thread_id, in_reply_to, author_external_id, author_handle,
+		author_name, author_location, text, declared_lang, url, lat, lon, private, created_at, received_at, raw`
+	vals := "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19"
+	if d == store.Postgres {
+		cols += ", search"
+		vals += ", to_tsvector('simple', $20)"
+	}
+	return "INSERT INTO posts (" + cols + ") VALUES (" + vals + ") ON CONFLICT (platform, external_id) DO NOTHING RETURNING id"
+}
+
+// Submit validates and stores posts, returning one Result per post in
+// order. Invalid posts get a *ValidationError in their Result and do not
+// stop the others. The error return is for storage failures and
+// cancellation: then nothing of this call is known to be stored.
+func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, error) {
+	now := in.opt.Now().UTC()
+	r := &request{ctx: ctx, posts: posts, res: make([]Result, len(posts)), err: make(chan error, 1)}
+	for i := range posts {
+		if err := Normalise(&posts[i], now); err != nil {
+			r.res[i].Err = err
+			postsTotal.WithLabelValues(label(posts[i].Platform), "invalid").Inc()
+			continue
+		}
+		r.idx = append(r.idx, i)
+	}
+	if len(r.idx) == 0 {
+		return r.res, nil
+	}
+	select {
+	case in.reqs <- r:
+	case <-in.stop:
+		return nil, errors.New("ingest: closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once queued, wait for the commit even if ctx ends: the caller may
+	// not ack, but we must not report "not stored" for a stored post.
+	if err := <-r.err; err != nil {
+		return nil, err
+	}
+	return r.res, nil
+}
+
+// Ingest implements connector.Sink: nil means every valid post is durable.
+// Invalid posts are logged and counted but do not fail the batch, because
+// a platform redelivering them would never make them valid.
+func (in *Intake) Ingest(ctx context.Context, posts []post.Post) error {
+	res, err := in.Submit(ctx, posts)
+	if err != nil {
+		return err
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			in.opt.Log.Warn("ingest: post refused", "platform", posts[i].Platform, "external_id", trunc(posts[i].ExternalID), "err", r.Err)
+		}
+	}
+	return nil
+}
+
+// Close stops accepting and waits for queued commits.
+func (in *Intake) Close() {
+	select {
+	case <-in.stop:
+	default:
+		close(in.stop)
+	}
+	<-in.done
+}
+
+func (in *Intake) run() {
+	defer close(in.done)
+	sem := make(chan struct{}, in.opt.Committers)
+	for {
+		var first *request
+		select {
+		case first = <-in.reqs:
+		case <-in.stop:
+			// Drain what was queued before the stop.
+			for {
+				select {
+				case r := <-in.reqs:
+					in.commit([]*request{r})
+				default:
+					for range in.opt.Committers {
+						sem <- struct{}{}
+					}
+					return
+				}
+			}
+		}
+		batch := []*request{first}
+		n := len(first.idx)
+	fill:
+		for n < in.opt.MaxBatch {
+			select {
+			case r := <-in.reqs:
+				batch = append(batch, r)
+				n += len(r.idx)
+			default:
+				break fill
+			}
+		}
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			in.commit(batch)
+		}()
+	}
+}
+
+func (in *Intake) commit(batch []*request) {
+	start := time.Now()
+	var ids [][]byte
+	err := in.db.Tx(context.Background(), func(tx *sql.Tx) error {
+		ids = ids[:0]
+		ins, err := tx.Prepare(in.insSQL)
+		if err != nil {
+			return fmt.Errorf("ingest: unable to prepare: %w", err)
+		}
+		defer ins.Close()
+		var fts *sql.Stmt
+		if in.db.Dialect == store.SQLite {
+			if fts, err = tx.Prepare("INSERT INTO posts_fts (rowid, body) VALUES ($1, $2)"); err != nil {
+				return fmt.Errorf("ingest: unable to prepare: %w", err)
+			}
+			defer fts.Close()
+		}
+		for _, r := range batch {
+			for _, i := range r.idx {
+				p := &r.posts[i]
+				body := searchBody(p)
+				args := []any{p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
+					p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
+					p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw)}
+				if in.db.Dialect == store.Postgres {
+					args = append(args, body)
+				}
+				var id int64
+				err := ins.QueryRow(args...).Scan(&id)
+				if errors.Is(err, sql.ErrNoRows) {
+					r.res[i] = Result{Duplicate: true}
+					continue
+				}
+				if err != nil {
+					return fmt.Errorf("ingest: unable to store post: %w", err)
+				}
+				if fts != nil {
+					if _, err := fts.Exec(id, body); err != nil {
+						return fmt.Errorf("ingest: unable to index post: %w", err)
+					}
+				}
+				r.res[i] = Result{ID: id}
+				ids = append(ids, strconv.AppendInt(nil, id, 10))
+			}
+		}
+		return nil
+	})
+	commitSeconds.Observe(time.Since(start).Seconds())
+	n := 0
+	for _, r := range batch {
+		n += len(r.idx)
+	}
+	batchPosts.Observe(float64(n))
+	if err == nil {
+		in.fillDuplicateIDs(batch)
+	}
+	for _, r := range batch {
+		if err == nil {
+			for _, i := range r.idx {
+				outcome := "stored"
+				if r.res[i].Duplicate {
+					outcome = "duplicate"
+				}
+				postsTotal.WithLabelValues(label(r.posts[i].Platform), outcome).Inc()
+			}
+		}
+		r.err <- err
+	}
+	if err != nil {
+		in.opt.Log.Error("ingest: commit failed", "posts", n, "err", err)
+		return
+	}
+	if in.bus != nil && len(ids) > 0 {
+		if perr := in.bus.Publish(context.Background(), SubjectStored, ids...); perr != nil {
+			// Durable already; the pipeline's sweep picks these up.
+			in.opt.Log.Warn("ingest: publish failed", "err", perr)
+		}
+	}
+}
+
+// fillDuplicateIDs looks up the existing id of each duplicate so callers
+// (the API, import) can point at the stored post.
+func (in *Intake) fillDuplicateIDs(batch []*request) {
+	for _, r := range batch {
+		for _, i := range r.idx {
+			if !r.res[i].Duplicate {
+				continue
+			}
+			p := &r.posts[i]
+			in.db.Write.QueryRow("SELECT id FROM posts WHERE platform = $1 AND external_id = $2", p.Platform, p.ExternalID).Scan(&r.res[i].ID)
+		}
+	}
+}
+
+// searchBody is what the full-text index holds: the folded text and the
+// author's handle and name, so a search for a handle finds their posts.
+func searchBody(p *post.Post) string {
+	return textnorm.Fold(p.Text + " " + p.Author.Handle + " " + p.Author.Name)
+}
+
+// label keeps metric label cardinality bounded: platform names are
+// validated, but refused posts can carry anything.
+func label(platform string) string {
+	if len(platform) > 16 {
+		return "other"
+	}
+	return platform
+}
+
+func trunc(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// LoadCheckpoint implements connector.Checkpoints.
+func (in *Intake) LoadCheckpoint(ctx context.Context, source string) (map[string]string, error) {
+	var vals string
+	err := in.db.Read.QueryRowContext(ctx, "SELECT vals FROM checkpoints WHERE source = $1", source).Scan(&vals)
+	if errors.Is(err, sql.ErrNoRows) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: unable to load checkpoint %q: %w", source, err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(vals), &m); err != nil {
+		return nil, fmt.Errorf("ingest: corrupt checkpoint %q: %w", source, err)
+	}
+	return m, nil
+}
+
+// SaveCheckpoint implements connector.Checkpoints.
+func (in *Intake) SaveCheckpoint(ctx context.Context, source string, values map[string]string) error {
+	b, err := json.Marshal(values)
+	if err != nil {
+		return err
+	}
+	_, err = in.db.Write.ExecContext(ctx, `INSERT INTO checkpoints (source, vals, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (source) DO UPDATE SET vals = excluded.vals, updated_at = excluded.updated_at`,
+		source, string(b), store.Millis(in.opt.Now()))
+	if err != nil {
+		return fmt.Errorf("ingest: unable to save checkpoint %q: %w", source, err)
+	}
+	return nil
+}
