@@ -34,9 +34,9 @@ import (
 type Status string
 
 const (
-	Active  Status = "active"  // running (polling/streaming/receiving webhooks) and sending
-	Paused  Status = "paused"  // stopped by an admin; webhooks answer 503 so platforms redeliver later
-	Errored Status = "error"   // stopped by the system (bad config, expired credentials) until an admin resumes it
+	Active  Status = "active" // running (polling/streaming/receiving webhooks) and sending
+	Paused  Status = "paused" // stopped by an admin; webhooks answer 503 so platforms redeliver later
+	Errored Status = "error"  // stopped by the system (bad config, expired credentials) until an admin resumes it
 )
 
 // Errors callers can test for.
@@ -105,7 +105,9 @@ func (s Secrets) GoString() string { return s.String() }
 func (s Secrets) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
 
 // MarshalJSON shows the names only.
-func (s Secrets) MarshalJSON() ([]byte, error) { return json.Marshal(map[string][]string{"set": s.names()}) }
+func (s Secrets) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string][]string{"set": s.names()})
+}
 
 // LogValue shows the names only.
 func (s Secrets) LogValue() slog.Value { return slog.StringValue(s.String()) }

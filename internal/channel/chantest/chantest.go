@@ -188,7 +188,11 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 
 // Script queues answers for the next POST /send calls; afterwards sends
 // succeed.
-func (s *Server) Script(rs ...Response) { s.mu.Lock(); s.script = append(s.script, rs...); s.mu.Unlock() }
+func (s *Server) Script(rs ...Response) {
+	s.mu.Lock()
+	s.script = append(s.script, rs...)
+	s.mu.Unlock()
+}
 
 // AddEvent publishes an inbound item for the poller.
 func (s *Server) AddEvent(text string) {
