@@ -94,9 +94,10 @@ CREATE TABLE cases (
     updated_at         BIGINT NOT NULL,
     version            BIGINT NOT NULL DEFAULT 1  -- optimistic locking for concurrent edits
 );
--- One open case per thread: concurrent workers racing on the same author
--- or conversation meet here instead of opening two cases.
-CREATE UNIQUE INDEX cases_open_thread ON cases(thread_key) WHERE status NOT IN ('resolved', 'closed');
+-- Threading looks up the open case of a thread. Not unique: an author's
+-- new matter after the thread window opens a second case while the first
+-- is still open (the pipeline serialises per thread instead).
+CREATE INDEX cases_thread ON cases(thread_key, id) WHERE status NOT IN ('resolved', 'closed');
 CREATE INDEX cases_queue ON cases(status, priority, last_post_at);
 CREATE INDEX cases_unit ON cases(unit_id, status);
 CREATE INDEX cases_assignee ON cases(assignee_id, status);

@@ -1,0 +1,290 @@
+package desk
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/store"
+)
+
+// CaseFilter selects cases for the inbox. Zero fields do not filter.
+type CaseFilter struct {
+	Status     []string
+	Priority   int
+	AssigneeID int64
+	Unassigned bool
+	UnitID     int64
+	Category   string
+	Tag        string
+	Platform   string
+	Ref        string
+	Q          string // full-text over the case's posts
+	Limit      int    // default 50, at most 500
+	Cursor     string // opaque, from the previous page
+}
+
+// where builds the WHERE clause shared by list and count. Every value is a
+// parameter; only fixed SQL fragments are concatenated.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	for range args {
+		w.args = append(w.args, nil)
+	}
+	n := len(w.args) - len(args)
+	for i, a := range args {
+		w.args[n+i] = a
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(n+i+1), 1)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+const caseCols = `c.id, c.ref, c.status, c.priority, c.urgency, c.category, c.subject, c.platform, c.channel,
+	COALESCE(c.author_id, 0), COALESCE(a.handle, ''), COALESCE(a.name, ''), COALESCE(c.assignee_id, 0), c.team,
+	COALESCE(c.unit_id, 0), COALESCE(u.name, ''), COALESCE(c.traffic_unit_id, 0), c.lang, c.private, c.post_count,
+	c.first_response_due, c.resolve_due, c.first_response_at, c.resolved_at, c.closed_at, c.last_post_at,
+	c.created_at, c.updated_at, c.version`
+
+const caseFrom = ` FROM cases c LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN units u ON u.id = c.unit_id`
+
+func scanCase(r interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var priv int
+	var frd, rd, fra, ra, ca sql.NullInt64
+	var last, created, updated int64
+	err := r.Scan(&c.ID, &c.Ref, &c.Status, &c.Priority, &c.Urgency, &c.Category, &c.Subject, &c.Platform, &c.Channel,
+		&c.AuthorID, &c.AuthorHandle, &c.AuthorName, &c.AssigneeID, &c.Team, &c.UnitID, &c.UnitName, &c.TrafficUnitID,
+		&c.Lang, &priv, &c.PostCount, &frd, &rd, &fra, &ra, &ca, &last, &created, &updated, &c.Version)
+	if err != nil {
+		return c, err
+	}
+	c.Private = priv != 0
+	c.FirstResponseDue, c.ResolveDue, c.FirstResponseAt, c.ResolvedAt, c.ClosedAt = tp(frd), tp(rd), tp(fra), tp(ra), tp(ca)
+	c.LastPostAt, c.CreatedAt, c.UpdatedAt = store.Time(last), store.Time(created), store.Time(updated)
+	c.Tags = []string{}
+	return c, nil
+}
+
+func tp(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := store.Time(v.Int64)
+	return &t
+}
+
+// inboxCursor is the keyset position of the last row of a page.
+type inboxCursor struct {
+	P  int   `json:"p"`
+	L  int64 `json:"l"`
+	ID int64 `json:"i"`
+}
+
+// ListCases returns a page of cases in triage order: priority first, then
+// the most recent activity. It returns the cursor of the next page, or "".
+func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, string, error) {
+	w := &where{}
+	if sc.Restricted {
+		w.add("c.unit_id = ?", sc.UnitID)
+	}
+	if len(f.Status) > 0 {
+		ph := make([]string, len(f.Status))
+		args := make([]any, len(f.Status))
+		for i, s := range f.Status {
+			if !validStatus(s) {
+				return nil, "", Invalid("status", "unknown status %q", s)
+			}
+			ph[i], args[i] = "?", s
+		}
+		w.add("c.status IN ("+strings.Join(ph, ",")+")", args...)
+	}
+	if f.Priority != 0 {
+		w.add("c.priority = ?", f.Priority)
+	}
+	if f.AssigneeID != 0 {
+		w.add("c.assignee_id = ?", f.AssigneeID)
+	}
+	if f.Unassigned {
+		w.add("c.assignee_id IS NULL")
+	}
+	if f.UnitID != 0 {
+		w.add("c.unit_id = ?", f.UnitID)
+	}
+	if f.Category != "" {
+		w.add("c.category = ?", f.Category)
+	}
+	if f.Platform != "" {
+		w.add("c.platform = ?", f.Platform)
+	}
+	if f.Ref != "" {
+		w.add("c.ref = ?", f.Ref)
+	}
+	if f.Tag != "" {
+		w.add("EXISTS (SELECT 1 FROM case_tags t WHERE t.case_id = c.id AND t.tag = ?)", f.Tag)
+	}
+	if f.Q != "" {
+		q, args, ok := d.matchPosts(f.Q)
+		if !ok {
+			return []Case{}, "", nil
+		}
+		w.add("c.id IN (SELECT p.case_id FROM posts p WHERE p.case_id IS NOT NULL AND "+q+")", args...)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	if f.Cursor != "" {
+		var cur inboxCursor
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		if err != nil || json.Unmarshal(b, &cur) != nil {
+			return nil, "", Invalid("cursor", "is not a cursor from this API")
+		}
+		w.add("(c.priority > ? OR (c.priority = ? AND (c.last_post_at < ? OR (c.last_post_at = ? AND c.id < ?))))",
+			cur.P, cur.P, cur.L, cur.L, cur.ID)
+	}
+	q := "SELECT " + caseCols + caseFrom + w.sql() + " ORDER BY c.priority, c.last_post_at DESC, c.id DESC LIMIT " + strconv.Itoa(limit+1)
+	rows, err := d.db.Read.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("desk: unable to list cases: %w", err)
+	}
+	defer rows.Close()
+	out := []Case{}
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("desk: unable to read case: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[len(out)-1]
+		b, _ := json.Marshal(inboxCursor{P: last.Priority, L: store.Millis(last.LastPostAt), ID: last.ID})
+		next = base64.RawURLEncoding.EncodeToString(b)
+	}
+	if err := d.fillTags(ctx, out); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+func (d *Desk) fillTags(ctx context.Context, cs []Case) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	idx := map[int64]int{}
+	ph := make([]string, len(cs))
+	args := make([]any, len(cs))
+	for i, c := range cs {
+		idx[c.ID] = i
+		ph[i] = "$" + strconv.Itoa(i+1)
+		args[i] = c.ID
+	}
+	rows, err := d.db.Read.QueryContext(ctx, "SELECT case_id, tag FROM case_tags WHERE case_id IN ("+strings.Join(ph, ",")+") ORDER BY tag", args...)
+	if err != nil {
+		return fmt.Errorf("desk: unable to read tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var tag string
+		if err := rows.Scan(&id, &tag); err != nil {
+			return err
+		}
+		cs[idx[id]].Tags = append(cs[idx[id]].Tags, tag)
+	}
+	return rows.Err()
+}
+
+// GetCase returns one case, or store.ErrNotFound when it does not exist or
+// lies outside the scope (the two are indistinguishable on purpose).
+func (d *Desk) GetCase(ctx context.Context, id int64, sc Scope) (Case, error) {
+	return d.getCase(ctx, d.db.Read, "c.id = $1", id, sc)
+}
+
+// CaseByRef finds a case by its reference number.
+func (d *Desk) CaseByRef(ctx context.Context, ref string, sc Scope) (Case, error) {
+	return d.getCase(ctx, d.db.Read, "c.ref = $1", ref, sc)
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (d *Desk) getCase(ctx context.Context, q queryer, cond string, arg any, sc Scope) (Case, error) {
+	args := []any{arg}
+	if sc.Restricted {
+		cond += " AND c.unit_id = $2"
+		args = append(args, sc.UnitID)
+	}
+	c, err := scanCase(q.QueryRowContext(ctx, "SELECT "+caseCols+caseFrom+" WHERE "+cond, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, store.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("desk: unable to get case: %w", err)
+	}
+	cs := []Case{c}
+	if err := d.fillTags(ctx, cs); err != nil {
+		return c, err
+	}
+	return cs[0], nil
+}
+
+// Timeline returns a case's events, oldest first.
+func (d *Desk) Timeline(ctx context.Context, caseID int64, sc Scope) ([]Event, error) {
+	if _, err := d.GetCase(ctx, caseID, sc); err != nil {
+		return nil, err
+	}
+	rows, err := d.db.Read.QueryContext(ctx, "SELECT id, at, COALESCE(actor_id, 0), kind, body FROM case_events WHERE case_id = $1 ORDER BY id", caseID)
+	if err != nil {
+		return nil, fmt.Errorf("desk: unable to read timeline: %w", err)
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		var e Event
+		var at int64
+		var body string
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Kind, &body); err != nil {
+			return nil, err
+		}
+		e.At = store.Time(at)
+		json.Unmarshal([]byte(body), &e.Body)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func validStatus(s string) bool {
+	for _, x := range Statuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

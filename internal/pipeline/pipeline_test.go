@@ -1,0 +1,380 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/bus"
+	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/ingest"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/store"
+	"github.com/kaval-desk/kaval/internal/unit"
+)
+
+// keywordAnalyzer is a small deterministic analyzer for these tests: the
+// desk's behaviour, not the models, is under test here.
+func keywordAnalyzer(p *post.Post) post.Analysis {
+	a := post.Analysis{Lang: "en", Sentiment: post.Sentiment{Label: "neutral"}, SimHash: "0000000000000001"}
+	t := strings.ToLower(p.Text)
+	if strings.Contains(t, "help") {
+		a.Emergency = post.Flag{Label: true, Score: 0.9}
+		a.Urgency = 85
+		a.Categories = []post.Category{{Name: "theft", Score: 0.8}}
+	}
+	if strings.Contains(t, "jayanagar") {
+		s := "Jayanagar PS"
+		a.Station = &s
+	}
+	if strings.Contains(t, "koramangala") || strings.Contains(t, "ಕೋರಮಂಗಲ") {
+		s := "Koramangala PS"
+		a.Station = &s
+	}
+	return a
+}
+
+type env struct {
+	db   *store.DB
+	in   *ingest.Intake
+	desk *desk.Desk
+	pl   *Pipeline
+	now  time.Time
+}
+
+func setup(t *testing.T, db *store.DB) *env {
+	ctx := context.Background()
+	if _, err := unit.NewStore(db).Upsert(ctx, []unit.Unit{
+		{Code: "blr", Kind: "force", Name: "Bengaluru City Police"},
+		{Code: "blr/ps/jayanagar", Kind: "station", Name: "Jayanagar PS", ParentCode: "blr"},
+		{Code: "blr/ps/koramangala", Kind: "station", Name: "Koramangala PS", ParentCode: "blr"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	clock := func() time.Time { return e.now }
+	e.in = New0(db, clock)
+	t.Cleanup(e.in.Close)
+	e.desk = desk.New(db, desk.Options{Now: clock, ThreadWindow: time.Hour})
+	if err := e.desk.ReloadUnits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.pl = New(db, e.desk, nil, keywordAnalyzer, Options{Now: clock})
+	return e
+}
+
+func New0(db *store.DB, clock func() time.Time) *ingest.Intake {
+	return ingest.New(db, nil, ingest.Options{Now: clock})
+}
+
+// put stores posts and runs the pipeline over whatever is unfinished.
+func (e *env) put(t *testing.T, posts ...post.Post) []int64 {
+	t.Helper()
+	for i := range posts {
+		if posts[i].CreatedAt.IsZero() {
+			posts[i].CreatedAt = e.now
+		}
+	}
+	res, err := e.in.Submit(context.Background(), posts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(res))
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		ids[i] = r.ID
+	}
+	if err := e.pl.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func (e *env) caseOf(t *testing.T, postID int64) desk.Case {
+	t.Helper()
+	p, _, err := e.desk.GetPost(context.Background(), postID, desk.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.CaseID == 0 {
+		t.Fatalf("post %d has no case", postID)
+	}
+	c, err := e.desk.GetCase(context.Background(), p.CaseID, desk.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func mention(id, author, text string) post.Post {
+	return post.Post{Platform: post.X, ExternalID: id, Kind: post.KindMention, Channel: "blrcitypolice",
+		Author: post.Author{ExternalID: author, Handle: "h" + author}, Text: text}
+}
+
+func TestThreadingRules(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ids := e.put(t, mention("1", "a", "Chain snatching in Jayanagar 4th block, help!"))
+		c1 := e.caseOf(t, ids[0])
+		if c1.Priority != desk.P1 || c1.UnitName != "Jayanagar PS" || c1.Category != "theft" || c1.Status != desk.StatusNew {
+			t.Fatalf("first case: %+v", c1)
+		}
+		if !strings.HasPrefix(c1.Ref, "BCP-2026-") || c1.FirstResponseDue == nil || !c1.FirstResponseDue.Equal(e.now.Add(15*time.Minute)) {
+			t.Fatalf("ref/SLA: %s %v", c1.Ref, c1.FirstResponseDue)
+		}
+		// Same author, same channel, within the window: joins.
+		e.now = e.now.Add(30 * time.Minute)
+		ids = e.put(t, mention("2", "a", "Still waiting, he ran towards the bus stop"))
+		if c := e.caseOf(t, ids[0]); c.ID != c1.ID || c.PostCount != 2 {
+			t.Fatalf("same author within window should join: %+v", c)
+		}
+		// A reply by someone else to a post of the case joins it too.
+		r := mention("3", "b", "I saw it too")
+		r.InReplyTo = "1"
+		ids = e.put(t, r)
+		if c := e.caseOf(t, ids[0]); c.ID != c1.ID {
+			t.Fatalf("reply should join parent's case %d, got %d", c1.ID, c.ID)
+		}
+		// Outside the window: a new case.
+		e.now = e.now.Add(3 * time.Hour)
+		ids = e.put(t, mention("4", "a", "Different matter: loud music in Koramangala"))
+		c4 := e.caseOf(t, ids[0])
+		if c4.ID == c1.ID || c4.UnitName != "Koramangala PS" {
+			t.Fatalf("outside the window should open a new case: %+v", c4)
+		}
+		if c4.Ref <= c1.Ref {
+			t.Fatalf("refs not monotonic: %s then %s", c1.Ref, c4.Ref)
+		}
+		// Direct messages thread per conversation, whatever the gap.
+		dm := func(id string) post.Post {
+			p := mention(id, "c", "DM about my case")
+			p.Platform, p.Private, p.ThreadID, p.Kind = post.WhatsApp, true, "conv-c", post.KindDirectMessage
+			return p
+		}
+		d1 := e.caseOf(t, e.put(t, dm("w1"))[0])
+		e.now = e.now.Add(48 * time.Hour)
+		d2 := e.caseOf(t, e.put(t, dm("w2"))[0])
+		if d1.ID != d2.ID || !d2.Private {
+			t.Fatalf("DMs should share a case: %d %d", d1.ID, d2.ID)
+		}
+		// News items are not cases.
+		n := mention("n1", "", "News: traffic diversion on Hosur road")
+		n.Platform, n.Kind = post.RSS, post.KindNews
+		nid := e.put(t, n)[0]
+		if p, _, _ := e.desk.GetPost(context.Background(), nid, desk.Scope{}); p.CaseID != 0 || p.Analysis == nil {
+			t.Fatalf("news: %+v", p)
+		}
+	})
+}
+
+func TestResolvedCaseReopensWhenCitizenWrites(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		c := e.caseOf(t, e.put(t, mention("1", "a", "noise in Jayanagar"))[0])
+		st := desk.StatusResolved
+		if _, err := e.desk.Update(ctx, c.ID, desk.Scope{}, 0, desk.Change{Status: &st}); err != nil {
+			t.Fatal(err)
+		}
+		r := mention("2", "a", "it started again")
+		r.InReplyTo = "1"
+		c2 := e.caseOf(t, e.put(t, r)[0])
+		if c2.ID != c.ID || c2.Status != desk.StatusOpen || c2.ResolvedAt != nil {
+			t.Fatalf("should reopen: %+v", c2)
+		}
+		ev, _ := e.desk.Timeline(ctx, c.ID, desk.Scope{})
+		kinds := []string{}
+		for _, x := range ev {
+			kinds = append(kinds, x.Kind)
+		}
+		if got := strings.Join(kinds, ","); got != "opened,status,post,status" {
+			t.Fatalf("timeline %s", got)
+		}
+	})
+}
+
+func TestScopeAndActions(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		j := e.caseOf(t, e.put(t, mention("1", "a", "theft in Jayanagar, help"))[0])
+		k := e.caseOf(t, e.put(t, mention("2", "b", "parking mess in Koramangala"))[0])
+		jay := desk.Scope{Restricted: true, UnitID: j.UnitID}
+		list, _, err := e.desk.ListCases(ctx, desk.CaseFilter{}, jay)
+		if err != nil || len(list) != 1 || list[0].ID != j.ID {
+			t.Fatalf("station officer sees %v %v", list, err)
+		}
+		if _, err := e.desk.GetCase(ctx, k.ID, jay); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("other station's case visible: %v", err)
+		}
+		if _, err := e.desk.Update(ctx, k.ID, jay, 1, desk.Change{AddTags: []string{"x"}}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("other station's case editable: %v", err)
+		}
+		posts, _ := e.desk.ListPosts(ctx, desk.PostFilter{}, jay)
+		if len(posts) != 1 {
+			t.Fatalf("station officer sees %d posts", len(posts))
+		}
+		// Disallowed transition, bad priority: refused, nothing changed.
+		closed, bad := desk.StatusClosed, 9
+		if _, err := e.desk.Update(ctx, j.ID, desk.Scope{}, 0, desk.Change{Priority: &bad}); err == nil {
+			t.Fatal("priority 9 accepted")
+		}
+		if _, err := e.desk.Update(ctx, j.ID, desk.Scope{}, 0, desk.Change{Status: &closed}); err != nil {
+			t.Fatal(err)
+		}
+		newSt := desk.StatusNew
+		if _, err := e.desk.Update(ctx, j.ID, desk.Scope{}, 0, desk.Change{Status: &newSt}); err == nil {
+			t.Fatal("closed → new accepted")
+		}
+		// Stale version refused.
+		tags := desk.Change{AddTags: []string{"chain-snatching", "ಸರಗಳ್ಳತನ"}, Version: 1}
+		if _, err := e.desk.Update(ctx, j.ID, desk.Scope{}, 0, tags); !errors.Is(err, desk.ErrConflict) {
+			t.Fatalf("stale version: %v", err)
+		}
+		tags.Version = 0
+		got, err := e.desk.Update(ctx, j.ID, desk.Scope{}, 0, tags)
+		if err != nil || len(got.Tags) != 2 {
+			t.Fatalf("tags: %+v %v", got.Tags, err)
+		}
+		list, _, _ = e.desk.ListCases(ctx, desk.CaseFilter{Tag: "ಸರಗಳ್ಳತನ"}, desk.Scope{})
+		if len(list) != 1 {
+			t.Fatalf("tag filter: %d", len(list))
+		}
+		if _, err := e.desk.Comment(ctx, j.ID, desk.Scope{}, 0, "<script>alert(1)</script> called the station"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.desk.Comment(ctx, j.ID, desk.Scope{}, 0, "  "); err == nil {
+			t.Fatal("empty comment accepted")
+		}
+		if _, err := e.desk.Assign(ctx, j.ID, desk.Scope{}, 0, 999); err == nil {
+			t.Fatal("assign to missing user accepted")
+		}
+	})
+}
+
+func TestSearchFindsKannadaAndEnglish(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		// The Kannada post is written with a zero-width joiner inside a word.
+		e.put(t,
+			mention("1", "a", "ಕೋರಮಂಗಲದಲ್ಲಿ ಕಳ್ಳ\u200dತನ ಆಗಿದೆ"),
+			mention("2", "b", "Bike stolen near Forum Mall KORAMANGALA"),
+			mention("3", "c", "चोरी हो गई जयनगर में"),
+			mention("4", "d", "nothing to see"),
+		)
+		for q, want := range map[string]int{
+			"ಕೋರಮಂಗಲ":        1, // prefix of an inflected Kannada word
+			"ಕಳ್ಳತನ":         1,
+			"koramangala":    1,
+			"stolen forum":   1,
+			"चोरी":           1,
+			"\"; DROP --":    0,
+			"NEAR(a b) OR *": 0,
+			"":               4,
+		} {
+			got, err := e.desk.ListPosts(ctx, desk.PostFilter{Q: q}, desk.Scope{})
+			if err != nil {
+				t.Fatalf("%q: %v", q, err)
+			}
+			if len(got) != want {
+				t.Errorf("search %q: %d posts, want %d", q, len(got), want)
+			}
+		}
+		cs, _, err := e.desk.ListCases(ctx, desk.CaseFilter{Q: "ಕೋರಮಂಗಲ"}, desk.Scope{})
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("case search: %d %v", len(cs), err)
+		}
+	})
+}
+
+func TestInboxPaginationAndOrder(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		var posts []post.Post
+		for i := range 25 {
+			text := "routine query"
+			if i%5 == 0 {
+				text = "help, robbery"
+			}
+			posts = append(posts, mention(fmt.Sprint(i), fmt.Sprint("u", i), text))
+		}
+		e.put(t, posts...)
+		seen := map[int64]bool{}
+		cursor := ""
+		var prios []int
+		for page := 0; ; page++ {
+			cs, next, err := e.desk.ListCases(ctx, desk.CaseFilter{Limit: 7, Cursor: cursor}, desk.Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				if seen[c.ID] {
+					t.Fatalf("case %d on two pages", c.ID)
+				}
+				seen[c.ID] = true
+				prios = append(prios, c.Priority)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if len(seen) != 25 {
+			t.Fatalf("paged %d cases, want 25", len(seen))
+		}
+		for i := 1; i < len(prios); i++ {
+			if prios[i] < prios[i-1] {
+				t.Fatalf("not in priority order: %v", prios)
+			}
+		}
+		if _, _, err := e.desk.ListCases(ctx, desk.CaseFilter{Cursor: "garbage!"}, desk.Scope{}); err == nil {
+			t.Fatal("bad cursor accepted")
+		}
+	})
+}
+
+func TestBusDrivenPipeline(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		b := bus.NewInProc(0)
+		defer b.Close()
+		in := ingest.New(db, b, ingest.Options{})
+		defer in.Close()
+		pl := New(db, e.desk, b, keywordAnalyzer, Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go pl.Run(ctx, time.Hour)
+		time.Sleep(50 * time.Millisecond)
+		var posts []post.Post
+		for i := range 100 {
+			posts = append(posts, mention(fmt.Sprint(i), fmt.Sprint("u", i%10), "help in Jayanagar"))
+		}
+		if _, err := in.Submit(ctx, posts); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var left int
+			db.Read.QueryRow("SELECT count(*) FROM posts WHERE stage < 2").Scan(&left)
+			if left == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d posts never reached the desk", left)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var cases int
+		db.Read.QueryRow("SELECT count(*) FROM cases").Scan(&cases)
+		if cases != 10 {
+			t.Fatalf("%d cases for 10 authors", cases)
+		}
+	})
+}
