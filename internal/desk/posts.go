@@ -182,4 +182,3 @@ func (d *Desk) GetPost(ctx context.Context, id int64, sc Scope) (post.Post, json
 	}
 	return p, p.Raw, nil
 }
-
