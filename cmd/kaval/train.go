@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/analyze/labels"
+	"github.com/kaval-desk/kaval/internal/analyze/model"
+	"github.com/kaval-desk/kaval/internal/analyze/train"
+	"github.com/kaval-desk/kaval/internal/store"
+)
+
+func init() {
+	register(command{name: "train", summary: "rebuild the embedded analysis models from ../shared/data (+ desk labels)", run: runTrain})
+	register(command{name: "eval", summary: "score the embedded analysis models on dev splits and write docs/MODELS.md", run: runEval})
+}
+
+func runTrain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "train", "[--data DIR] [--repo DIR] [--db URL]")
+	data := fs.String("data", "../shared/data", "directory of the public training data")
+	repo := fs.String("repo", ".", "repository root to write internal/analyze/models/kaval.bin into")
+	dsn := fs.String("db", "", "also train on the desk's corrected labels from this database (sqlite:PATH or postgres://…)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	start := time.Now()
+	d, err := train.Load(*data)
+	if err != nil {
+		return err
+	}
+	if *dsn != "" {
+		db, err := store.Open(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		ls, err := labels.ForTraining(ctx, db)
+		db.Close()
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			d.Labels = append(d.Labels, train.Label{Text: l.Text, Task: l.Task, Label: l.Label})
+		}
+		fmt.Fprintf(env.stderr, "train: %d desk labels\n", len(ls))
+	}
+	fmt.Fprintf(env.stderr, "train: data loaded in %.1fs\n", time.Since(start).Seconds())
+	m, err := train.Build(d, env.stderr)
+	if err != nil {
+		return err
+	}
+	if err := train.Write(m, *repo); err != nil {
+		return err
+	}
+	if err := train.WriteWords(d, *repo); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "train: wrote %s (%d bytes) in %.1fs; rebuild the binary to embed it\n",
+		filepath.Join(*repo, "internal/analyze/models/kaval.bin"), len(m.Encode()), time.Since(start).Seconds())
+	return nil
+}
+
+func runEval(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "eval", "[--data DIR] [--repo DIR] [--doc PATH]")
+	data := fs.String("data", "../shared/data", "directory of the public data")
+	repo := fs.String("repo", ".", "repository root holding internal/analyze/models/kaval.bin")
+	doc := fs.String("doc", "docs/MODELS.md", "Markdown report to write (empty: none)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(filepath.Join(*repo, "internal/analyze/models/kaval.bin"))
+	if err != nil {
+		return fmt.Errorf("unable to read model: %w", err)
+	}
+	m, err := model.Decode(raw)
+	if err != nil {
+		return err
+	}
+	d, err := train.Load(*data)
+	if err != nil {
+		return err
+	}
+	ms, err := train.Evaluate(d, m, env.stderr)
+	if err != nil {
+		return err
+	}
+	for _, x := range ms {
+		mark := ""
+		if x.Baseline > 0 {
+			mark = fmt.Sprintf("baseline %.3f", x.Baseline)
+			if x.Headline() > x.Baseline {
+				mark += " BEATEN"
+			} else {
+				mark += " NOT beaten"
+			}
+		}
+		fmt.Fprintf(env.stdout, "%-45s n=%-6d %-12s %.3f  macroR %.3f macroF1 %.3f acc %.3f  %s\n",
+			x.Task, x.N, x.BaseMetric, x.Headline(), x.MacroRecall, x.MacroF1, x.Accuracy, mark)
+		for i, row := range x.Confusion {
+			if len(x.Classes) <= 5 {
+				fmt.Fprintf(env.stdout, "    %-9s %v\n", x.Classes[i], row)
+			}
+		}
+	}
+	if *doc != "" {
+		var b bytes.Buffer
+		train.Report(&b, ms, m, modelsNotes)
+		if err := os.WriteFile(*doc, b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("unable to write %s: %w", *doc, err)
+		}
+	}
+	return nil
+}
+
+const modelsNotes = `## How the models are built
+
+One feature extractor for every task: text lowercased, digits folded to 0, elongations cut to two, URLs and
+@mentions replaced by placeholders, words (with a negation scope of three words after not/no/never/nahi/illa…),
+word bigrams and character 2–5-grams of each word, hashed (FNV-1a over runes + murmur finaliser) into 2^18
+buckets. Each task is a linear head (softmax or sigmoid) trained with AdaGrad SGD, class-balanced, fixed seed;
+all heads share one bucket-major int8 table so a post is one pass over its features.
+
+- **Language**: native scripts decide by letter counts; Latin text goes to a 5-class head (en, kn-Latn,
+  hi-Latn, ta-Latn, ml-Latn) trained on VarDial 2021 (other-language → en), romanised KanCMD, SentiMix and
+  SemEval; dev = a deterministic 15% hash split. Code-mixing = a second script with ≥ 20% of letters, or
+  English marker words in romanised Indian text (or romanised function words in English).
+- **Sentiment**: one head per language group (en; kn incl. other Dravidian; hi incl. Urdu), chosen by the
+  language ID — measured better than one shared head with a language feature. VADER valences are folded into
+  the unigram weights as a prior. English training removes near-duplicates of TweetEval val from the SemEval
+  pool (same normalised text, or ≥ 50% shared word 4-shingles). KanCMD: unknown_state → neutral;
+  Mixed_feelings and not-Kannada rows are left out of training and scoring (not a polarity / not a sentiment).
+- **Offensive**: one head over TweetEval offensive + KanCMD offensive (binary; not-Kannada rows dropped),
+  with a language tag feature.
+- **Emergency**: CrisisLexT6 on/off-topic and CrisisLexT26 informative/not related, with whole events held
+  out (2013 Queensland floods, 2013 Boston bombings, 2012 Typhoon Pablo: dev), Mumbai police incidents
+  (violence, harassment, robbery, missing person) as positives and the other Mumbai categories and everyday
+  tweets in three languages as negatives; then multilingual distress and incident lexicons push up and
+  figurative patterns ("this song is fire", "my inbox is a disaster") pull down.
+- **Complaint**: complaints set + Mumbai complaint labels; scored by 5-fold CV on the complaints set.
+- **Categories**: heads trained where data exists (Mumbai + Bengaluru civic, ≥ 30 positives), multilingual
+  lexicons for every category of the taxonomy (analyze.Categories); desk labels from the labels table join
+  the training set with ` + "`kaval train --db URL`" + `.
+- **Urgency**: emergency score, category weights, immediacy words (now, ಈಗ, abhi, turant), cries for help and
+  repetition; never sentiment.
+`

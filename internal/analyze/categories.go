@@ -1,0 +1,119 @@
+package analyze
+
+// The police taxonomy. Names are stable snake_case keys stored with every
+// analysis and used by rules and dashboards: never rename one.
+//
+//	emergency           an emergency or incident in progress or just happened
+//	traffic_parking     jams, signals, wrong-side driving, illegal parking, towing
+//	theft               theft, burglary, robbery, chain and phone snatching
+//	cybercrime_fraud    online fraud, OTP/UPI scams, fake profiles, hacking, extortion calls
+//	womens_safety       harassment, stalking, eve teasing, molestation, domestic violence
+//	child_safety        child abuse, child labour, missing or abandoned children, POCSO
+//	elderly             senior citizens in distress, neglect, elderly living alone
+//	missing_person      someone missing, not returned home, found person
+//	noise_nuisance      loudspeakers, late-night noise, public drinking, nuisance
+//	drugs               ganja, drug peddling, substance abuse
+//	public_order        protests, rallies, riots, communal tension, crowding
+//	rumour              rumours, fake news, misinformation to be verified
+//	police_complaint    complaints against police conduct: bribes, rudeness, inaction
+//	appreciation        thanks and praise for the police
+//	information_request how-to questions: verification, permissions, FIR status, lost documents
+//	lost_found          lost or found belongings and documents
+//	civic               garbage, potholes, water, streetlights, drains: refer to the civic body
+//	spam                promotions, unrelated links, follow-for-follow
+var Categories = []string{
+	"emergency", "traffic_parking", "theft", "cybercrime_fraud", "womens_safety", "child_safety",
+	"elderly", "missing_person", "noise_nuisance", "drugs", "public_order", "rumour",
+	"police_complaint", "appreciation", "information_request", "lost_found", "civic", "spam",
+}
+
+// categoryLexicon seeds every category with multilingual phrases (English,
+// Kannada script and romanised, Hindi in Devanagari and romanised). Each
+// hit adds its weight to the category's rule score; a trailing '*' matches
+// word prefixes (inflections), and native-script entries always do, since
+// Kannada and Hindi inflect by suffix. These are where categories without
+// labelled data start; trained heads take over as desk labels accumulate.
+var categoryLexicon = map[string][]string{
+	"traffic_parking": {"traffic", "traffic jam", "jam", "signal", "signal jump*", "wrong side", "wrong parking", "illegal parking",
+		"parked", "parking", "no parking", "towing", "towed", "tow", "footpath", "helmet", "triple riding", "drunk driving",
+		"rash driving", "overspeeding", "over speeding", "honking", "congestion", "gridlock", "flyover", "junction",
+		"ಟ್ರಾಫಿಕ್", "ಸಂಚಾರ", "ಪಾರ್ಕಿಂಗ್", "ಸಿಗ್ನಲ್", "जाम", "ट्रैफिक", "पार्किंग", "gaadi", "vahana"},
+	"theft": {"theft", "thief", "thieves", "stolen", "stole", "steal*", "snatch*", "chain snatching", "robbery", "robbed", "rob",
+		"burglary", "burgled", "break in", "broke into", "pickpocket*", "looted", "mugged", "dacoity", "house break*",
+		"ಕಳ್ಳತನ", "ಕಳ್ಳ", "ಕದ್ದ", "ದರೋಡೆ", "ಸರಗಳ್ಳ", "kallatana", "kalla", "kaddu", "kaddidare",
+		"चोरी", "चोर", "लूट", "chori", "chor", "loot", "chheen*"},
+	"cybercrime_fraud": {"fraud", "scam*", "cheat*", "otp", "upi", "phishing", "hacked", "hack*", "fake profile", "fake account",
+		"cyber", "cybercrime", "online fraud", "kyc", "lottery", "loan app", "sextortion", "blackmail*", "money deducted",
+		"debited", "credit card", "bank account", "digital arrest", "ವಂಚನೆ", "ಮೋಸ", "धोखा", "ठगी", "dhokha", "thagi", "mosa"},
+	"womens_safety": {"harass*", "eve teas*", "stalk*", "molest*", "groped", "grope*", "catcall*", "lewd", "obscene",
+		"domestic violence", "dowry", "rape", "sexual", "women safety", "woman safety", "unsafe for women", "following me",
+		"flash*", "ಕಿರುಕುಳ", "ಲೈಂಗಿಕ", "छेड़", "उत्पीड़न", "chhed*", "kirukula"},
+	"child_safety": {"child abuse", "child labour", "child labor", "minor girl", "minor boy", "pocso", "child marriage",
+		"children begging", "kid missing", "child missing", "abandoned baby", "abandoned child", "school kids", "ಮಕ್ಕಳ", "ಬಾಲ", "बच्चे", "बाल"},
+	"elderly": {"senior citizen*", "old man", "old woman", "old lady", "elderly", "aged parents", "old age", "grandfather",
+		"grandmother", "ಹಿರಿಯ", "ವೃದ್ಧ", "बुजुर्ग", "वृद्ध", "buzurg"},
+	"missing_person": {"missing", "went missing", "gone missing", "not returned", "not come back", "did not return",
+		"since yesterday", "last seen", "untraceable", "whereabouts", "kidnap*", "abduct*", "ಕಾಣೆ", "ನಾಪತ್ತೆ", "लापता",
+		"गुमशुदा", "laapata", "lapata", "kaane", "napatte"},
+	"noise_nuisance": {"noise", "loud music", "loudspeaker*", "dj", "speakers", "sound pollution", "firecrackers", "crackers",
+		"late night party", "nuisance", "drinking in public", "public drinking", "drunkards", "ಶಬ್ದ", "ಗಲಾಟೆ", "शोर", "shor", "galate"},
+	"drugs": {"drug*", "ganja", "weed", "marijuana", "narcotic*", "cocaine", "mdma", "heroin", "peddl*", "smack", "charas",
+		"ಗಾಂಜಾ", "ಮಾದಕ", "गांजा", "नशा", "ड्रग्स", "nasha"},
+	"public_order": {"protest*", "rally", "riot*", "mob", "bandh", "strike", "agitation", "dharna", "stone pelting",
+		"communal", "clash*", "crowd", "procession", "lathi", "ಪ್ರತಿಭಟನೆ", "ಗಲಭೆ", "ಬಂದ್", "प्रदर्शन", "दंगा", "बंद", "danga"},
+	"rumour": {"rumour*", "rumor*", "fake news", "misinformation", "false news", "viral message", "forwarded", "whatsapp forward",
+		"is it true", "is this true", "fact check", "hoax", "ವದಂತಿ", "ಸುಳ್ಳು ಸುದ್ದಿ", "अफवाह", "afwah", "fake video"},
+	"police_complaint": {"bribe*", "corrupt*", "rude", "misbehav*", "no action", "not taking action", "refused to register",
+		"refused fir", "not registering", "police inaction", "police harassment", "demanded money", "asked for money",
+		"ಲಂಚ", "रिश्वत", "lanch", "rishwat", "no response from police", "not responding"},
+	"appreciation": {"thank you", "thanks", "thank", "kudos", "great job", "well done", "salute", "appreciate*", "grateful",
+		"hats off", "proud of", "good work", "quick response", "ಧನ್ಯವಾದ", "ಧನ್ಯವಾದಗಳು", "ಅಭಿನಂದನೆ", "धन्यवाद", "शुक्रिया",
+		"dhanyavada", "dhanyavaad", "shukriya"},
+	"information_request": {"how to", "how can i", "how do i", "where can i", "whom to contact", "who to contact", "contact number",
+		"helpline number", "procedure", "verification", "passport verification", "police verification", "permission",
+		"clearance certificate", "fir status", "complaint status", "status of my complaint", "any update", "ಹೇಗೆ",
+		"ಮಾಹಿತಿ", "कैसे", "जानकारी", "kaise", "hege"},
+	"lost_found": {"lost my", "i lost", "left my", "forgot my", "found a", "found wallet", "found a phone", "lost wallet",
+		"lost phone", "lost bag", "lost purse", "misplaced", "lost and found", "ಕಳೆದು", "खो गया", "kho gaya", "kaledu"},
+	"civic": {"garbage", "pothole*", "streetlight*", "street light*", "water supply", "no water", "drain*", "sewage",
+		"manhole", "bbmp", "bwssb", "bescom", "power cut", "waste", "dump*", "footpath broken", "road repair", "stray dog*",
+		"ಕಸ", "ಗುಂಡಿ", "ನೀರು", "ಚರಂಡಿ", "कचरा", "गड्ढा", "kasa", "gundi", "kachra"},
+	"spam": {"follow back", "follow me", "f4f", "click here", "subscribe", "giveaway", "dm for", "earn money", "work from home",
+		"promo code", "discount", "buy now", "check out my", "free followers"},
+	"emergency": {},
+}
+
+// distress words are cries for help (any language); incident words name
+// an emergency or crime. Both feed the emergency decision and urgency.
+var distressLexicon = []string{"help", "help me", "please help", "help us", "please come", "come fast", "come quickly",
+	"save me", "save us", "urgent", "urgently", "emergency", "sos", "someone help", "need help", "call ambulance",
+	"send police", "send help", "hurry",
+	"ಸಹಾಯ", "ಕಾಪಾಡಿ", "ಬೇಗ ಬನ್ನಿ", "ತುರ್ತು", "ರಕ್ಷಿಸಿ", "sahaya", "kaapadi", "bega banni", "turtu",
+	"बचाओ", "मदद", "जल्दी आओ", "bachao", "madad", "jaldi aao", "help karo", "madad karo"}
+
+var incidentLexicon = []string{"accident", "crash*", "collision", "collided", "hit by", "run over", "overturned", "injured",
+	"bleeding", "unconscious", "dead body", "died", "killed", "murder*", "stabbed", "stabbing", "shot", "gunshot", "shooting",
+	"attack*", "assault*", "beaten", "beating", "fight*", "violence", "threat*", "threatening", "knife", "weapon", "gun",
+	"fire broke", "caught fire", "on fire", "fire", "blaze", "smoke", "explosion", "blast", "gas leak", "cylinder burst",
+	"flood*", "waterlogg*", "collapse*", "tree fell", "fallen tree", "building collapse", "electrocut*", "drown*",
+	"snatch*", "robbery", "robbed", "theft", "stolen", "burglary", "kidnap*", "abduct*", "missing", "harass*", "molest*",
+	"stalk*", "rape", "eve teas*", "suicide", "heart attack", "ambulance", "earthquake", "landslide", "storm", "cyclone",
+	"ಅಪಘಾತ", "ಬೆಂಕಿ", "ಕೊಲೆ", "ಹಲ್ಲೆ", "ಕಳ್ಳತನ", "ನಾಪತ್ತೆ", "ಪ್ರವಾಹ", "ಕುಸಿತ", "ಗಾಯ",
+	"apaghata", "benki", "kole", "halle", "हादसा", "दुर्घटना", "आग", "हत्या", "हमला", "चोरी", "बाढ़", "घायल",
+	"hadsa", "aag", "hamla", "maar", "maarpeet", "ladai", "jhagda"}
+
+// figurative are patterns where disaster words do not mean a disaster
+// ("this song is fire", "my inbox is a disaster"). A hit pulls the
+// emergency score down hard unless a cry for help is also there.
+var figurativeLexicon = []string{"is fire", "is lit", "was fire", "on fire tonight", "song is fire", "track is fire", "album is fire",
+	"fire track", "fire song", "fire mixtape", "straight fire", "is a disaster", "was a disaster", "total disaster", "hot mess",
+	"killing it", "killed it", "kills me", "killing me", "dying of laughter", "i'm dead", "im dead", "dead tired", "bombed",
+	"the bomb", "da bomb", "explode with", "exploding with", "flood of love", "flooded with love", "flooded with messages", "flooded with wishes",
+	"my inbox", "meltdown", "drowning in work", "drowning in", "heart attack ride", "murder on the dancefloor", "fire emoji",
+	"fired up", "fire up", "set the stage on fire", "mass", "blockbuster", "movie", "trailer", "song", "teaser", "bgm", "film"}
+
+// immediacy words say it is happening now.
+var immediacyLexicon = []string{"now", "right now", "just now", "immediately", "at once", "currently", "happening",
+	"ongoing", "at the moment", "still", "minutes ago", "asap", "quick", "fast",
+	"ಈಗ", "ಈಗಲೇ", "ತಕ್ಷಣ", "ಬೇಗ", "eega", "iga", "ivaga", "takshana", "bega",
+	"अभी", "तुरंत", "जल्दी", "abhi", "turant", "jaldi", "fauran"}

@@ -1,0 +1,334 @@
+// Package analyze is the understanding engine: one call runs every
+// analyser over a post (script and language, sentiment, offensive,
+// emergency, complaint, categories, urgency, places → police station, PII,
+// near-duplicate signature) and returns a post.Analysis. It is pure,
+// deterministic and safe for concurrent use; models are small linear heads
+// over hashed n-grams (package model), embedded in the binary and loaded
+// once.
+package analyze
+
+import (
+	_ "embed"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/kaval-desk/kaval/internal/analyze/lang"
+	"github.com/kaval-desk/kaval/internal/analyze/model"
+	"github.com/kaval-desk/kaval/internal/post"
+)
+
+// Input is one post to analyse.
+type Input struct {
+	ID, Text, Platform, AuthorLocation string
+	Lat, Lon                           *float64
+}
+
+//go:embed models/kaval.bin
+var embedded []byte
+
+// Engine holds the loaded models. Use Default.
+type Engine struct {
+	m      *model.Model
+	places placeFinder
+	match  *matcher
+	pool   sync.Pool // *scratch
+
+	latin                  *model.Head
+	sentEN, sentKN, sentHI *model.Head
+	offensive, emergency   *model.Head
+	complaint, category    *model.Head
+	catLane                [32]int // Categories index → lane in category head, or -1
+	tags                   map[string]uint32
+}
+
+type scratch struct {
+	x      model.Extractor
+	acc    []int32
+	logits []float32
+}
+
+var (
+	defOnce sync.Once
+	def     *Engine
+	defErr  error
+)
+
+// Default returns the engine with the embedded models, loaded once.
+func Default() (*Engine, error) {
+	defOnce.Do(func() {
+		m, err := model.Decode(embedded)
+		if err != nil {
+			defErr = fmt.Errorf("analyze: unable to load embedded model: %w", err)
+			return
+		}
+		def, defErr = New(m)
+		if defErr == nil {
+			def.places, defErr = loadPlaces()
+		}
+	})
+	return def, defErr
+}
+
+// New builds an engine over a model (training and evaluation use it on
+// freshly trained weights). It has no places gazetteer.
+func New(m *model.Model) (*Engine, error) {
+	e := &Engine{m: m, match: newMatcher(), tags: map[string]uint32{}}
+	e.latin = m.Head("lang")
+	e.sentEN, e.sentKN, e.sentHI = m.Head("sentiment_en"), m.Head("sentiment_kn"), m.Head("sentiment_hi")
+	e.offensive, e.emergency = m.Head("offensive"), m.Head("emergency")
+	e.complaint, e.category = m.Head("complaint"), m.Head("category")
+	for name, h := range map[string]*model.Head{"lang": e.latin, "sentiment_en": e.sentEN, "sentiment_kn": e.sentKN,
+		"sentiment_hi": e.sentHI, "offensive": e.offensive, "emergency": e.emergency, "complaint": e.complaint, "category": e.category} {
+		if h == nil {
+			return nil, fmt.Errorf("analyze: model has no %s head", name)
+		}
+	}
+	for i := range e.catLane {
+		e.catLane[i] = -1
+	}
+	for lane, c := range e.category.Classes {
+		for i, name := range Categories {
+			if name == c {
+				e.catLane[i] = lane
+			}
+		}
+	}
+	for _, g := range []string{"en", "kn", "hi", "other"} {
+		e.tags[g] = model.Tag("lang=" + g)
+	}
+	e.pool.New = func() any {
+		return &scratch{acc: make([]int32, m.Width)}
+	}
+	return e, nil
+}
+
+// Version is the model version stored with each analysis.
+func (e *Engine) Version() string { return e.m.Version }
+
+// LangGroup maps a language tag to the group whose sentiment head and tag
+// feature it uses: Kannada and the other Dravidian languages share the
+// Kannada code-mixed head, Hindi and Urdu the Hinglish one.
+func LangGroup(tag string) string {
+	switch tag {
+	case "kn", "kn-Latn", "ta-Latn", "ml-Latn", "ta", "ml", "te":
+		return "kn"
+	case "hi", "hi-Latn", "ur":
+		return "hi"
+	case "en":
+		return "en"
+	}
+	return "other"
+}
+
+// Analyze runs every analyser over one post. It never panics: a failure
+// in any part leaves that part empty.
+func (e *Engine) Analyze(in Input) (a post.Analysis) {
+	a = post.Analysis{Lang: "und", Script: lang.Common, Sentiment: post.Sentiment{Label: "neutral"},
+		Categories: []post.Category{}, Places: []post.Place{}, PII: []post.Span{}, ModelVersion: e.m.Version}
+	text := in.Text
+	if !utf8.ValidString(text) {
+		text = toValid(text)
+	}
+	a.SimHash = fmt.Sprintf("%016x", simhashOf(text))
+	func() {
+		defer func() { _ = recover() }()
+		e.understand(text, &a)
+	}()
+	func() {
+		defer func() { _ = recover() }()
+		if e.places != nil {
+			if ps := e.places.Find(text, in.Lat, in.Lon, in.AuthorLocation); len(ps) > 0 {
+				a.Places = ps
+				best := ps[0]
+				a.Station = nonEmpty(best.Station)
+				a.TrafficStation = nonEmpty(best.TrafficStation)
+				a.Ward = nonEmpty(best.Ward)
+			}
+		}
+	}()
+	func() {
+		defer func() { _ = recover() }()
+		if spans := findPII(text); len(spans) > 0 {
+			a.PII = spans
+		}
+	}()
+	return a
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toValid(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
+
+// Scores are the raw model outputs behind an analysis, for evaluation.
+type Scores struct {
+	Lang       lang.Result
+	Sentiment  [3]float32 // negative, neutral, positive
+	Offensive  float32
+	Emergency  float32
+	Complaint  float32
+	Categories [32]float32 // by Categories index
+	Rules      ruleScores
+}
+
+var sentimentLabels = [3]string{"negative", "neutral", "positive"}
+
+// Score computes every model score of a text.
+func (e *Engine) Score(text string) Scores {
+	var s Scores
+	sc := e.pool.Get().(*scratch)
+	defer e.pool.Put(sc)
+	feats := sc.x.Extract(text)
+	acc := sc.acc
+	clear(acc)
+	e.m.Accumulate(feats, acc)
+	n := len(feats)
+
+	counts := lang.Count(text)
+	var latin []float32
+	if counts.Dominant() == lang.Latin {
+		latin = e.latin.Probs(e.latin.Logits(acc, n, sc.logits[:0]))
+	}
+	en, ind, words := lang.Markers(text)
+	s.Lang = lang.Detect(counts, latin, en, ind, words)
+	sc.logits = latin[:0]
+
+	g := LangGroup(s.Lang.Lang)
+	e.m.Accumulate([]uint32{e.tags[g]}, acc)
+	n++
+
+	head := e.sentEN
+	switch g {
+	case "kn":
+		head = e.sentKN
+	case "hi":
+		head = e.sentHI
+	}
+	p := head.Probs(head.Logits(acc, n, sc.logits[:0]))
+	copy(s.Sentiment[:], p)
+
+	e.match.scan(text, &s.Rules)
+	r := &s.Rules
+
+	s.Offensive = e.offensive.Probs(e.offensive.Logits(acc, n, sc.logits[:0]))[0]
+	s.Complaint = e.complaint.Probs(e.complaint.Logits(acc, n, sc.logits[:0]))[0]
+
+	// Emergency: the model's logit, moved by the lexicons. Incidents and
+	// cries for help push up (together more than apart); figurative use of
+	// disaster words pulls down unless someone is asking for help.
+	z := e.emergency.Logits(acc, n, sc.logits[:0])[0]
+	inc, dis := min(r.incident, 2), min(r.distress, 2)
+	z += 0.9*inc + 0.8*dis
+	if inc > 0 && dis > 0 {
+		z += 1.5
+	}
+	if r.figurative > 0 && dis == 0 {
+		z -= 2.5 + 1.5*min(r.figurative, 2)
+	}
+	s.Emergency = sigmoid(z)
+
+	cl := e.category.Probs(e.category.Logits(acc, n, sc.logits[:0]))
+	for i := range Categories {
+		v := float32(0)
+		if lane := e.catLane[i]; lane >= 0 {
+			v = cl[lane]
+		}
+		if h := r.cat[i]; h > 0 {
+			rule := 0.85 * (1 - float32(math.Exp(-1.1*float64(h))))
+			v = max(v, rule)
+		}
+		s.Categories[i] = v
+	}
+	s.Categories[0] = max(s.Categories[0], s.Emergency) // "emergency" is the flag itself
+	sc.logits = cl[:0]
+	return s
+}
+
+func sigmoid(z float32) float32 { return 1 / (1 + float32(math.Exp(float64(-z)))) }
+
+func (e *Engine) understand(text string, a *post.Analysis) {
+	s := e.Score(text)
+	a.Lang, a.Script, a.CodeMixed = s.Lang.Lang, s.Lang.Script, s.Lang.CodeMixed
+	if s.Lang.Script == lang.Common && utf8.RuneCountInString(text) == 0 {
+		return
+	}
+	best := 0
+	for i, p := range s.Sentiment {
+		if p > s.Sentiment[best] {
+			best = i
+		}
+	}
+	a.Sentiment = post.Sentiment{Label: sentimentLabels[best], Score: round3(float64(s.Sentiment[2] - s.Sentiment[0]))}
+	a.Offensive = post.Flag{Label: s.Offensive >= 0.5, Score: round3(float64(s.Offensive))}
+	a.Emergency = post.Flag{Label: s.Emergency >= 0.5, Score: round3(float64(s.Emergency))}
+	a.Complaint = post.Flag{Label: s.Complaint >= 0.5, Score: round3(float64(s.Complaint))}
+	for i, name := range Categories {
+		if v := s.Categories[i]; v >= 0.5 {
+			if name == "emergency" && !a.Emergency.Label {
+				continue
+			}
+			a.Categories = append(a.Categories, post.Category{Name: name, Score: round3(float64(v))})
+		}
+	}
+	sort.SliceStable(a.Categories, func(i, j int) bool { return a.Categories[i].Score > a.Categories[j].Score })
+	a.Urgency = urgency(&s, a.Emergency.Label)
+}
+
+// urgencyWeight is how much a category adds to urgency, scaled by its score.
+var urgencyWeight = map[string]float32{
+	"emergency": 10, "theft": 15, "womens_safety": 18, "child_safety": 20, "missing_person": 18, "elderly": 10,
+	"cybercrime_fraud": 8, "public_order": 12, "drugs": 6, "traffic_parking": 5, "noise_nuisance": 4, "rumour": 8,
+	"police_complaint": 3, "lost_found": 2, "civic": 2, "information_request": 1,
+}
+
+// urgency is 0..100 from the emergency decision, categories, immediacy
+// words and repetition. Sentiment is deliberately not an input: an angry
+// post about a pothole is not urgent, a calm report of a fire is.
+func urgency(s *Scores, emergency bool) int {
+	u := float32(0)
+	if emergency {
+		u = 40 + 30*(s.Emergency-0.5)*2
+	} else {
+		u = 25 * s.Emergency
+	}
+	catMax := float32(0)
+	for i, name := range Categories {
+		if s.Categories[i] >= 0.5 {
+			catMax = max(catMax, urgencyWeight[name]*s.Categories[i])
+		}
+	}
+	u += catMax
+	r := &s.Rules
+	live := emergency || r.distress > 0 || r.incident > 0
+	if live {
+		u += 10 * min(r.immediacy, 2)
+		u += 6 * min(r.distress, 2)
+		u += 5 * float32(min(r.repeats, 2))
+	} else {
+		u += 3 * min(r.immediacy, 1)
+	}
+	return int(max(0, min(100, math.Round(float64(u)))))
+}
+
+func round3(v float64) float64 {
+	return math.Round(v*1000) / 1000
+}

@@ -1,0 +1,178 @@
+// Package lang identifies the script and language of a post. Native scripts
+// decide the language by themselves (Kannada script → kn); Latin text is
+// English or romanised Kannada, Hindi, Tamil or Malayalam, which the
+// engine's Latin language head tells apart from character n-grams. A post
+// is code-mixed when it mixes scripts, or when romanised Indian-language
+// text carries English words (or English carries romanised function words).
+package lang
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Script codes (ISO 15924) reported by Detect.
+const (
+	Latin      = "Latn"
+	Kannada    = "Knda"
+	Devanagari = "Deva"
+	Tamil      = "Taml"
+	Telugu     = "Telu"
+	Malayalam  = "Mlym"
+	Arabic     = "Arab"
+	Bengali    = "Beng"
+	Gujarati   = "Gujr"
+	Gurmukhi   = "Guru"
+	Oriya      = "Orya"
+	Common     = "Zyyy" // no letters: emoji, digits, punctuation only
+	Other      = "Zzzz" // letters of a script we do not name
+)
+
+var scripts = []string{Latin, Kannada, Devanagari, Tamil, Telugu, Malayalam, Arabic, Bengali, Gujarati, Gurmukhi, Oriya, Other}
+
+// nativeLang is the language a native script implies. Devanagari is
+// reported as Hindi (Marathi shares it; the desk's traffic is Hindi) and
+// Arabic script as Urdu.
+var nativeLang = map[string]string{
+	Kannada: "kn", Devanagari: "hi", Tamil: "ta", Telugu: "te", Malayalam: "ml",
+	Arabic: "ur", Bengali: "bn", Gujarati: "gu", Gurmukhi: "pa", Oriya: "or",
+}
+
+// LatinClasses are the classes of the Latin-script language head, in lane
+// order. The engine's model must be trained with exactly these.
+var LatinClasses = []string{"en", "kn-Latn", "hi-Latn", "ta-Latn", "ml-Latn"}
+
+// Counts is the number of letters of each script in a text.
+type Counts struct {
+	Letters int
+	N       [12]int // indexed like scripts
+}
+
+func scriptIndex(r rune) int {
+	switch {
+	case r < 0x0250:
+		return 0
+	case r >= 0x0C80 && r <= 0x0CFF:
+		return 1
+	case r >= 0x0900 && r <= 0x097F, r >= 0xA8E0 && r <= 0xA8FF:
+		return 2
+	case r >= 0x0B80 && r <= 0x0BFF:
+		return 3
+	case r >= 0x0C00 && r <= 0x0C7F:
+		return 4
+	case r >= 0x0D00 && r <= 0x0D7F:
+		return 5
+	case r >= 0x0600 && r <= 0x06FF, r >= 0x0750 && r <= 0x077F, r >= 0xFB50 && r <= 0xFDFF, r >= 0xFE70 && r <= 0xFEFF:
+		return 6
+	case r >= 0x0980 && r <= 0x09FF:
+		return 7
+	case r >= 0x0A80 && r <= 0x0AFF:
+		return 8
+	case r >= 0x0A00 && r <= 0x0A7F:
+		return 9
+	case r >= 0x0B00 && r <= 0x0B7F:
+		return 10
+	case r >= 0x1E00 && r <= 0x1EFF:
+		return 0
+	}
+	return 11
+}
+
+// Count tallies letters by script over at most the first 4,000 runes.
+func Count(text string) Counts {
+	var c Counts
+	n := 0
+	for _, r := range text {
+		if n++; n > 4000 {
+			break
+		}
+		if r < utf8.RuneSelf {
+			if r|0x20 >= 'a' && r|0x20 <= 'z' {
+				c.N[0]++
+				c.Letters++
+			}
+			continue
+		}
+		if !unicode.IsLetter(r) && !unicode.IsMark(r) {
+			continue
+		}
+		c.N[scriptIndex(r)]++
+		c.Letters++
+	}
+	return c
+}
+
+// Dominant returns the script with most letters (Zyyy when none).
+func (c Counts) Dominant() string {
+	best := -1
+	for i, v := range c.N {
+		if v > 0 && (best < 0 || v > c.N[best]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Common
+	}
+	return scripts[best]
+}
+
+// mixedScripts reports a second script with a real share of the letters.
+func (c Counts) mixedScripts() bool {
+	nonzero := 0
+	for _, v := range c.N {
+		if v >= 3 && v*5 >= c.Letters {
+			nonzero++
+		}
+	}
+	return nonzero >= 2
+}
+
+// Result is what Detect says.
+type Result struct {
+	Lang      string // BCP-47
+	Script    string // ISO 15924
+	CodeMixed bool
+}
+
+// Detect decides language and script. latinProbs are the Latin head's
+// probabilities over LatinClasses (used only when Latin dominates; may be
+// nil otherwise). englishWords and indicWords count common English and
+// romanised Indian-language function words in the text (see Markers).
+func Detect(c Counts, latinProbs []float32, englishWords, indicWords, words int) Result {
+	s := c.Dominant()
+	r := Result{Script: s, CodeMixed: c.mixedScripts()}
+	switch s {
+	case Common:
+		r.Lang = "und"
+		return r
+	case Other:
+		r.Lang = "und"
+		return r
+	case Latin:
+	default:
+		r.Lang = nativeLang[s]
+		if englishWords >= 2 {
+			r.CodeMixed = true
+		}
+		return r
+	}
+	best := 0
+	for i, p := range latinProbs {
+		if p > latinProbs[best] {
+			best = i
+		}
+	}
+	if len(latinProbs) != len(LatinClasses) {
+		r.Lang = "en"
+		return r
+	}
+	r.Lang = LatinClasses[best]
+	if r.Lang == "en" {
+		if indicWords >= 2 && indicWords*5 >= words {
+			r.CodeMixed = true
+		}
+	} else if englishWords >= 2 || englishWords >= 1 && words <= 6 {
+		r.CodeMixed = true
+	}
+	return r
+}

@@ -1,0 +1,252 @@
+// Package model is the classifier machinery of the analysis engine: hashed
+// word 1–2-gram and character 2–5-gram features, linear heads (softmax or
+// sigmoid) over one shared bucket space, their training, and a compact int8
+// serialisation that loads by decoding a few headers and aliasing the rest.
+//
+// Every post is featurised once; every head (language, sentiment, offensive,
+// emergency, complaint, categories) then reads the same rows of one weight
+// table laid out bucket-major, so a post costs one pass over its features
+// and one cache line per feature, whatever the number of heads.
+package model
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Bits is log2 of the number of feature buckets.
+const Bits = 18
+
+// Buckets is the size of the hashed feature space.
+const Buckets = 1 << Bits
+
+// MaxRunes caps the text a post is featurised on: a 1 MB post is
+// classified on its first MaxRunes runes, which is where its meaning is.
+const MaxRunes = 2000
+
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+	seedWord  = 0x9e3779b9
+	seedBi    = 0x85ebca6b
+	seedNeg   = 0xc2b2ae35
+	seedTag   = 0x27d4eb2f
+)
+
+// mix is a murmur3 finaliser: FNV's low bits alone are too regular for a
+// power-of-two bucket space.
+func mix(h uint32) uint32 {
+	h ^= h >> 16
+	h *= 0x85ebca6b
+	h ^= h >> 13
+	h *= 0xc2b2ae35
+	h ^= h >> 16
+	return h
+}
+
+func bucket(h uint32) uint32 { return mix(h) & (Buckets - 1) }
+
+// Tag is the bucket of a meta feature such as "lang=kn-Latn"; the engine
+// adds it after language identification so that sentiment and offensive
+// weights may depend on the language.
+func Tag(name string) uint32 {
+	h := uint32(fnvOffset) ^ seedTag
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * fnvPrime
+	}
+	return bucket(h)
+}
+
+// WordBucket is the bucket of the unigram feature of an already-normalised
+// word; negated selects the negation-scope variant. Training uses it to fold
+// lexicon priors into word weights.
+func WordBucket(word string, negated bool) uint32 {
+	h := wordHash(word)
+	if negated {
+		h ^= seedNeg
+	}
+	return bucket(h)
+}
+
+func wordHash(word string) uint32 {
+	h := uint32(fnvOffset) ^ seedWord
+	for _, r := range word {
+		h = (h ^ uint32(r)) * fnvPrime
+	}
+	return h
+}
+
+// negators open a negation scope over the next few words (English,
+// romanised Hindi and Kannada). "n't" is caught by suffix.
+var negators = map[uint32]bool{}
+
+func init() {
+	for _, w := range []string{"not", "no", "never", "nothing", "nobody", "none", "neither", "nor",
+		"cannot", "cant", "dont", "didnt", "doesnt", "isnt", "wasnt", "wont", "aint", "hardly",
+		"nahi", "nahin", "nhi", "na", "mat", "illa", "alla", "beda", "bedi", "ಇಲ್ಲ", "ಬೇಡ", "नहीं", "मत"} {
+		negators[wordHash(w)] = true
+	}
+}
+
+// Extractor turns text into feature buckets. It keeps scratch buffers, so
+// one Extractor must not be used by two goroutines at once; it is cheap to
+// make one per worker (or take one from a sync.Pool).
+type Extractor struct {
+	runes []rune
+	words [][2]int32 // [start,end) in runes of each word token
+	feats []uint32
+}
+
+// isWordRune reports runes that belong inside a word: letters, combining
+// marks (Indic vowel signs and viramas) and digits.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
+}
+
+func lower(r rune) rune {
+	if r < utf8.RuneSelf {
+		if r >= 'A' && r <= 'Z' {
+			return r + 32
+		}
+		return r
+	}
+	return unicode.ToLower(r)
+}
+
+// prepare lowercases, folds digits to 0, collapses elongations (more than
+// two repeats of a rune), replaces URLs by "U" and @mentions by "@" and
+// splits into word tokens. Symbols (emoji, '!' and '?') are kept as one-rune
+// tokens because they carry sentiment.
+func (x *Extractor) prepare(text string) {
+	x.runes = x.runes[:0]
+	x.words = x.words[:0]
+	n := 0
+	var prev rune = -1
+	rep := 0
+	for i := 0; i < len(text) && n < MaxRunes; {
+		c := text[i]
+		// URLs and mentions: skip the whole token.
+		if (c == 'h' || c == 'w') && (hasPrefixAt(text, i, "http://") || hasPrefixAt(text, i, "https://") || hasPrefixAt(text, i, "www.")) {
+			for i < len(text) && text[i] != ' ' && text[i] != '\n' && text[i] != '\t' {
+				i++
+			}
+			x.runes = append(x.runes, ' ', 'U', ' ')
+			prev, rep = -1, 0
+			n++
+			continue
+		}
+		if c == '@' && i+1 < len(text) && isASCIIWord(text[i+1]) {
+			i++
+			for i < len(text) && (isASCIIWord(text[i]) || text[i] == '_') {
+				i++
+			}
+			x.runes = append(x.runes, ' ', '@', ' ')
+			prev, rep = -1, 0
+			n++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		i += size
+		n++
+		r = lower(r)
+		if r >= '0' && r <= '9' {
+			r = '0'
+		}
+		if r == prev {
+			rep++
+			if rep >= 2 {
+				continue
+			}
+		} else {
+			prev, rep = r, 0
+		}
+		x.runes = append(x.runes, r)
+	}
+	// Tokenise.
+	start := -1
+	for i, r := range x.runes {
+		if isWordRune(r) || r == '\'' && start >= 0 {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			x.words = append(x.words, [2]int32{int32(start), int32(i)})
+			start = -1
+		}
+		if r == '!' || r == '?' || r == '@' || r > 0x2000 && (unicode.IsSymbol(r) || unicode.Is(unicode.So, r)) {
+			x.words = append(x.words, [2]int32{int32(i), int32(i + 1)})
+		}
+	}
+	if start >= 0 {
+		x.words = append(x.words, [2]int32{int32(start), int32(len(x.runes))})
+	}
+}
+
+func hasPrefixAt(s string, i int, p string) bool {
+	return len(s)-i >= len(p) && s[i:i+len(p)] == p
+}
+
+func isASCIIWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// Extract returns the feature buckets of text (with repeats: a feature that
+// occurs twice is listed twice). The slice is owned by the Extractor and
+// valid until the next call.
+func (x *Extractor) Extract(text string) []uint32 {
+	x.prepare(text)
+	f := x.feats[:0]
+	rs := x.runes
+	var prevWord uint32
+	havePrev := false
+	negLeft := 0
+	for _, w := range x.words {
+		s, e := int(w[0]), int(w[1])
+		h := uint32(fnvOffset) ^ seedWord
+		for _, r := range rs[s:e] {
+			h = (h ^ uint32(r)) * fnvPrime
+		}
+		isNeg := negators[h] || e-s > 3 && rs[e-1] == 't' && rs[e-2] == '\'' && rs[e-3] == 'n'
+		if negLeft > 0 && isWordRune(rs[s]) {
+			f = append(f, bucket(h^seedNeg))
+			negLeft--
+		} else {
+			f = append(f, bucket(h))
+		}
+		if isNeg {
+			negLeft = 3
+		}
+		if havePrev {
+			f = append(f, bucket((prevWord*0x01000193)^h^seedBi))
+		}
+		prevWord, havePrev = h, true
+		// Character n-grams of the word padded by spaces, n = 2..5.
+		if !isWordRune(rs[s]) {
+			continue
+		}
+		lo, hi := s-1, e+1 // include the padding positions
+		for i := lo; i < hi-1; i++ {
+			h := uint32(fnvOffset)
+			for k := 0; k < 5 && i+k < hi; k++ {
+				var r rune = ' '
+				if j := i + k; j >= s && j < e {
+					r = rs[j]
+				}
+				h = (h ^ uint32(r)) * fnvPrime
+				if k >= 1 {
+					f = append(f, bucket(h+uint32(k)))
+				}
+			}
+		}
+	}
+	x.feats = f
+	return f
+}

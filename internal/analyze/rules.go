@@ -1,0 +1,273 @@
+package analyze
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kaval-desk/kaval/internal/analyze/normalize"
+)
+
+// Rule kinds.
+const (
+	kindCategory uint8 = iota
+	kindDistress
+	kindIncident
+	kindFigurative
+	kindImmediacy
+)
+
+type hit struct {
+	kind uint8
+	cat  uint8 // index into Categories for kindCategory
+	w    float32
+}
+
+// matcher finds lexicon phrases (1–3 words) in text in one pass, without
+// allocating: words are hashed as they are scanned (case folded,
+// elongations collapsed, spelling variants mapped), and phrases are looked
+// up by the hash of their last one, two or three words. Prefix entries are
+// looked up at every rune boundary of the word, filtered by a bitset first.
+type matcher struct {
+	exact  map[uint64][]hit
+	prefix map[uint64][]hit
+	bloom  []uint64 // 1<<16 bits over prefix keys
+	varmap map[uint64]uint64
+}
+
+const (
+	h64Offset = 14695981039346656037
+	h64Prime  = 1099511628211
+)
+
+func phraseKey(words ...uint64) uint64 {
+	k := uint64(0x9ae16a3b2f90404f)
+	for _, w := range words {
+		k = (k ^ w) * 0xff51afd7ed558ccd
+		k ^= k >> 29
+	}
+	return k
+}
+
+func wordHash64(w string) uint64 {
+	h := uint64(h64Offset)
+	for _, r := range w {
+		h = (h ^ uint64(r)) * h64Prime
+	}
+	return h
+}
+
+func newMatcher() *matcher {
+	m := &matcher{exact: map[uint64][]hit{}, prefix: map[uint64][]hit{}, bloom: make([]uint64, 1<<10), varmap: map[uint64]uint64{}}
+	for v, c := range normalize.Variants() {
+		m.varmap[wordHash64(v)] = wordHash64(c)
+	}
+	for ci, name := range Categories {
+		for _, p := range categoryLexicon[name] {
+			m.add(p, hit{kind: kindCategory, cat: uint8(ci)})
+		}
+	}
+	for _, p := range distressLexicon {
+		m.add(p, hit{kind: kindDistress})
+	}
+	for _, p := range incidentLexicon {
+		m.add(p, hit{kind: kindIncident})
+	}
+	for _, p := range figurativeLexicon {
+		m.add(p, hit{kind: kindFigurative})
+	}
+	for _, p := range immediacyLexicon {
+		m.add(p, hit{kind: kindImmediacy})
+	}
+	return m
+}
+
+func (m *matcher) add(phrase string, h hit) {
+	ws := strings.Fields(strings.ToLower(phrase))
+	if len(ws) == 0 || len(ws) > 3 {
+		return
+	}
+	h.w = 1
+	if len(ws) > 1 {
+		h.w = 1.5
+	}
+	last := ws[len(ws)-1]
+	isPrefix := strings.HasSuffix(last, "*") || last[0] >= utf8.RuneSelf
+	last = strings.TrimSuffix(last, "*")
+	hs := make([]uint64, len(ws))
+	for i, w := range ws[:len(ws)-1] {
+		hs[i] = m.canon(wordHash64(normalize.Word(w)))
+	}
+	hs[len(ws)-1] = m.canon(wordHash64(last))
+	k := phraseKey(hs...)
+	if isPrefix {
+		m.prefix[k] = append(m.prefix[k], h)
+		m.bloom[(k>>6)&(1<<10-1)] |= 1 << (k & 63)
+	} else {
+		m.exact[k] = append(m.exact[k], h)
+	}
+}
+
+func (m *matcher) canon(h uint64) uint64 {
+	if c, ok := m.varmap[h]; ok {
+		return c
+	}
+	return h
+}
+
+// ruleScores is what the lexicons say about a post.
+type ruleScores struct {
+	cat        [32]float32
+	distress   float32
+	incident   float32
+	figurative float32
+	immediacy  float32
+	repeats    int // words repeated three or more times in a row ("help help help") or "!!!"
+}
+
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\''
+	}
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
+}
+
+// scan runs the lexicons over the first maxScan bytes of text.
+func (m *matcher) scan(text string, rs *ruleScores) {
+	const maxScan = 8192
+	if len(text) > maxScan {
+		text = text[:maxScan]
+	}
+	var prev [2]uint64 // previous word hashes, prev[0] most recent
+	nprev := 0
+	var lastWord uint64
+	same := 0
+	bangs := 0
+	seen := make(map[uint64]bool, 8) // phrase keys already counted (dedupe)
+	i := 0
+	for i < len(text) {
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		if !isWordRune(r) {
+			if r == '!' {
+				bangs++
+				if bangs == 3 {
+					rs.repeats++
+				}
+			} else {
+				bangs = 0
+			}
+			i += size
+			continue
+		}
+		bangs = 0
+		// Scan one word: hash folded runes, collapsing runs of 3+, and
+		// probe prefix entries at rune boundaries.
+		h := uint64(h64Offset)
+		var p1, p2 rune = -1, -2
+		nr := 0
+		var pr rune = -1
+		for i < len(text) {
+			r, size = rune(text[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(text[i:])
+			}
+			if !isWordRune(r) {
+				break
+			}
+			// camelCase inside hashtags starts a new word.
+			if pr >= 'a' && pr <= 'z' && r >= 'A' && r <= 'Z' {
+				break
+			}
+			pr = r
+			i += size
+			if r < utf8.RuneSelf {
+				if r >= 'A' && r <= 'Z' {
+					r += 32
+				}
+			} else {
+				r = unicode.ToLower(r)
+			}
+			if r == p1 && r == p2 {
+				continue // third and later of a run
+			}
+			if r == p1 && i < len(text) && nextIs(text[i:], r) {
+				p2, p1 = p1, r
+				continue // a run of 3+ keeps one
+			}
+			p2, p1 = p1, r
+			h = (h ^ uint64(r)) * h64Prime
+			nr++
+			if nr >= 3 {
+				m.probePrefix(h, prev, nprev, rs, seen)
+			}
+		}
+		if nr == 0 {
+			continue
+		}
+		h = m.canon(h)
+		m.probe(m.exact, phraseKey(h), rs, seen)
+		if nprev >= 1 {
+			m.probe(m.exact, phraseKey(prev[0], h), rs, seen)
+		}
+		if nprev >= 2 {
+			m.probe(m.exact, phraseKey(prev[1], prev[0], h), rs, seen)
+		}
+		if h == lastWord {
+			same++
+			if same == 2 {
+				rs.repeats++
+			}
+		} else {
+			same = 0
+		}
+		lastWord = h
+		prev[1], prev[0] = prev[0], h
+		nprev++
+	}
+}
+
+func nextIs(s string, r rune) bool {
+	n, _ := utf8.DecodeRuneInString(s)
+	if n < utf8.RuneSelf && n >= 'A' && n <= 'Z' {
+		n += 32
+	}
+	return n == r
+}
+
+func (m *matcher) probePrefix(h uint64, prev [2]uint64, nprev int, rs *ruleScores, seen map[uint64]bool) {
+	k := phraseKey(h)
+	if m.bloom[(k>>6)&(1<<10-1)]&(1<<(k&63)) != 0 {
+		m.probe(m.prefix, k, rs, seen)
+	}
+	if nprev >= 1 {
+		k = phraseKey(prev[0], h)
+		if m.bloom[(k>>6)&(1<<10-1)]&(1<<(k&63)) != 0 {
+			m.probe(m.prefix, k, rs, seen)
+		}
+	}
+}
+
+func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen map[uint64]bool) {
+	hs, ok := table[k]
+	if !ok || seen[k] {
+		return
+	}
+	seen[k] = true
+	for _, h := range hs {
+		switch h.kind {
+		case kindCategory:
+			rs.cat[h.cat] += h.w
+		case kindDistress:
+			rs.distress += h.w
+		case kindIncident:
+			rs.incident += h.w
+		case kindFigurative:
+			rs.figurative += h.w
+		case kindImmediacy:
+			rs.immediacy += h.w
+		}
+	}
+}

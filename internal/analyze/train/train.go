@@ -1,0 +1,483 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/analyze"
+	"github.com/kaval-desk/kaval/internal/analyze/lang"
+	"github.com/kaval-desk/kaval/internal/analyze/model"
+)
+
+// Seed makes training reproducible.
+const Seed = 20260524
+
+// DevEvents are the crisis events held out of training for the emergency
+// dev split (whole events, from both CrisisLex collections).
+var DevEvents = map[string]bool{"2013 queensland": true, "2013 boston": true, "2012 typhoon": true}
+
+// Label is a desk correction used as training data (see package labels).
+type Label struct {
+	Text, Task, Label string
+}
+
+// Data is everything training reads, loaded once.
+type Data struct {
+	SentEN, SentKN, SentHI, Offensive, Crisis, Mumbai, Complaints, Civic, Dravidian, KannadaLatin []Item
+	Vader                                                                                         map[string]float64
+	Labels                                                                                        []Label
+}
+
+// Load reads every data set under root (../shared/data).
+func Load(root string) (*Data, error) {
+	d := &Data{}
+	var err error
+	steps := []struct {
+		dst *[]Item
+		fn  func(string) ([]Item, error)
+	}{
+		{&d.SentEN, SentimentEN}, {&d.SentKN, SentimentKN}, {&d.SentHI, Hinglish}, {&d.Offensive, Offensive},
+		{&d.Crisis, Crisis}, {&d.Mumbai, Mumbai}, {&d.Complaints, Complaints}, {&d.Civic, Civic},
+		{&d.Dravidian, Dravidian}, {&d.KannadaLatin, KannadaLatin},
+	}
+	for _, s := range steps {
+		if *s.dst, err = s.fn(root); err != nil {
+			return nil, err
+		}
+	}
+	if d.Vader, err = Lexicon(root); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func split(items []Item, group string) []Item {
+	var out []Item
+	for _, it := range items {
+		if it.Group == group {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// RemoveNearDuplicates drops training items that are near-duplicates of any
+// dev item: same text once URLs, mentions, case and punctuation are gone,
+// or sharing most of their word 4-shingles.
+func RemoveNearDuplicates(train, dev []Item) []Item {
+	keys := map[string]bool{}
+	shingles := map[string][]int{}
+	devSh := make([]int, len(dev))
+	for i, it := range dev {
+		k, sh := dupKey(it.Text)
+		keys[k] = true
+		devSh[i] = len(sh)
+		for _, s := range sh {
+			shingles[s] = append(shingles[s], i)
+		}
+	}
+	var out []Item
+	for _, it := range train {
+		k, sh := dupKey(it.Text)
+		if keys[k] {
+			continue
+		}
+		hits := map[int]int{}
+		dup := false
+		for _, s := range sh {
+			for _, j := range shingles[s] {
+				hits[j]++
+				if float64(hits[j]) >= 0.5*float64(max(1, min(len(sh), devSh[j]))) {
+					dup = true
+				}
+			}
+		}
+		if !dup {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func dupKey(t string) (string, []string) {
+	var words []string
+	for _, w := range strings.Fields(strings.ToLower(t)) {
+		if strings.HasPrefix(w, "http") || strings.HasPrefix(w, "@") {
+			continue
+		}
+		w = strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x7f {
+				return r
+			}
+			return -1
+		}, w)
+		if w != "" {
+			words = append(words, w)
+		}
+	}
+	var sh []string
+	for i := 0; i+4 <= len(words); i++ {
+		sh = append(sh, strings.Join(words[i:i+4], " "))
+	}
+	return strings.Join(words, " "), sh
+}
+
+// featurizer builds examples the way the engine featurises posts.
+type featurizer struct{ x model.Extractor }
+
+func (f *featurizer) example(text, langGroup string, label int) model.Example {
+	feats := f.x.Extract(text)
+	if langGroup != "" {
+		feats = append(feats, model.Tag("lang="+langGroup))
+	}
+	return model.NewExample(feats, label)
+}
+
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// Build trains every head and returns the quantised model. logw gets
+// progress lines.
+func Build(d *Data, logw io.Writer) (*model.Model, error) {
+	start := time.Now()
+	f := &featurizer{}
+	b := &model.Builder{Version: "kaval-lin-1"}
+	say := func(format string, a ...any) {
+		fmt.Fprintf(logw, "[%5.1fs] "+format+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
+	}
+
+	// Language of Latin-script text.
+	var langEx []model.Example
+	for _, it := range LangItems(d, false) {
+		langEx = append(langEx, f.example(it.Text, "", indexOf(lang.LatinClasses, it.Label)))
+	}
+	model.Balance(langEx, len(lang.LatinClasses))
+	b.Add("lang", model.Softmax, lang.LatinClasses, model.Train(langEx, model.Softmax, len(lang.LatinClasses), model.Options{Seed: Seed, Epochs: 5}))
+	say("lang: %d examples", len(langEx))
+
+	// Sentiment, one head per language group.
+	sent := []string{"negative", "neutral", "positive"}
+	enTrain := RemoveNearDuplicates(split(d.SentEN, "train"), split(d.SentEN, "dev"))
+	say("sentiment_en: %d of %d training tweets left after removing near-duplicates of the dev split", len(enTrain), len(split(d.SentEN, "train")))
+	for _, h := range []struct {
+		name, group string
+		items       []Item
+	}{{"sentiment_en", "en", enTrain}, {"sentiment_kn", "kn", split(d.SentKN, "train")}, {"sentiment_hi", "hi", split(d.SentHI, "train")}} {
+		var ex []model.Example
+		for _, it := range h.items {
+			ex = append(ex, f.example(it.Text, h.group, indexOf(sent, it.Label)))
+		}
+		ex = append(ex, labelExamples(f, d.Labels, "sentiment", sent)...)
+		model.Balance(ex, 3)
+		dense := model.Train(ex, model.Softmax, 3, model.Options{Seed: Seed, Epochs: 6})
+		foldVader(dense, d.Vader, h.group)
+		b.Add(h.name, model.Softmax, sent, dense)
+		say("%s: %d examples", h.name, len(ex))
+	}
+
+	// Offensive: English and Kannada code-mixed together, with the language tag.
+	var offEx []model.Example
+	for _, it := range d.Offensive {
+		if it.Group == "train" || it.Group == "train-kn" {
+			offEx = append(offEx, f.example(it.Text, analyze.LangGroup(it.Lang), boolLabel(it.Label)))
+		}
+	}
+	offEx = append(offEx, labelExamples(f, d.Labels, "offensive", []string{"false", "true"})...)
+	model.Balance(offEx, 2)
+	b.Add("offensive", model.Sigmoid, []string{"offensive"}, model.Train(offEx, model.Sigmoid, 1, model.Options{Seed: Seed, Epochs: 6}))
+	say("offensive: %d examples", len(offEx))
+
+	// Emergency.
+	emEx := EmergencyExamples(d, f, false)
+	emEx = append(emEx, labelExamples(f, d.Labels, "emergency", []string{"false", "true"})...)
+	model.Balance(emEx, 2)
+	b.Add("emergency", model.Sigmoid, []string{"emergency"}, model.Train(emEx, model.Sigmoid, 1, model.Options{Seed: Seed, Epochs: 4}))
+	say("emergency: %d examples", len(emEx))
+
+	// Complaint.
+	coEx := ComplaintExamples(d, f, d.Complaints)
+	coEx = append(coEx, labelExamples(f, d.Labels, "complaint", []string{"false", "true"})...)
+	model.Balance(coEx, 2)
+	b.Add("complaint", model.Sigmoid, []string{"complaint"}, model.Train(coEx, model.Sigmoid, 1, model.Options{Seed: Seed, Epochs: 6}))
+	say("complaint: %d examples", len(coEx))
+
+	// Categories (multi-label) where labelled data exists.
+	cats, catEx := CategoryExamples(d, f, false)
+	b.Add("category", model.Sigmoid, cats, model.Train(catEx, model.Sigmoid, len(cats), model.Options{Seed: Seed, Epochs: 5}))
+	say("category: %d examples, trained heads %v", len(catEx), cats)
+
+	m := b.Build()
+	say("built: %d lanes, %.1f MB", m.Width, float64(len(m.W))/1e6)
+	return m, nil
+}
+
+func boolLabel(s string) int {
+	if s == "1" || s == "true" {
+		return 1
+	}
+	return 0
+}
+
+// labelExamples turns desk corrections of one task into examples.
+func labelExamples(f *featurizer, labels []Label, task string, classes []string) []model.Example {
+	var out []model.Example
+	for _, l := range labels {
+		if l.Task != task {
+			continue
+		}
+		if i := indexOf(classes, l.Label); i >= 0 {
+			ex := f.example(l.Text, "", i)
+			ex.Weight = 2 // a desk correction is worth more than a noisy public label
+			out = append(out, ex)
+		}
+	}
+	return out
+}
+
+// foldVader adds the trained weight of a lexicon valence bin to the unigram
+// bucket of each VADER word, so the lexicon works as a prior for words the
+// training tweets never had. Positive words push to positive, negative
+// words to negative, and inside a negation scope the other way, halved.
+func foldVader(d *model.Dense, vader map[string]float64, group string) {
+	if group != "en" && group != "hi" && group != "kn" {
+		return
+	}
+	words := make([]string, 0, len(vader))
+	for w := range vader {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	const strength = 0.08
+	for _, w := range words {
+		v := vader[w]
+		for _, neg := range []bool{false, true} {
+			s := v * strength
+			if neg {
+				s = -s / 2
+			}
+			row := d.W[int(model.WordBucket(w, neg))*3:]
+			row[0] -= float32(s)
+			row[2] += float32(s)
+		}
+	}
+}
+
+// LangItems builds the Latin language-ID set: VarDial (ta, ml, kn, other
+// → en), romanised KanCMD (kn-Latn), SentiMix (hi-Latn) and SemEval
+// tweets (en), at most 6,000 per class. dev selects a deterministic 15%.
+func LangItems(d *Data, dev bool) []Item {
+	var pool []Item
+	pool = append(pool, d.Dravidian...)
+	pool = append(pool, d.KannadaLatin...)
+	for _, it := range d.SentHI {
+		if mostlyLatin(it.Text) {
+			pool = append(pool, Item{Text: it.Text, Label: "hi-Latn"})
+		}
+	}
+	for _, it := range d.SentEN {
+		if it.Group == "train" {
+			pool = append(pool, Item{Text: it.Text, Label: "en"})
+		}
+	}
+	per := map[string]int{}
+	var out []Item
+	for _, it := range pool {
+		if hashSplit(it.Text, 15) != dev {
+			continue
+		}
+		limit := 6000
+		if dev {
+			limit = 1000
+		}
+		if per[it.Label] >= limit {
+			continue
+		}
+		per[it.Label]++
+		out = append(out, it)
+	}
+	return out
+}
+
+// police categories of mumbai-urban-issues that are emergencies/incidents.
+var mumbaiEmergency = map[string]bool{"violence": true, "harassment": true, "robbery": true, "missing person": true}
+
+// EmergencyExamples: crisis on/off-topic of the training events, Mumbai
+// police incidents (positive) and every other Mumbai category (negative:
+// civic trouble is not an emergency), and samples of everyday tweets in
+// all three languages as negatives.
+func EmergencyExamples(d *Data, f *featurizer, _ bool) []model.Example {
+	var ex []model.Example
+	for _, it := range d.Crisis {
+		if !DevEvents[it.Group] {
+			ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
+		}
+	}
+	for _, it := range d.Mumbai {
+		l := 0
+		if mumbaiEmergency[it.Group] {
+			l = 1
+		}
+		e := f.example(it.Text, "", l)
+		if l == 1 {
+			e.Weight = 4
+		}
+		ex = append(ex, e)
+	}
+	rng := rand.New(rand.NewPCG(Seed, 2))
+	for _, src := range [][]Item{split(d.SentEN, "train"), split(d.SentKN, "train"), split(d.SentHI, "train")} {
+		for _, it := range src {
+			if rng.IntN(4) == 0 {
+				ex = append(ex, f.example(it.Text, "", 0))
+			}
+		}
+	}
+	return ex
+}
+
+// ComplaintExamples: the complaints set given plus Mumbai complaint labels.
+func ComplaintExamples(d *Data, f *featurizer, complaints []Item) []model.Example {
+	var ex []model.Example
+	for _, it := range complaints {
+		ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
+	}
+	for _, it := range d.Mumbai {
+		ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
+	}
+	return ex
+}
+
+var mumbaiCategory = map[string]string{
+	"traffic": "traffic_parking", "illegal parking and hawkers": "traffic_parking", "potholes": "civic",
+	"garbage mismanagement": "civic", "drainage and water supply": "civic", "electricity related": "civic",
+	"high electricity bills": "civic", "gas related": "civic", "illegal banners": "civic", "noise": "noise_nuisance",
+	"violence": "emergency", "scam / fraud": "cybercrime_fraud", "harassment": "womens_safety", "robbery": "theft",
+	"missing person": "missing_person",
+}
+
+// CategoryExamples builds the multi-label set from Mumbai and Bengaluru
+// civic data (plus desk labels), and keeps heads for categories with at
+// least 30 positives. dev selects the deterministic 20% dev split.
+func CategoryExamples(d *Data, f *featurizer, dev bool) ([]string, []model.Example) {
+	type row struct {
+		text string
+		cats []string
+	}
+	var rows []row
+	for _, it := range d.Mumbai {
+		var c []string
+		if v := mumbaiCategory[it.Group]; v != "" {
+			c = []string{v}
+		}
+		rows = append(rows, row{it.Text, c})
+	}
+	for _, it := range d.Civic {
+		var c []string
+		switch {
+		case it.Label == "":
+		case it.Label == "Traffic/Parking":
+			c = []string{"traffic_parking"}
+		default:
+			c = []string{"civic"}
+		}
+		rows = append(rows, row{it.Text, c})
+	}
+	for _, l := range d.Labels {
+		if l.Task == "category" {
+			rows = append(rows, row{l.Text, []string{l.Label}})
+		}
+	}
+	count := map[string]int{}
+	var kept []row
+	for _, r := range rows {
+		if hashSplit(r.text, 20) != dev {
+			continue
+		}
+		kept = append(kept, r)
+		for _, c := range r.cats {
+			count[c]++
+		}
+	}
+	var cats []string
+	for _, c := range analyze.Categories {
+		if count[c] >= 30 || dev && count[c] > 0 {
+			cats = append(cats, c)
+		}
+	}
+	var ex []model.Example
+	for _, r := range kept {
+		e := f.example(r.text, "", 0)
+		e.Labels = make([]bool, len(cats))
+		for _, c := range r.cats {
+			if i := indexOf(cats, c); i >= 0 {
+				e.Labels[i] = true
+			}
+		}
+		ex = append(ex, e)
+	}
+	return cats, ex
+}
+
+// Write stores the model where go:embed picks it up.
+func Write(m *model.Model, repoRoot string) error {
+	p := filepath.Join(repoRoot, "internal/analyze/models/kaval.bin")
+	if err := os.WriteFile(p, m.Encode(), 0o644); err != nil {
+		return fmt.Errorf("train: unable to write model: %w", err)
+	}
+	return nil
+}
+
+// WriteWords writes the hashtag-segmentation word list (most frequent
+// words of the English and civic training text, then the gazetteer-like
+// words of the civic set) to internal/analyze/normalize/words.txt.
+func WriteWords(d *Data, repoRoot string) error {
+	count := map[string]int{}
+	for _, src := range [][]Item{d.SentEN, d.Civic, d.Mumbai, d.Complaints, d.Crisis} {
+		for _, it := range src {
+			for _, w := range strings.Fields(strings.ToLower(it.Text)) {
+				w = strings.Trim(w, ".,!?:;\"'()[]")
+				if len(w) < 2 || len(w) > 20 || strings.ContainsAny(w, "@#/0123456789&_-'") || !mostlyLatin(w) {
+					continue
+				}
+				count[w]++
+			}
+		}
+	}
+	type wc struct {
+		w string
+		c int
+	}
+	var ws []wc
+	for w, c := range count {
+		if c >= 5 {
+			ws = append(ws, wc{w, c})
+		}
+	}
+	sort.Slice(ws, func(i, j int) bool {
+		if ws[i].c != ws[j].c {
+			return ws[i].c > ws[j].c
+		}
+		return ws[i].w < ws[j].w
+	})
+	if len(ws) > 25000 {
+		ws = ws[:25000]
+	}
+	var b strings.Builder
+	b.WriteString("# Hashtag segmentation words, most frequent first. Rebuilt by kaval train.\n")
+	for _, x := range ws {
+		b.WriteString(x.w)
+		b.WriteByte('\n')
+	}
+	return os.WriteFile(filepath.Join(repoRoot, "internal/analyze/normalize/words.txt"), []byte(b.String()), 0o644)
+}
