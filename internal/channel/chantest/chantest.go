@@ -431,11 +431,11 @@ func (c *conn) send(ctx context.Context, parent string, m connector.Message) (co
 	if resp.StatusCode != 201 {
 		return connector.Result{}, c.fail(resp, body)
 	}
-	var r connector.Result
-	if err := json.Unmarshal(body, &r); err != nil || r.ExternalID == "" {
+	var r struct{ ID, URL string }
+	if err := json.Unmarshal(body, &r); err != nil || r.ID == "" {
 		return connector.Result{}, &connector.Error{Class: connector.Unknown, Platform: Platform, Message: "unreadable answer"}
 	}
-	return r, nil
+	return connector.Result{ExternalID: r.ID, URL: r.URL}, nil
 }
 
 func (c *conn) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
