@@ -1,0 +1,463 @@
+package x
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/post"
+)
+
+// Account is our side of the conversation: whose mentions these are.
+type Account struct {
+	UserID string // our numeric user id
+	Handle string // without @
+}
+
+// Problem is one entry of X's problem JSON (request-level, partial or
+// in-stream errors).
+type Problem struct {
+	Title          string `json:"title"`
+	Detail         string `json:"detail"`
+	Type           string `json:"type"`
+	Status         int    `json:"status,omitempty"`
+	DisconnectType string `json:"disconnect_type,omitempty"`
+	Message        string `json:"message,omitempty"` // v1-style {"code","message"}
+	Code           int    `json:"code,omitempty"`
+	ResourceID     string `json:"resource_id,omitempty"`
+}
+
+func (p Problem) String() string {
+	s := p.Title
+	if p.Detail != "" {
+		s += ": " + p.Detail
+	}
+	if s == "" {
+		s = p.Message
+	}
+	return s
+}
+
+// Page is one decoded timeline or search response.
+type Page struct {
+	Posts     []post.Post
+	NewestID  string
+	NextToken string
+	Partial   []Problem // errors[] inside a 200: the rest of the page is good
+	Skipped   int       // items without a usable id
+}
+
+type v2Tweet struct {
+	ID               string `json:"id"`
+	Text             string `json:"text"`
+	AuthorID         string `json:"author_id"`
+	CreatedAt        string `json:"created_at"`
+	ConversationID   string `json:"conversation_id"`
+	InReplyToUserID  string `json:"in_reply_to_user_id"`
+	Lang             string `json:"lang"`
+	ReferencedTweets []struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	} `json:"referenced_tweets"`
+	Geo *struct {
+		PlaceID     string `json:"place_id"`
+		Coordinates *struct {
+			Type        string    `json:"type"`
+			Coordinates []float64 `json:"coordinates"` // [lon, lat]
+		} `json:"coordinates"`
+	} `json:"geo"`
+	Entities *struct {
+		Mentions []struct {
+			Username string `json:"username"`
+			ID       string `json:"id"`
+		} `json:"mentions"`
+	} `json:"entities"`
+	NoteTweet *struct {
+		Text string `json:"text"`
+	} `json:"note_tweet"` // long posts carry the full text here
+}
+
+type v2User struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	Location string `json:"location"`
+}
+
+type v2Includes struct {
+	Users []v2User `json:"users"`
+}
+
+type v2Page struct {
+	Data     []json.RawMessage `json:"data"`
+	Includes v2Includes        `json:"includes"`
+	Meta     struct {
+		NewestID  string `json:"newest_id"`
+		NextToken string `json:"next_token"`
+	} `json:"meta"`
+	Errors []Problem `json:"errors"`
+}
+
+// DecodePage decodes a mentions-timeline or recent-search response.
+func DecodePage(body []byte, me Account, received time.Time) (Page, error) {
+	var p v2Page
+	if err := json.Unmarshal(body, &p); err != nil {
+		return Page{}, fmt.Errorf("x: unable to decode page: %w", err)
+	}
+	users := indexUsers(p.Includes.Users)
+	out := Page{NextToken: p.Meta.NextToken, Partial: p.Errors}
+	if validID(p.Meta.NewestID) {
+		out.NewestID = p.Meta.NewestID
+	}
+	for _, raw := range p.Data {
+		pp, err := normaliseV2(raw, users, me, received)
+		if err != nil {
+			out.Skipped++
+			continue
+		}
+		out.Posts = append(out.Posts, pp)
+		if IDLess(out.NewestID, pp.ExternalID) {
+			out.NewestID = pp.ExternalID
+		}
+	}
+	return out, nil
+}
+
+// StreamItem is one decoded filtered-stream line.
+type StreamItem struct {
+	Post       *post.Post
+	Disconnect []Problem // an in-stream errors object: the server will close
+}
+
+// DecodeStreamLine decodes one non-empty line of the filtered stream.
+// Unknown message shapes decode to an empty item (ignored).
+func DecodeStreamLine(line []byte, me Account, received time.Time) (StreamItem, error) {
+	var m struct {
+		Data     json.RawMessage `json:"data"`
+		Includes v2Includes      `json:"includes"`
+		Errors   []Problem       `json:"errors"`
+	}
+	if err := json.Unmarshal(line, &m); err != nil {
+		return StreamItem{}, fmt.Errorf("x: unable to decode stream line: %w", err)
+	}
+	if len(m.Data) == 0 || string(m.Data) == "null" {
+		return StreamItem{Disconnect: m.Errors}, nil
+	}
+	pp, err := normaliseV2(m.Data, indexUsers(m.Includes.Users), me, received)
+	if err != nil {
+		return StreamItem{}, err
+	}
+	return StreamItem{Post: &pp}, nil
+}
+
+func indexUsers(us []v2User) map[string]v2User {
+	m := make(map[string]v2User, len(us))
+	for _, u := range us {
+		m[u.ID] = u
+	}
+	return m
+}
+
+var errNoID = errors.New("x: post without a valid id")
+
+func normaliseV2(raw json.RawMessage, users map[string]v2User, me Account, received time.Time) (post.Post, error) {
+	var t v2Tweet
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return post.Post{}, fmt.Errorf("x: unable to decode post: %w", err)
+	}
+	if !validID(t.ID) {
+		return post.Post{}, errNoID
+	}
+	text := t.Text
+	if t.NoteTweet != nil && t.NoteTweet.Text != "" {
+		text = t.NoteTweet.Text
+	}
+	u := users[t.AuthorID]
+	p := post.Post{
+		Platform:   post.X,
+		ExternalID: t.ID,
+		Channel:    me.UserID,
+		ThreadID:   t.ConversationID,
+		Author:     post.Author{ExternalID: t.AuthorID, Handle: u.Username, Name: u.Name, Location: u.Location},
+		Text:       text,
+		Lang:       t.Lang,
+		CreatedAt:  parseTime(time.RFC3339Nano, t.CreatedAt, received),
+		ReceivedAt: received,
+		Raw:        append(json.RawMessage(nil), raw...),
+	}
+	if p.ThreadID == "" {
+		p.ThreadID = t.ID
+	}
+	if u.Username != "" {
+		p.URL = "https://x.com/" + u.Username + "/status/" + t.ID
+	}
+	if p.Author.ExternalID != "" {
+		p.Author.URL = "https://x.com/i/user/" + p.Author.ExternalID
+	}
+	for _, r := range t.ReferencedTweets {
+		if r.Type == "replied_to" && validID(r.ID) {
+			p.InReplyTo = r.ID
+		}
+	}
+	if t.Geo != nil && t.Geo.Coordinates != nil && len(t.Geo.Coordinates.Coordinates) == 2 {
+		lon, lat := t.Geo.Coordinates.Coordinates[0], t.Geo.Coordinates.Coordinates[1]
+		if lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
+			p.Lat, p.Lon = &lat, &lon
+		}
+	}
+	mentionsMe := false
+	if t.Entities != nil {
+		for _, m := range t.Entities.Mentions {
+			if (me.UserID != "" && m.ID == me.UserID) || (me.Handle != "" && strings.EqualFold(m.Username, me.Handle)) {
+				mentionsMe = true
+			}
+		}
+	}
+	switch {
+	case p.InReplyTo != "" && me.UserID != "" && t.InReplyToUserID == me.UserID:
+		p.Kind = post.KindReply
+	case mentionsMe:
+		p.Kind = post.KindMention
+	default:
+		p.Kind = post.KindPost
+	}
+	return p, nil
+}
+
+// Webhook is one decoded Account Activity delivery.
+type Webhook struct {
+	ForUserID string
+	Posts     []post.Post
+	Ignored   int // event types and items we do not ingest
+}
+
+type v1Tweet struct {
+	CreatedAt            string `json:"created_at"`
+	IDStr                string `json:"id_str"`
+	Text                 string `json:"text"`
+	FullText             string `json:"full_text"`
+	Truncated            bool   `json:"truncated"`
+	InReplyToStatusIDStr string `json:"in_reply_to_status_id_str"`
+	InReplyToUserIDStr   string `json:"in_reply_to_user_id_str"`
+	Lang                 string `json:"lang"`
+	TimestampMS          string `json:"timestamp_ms"`
+	ExtendedTweet        *struct {
+		FullText string `json:"full_text"`
+	} `json:"extended_tweet"`
+	User struct {
+		IDStr      string `json:"id_str"`
+		ScreenName string `json:"screen_name"`
+		Name       string `json:"name"`
+		Location   string `json:"location"`
+	} `json:"user"`
+	Coordinates *struct {
+		Coordinates []float64 `json:"coordinates"`
+	} `json:"coordinates"`
+	RetweetedStatus json.RawMessage `json:"retweeted_status"`
+}
+
+type v1DM struct {
+	Type             string `json:"type"`
+	ID               string `json:"id"`
+	CreatedTimestamp string `json:"created_timestamp"`
+	MessageCreate    struct {
+		Target struct {
+			RecipientID string `json:"recipient_id"`
+		} `json:"target"`
+		SenderID    string `json:"sender_id"`
+		MessageData struct {
+			Text string `json:"text"`
+		} `json:"message_data"`
+	} `json:"message_create"`
+}
+
+// DecodeWebhook decodes an Account Activity API delivery. Post objects in
+// it are v1.1-shaped. Events other than tweet_create_events and
+// direct_message_events are counted as ignored; our own posts and DMs
+// (echoes) and retweets are ignored too.
+func DecodeWebhook(body []byte, received time.Time) (Webhook, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return Webhook{}, fmt.Errorf("x: unable to decode webhook: %w", err)
+	}
+	var w Webhook
+	if v, ok := top["for_user_id"]; ok {
+		if err := json.Unmarshal(v, &w.ForUserID); err != nil {
+			return Webhook{}, fmt.Errorf("x: unable to decode for_user_id: %w", err)
+		}
+	}
+	var users map[string]struct {
+		Name       string `json:"name"`
+		ScreenName string `json:"screen_name"`
+	}
+	if v, ok := top["users"]; ok {
+		if err := json.Unmarshal(v, &users); err != nil {
+			return Webhook{}, fmt.Errorf("x: unable to decode users: %w", err)
+		}
+	}
+	keys := make([]string, 0, len(top))
+	for k := range top {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := top[k]
+		switch k {
+		case "for_user_id", "user_has_blocked", "is_blocked_by", "users", "apps", "source":
+		case "tweet_create_events":
+			var items []json.RawMessage
+			if err := json.Unmarshal(v, &items); err != nil {
+				return Webhook{}, fmt.Errorf("x: unable to decode tweet_create_events: %w", err)
+			}
+			for _, raw := range items {
+				p, ok, err := normaliseV1(raw, w.ForUserID, received)
+				if err != nil {
+					return Webhook{}, err
+				}
+				if !ok {
+					w.Ignored++
+					continue
+				}
+				w.Posts = append(w.Posts, p)
+			}
+		case "direct_message_events":
+			var items []json.RawMessage
+			if err := json.Unmarshal(v, &items); err != nil {
+				return Webhook{}, fmt.Errorf("x: unable to decode direct_message_events: %w", err)
+			}
+			for _, raw := range items {
+				var d v1DM
+				if err := json.Unmarshal(raw, &d); err != nil {
+					return Webhook{}, fmt.Errorf("x: unable to decode direct message: %w", err)
+				}
+				mc := d.MessageCreate
+				if d.Type != "message_create" || !validID(d.ID) || mc.SenderID == "" || mc.SenderID == w.ForUserID {
+					w.Ignored++
+					continue
+				}
+				u := users[mc.SenderID]
+				p := post.Post{
+					Platform:   post.X,
+					ExternalID: d.ID,
+					Kind:       post.KindDirectMessage,
+					Channel:    w.ForUserID,
+					ThreadID:   DMConversationID(mc.SenderID, mc.Target.RecipientID),
+					Author:     post.Author{ExternalID: mc.SenderID, Handle: u.ScreenName, Name: u.Name},
+					Text:       mc.MessageData.Text,
+					Private:    true,
+					CreatedAt:  parseMillis(d.CreatedTimestamp, received),
+					ReceivedAt: received,
+					Raw:        append(json.RawMessage(nil), raw...),
+				}
+				w.Posts = append(w.Posts, p)
+			}
+		default:
+			w.Ignored++
+		}
+	}
+	return w, nil
+}
+
+func normaliseV1(raw json.RawMessage, forUser string, received time.Time) (post.Post, bool, error) {
+	var t v1Tweet
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return post.Post{}, false, fmt.Errorf("x: unable to decode webhook post: %w", err)
+	}
+	if !validID(t.IDStr) || len(t.RetweetedStatus) > 0 && string(t.RetweetedStatus) != "null" ||
+		(forUser != "" && t.User.IDStr == forUser) {
+		return post.Post{}, false, nil
+	}
+	text := t.Text
+	if t.FullText != "" {
+		text = t.FullText
+	}
+	if t.ExtendedTweet != nil && t.ExtendedTweet.FullText != "" {
+		text = t.ExtendedTweet.FullText
+	}
+	created := parseTime(time.RubyDate, t.CreatedAt, time.Time{})
+	if created.IsZero() {
+		created = parseMillis(t.TimestampMS, received)
+	}
+	p := post.Post{
+		Platform:   post.X,
+		ExternalID: t.IDStr,
+		Kind:       post.KindMention,
+		Channel:    forUser,
+		// v1.1 objects carry no conversation_id: the parent is the best
+		// thread key we have without another API call.
+		ThreadID:   t.IDStr,
+		InReplyTo:  t.InReplyToStatusIDStr,
+		Author:     post.Author{ExternalID: t.User.IDStr, Handle: t.User.ScreenName, Name: t.User.Name, Location: t.User.Location},
+		Text:       text,
+		Lang:       t.Lang,
+		CreatedAt:  created,
+		ReceivedAt: received,
+		Raw:        append(json.RawMessage(nil), raw...),
+	}
+	if t.InReplyToStatusIDStr != "" {
+		p.ThreadID = t.InReplyToStatusIDStr
+		if forUser != "" && t.InReplyToUserIDStr == forUser {
+			p.Kind = post.KindReply
+		}
+	}
+	if t.User.ScreenName != "" {
+		p.URL = "https://x.com/" + t.User.ScreenName + "/status/" + t.IDStr
+	}
+	if t.Coordinates != nil && len(t.Coordinates.Coordinates) == 2 {
+		lon, lat := t.Coordinates.Coordinates[0], t.Coordinates.Coordinates[1]
+		if lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
+			p.Lat, p.Lon = &lat, &lon
+		}
+	}
+	return p, true, nil
+}
+
+// DMConversationID is X's id of a one-to-one DM conversation: both user ids,
+// smaller first, joined by "-".
+func DMConversationID(a, b string) string {
+	if IDLess(b, a) {
+		a, b = b, a
+	}
+	return a + "-" + b
+}
+
+func validID(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IDLess compares two decimal id strings numerically (X ids exceed 2^53).
+// The empty string is less than any id.
+func IDLess(a, b string) bool {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+func parseTime(layout, s string, def time.Time) time.Time {
+	if t, err := time.Parse(layout, s); err == nil {
+		return t.UTC()
+	}
+	return def
+}
+
+func parseMillis(s string, def time.Time) time.Time {
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || ms <= 0 || ms > 1<<52 {
+		return def
+	}
+	return time.UnixMilli(ms).UTC()
+}

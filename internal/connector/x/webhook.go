@@ -1,0 +1,71 @@
+package x
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/kaval-desk/kaval/internal/connector/conn"
+)
+
+// Webhook returns the Account Activity API handler: GET answers the CRC
+// challenge, POST verifies x-twitter-webhooks-signature over the raw body,
+// ingests, and answers 200 only once the Sink accepted the posts.
+func (c *Connector) Webhook() http.Handler {
+	if c.consumerSecret == "" {
+		return nil
+	}
+	return http.HandlerFunc(c.serveWebhook)
+}
+
+func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		tok := r.URL.Query().Get("crc_token")
+		if tok == "" {
+			http.Error(w, "missing crc_token", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"response_token": conn.SignBase64([]byte(c.consumerSecret), []byte(tok))})
+	case http.MethodPost:
+		body, err := conn.ReadBody(w, r, conn.MaxWebhookBody)
+		if err != nil {
+			if errors.Is(err, conn.ErrTooLarge) {
+				http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "unable to read body", http.StatusBadRequest)
+			return
+		}
+		sig := r.Header.Get("x-twitter-webhooks-signature")
+		if sig == "" {
+			c.health.Count("bad_signature", 1)
+			http.Error(w, "missing signature", http.StatusUnauthorized)
+			return
+		}
+		if !conn.VerifyBase64([]byte(c.consumerSecret), body, sig) {
+			c.health.Count("bad_signature", 1)
+			http.Error(w, "bad signature", http.StatusForbidden)
+			return
+		}
+		hook, err := DecodeWebhook(body, c.deps.Now().UTC())
+		if err != nil {
+			http.Error(w, "malformed payload", http.StatusBadRequest)
+			return
+		}
+		c.health.Count("ignored", hook.Ignored)
+		if len(hook.Posts) > 0 {
+			if err := c.deps.Sink.Ingest(r.Context(), hook.Posts); err != nil {
+				c.logErr("x: webhook ingest", err)
+				// Not durable: make X redeliver.
+				http.Error(w, "unable to store", http.StatusServiceUnavailable)
+				return
+			}
+			c.health.Event(c.deps.Now())
+		}
+		w.WriteHeader(http.StatusOK)
+	default:
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
