@@ -1,0 +1,153 @@
+package mastodon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/textnorm"
+)
+
+// Account is a Mastodon account (trimmed).
+type Account struct {
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	Acct        string `json:"acct"`
+	DisplayName string `json:"display_name"`
+	URL         string `json:"url"`
+	Bot         bool   `json:"bot"`
+}
+
+// Mention is an entry of Status.mentions.
+type Mention struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Acct     string `json:"acct"`
+	URL      string `json:"url"`
+}
+
+// Tag is an entry of Status.tags.
+type Tag struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// Status is a Mastodon status (trimmed). Nullable strings decode as "".
+type Status struct {
+	ID                 string    `json:"id"`
+	URI                string    `json:"uri"`
+	URL                string    `json:"url"`
+	CreatedAt          string    `json:"created_at"`
+	InReplyToID        string    `json:"in_reply_to_id"`
+	InReplyToAccountID string    `json:"in_reply_to_account_id"`
+	Visibility         string    `json:"visibility"`
+	Language           string    `json:"language"`
+	Sensitive          bool      `json:"sensitive"`
+	SpoilerText        string    `json:"spoiler_text"`
+	Content            string    `json:"content"`
+	Account            Account   `json:"account"`
+	Mentions           []Mention `json:"mentions"`
+	Tags               []Tag     `json:"tags"`
+	Reblog             *Status   `json:"reblog"`
+}
+
+// Notification is a Mastodon notification.
+type Notification struct {
+	ID        string  `json:"id"`
+	Type      string  `json:"type"`
+	CreatedAt string  `json:"created_at"`
+	Account   Account `json:"account"`
+	Status    *Status `json:"status"`
+}
+
+// maxEntityBytes caps one status or notification: real ones are a few KB.
+const maxEntityBytes = 1 << 20
+
+// DecodeStatus parses a Status entity.
+func DecodeStatus(b []byte) (Status, error) {
+	if len(b) > maxEntityBytes {
+		return Status{}, errors.New("mastodon: status too large")
+	}
+	var s Status
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Status{}, fmt.Errorf("mastodon: unable to decode status: %w", err)
+	}
+	if s.ID == "" {
+		return Status{}, errors.New("mastodon: status without id")
+	}
+	return s, nil
+}
+
+// DecodeNotification parses a Notification entity.
+func DecodeNotification(b []byte) (Notification, error) {
+	if len(b) > maxEntityBytes {
+		return Notification{}, errors.New("mastodon: notification too large")
+	}
+	var n Notification
+	if err := json.Unmarshal(b, &n); err != nil {
+		return Notification{}, fmt.Errorf("mastodon: unable to decode notification: %w", err)
+	}
+	if n.ID == "" {
+		return Notification{}, errors.New("mastodon: notification without id")
+	}
+	return n, nil
+}
+
+// Normalize maps a status to a post. kind is the kind the status arrived
+// as (mention for notifications, post for hashtag/public streams); direct
+// visibility and replies to ourAccount refine it. threadOf resolves a
+// status id to its conversation root when known (may be nil).
+func Normalize(s Status, raw []byte, channel, kind, ourAccount string, threadOf func(string) string) (post.Post, bool) {
+	if s.Reblog != nil {
+		s = *s.Reblog // a boost: the boosted status is the content
+	}
+	if s.ID == "" {
+		return post.Post{}, false
+	}
+	text := plainText(s.Content)
+	if s.SpoilerText != "" {
+		text = textnorm.Clean(s.SpoilerText) + "\n\n" + text
+	}
+	p := post.Post{
+		Platform:   post.Mastodon,
+		ExternalID: s.ID,
+		Kind:       kind,
+		Channel:    channel,
+		InReplyTo:  s.InReplyToID,
+		Author: post.Author{
+			ExternalID: s.Account.ID,
+			Handle:     s.Account.Acct,
+			Name:       textnorm.Clean(s.Account.DisplayName),
+			URL:        s.Account.URL,
+		},
+		Text:    text,
+		Lang:    s.Language,
+		URL:     s.URL,
+		Private: s.Visibility == "direct",
+		Raw:     json.RawMessage(raw),
+	}
+	if p.URL == "" {
+		p.URL = s.URI
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s.CreatedAt); err == nil {
+		p.CreatedAt = t.UTC()
+	}
+	switch {
+	case p.Private:
+		p.Kind = post.KindDirectMessage
+	case ourAccount != "" && s.InReplyToAccountID == ourAccount:
+		p.Kind = post.KindReply
+	}
+	p.ThreadID = s.ID
+	if s.InReplyToID != "" {
+		p.ThreadID = s.InReplyToID
+		if threadOf != nil {
+			if root := threadOf(s.InReplyToID); root != "" {
+				p.ThreadID = root
+			}
+		}
+	}
+	return p, true
+}
