@@ -203,7 +203,9 @@ func url(s string, i int) (int, bool) {
 	return e, true
 }
 
-func isLocal(c byte) bool  { return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' }
+func isLocal(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
 func isDomain(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
 
 // email expands around the '@' at i.
