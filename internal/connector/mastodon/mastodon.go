@@ -59,11 +59,11 @@ type Connector struct {
 	source       string
 	kick         chan struct{}
 
-	mu      sync.Mutex
-	me      Account
-	roots   map[string]string // status id -> conversation root, bounded
-	rootsQ  []string
-	pollMu  sync.Mutex
+	mu     sync.Mutex
+	me     Account
+	roots  map[string]string // status id -> conversation root, bounded
+	rootsQ []string
+	pollMu sync.Mutex
 }
 
 var visRank = map[string]int{"public": 0, "unlisted": 1, "private": 2, "direct": 3}
