@@ -1,0 +1,64 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/auth"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Code     string `json:"code,omitempty"` // TOTP, when the user has 2FA
+}
+
+type loginResponse struct {
+	User       *auth.User `json:"user"`
+	MustChange bool       `json:"must_change"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	ip := infoFrom(r.Context()).ip
+	if ok, wait := s.login.allow(ip); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many login attempts from your address; slow down"}
+	}
+	var req loginRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Username == "" || req.Password == "" || len(req.Password) > auth.MaxPasswordLen {
+		return auth.ErrInvalidCredentials
+	}
+	u, err := s.auth.Authenticate(r.Context(), req.Username, req.Password, req.Code)
+	if err != nil {
+		return err
+	}
+	sess, secret, err := s.auth.CreateSession(r.Context(), u, ip, r.UserAgent())
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cfg.CookieName, Value: secret, Path: "/", Expires: sess.ExpiresAt,
+		MaxAge: int(time.Until(sess.ExpiresAt).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.cfg.SecureCookies || r.TLS != nil,
+	})
+	return JSON(w, http.StatusCreated, loginResponse{User: u, MustChange: u.MustChange, ExpiresAt: sess.ExpiresAt})
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	p := Principal(r)
+	if p.Method != auth.MethodSession {
+		return &Error{Status: http.StatusBadRequest, Code: "not_a_session", Message: "this request is authenticated by a token, not a session; revoke tokens with DELETE /api/v1/tokens/{id}"}
+	}
+	if err := s.auth.RevokeSession(r.Context(), p.SessionID); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cfg.CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/kaval-desk/kaval/internal/auth"
+)
+
+// HandlerFunc is an endpoint. It returns an error instead of writing one;
+// the server maps it (see toError).
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// OpDoc describes a route for the OpenAPI document. Request and Response
+// are zero values of the Go types actually decoded and encoded (e.g.
+// auth.NewUser{}), so their schemas are derived from the code.
+type OpDoc struct {
+	Summary     string   // required, one line
+	Description string   // optional, longer
+	Tags        []string // groups in the document, e.g. "users"
+	Params      []Param  // query parameters, and types for path wildcards
+	Request     any      // body type; nil when the route takes no body
+	Response    any      // success body type; nil for no body
+	Status      int      // success status; default 200, or 204 when Response is nil
+	RawResponse string   // media type of a non-JSON success body (e.g. text/plain for /metrics)
+}
+
+// Param is a query or path parameter.
+type Param struct {
+	Name        string
+	In          string // "query" (default) or "path"
+	Type        string // "string" (default), "integer", "boolean"
+	Description string
+	Required    bool
+}
+
+// RouteInfo is one entry of the route table.
+type RouteInfo struct {
+	Method  string
+	Pattern string
+	Perm    auth.Perm
+	Doc     OpDoc
+}
+
+// Routes returns a copy of the route table, in registration order.
+func (s *Server) Routes() []RouteInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.routes)
+}
+
+// Route registers h for method and pattern (a net/http ServeMux path
+// pattern such as "/api/v1/users/{id}"), callable only by principals
+// holding perm (auth.PermPublic: anyone; auth.PermAuthenticated: anyone
+// logged in). It panics on a programming error: empty or unknown
+// permission, missing summary, bad method, duplicate route.
+func (s *Server) Route(method, pattern string, perm auth.Perm, doc OpDoc, h HandlerFunc) {
+	switch method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		panic(fmt.Sprintf("web: route %s %s: unsupported method", method, pattern))
+	}
+	if perm == "" || !auth.KnownPerm(perm) {
+		panic(fmt.Sprintf("web: route %s %s: needs a known permission, got %q", method, pattern, perm))
+	}
+	if doc.Summary == "" {
+		panic(fmt.Sprintf("web: route %s %s: needs an OpDoc.Summary", method, pattern))
+	}
+	if !strings.HasPrefix(pattern, "/") {
+		panic(fmt.Sprintf("web: route %s %s: pattern must be a path", method, pattern))
+	}
+	ri := RouteInfo{Method: method, Pattern: pattern, Perm: perm, Doc: doc}
+	s.mu.Lock()
+	for _, o := range s.routes {
+		if o.Method == method && o.Pattern == pattern {
+			s.mu.Unlock()
+			panic(fmt.Sprintf("web: route %s %s registered twice", method, pattern))
+		}
+	}
+	s.routes = append(s.routes, ri)
+	s.openapi = nil
+	s.mu.Unlock()
+	s.mux.Handle(method+" "+pattern, s.wrap(ri, h))
+}
+
+// wrap is the per-route chain: authenticate, CSRF check for cookie
+// sessions, permission, then the handler, with errors mapped centrally.
+func (s *Server) wrap(ri RouteInfo, h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.serveRoute(ri, h, w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+var (
+	errForbidden   = &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "your role may not do this"}
+	errMustChange  = &Error{Status: http.StatusForbidden, Code: "password_change_required", Message: "set a new password first (POST /api/v1/me/password)"}
+	errCrossOrigin = &Error{Status: http.StatusForbidden, Code: "cross_origin", Message: "cross-origin request refused; API clients must use a bearer token"}
+)
+
+func (s *Server) serveRoute(ri RouteInfo, h HandlerFunc, w http.ResponseWriter, r *http.Request) error {
+	p, err := s.authenticate(r)
+	if err != nil {
+		return err
+	}
+	// Cookies ride along on cross-site requests; bearer tokens don't. So
+	// the origin check guards every unsafe request not carrying a token,
+	// including the anonymous login POST (login CSRF).
+	if p == nil || p.Method == auth.MethodSession {
+		if err := s.cop.Check(r); err != nil {
+			return errCrossOrigin
+		}
+	}
+	if ri.Perm != auth.PermPublic {
+		switch {
+		case p == nil:
+			return auth.ErrUnauthenticated
+		case p.MustChange && ri.Perm != auth.PermAuthenticated:
+			return errMustChange
+		case !p.Can(ri.Perm):
+			return errForbidden
+		}
+	}
+	if p != nil {
+		if info := infoFrom(r.Context()); info != nil {
+			info.userID = p.UserID
+		}
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+	}
+	return h(w, r)
+}
+
+// authenticate finds the principal: an Authorization: Bearer token wins;
+// else the session cookie. No credentials is (nil, nil); bad credentials
+// are an error even on public routes, so a client learns its token died.
+func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
+	if hdr := r.Header.Get("Authorization"); hdr != "" {
+		scheme, tok, ok := strings.Cut(hdr, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return nil, auth.ErrUnauthenticated
+		}
+		return s.auth.ResolveToken(r.Context(), strings.TrimSpace(tok))
+	}
+	c, err := r.Cookie(s.cfg.CookieName)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	p, err := s.auth.ResolveSession(r.Context(), c.Value)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return nil, nil // a stale cookie is the same as none; login will replace it
+	}
+	return p, err
+}
