@@ -87,7 +87,7 @@ var categoryLexicon = map[string][]string{
 // an emergency or crime. Both feed the emergency decision and urgency.
 var distressLexicon = []string{"help", "help me", "please help", "help us", "please come", "come fast", "come quickly",
 	"save me", "save us", "urgent", "urgently", "emergency", "sos", "someone help", "need help", "call ambulance",
-	"send police", "send help", "hurry",
+	"send police", "send help", "hurry", "need ambulance", "police bhejo", "police bulao", "police kalisi",
 	"ಸಹಾಯ", "ಕಾಪಾಡಿ", "ಬೇಗ ಬನ್ನಿ", "ತುರ್ತು", "ರಕ್ಷಿಸಿ", "sahaya", "kaapadi", "bega banni", "turtu",
 	"बचाओ", "मदद", "जल्दी आओ", "bachao", "madad", "jaldi aao", "help karo", "madad karo"}
 

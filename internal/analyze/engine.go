@@ -236,10 +236,12 @@ func (e *Engine) Score(text string) Scores {
 	// cries for help push up (together more than apart); figurative use of
 	// disaster words pulls down unless someone is asking for help.
 	z := e.emergency.Logits(acc, n, sc.logits[:0])[0]
-	inc, dis := min(r.incident, 2), min(r.distress, 2)
-	z += 0.9*inc + 0.8*dis
-	if inc > 0 && dis > 0 {
-		z += 1.5
+	inc, dis := min(r.incident, 2), min(r.distress, 3)
+	z += 1.2*inc + 1.0*dis
+	if inc > 0 && dis > 0 || dis > 0 && r.immediacy > 0 {
+		// A cry for help about an incident, or for help right now, is an
+		// emergency whatever the model thinks of the rest of the words.
+		z = max(z, 0) + 1.5
 	}
 	if r.figurative > 0 && dis == 0 {
 		z -= 2.5 + 1.5*min(r.figurative, 2)

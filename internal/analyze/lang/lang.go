@@ -166,6 +166,16 @@ func Detect(c Counts, latinProbs []float32, englishWords, indicWords, words int)
 		r.Lang = "en"
 		return r
 	}
+	if best == 0 && indicWords >= 3 && indicWords >= 2*englishWords {
+		// Romanised function words outvote a short text's n-grams: take
+		// the best Indian-language class instead of English.
+		best = 1
+		for i := 2; i < len(latinProbs); i++ {
+			if latinProbs[i] > latinProbs[best] {
+				best = i
+			}
+		}
+	}
 	r.Lang = LatinClasses[best]
 	if r.Lang == "en" {
 		if indicWords >= 2 && indicWords*5 >= words {

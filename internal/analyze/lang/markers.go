@@ -16,7 +16,7 @@ all some any just only also about after before because today now time day night`
 // indic are frequent romanised Kannada, Hindi, Tamil and Malayalam function
 // words and particles.
 var indic = set(`hai hain nahi nahin nhi kya kyu kyun aur bhi toh ko ki ka ke mein mai hum tum
-aap yeh ye woh wo kuch bahut abhi jaldi bhai yaar ji acha accha
+aap yeh ye woh wo kuch bahut abhi jaldi bhai yaar ji acha accha kab karo kar raha rahe tha thi hoga
 illa alla idu adu ide ade madi maadi nodi anna guru yenu enu swalpa tumba chennagi nimma namma
 bega beku beda agide aagide helri barri ella hege yake yaake ivaga eega
 ennada enna romba illai irukku vanakkam thalaiva nalla ethu

@@ -20,6 +20,11 @@ const Bits = 18
 // Buckets is the size of the hashed feature space.
 const Buckets = 1 << Bits
 
+// WordRepeat is how many times word unigram and bigram features are
+// counted: character n-grams outnumber words about twenty to one, and
+// without the boost they drown the words in the L2 normalisation.
+var WordRepeat = 3
+
 // MaxRunes caps the text a post is featurised on: a 1 MB post is
 // classified on its first MaxRunes runes, which is where its meaning is.
 const MaxRunes = 2000
@@ -215,17 +220,22 @@ func (x *Extractor) Extract(text string) []uint32 {
 			h = (h ^ uint32(r)) * fnvPrime
 		}
 		isNeg := negators[h] || e-s > 3 && rs[e-1] == 't' && rs[e-2] == '\'' && rs[e-3] == 'n'
+		wb := bucket(h)
 		if negLeft > 0 && isWordRune(rs[s]) {
-			f = append(f, bucket(h^seedNeg))
+			wb = bucket(h ^ seedNeg)
 			negLeft--
-		} else {
-			f = append(f, bucket(h))
+		}
+		for r := 0; r < WordRepeat; r++ {
+			f = append(f, wb)
 		}
 		if isNeg {
 			negLeft = 3
 		}
 		if havePrev {
-			f = append(f, bucket((prevWord*0x01000193)^h^seedBi))
+			bb := bucket((prevWord * 0x01000193) ^ h ^ seedBi)
+			for r := 0; r < WordRepeat; r++ {
+				f = append(f, bb)
+			}
 		}
 		prevWord, havePrev = h, true
 		// Character n-grams of the word padded by spaces, n = 2..5.

@@ -176,7 +176,7 @@ func Evaluate(d *Data, m *model.Model, logw io.Writer) ([]Metrics, error) {
 		}
 		ex := ComplaintExamples(d, f, tr)
 		model.Balance(ex, 2)
-		dense := model.Train(ex, model.Sigmoid, 1, model.Options{Seed: Seed, Epochs: 6})
+		dense := model.Train(ex, model.Sigmoid, 1, Options)
 		var z []float32
 		for _, it := range te {
 			x := f.example(it.Text, "", 0)

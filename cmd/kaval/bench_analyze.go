@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jonreiter/govader"
+
+	"github.com/kaval-desk/kaval/internal/analyze"
+	"github.com/kaval-desk/kaval/internal/analyze/model"
+	"github.com/kaval-desk/kaval/internal/analyze/train"
+)
+
+func init() {
+	register(command{name: "bench-analyze", summary: "benchmark the analysis engine (and govader) on dev posts", run: benchAnalyze})
+}
+
+// benchAnalyze measures model load time, single-core posts/s of the whole
+// analysis chain on 80–280-character posts from the dev splits of every
+// language, and puts govader (a Go VADER port) beside it on speed and on
+// the English sentiment dev split.
+func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "bench-analyze", "[--data DIR] [--seconds N]")
+	data := fs.String("data", "../shared/data", "directory of the public data (dev splits)")
+	secs := fs.Float64("seconds", 3, "seconds to run each throughput measurement")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := train.Load(*data)
+	if err != nil {
+		return err
+	}
+	var posts []string
+	for _, src := range [][]train.Item{d.SentEN, d.SentKN, d.SentHI, d.Mumbai, d.Offensive} {
+		for _, it := range src {
+			if n := utf8.RuneCountInString(it.Text); n >= 80 && n <= 280 {
+				posts = append(posts, it.Text)
+			}
+		}
+	}
+	if len(posts) == 0 {
+		return fmt.Errorf("no posts of 80–280 characters under %s", *data)
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	eng, err := analyze.Default()
+	if err != nil {
+		return err
+	}
+	load := time.Since(t0)
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	raw, _ := os.ReadFile(filepath.Join("internal/analyze/models/kaval.bin"))
+	t1 := time.Now()
+	if len(raw) > 0 {
+		if _, err := model.Decode(raw); err != nil {
+			return err
+		}
+	}
+	decode := time.Since(t1)
+
+	runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(runtime.NumCPU())
+	chars := 0
+	for _, p := range posts {
+		chars += utf8.RuneCountInString(p)
+	}
+	rate := func(fn func(string)) (float64, int) {
+		n := 0
+		start := time.Now()
+		for time.Since(start).Seconds() < *secs && ctx.Err() == nil {
+			for _, p := range posts[:min(len(posts), 2000)] {
+				fn(p)
+				n++
+			}
+		}
+		return float64(n) / time.Since(start).Seconds(), n
+	}
+	ourRate, _ := rate(func(s string) { eng.Analyze(analyze.Input{Text: s}) })
+	sia := govader.NewSentimentIntensityAnalyzer()
+	vaderRate, _ := rate(func(s string) { sia.PolarityScores(s) })
+
+	// English sentiment dev split: ours vs govader (compound ±0.05).
+	labels := []string{"negative", "neutral", "positive"}
+	var ours, vader [3][3]int
+	for _, it := range d.SentEN {
+		if it.Group != "dev" {
+			continue
+		}
+		g := benchIndex(labels, it.Label)
+		ours[g][benchIndex(labels, eng.Analyze(analyze.Input{Text: it.Text}).Sentiment.Label)]++
+		c := sia.PolarityScores(it.Text).Compound
+		v := 1
+		if c >= 0.05 {
+			v = 2
+		} else if c <= -0.05 {
+			v = 0
+		}
+		vader[g][v]++
+	}
+	w := env.stdout
+	fmt.Fprintf(w, "## Analysis\n\n`kaval bench analyze` (also `kaval bench-analyze`), one core (GOMAXPROCS=1), %d posts of 80–280 characters (mean %d) from the dev splits of sentiment-en, KanCMD, SentiMix, mumbai-urban-issues and offensive sets.\n\n",
+		len(posts), chars/len(posts))
+	fmt.Fprintf(w, "| measure | kaval analyze (whole chain) | govader (sentiment only) |\n|---|---|---|\n")
+	fmt.Fprintf(w, "| posts/s on one core | %.0f | %.0f |\n", ourRate, vaderRate)
+	fmt.Fprintf(w, "| English sentiment macro-recall (TweetEval val) | %.3f | %.3f |\n", macroRecall(ours), macroRecall(vader))
+	fmt.Fprintf(w, "| model load (Default: decode + engine) | %s (decode alone %s) | – |\n", load.Round(time.Microsecond), decode.Round(time.Microsecond))
+	fmt.Fprintf(w, "| heap after load | +%.1f MB | – |\n", float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1e6)
+	fmt.Fprintf(w, "| embedded model size | %.1f MB | – |\n\n", float64(len(raw))/1e6)
+	return nil
+}
+
+func benchIndex(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return 1
+}
+
+func macroRecall(c [3][3]int) float64 {
+	s := 0.0
+	for i := range c {
+		n := c[i][0] + c[i][1] + c[i][2]
+		if n > 0 {
+			s += float64(c[i][i]) / float64(n)
+		}
+	}
+	return s / 3
+}
