@@ -180,8 +180,10 @@ func baseName(s string) string {
 
 func stripPS(kn string) string {
 	kn = strings.TrimSpace(kn)
-	kn = strings.TrimSuffix(kn, "ಪಿಎಸ್")
-	return strings.TrimSpace(kn)
+	for _, suf := range []string{"ಪಿಎಸ್", "ಪಿ.ಎಸ್", "ಪಿ.ಎಸ್."} {
+		kn = strings.TrimSpace(strings.TrimSuffix(kn, suf))
+	}
+	return kn
 }
 
 func slug(s string) string { return geo.Slug(s) }

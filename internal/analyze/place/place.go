@@ -1,0 +1,345 @@
+// Package place finds localities in a post and resolves them through the
+// jurisdiction pack to a ward, law-and-order station and traffic station.
+//
+// The gazetteer is built once from the pack (stations, traffic stations,
+// GBA wards, BBMP wards, GBA divisions, pincodes, villages, assembly
+// constituencies) plus a short hand-curated list of landmarks and
+// nicknames (aliases.go). Names are matched as token sequences through a
+// trie over spelling-tolerant token keys (see skeleton), so matching costs
+// one map lookup per word of the post, not one test per place. Kannada
+// words are matched after stripping case endings; long Latin words that
+// match nothing are retried against a one-edit deletion index.
+package place
+
+import (
+	"errors"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/kaval-desk/kaval/internal/geo"
+	"github.com/kaval-desk/kaval/internal/post"
+)
+
+// Layer ranks: when one name is both a station and a village, the
+// station's reading wins; the rank also sets the base confidence.
+const (
+	rankStation = iota
+	rankAlias
+	rankWard
+	rankTraffic
+	rankDivision
+	rankBBMPWard
+	rankPincode
+	rankAssembly
+	rankVillage
+)
+
+var baseConfidence = [...]float64{0.9, 0.88, 0.85, 0.85, 0.8, 0.8, 0.75, 0.6, 0.7}
+
+// entry is one resolvable place.
+type entry struct {
+	name          string
+	rank          int
+	lat, lon      float64
+	ward, station string
+	traffic       string
+	common        bool // every word is an everyday English word: needs context
+	clash         bool // the same key names places in different stations
+	stationEntry  bool // the name of a station itself
+}
+
+// Gazetteer is the compiled matcher. Safe for concurrent use.
+type Gazetteer struct {
+	pack    *geo.Pack
+	entries []entry
+	vocab   map[string]int32 // token key -> token id
+	next    map[uint64]int32 // (node<<32 | token id) -> child node
+	final   []int32          // node -> entry index, -1 if none
+	dels    map[string]int32 // one-deletion variants of long vocabulary keys -> token id (-1: ambiguous)
+	pins    map[string]int32 // "560034" -> entry
+	pool    sync.Pool
+}
+
+type scratch struct {
+	toks []token
+	buf  []byte
+}
+
+var (
+	defOnce sync.Once
+	defGaz  *Gazetteer
+	defErr  error
+)
+
+// Default returns the gazetteer of the embedded Bengaluru pack.
+func Default() (*Gazetteer, error) {
+	defOnce.Do(func() {
+		p, err := geo.Default()
+		if err != nil {
+			defErr = err
+			return
+		}
+		defGaz, defErr = New(p)
+	})
+	return defGaz, defErr
+}
+
+// New builds a gazetteer over a pack.
+func New(p *geo.Pack) (*Gazetteer, error) {
+	g := &Gazetteer{pack: p, vocab: map[string]int32{}, next: map[uint64]int32{}, final: []int32{-1},
+		dels: map[string]int32{}, pins: map[string]int32{}}
+	g.pool.New = func() any { return &scratch{toks: make([]token, 0, 64), buf: make([]byte, 0, 64)} }
+	b := builder{g: g, byKey: map[string]int32{}}
+	if err := b.build(); err != nil {
+		return nil, err
+	}
+	if len(g.entries) == 0 {
+		return nil, errors.New("place: the pack has no places")
+	}
+	return g, nil
+}
+
+// Find returns the places a post mentions, best first. lat/lon are the
+// post's coordinates when the platform gave them; authorLocation is the
+// author's stated location (weaker evidence).
+func (g *Gazetteer) Find(text string, lat, lon *float64, authorLocation string) []post.Place {
+	var out []post.Place
+	out = g.findText(text, "text", 1, out)
+	if lat != nil && lon != nil && !math.IsNaN(*lat) && !math.IsNaN(*lon) {
+		l := g.pack.Locate(*lat, *lon)
+		if l.Station != "" || l.Ward != "" || l.TrafficStation != "" {
+			out = append(out, post.Place{Text: "", Ward: l.Ward, Station: l.Station, TrafficStation: l.TrafficStation,
+				Lat: *lat, Lon: *lon, Confidence: 0.8, Source: "coordinates"})
+		}
+	}
+	if authorLocation != "" && len(authorLocation) < 200 {
+		n := len(out)
+		out = g.findText(authorLocation, "author_location", 0.45, out)
+		for i := n; i < len(out); i++ {
+			out[i].Start, out[i].End = 0, 0
+		}
+	}
+	if len(out) > 1 {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
+	}
+	return out
+}
+
+// context words that make an everyday-English place name a place:
+// "near Victoria", "at Market".
+var contextWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("near at in from to opp opposite behind around via towards toward beside outside inside nr @ off") {
+		contextWords[keyOf(w)] = true
+	}
+}
+
+// findText matches the gazetteer against text and appends places.
+func (g *Gazetteer) findText(text, source string, scale float64, out []post.Place) []post.Place {
+	if len(text) > 1<<16 {
+		text = text[:1<<16]
+		for len(text) > 0 && !utf8.ValidString(text[len(text)-3:]) {
+			text = text[:len(text)-1]
+		}
+	}
+	sc := g.pool.Get().(*scratch)
+	toks, buf := tokenize(text, sc.toks[:0], sc.buf)
+	ids := make([]int32, len(toks))
+	fuzzy := make([]bool, len(toks))
+	for i := range toks {
+		ids[i] = g.tokenID(text, &toks[i], &buf, &fuzzy[i])
+	}
+	for i := 0; i < len(toks); i++ {
+		t := &toks[i]
+		if t.digits && len(t.key) == 6 {
+			if e, ok := g.pins[t.key]; ok {
+				out = g.emit(out, text, e, t.start, t.end, 0.85*scale, source)
+			}
+			continue
+		}
+		if ids[i] < 0 {
+			continue
+		}
+		// Longest match in the trie from token i.
+		node, best, bestEnd := int32(0), int32(-1), i
+		anyFuzzy := false
+		for j := i; j < len(toks) && ids[j] >= 0; j++ {
+			nx, ok := g.next[uint64(node)<<32|uint64(uint32(ids[j]))]
+			if !ok {
+				break
+			}
+			node = nx
+			if e := g.final[node]; e >= 0 {
+				best, bestEnd = e, j
+				anyFuzzy = anyFuzzy || fuzzy[j]
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		e := &g.entries[best]
+		if e.common && !g.hasContext(text, toks, i) {
+			continue
+		}
+		end := toks[bestEnd].end
+		conf := baseConfidence[e.rank]
+		if anyFuzzy {
+			conf -= 0.2
+		}
+		if e.clash {
+			conf -= 0.15
+		}
+		// Extend over "4th block", "sector 2", "jn", "police station".
+		k := bestEnd + 1
+		for k < len(toks) {
+			n := extension(toks, k)
+			if n == 0 {
+				break
+			}
+			k += n
+			end = toks[k-1].end
+		}
+		out = g.emit(out, text, best, toks[i].start, end, conf*scale, source)
+		i = bestEnd
+	}
+	sc.toks, sc.buf = toks[:0], buf
+	g.pool.Put(sc)
+	return out
+}
+
+func (g *Gazetteer) emit(out []post.Place, text string, e int32, start, end int, conf float64, source string) []post.Place {
+	en := &g.entries[e]
+	for i := range out {
+		if out[i].Station == en.station && out[i].Ward == en.ward && out[i].Source == source {
+			return out // same resolution already reported
+		}
+	}
+	return append(out, post.Place{Text: text[start:end], Start: start, End: end, Ward: en.ward, Station: en.station,
+		TrafficStation: en.traffic, Lat: en.lat, Lon: en.lon, Confidence: math.Round(conf*100) / 100, Source: source})
+}
+
+// hasContext: an ambiguous name counts when written with a capital and
+// after a context word ("near Victoria"), or followed by a place word
+// ("Market police station" is handled by extension()).
+func (g *Gazetteer) hasContext(text string, toks []token, i int) bool {
+	if !toks[i].upper {
+		return false
+	}
+	if i > 0 && contextWords[toks[i-1].key] {
+		return true
+	}
+	return i+1 < len(toks) && (toks[i+1].key == "p" || toks[i+1].key == "ps" || toks[i+1].key == "polic")
+}
+
+// tokenID maps a token to its vocabulary id, trying Kannada and Latin case
+// endings and, for long Latin words, one-edit spelling variants.
+func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int32 {
+	if id, ok := g.vocab[t.key]; ok {
+		return id
+	}
+	if t.digits {
+		return -1
+	}
+	if !t.latin {
+		for _, s := range kannadaSuffixes {
+			if strings.HasSuffix(t.key, s.suf) && len(t.key) > len(s.suf)+3 {
+				stem := t.key[:len(t.key)-len(s.suf)]
+				if id, ok := g.vocab[stem]; ok {
+					return id
+				}
+				if s.add != "" {
+					if id, ok := g.vocab[stem+s.add]; ok {
+						return id
+					}
+				}
+			}
+		}
+		return -1
+	}
+	if len(t.key) < 6 || commonWords[t.key] {
+		return -1
+	}
+	w := text[t.start:t.end]
+	for _, s := range latinSuffixes {
+		if len(w) > len(s)+4 && strings.EqualFold(w[len(w)-len(s):], s) {
+			if id, ok := g.vocab[keyOf(w[:len(w)-len(s)])]; ok {
+				return id
+			}
+		}
+	}
+	// One-edit variants: the text has an extra letter (delete from text),
+	// lacks one (text is a deletion of a vocabulary word), or has one
+	// changed (both deleted at the same place).
+	if id, ok := g.dels[t.key]; ok && id >= 0 {
+		*fuzzy = true
+		return id
+	}
+	b := (*buf)[:0]
+	for k := 0; k < len(t.key); k++ {
+		b = append(b[:0], t.key[:k]...)
+		b = append(b, t.key[k+1:]...)
+		if id, ok := g.vocab[string(b)]; ok {
+			*buf = b
+			*fuzzy = true
+			return id
+		}
+		if id, ok := g.dels[string(b)]; ok && id >= 0 {
+			*buf = b
+			*fuzzy = true
+			return id
+		}
+	}
+	*buf = b
+	return -1
+}
+
+// extension returns how many tokens from k continue a matched place as a
+// sub-locality or landmark suffix ("5th block", "sector 2", "jn",
+// "main road", "police station"), or 0.
+func extension(toks []token, k int) int {
+	t := toks[k].key
+	if extWords[t] {
+		return 1
+	}
+	if (ordinal(toks[k]) || toks[k].digits) && k+1 < len(toks) && subWords[toks[k+1].key] {
+		return 2
+	}
+	if subWords[t] && k+1 < len(toks) && (ordinal(toks[k+1]) || toks[k+1].digits || romanNumerals[toks[k+1].key]) {
+		return 2
+	}
+	return 0
+}
+
+func ordinal(t token) bool {
+	k := t.key
+	if len(k) < 2 || k[0] < '0' || k[0] > '9' {
+		return false
+	}
+	i := 0
+	for i < len(k) && k[i] >= '0' && k[i] <= '9' {
+		i++
+	}
+	switch k[i:] {
+	case "st", "nd", "rd", "t", "d": // "4th" skeletonises to "4t", "2nd" to "2nd"
+		return true
+	}
+	return false
+}
+
+var extWords, subWords, romanNumerals = map[string]bool{}, map[string]bool{}, map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("junction jn jnc jct circle signal flyover bridge road rd main metro station bus stand stop depot lake market police ps layout nagar extension extn colony cross") {
+		extWords[keyOf(w)] = true
+	}
+	for _, w := range strings.Fields("block stage phase sector cross main") {
+		subWords[keyOf(w)] = true
+	}
+	for _, w := range strings.Fields("i ii iii iv v vi vii viii ix") {
+		romanNumerals[w] = true
+	}
+}
