@@ -107,7 +107,7 @@ func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 		vader[g][v]++
 	}
 	w := env.stdout
-	fmt.Fprintf(w, "## Analysis\n\n`kaval bench analyze` (also `kaval bench-analyze`), one core (GOMAXPROCS=1), %d posts of 80–280 characters (mean %d) from the dev splits of sentiment-en, KanCMD, SentiMix, mumbai-urban-issues and offensive sets.\n\n",
+	fmt.Fprintf(w, "## Analysis\n\n`kaval bench analyze` (also `kaval bench-analyze`), one core (GOMAXPROCS=1), %d posts of 80–280 characters (mean %d) from sentiment-en, KanCMD, SentiMix, mumbai-urban-issues and offensive sets.\n\n",
 		len(posts), chars/len(posts))
 	fmt.Fprintf(w, "| measure | kaval analyze (whole chain) | govader (sentiment only) |\n|---|---|---|\n")
 	fmt.Fprintf(w, "| posts/s on one core | %.0f | %.0f |\n", ourRate, vaderRate)

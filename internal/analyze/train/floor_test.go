@@ -1,0 +1,86 @@
+package train
+
+import (
+	"testing"
+
+	"github.com/kaval-desk/kaval/internal/analyze"
+)
+
+// dataRoot is ../shared/data from the repository root. Missing data is a
+// failure, not a skip: CI must not pass without measuring the models.
+const dataRoot = "../../../../shared/data"
+
+// TestDevFloors fails if the embedded model regresses meaningfully on the
+// dev splits (floors sit a little under the scores in docs/MODELS.md).
+func TestDevFloors(t *testing.T) {
+	d, err := Load(dataRoot)
+	if err != nil {
+		t.Fatalf("training data missing (../shared/data is required): %v", err)
+	}
+	e, err := analyze.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := []string{"negative", "neutral", "positive"}
+	check := func(name string, got, floor float64) {
+		t.Logf("%s: %.3f (floor %.3f)", name, got, floor)
+		if got < floor {
+			t.Errorf("%s: %.3f below floor %.3f", name, got, floor)
+		}
+	}
+	sentiment := func(items []Item) Metrics {
+		var g, p []int
+		for _, it := range items {
+			g = append(g, indexOf(sent, it.Label))
+			p = append(p, indexOf(sent, e.Analyze(analyze.Input{Text: it.Text}).Sentiment.Label))
+		}
+		return score("", "", sent, g, p, 0, "")
+	}
+	check("sentiment en macro-recall", sentiment(split(d.SentEN, "dev")).MacroRecall, 0.66)
+	check("sentiment kn macro-F1", sentiment(split(d.SentKN, "dev")).MacroF1, 0.68)
+	check("sentiment hi macro-F1", sentiment(split(d.SentHI, "dev")).MacroF1, 0.58)
+
+	binary := func(items []Item, fn func(string) bool) Metrics {
+		var g, p []int
+		for _, it := range items {
+			g = append(g, boolLabel(it.Label))
+			v := 0
+			if fn(it.Text) {
+				v = 1
+			}
+			p = append(p, v)
+		}
+		return score("", "", []string{"no", "yes"}, g, p, 0, "")
+	}
+	off := func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Offensive.Label }
+	check("offensive en macro-F1", binary(split(d.Offensive, "dev"), off).MacroF1, 0.67)
+	check("offensive kn macro-F1", binary(split(d.Offensive, "dev-kn"), off).MacroF1, 0.74)
+	var crisis []Item
+	for i, it := range d.Crisis {
+		if DevEvents[it.Group] && i%3 == 0 { // a third keeps the test fast
+			crisis = append(crisis, it)
+		}
+	}
+	check("emergency F1", binary(crisis, func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Emergency.Label }).F1, 0.80)
+
+	classes := []string{"en", "kn-Latn", "hi-Latn", "ta-Latn", "ml-Latn"}
+	var g, p []int
+	for _, it := range LangItems(d, true) {
+		g = append(g, indexOf(classes, it.Label))
+		p = append(p, max(0, indexOf(classes, e.Analyze(analyze.Input{Text: it.Text}).Lang)))
+	}
+	check("language ID macro-recall", score("", "", classes, g, p, 0, "").MacroRecall, 0.92)
+}
+
+func TestNearDuplicates(t *testing.T) {
+	dev := []Item{{Text: "@bob Loving the new phone!!! http://t.co/x so good today"}}
+	train := []Item{
+		{Text: "loving the new phone so good today"},                        // same normalised text
+		{Text: "RT @amy: Loving the new phone!!! so good today #happy"},     // shares most shingles
+		{Text: "The traffic on Hosur road is terrible this morning again"}, // unrelated
+	}
+	got := RemoveNearDuplicates(train, dev)
+	if len(got) != 1 || got[0].Text != train[2].Text {
+		t.Fatalf("got %v", got)
+	}
+}
