@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -96,20 +97,17 @@ func New(db *store.DB, b bus.Bus, opt Options) *Intake {
 		opt.Log = slog.Default()
 	}
 	in := &Intake{db: db, bus: b, opt: opt, reqs: make(chan *request, 4096), stop: make(chan struct{}), done: make(chan struct{})}
-	in.insSQL = insertSQL(db.Dialect)
 	go in.run()
 	return in
 }
 
-func insertSQL(d store.Dialect) string {
+func insertHead(d store.Dialect) string {
 	cols := `platform, external_id, kind, channel, thread_id, in_reply_to, author_external_id, author_handle,
 		author_name, author_location, text, declared_lang, url, lat, lon, private, created_at, received_at, raw`
-	vals := "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19"
 	if d == store.Postgres {
 		cols += ", search"
-		vals += ", to_tsvector('simple', $20)"
 	}
-	return "INSERT INTO posts (" + cols + ") VALUES (" + vals + ") ON CONFLICT (platform, external_id) DO NOTHING RETURNING id"
+	return "INSERT INTO posts (" + cols + ") VALUES "
 }
 
 // Submit validates and stores posts, returning one Result per post in
@@ -212,53 +210,58 @@ func (in *Intake) run() {
 	}
 }
 
+// rowsPerInsert bounds one multi-row INSERT: 19 parameters a row stays far
+// below SQLite's and PostgreSQL's parameter limits.
+const rowsPerInsert = 200
+
+type pending struct {
+	r *request
+	i int
+}
+
 func (in *Intake) commit(batch []*request) {
 	start := time.Now()
 	var ids [][]byte
+	// Dedupe within the batch first: the first offer of a (platform,
+	// external id) is inserted, later ones in the same batch are duplicates
+	// of it.
+	first := map[[2]string]pending{}
+	var rows []pending
+	var dupes []pending
+	for _, r := range batch {
+		for _, i := range r.idx {
+			k := [2]string{r.posts[i].Platform, r.posts[i].ExternalID}
+			if _, seen := first[k]; seen {
+				dupes = append(dupes, pending{r, i})
+				continue
+			}
+			first[k] = pending{r, i}
+			rows = append(rows, pending{r, i})
+		}
+	}
 	err := in.db.Tx(context.Background(), func(tx *sql.Tx) error {
 		ids = ids[:0]
-		ins, err := tx.Prepare(in.insSQL)
-		if err != nil {
-			return fmt.Errorf("ingest: unable to prepare: %w", err)
-		}
-		defer ins.Close()
-		var fts *sql.Stmt
-		if in.db.Dialect == store.SQLite {
-			if fts, err = tx.Prepare("INSERT INTO posts_fts (rowid, body) VALUES ($1, $2)"); err != nil {
-				return fmt.Errorf("ingest: unable to prepare: %w", err)
+		for lo := 0; lo < len(rows); lo += rowsPerInsert {
+			chunk := rows[lo:min(lo+rowsPerInsert, len(rows))]
+			got, err := in.insertChunk(tx, chunk)
+			if err != nil {
+				return err
 			}
-			defer fts.Close()
-		}
-		for _, r := range batch {
-			for _, i := range r.idx {
-				p := &r.posts[i]
-				body := searchBody(p)
-				args := []any{p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
-					p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
-					p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw)}
-				if in.db.Dialect == store.Postgres {
-					args = append(args, body)
+			for _, pd := range chunk {
+				p := &pd.r.posts[pd.i]
+				if id, ok := got[[2]string{p.Platform, p.ExternalID}]; ok {
+					pd.r.res[pd.i] = Result{ID: id}
+					ids = append(ids, strconv.AppendInt(nil, id, 10))
+				} else {
+					pd.r.res[pd.i] = Result{Duplicate: true}
 				}
-				var id int64
-				err := ins.QueryRow(args...).Scan(&id)
-				if errors.Is(err, sql.ErrNoRows) {
-					r.res[i] = Result{Duplicate: true}
-					continue
-				}
-				if err != nil {
-					return fmt.Errorf("ingest: unable to store post: %w", err)
-				}
-				if fts != nil {
-					if _, err := fts.Exec(id, body); err != nil {
-						return fmt.Errorf("ingest: unable to index post: %w", err)
-					}
-				}
-				r.res[i] = Result{ID: id}
-				ids = append(ids, strconv.AppendInt(nil, id, 10))
 			}
 		}
 		return nil
 	})
+	for _, d := range dupes {
+		d.r.res[d.i] = Result{Duplicate: true}
+	}
 	commitSeconds.Observe(time.Since(start).Seconds())
 	n := 0
 	for _, r := range batch {
@@ -290,6 +293,98 @@ func (in *Intake) commit(batch []*request) {
 			in.opt.Log.Warn("ingest: publish failed", "err", perr)
 		}
 	}
+}
+
+// insertChunk stores up to rowsPerInsert posts with one multi-row INSERT
+// (and, on SQLite, one multi-row index insert) and returns the ids of the
+// rows that were new, keyed by (platform, external id).
+func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64, error) {
+	pg := in.db.Dialect == store.Postgres
+	var sb strings.Builder
+	sb.WriteString(insertHead(in.db.Dialect))
+	per := 19
+	if pg {
+		per = 20
+	}
+	args := make([]any, 0, len(chunk)*per)
+	bodies := make(map[[2]string]string, len(chunk))
+	for k, pd := range chunk {
+		p := &pd.r.posts[pd.i]
+		body := searchBody(p)
+		if k > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("(")
+		for c := 1; c <= per; c++ {
+			if c > 1 {
+				sb.WriteString(",")
+			}
+			// SQLite resolves "$N" names with a linear search per
+			// parameter, quadratic in a multi-row insert; "?" is free.
+			n := len(args) + c
+			switch {
+			case !pg:
+				sb.WriteString("?")
+			case c == per:
+				sb.WriteString("to_tsvector('simple', $" + strconv.Itoa(n) + ")")
+			default:
+				sb.WriteString("$" + strconv.Itoa(n))
+			}
+		}
+		sb.WriteString(")")
+		args = append(args, p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
+			p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
+			p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw))
+		if pg {
+			args = append(args, body)
+		} else {
+			bodies[[2]string{p.Platform, p.ExternalID}] = body
+		}
+	}
+	sb.WriteString(" ON CONFLICT (platform, external_id) DO NOTHING RETURNING id, platform, external_id")
+	rs, err := tx.Query(sb.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: unable to store posts: %w", err)
+	}
+	got := make(map[[2]string]int64, len(chunk))
+	for rs.Next() {
+		var id int64
+		var k [2]string
+		if err := rs.Scan(&id, &k[0], &k[1]); err != nil {
+			rs.Close()
+			return nil, fmt.Errorf("ingest: unable to read ids: %w", err)
+		}
+		got[k] = id
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("ingest: unable to store posts: %w", err)
+	}
+	if pg || len(got) == 0 {
+		return got, nil
+	}
+	sb.Reset()
+	sb.WriteString("INSERT INTO posts_fts (rowid, body) VALUES ")
+	fargs := make([]any, 0, 2*len(got))
+	// In insertion (so ascending rowid) order: FTS5 flushes its pending
+	// terms whenever a rowid goes backwards.
+	for _, pd := range chunk {
+		p := &pd.r.posts[pd.i]
+		k := [2]string{p.Platform, p.ExternalID}
+		id, ok := got[k]
+		if !ok {
+			continue
+		}
+		if len(fargs) > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("(?,?)")
+		fargs = append(fargs, id, bodies[k])
+	}
+	if _, err := tx.Exec(sb.String(), fargs...); err != nil {
+		return nil, fmt.Errorf("ingest: unable to index posts: %w", err)
+	}
+	return got, nil
 }
 
 // fillDuplicateIDs looks up the existing id of each duplicate so callers
