@@ -25,7 +25,7 @@ func joinKeys(s string) string {
 	toks, _ := tokenize(s, nil, nil)
 	ks := make([]string, len(toks))
 	for i, t := range toks {
-		ks[i] = t.key
+		ks[i] = string(t.key)
 	}
 	return strings.Join(ks, " ")
 }
@@ -86,6 +86,7 @@ func (b *builder) build() error {
 		if len(k) < 6 || k[0] >= 0x80 || commonWords[k] {
 			continue
 		}
+		g.prefix3[prefixKey([]byte(k))] = true
 		for i := 0; i < len(k); i++ {
 			d := k[:i] + k[i+1:]
 			if old, ok := g.dels[d]; ok && old != id {
@@ -124,7 +125,7 @@ func (b *builder) add(e int32, name, kn string) {
 		keys := make([]string, len(toks))
 		allLatin := true
 		for i, t := range toks {
-			keys[i] = t.key
+			keys[i] = string(t.key)
 			allLatin = allLatin && t.latin
 		}
 		joined := strings.Join(keys, " ")
@@ -134,13 +135,9 @@ func (b *builder) add(e int32, name, kn string) {
 		if _, ok := b.byKey[joined]; !ok {
 			b.byKey[joined] = e
 		}
-		common := true
-		for _, k := range keys {
-			if !commonWords[k] {
-				common = false
-			}
-		}
-		if common {
+		// A one-word name that is an everyday word needs context; a
+		// multi-word name ("City Market", "Church Street") is specific.
+		if len(keys) == 1 && commonWords[keys[0]] {
 			b.g.entries[e].common = true
 		}
 		b.insert(keys, e)
@@ -171,7 +168,7 @@ func (b *builder) add(e int32, name, kn string) {
 		ktoks, _ := tokenize(kn, nil, nil)
 		keys := make([]string, 0, len(ktoks))
 		for _, t := range ktoks {
-			keys = append(keys, t.key)
+			keys = append(keys, string(t.key))
 		}
 		if len(keys) == 1 && len([]rune(keys[0])) < 3 {
 			return

@@ -11,7 +11,7 @@ import (
 // token is one word of the input with its byte span in the original text.
 type token struct {
 	start, end int
-	key        string // matching key (skeleton for Latin, folded for Kannada)
+	key        []byte // matching key (skeleton for Latin, folded for Kannada); aliases a scratch buffer
 	latin      bool
 	upper      bool // starts with an upper-case letter
 	digits     bool // all digits
@@ -32,7 +32,10 @@ func isWordRune(r rune) bool {
 func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 	i := 0
 	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := rune(text[i]), 1
+		if r >= 0x80 {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
 		if !isWordRune(r) {
 			i += size
 			continue
@@ -40,7 +43,10 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 		st := i
 		ascii, digits := true, true
 		for i < len(text) {
-			r, size := utf8.DecodeRuneInString(text[i:])
+			r, size := rune(text[i]), 1
+			if r >= 0x80 {
+				r, size = utf8.DecodeRuneInString(text[i:])
+			}
 			if !isWordRune(r) {
 				break
 			}
@@ -66,11 +72,14 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 		}
 		toks = append(toks, t)
 	}
+	// All keys go into buf one after another; a token's key aliases its
+	// part of buf (earlier backing arrays stay valid if buf grows).
+	buf = buf[:0]
 	for k := range toks {
 		t := &toks[k]
 		w := text[t.start:t.end]
+		st := len(buf)
 		if t.latin {
-			buf = buf[:0]
 			for j := 0; j < len(w); j++ {
 				c := w[j]
 				if c >= 'A' && c <= 'Z' {
@@ -81,11 +90,12 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 				}
 				buf = append(buf, c)
 			}
-			buf = skeleton(buf)
-			t.key = string(buf)
+			n := len(skeleton(buf[st:]))
+			buf = buf[:st+n]
 		} else {
-			t.key = textnorm.Fold(w)
+			buf = append(buf, textnorm.Fold(w)...)
 		}
+		t.key = buf[st:len(buf):len(buf)]
 	}
 	return toks, buf
 }
@@ -177,6 +187,9 @@ func isConsonant(c byte) bool {
 
 // keyOf returns the skeleton of a plain ASCII word.
 func keyOf(w string) string {
+	if w == "" {
+		return ""
+	}
 	b := []byte(strings.ToLower(w))
 	return string(skeleton(b))
 }

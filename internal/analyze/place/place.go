@@ -60,12 +60,16 @@ type Gazetteer struct {
 	final   []int32          // node -> entry index, -1 if none
 	dels    map[string]int32 // one-deletion variants of long vocabulary keys -> token id (-1: ambiguous)
 	pins    map[string]int32 // "560034" -> entry
+	prefix3 map[uint32]bool  // first three key bytes of long Latin vocabulary words: gate for the fuzzy path
 	pool    sync.Pool
 }
 
 type scratch struct {
-	toks []token
-	buf  []byte
+	toks  []token
+	buf   []byte
+	ids   []int32
+	fuzzy []bool
+	tmp   []byte
 }
 
 var (
@@ -90,7 +94,7 @@ func Default() (*Gazetteer, error) {
 // New builds a gazetteer over a pack.
 func New(p *geo.Pack) (*Gazetteer, error) {
 	g := &Gazetteer{pack: p, vocab: map[string]int32{}, next: map[uint64]int32{}, final: []int32{-1},
-		dels: map[string]int32{}, pins: map[string]int32{}}
+		dels: map[string]int32{}, pins: map[string]int32{}, prefix3: map[uint32]bool{}}
 	g.pool.New = func() any { return &scratch{toks: make([]token, 0, 64), buf: make([]byte, 0, 64)} }
 	b := builder{g: g, byKey: map[string]int32{}}
 	if err := b.build(); err != nil {
@@ -148,15 +152,16 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 	}
 	sc := g.pool.Get().(*scratch)
 	toks, buf := tokenize(text, sc.toks[:0], sc.buf)
-	ids := make([]int32, len(toks))
-	fuzzy := make([]bool, len(toks))
+	ids, fuzzy := sc.ids[:0], sc.fuzzy[:0]
 	for i := range toks {
-		ids[i] = g.tokenID(text, &toks[i], &buf, &fuzzy[i])
+		f := false
+		ids = append(ids, g.tokenID(text, &toks[i], &sc.tmp, &f))
+		fuzzy = append(fuzzy, f)
 	}
 	for i := 0; i < len(toks); i++ {
 		t := &toks[i]
 		if t.digits && len(t.key) == 6 {
-			if e, ok := g.pins[t.key]; ok {
+			if e, ok := g.pins[string(t.key)]; ok {
 				out = g.emit(out, text, e, t.start, t.end, 0.85*scale, source)
 			}
 			continue
@@ -206,7 +211,7 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 		out = g.emit(out, text, best, toks[i].start, end, conf*scale, source)
 		i = bestEnd
 	}
-	sc.toks, sc.buf = toks[:0], buf
+	sc.toks, sc.buf, sc.ids, sc.fuzzy = toks[:0], buf, ids, fuzzy
 	g.pool.Put(sc)
 	return out
 }
@@ -229,16 +234,20 @@ func (g *Gazetteer) hasContext(text string, toks []token, i int) bool {
 	if !toks[i].upper {
 		return false
 	}
-	if i > 0 && contextWords[toks[i-1].key] {
+	if i > 0 && contextWords[string(toks[i-1].key)] {
 		return true
 	}
-	return i+1 < len(toks) && (toks[i+1].key == "p" || toks[i+1].key == "ps" || toks[i+1].key == "polic")
+	if i+1 < len(toks) {
+		k := string(toks[i+1].key)
+		return k == "p" || k == "ps" || k == "polic"
+	}
+	return false
 }
 
 // tokenID maps a token to its vocabulary id, trying Kannada and Latin case
 // endings and, for long Latin words, one-edit spelling variants.
 func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int32 {
-	if id, ok := g.vocab[t.key]; ok {
+	if id, ok := g.vocab[string(t.key)]; ok {
 		return id
 	}
 	if t.digits {
@@ -246,13 +255,15 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 	}
 	if !t.latin {
 		for _, s := range kannadaSuffixes {
-			if strings.HasSuffix(t.key, s.suf) && len(t.key) > len(s.suf)+3 {
+			if len(t.key) > len(s.suf)+3 && string(t.key[len(t.key)-len(s.suf):]) == s.suf {
 				stem := t.key[:len(t.key)-len(s.suf)]
-				if id, ok := g.vocab[stem]; ok {
+				if id, ok := g.vocab[string(stem)]; ok {
 					return id
 				}
 				if s.add != "" {
-					if id, ok := g.vocab[stem+s.add]; ok {
+					b := append(append((*buf)[:0], stem...), s.add...)
+					*buf = b
+					if id, ok := g.vocab[string(b)]; ok {
 						return id
 					}
 				}
@@ -260,7 +271,7 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 		}
 		return -1
 	}
-	if len(t.key) < 6 || commonWords[t.key] {
+	if len(t.key) < 6 || len(t.key) > 20 || !g.prefix3[prefixKey(t.key)] || commonWords[string(t.key)] {
 		return -1
 	}
 	w := text[t.start:t.end]
@@ -274,12 +285,12 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 	// One-edit variants: the text has an extra letter (delete from text),
 	// lacks one (text is a deletion of a vocabulary word), or has one
 	// changed (both deleted at the same place).
-	if id, ok := g.dels[t.key]; ok && id >= 0 {
+	if id, ok := g.dels[string(t.key)]; ok && id >= 0 {
 		*fuzzy = true
 		return id
 	}
 	b := (*buf)[:0]
-	for k := 0; k < len(t.key); k++ {
+	for k := 1; k < len(t.key); k++ { // the first letter is rarely the typo
 		b = append(b[:0], t.key[:k]...)
 		b = append(b, t.key[k+1:]...)
 		if id, ok := g.vocab[string(b)]; ok {
@@ -302,13 +313,13 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 // "main road", "police station"), or 0.
 func extension(toks []token, k int) int {
 	t := toks[k].key
-	if extWords[t] {
+	if extWords[string(t)] {
 		return 1
 	}
-	if (ordinal(toks[k]) || toks[k].digits) && k+1 < len(toks) && subWords[toks[k+1].key] {
+	if (ordinal(toks[k]) || toks[k].digits) && k+1 < len(toks) && subWords[string(toks[k+1].key)] {
 		return 2
 	}
-	if subWords[t] && k+1 < len(toks) && (ordinal(toks[k+1]) || toks[k+1].digits || romanNumerals[toks[k+1].key]) {
+	if subWords[string(t)] && k+1 < len(toks) && (ordinal(toks[k+1]) || toks[k+1].digits || romanNumerals[string(toks[k+1].key)]) {
 		return 2
 	}
 	return 0
@@ -323,7 +334,7 @@ func ordinal(t token) bool {
 	for i < len(k) && k[i] >= '0' && k[i] <= '9' {
 		i++
 	}
-	switch k[i:] {
+	switch string(k[i:]) {
 	case "st", "nd", "rd", "t", "d": // "4th" skeletonises to "4t", "2nd" to "2nd"
 		return true
 	}
@@ -343,3 +354,5 @@ func init() {
 		romanNumerals[w] = true
 	}
 }
+
+func prefixKey(k []byte) uint32 { return uint32(k[0])<<16 | uint32(k[1])<<8 | uint32(k[2]) }
