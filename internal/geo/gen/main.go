@@ -225,6 +225,17 @@ var renames2012 = map[string]string{
 	"shankarapuram": "shankarapuram", "channarayapatna": "channarayapatna",
 }
 
+// renameKeys: renames2012's keys, longest first ("ulsoorgate" before
+// "ulsoor"), so the rewrite is deterministic.
+var renameKeys = func() []string {
+	var ks []string
+	for k := range renames2012 {
+		ks = append(ks, k)
+	}
+	sort.Slice(ks, func(i, j int) bool { return len(ks[i]) > len(ks[j]) || len(ks[i]) == len(ks[j]) && ks[i] < ks[j] })
+	return ks
+}()
+
 type station2012 struct{ division, subdivision string }
 
 // hierarchy2012 reads openbangalore's 2012 station list and returns, per
@@ -247,9 +258,9 @@ func (b *builder) hierarchy2012(current []string) (map[string]station2012, error
 			continue
 		}
 		key := compact(rec[2])
-		for from, to := range renames2012 {
-			if strings.HasPrefix(key, from) && (len(from) > 3 || !strings.HasPrefix(key, "halasur")) {
-				key = to + key[len(from):]
+		for _, from := range renameKeys {
+			if strings.HasPrefix(key, from) {
+				key = renames2012[from] + key[len(from):]
 				break
 			}
 		}
