@@ -35,7 +35,9 @@
 //
 // Checkpoint sources: "x:<channel id>:mentions" and "x:<channel id>:search"
 // hold since_id; "x:<channel id>:stream" holds last_id. Each is saved only
-// after the Sink accepted the batch it covers.
+// after the Sink accepted the batch it covers. Before every stream
+// (re)connection a recent search since last_id fills the gap of the
+// disconnect or restart; intake dedupes the overlap.
 package x
 
 import (
@@ -238,6 +240,22 @@ func (c *Connector) PollOnce(ctx context.Context, kind string) error {
 		return fmt.Errorf("x: unable to load checkpoint: %w", err)
 	}
 	since := cp["since_id"]
+	newest, err := c.walk(ctx, kind, since)
+	if err != nil {
+		return err
+	}
+	if newest != since {
+		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, src, map[string]string{"since_id": newest}); err != nil {
+			return fmt.Errorf("x: unable to save checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+// walk ingests every page of kind newer than since and returns the newest
+// id seen (since when nothing is newer). Without since it reads one page:
+// recent history, not the whole reachable backlog.
+func (c *Connector) walk(ctx context.Context, kind, since string) (string, error) {
 	newest := since
 	token := ""
 	for range c.maxPages {
@@ -264,18 +282,18 @@ func (c *Connector) PollOnce(ctx context.Context, kind string) error {
 		}
 		body, err := c.get(ctx, c.base, path, q, c.bearer)
 		if err != nil {
-			return err
+			return since, err
 		}
 		pg, err := DecodePage(body, c.me, c.deps.Now().UTC())
 		if err != nil {
-			return err
+			return since, err
 		}
 		if len(pg.Partial) > 0 {
 			c.health.Count("partial_errors", len(pg.Partial))
 		}
 		if len(pg.Posts) > 0 {
 			if err := c.deps.Sink.Ingest(ctx, pg.Posts); err != nil {
-				return fmt.Errorf("x: unable to ingest: %w", err)
+				return since, fmt.Errorf("x: unable to ingest: %w", err)
 			}
 			c.health.Event(c.deps.Now())
 		}
@@ -283,18 +301,11 @@ func (c *Connector) PollOnce(ctx context.Context, kind string) error {
 			newest = pg.NewestID
 		}
 		if pg.NextToken == "" || since == "" {
-			// First run: one page of recent history, not the whole
-			// reachable backlog.
 			break
 		}
 		token = pg.NextToken
 	}
-	if newest != since {
-		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, src, map[string]string{"since_id": newest}); err != nil {
-			return fmt.Errorf("x: unable to save checkpoint: %w", err)
-		}
-	}
-	return nil
+	return newest, nil
 }
 
 // get performs a bearer-authenticated GET, waiting out 429s (until
@@ -513,6 +524,7 @@ func (c *Connector) runStream(ctx context.Context) {
 			}
 			rulesOK = true
 		}
+		c.catchUp(ctx)
 		healthy, status, err := c.StreamOnce(ctx)
 		c.health.Connected(false)
 		if ctx.Err() != nil {
@@ -636,6 +648,29 @@ func (c *Connector) StreamOnce(ctx context.Context) (healthy bool, status int, e
 			c.health.Event(c.deps.Now())
 			c.saveStreamCursor(ctx, item.Post.ExternalID)
 		}
+	}
+}
+
+// catchUp fills the gap of a disconnect or restart with a recent search
+// since the last streamed post; intake dedupes the overlap.
+func (c *Connector) catchUp(ctx context.Context) {
+	if c.query == "" {
+		return
+	}
+	cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, c.source("stream"))
+	if err != nil || cp["last_id"] == "" {
+		return
+	}
+	newest, err := c.walk(ctx, "search", cp["last_id"])
+	if err != nil {
+		if ctx.Err() == nil {
+			c.logErr("x: stream catch-up", err)
+		}
+		return
+	}
+	c.health.Count("catchups", 1)
+	if newest != cp["last_id"] {
+		c.saveStreamCursor(ctx, newest)
 	}
 }
 

@@ -188,11 +188,17 @@ func TestStreamKeepAlivesDisconnectsAndDuplicates(t *testing.T) {
 	f.StreamPost(tw) // duplicate delivery
 	waitFor(t, "first post", func() bool { return sink.len() == 1 })
 
+	// A post the stream missed (posted while we were about to be cut off)
+	// is found by the recent-search catch-up after reconnecting.
+	missed := f.AddTweet(xfake.Tweet{Text: "missed #bengalurupolice", AuthorID: "125"})
 	f.DisconnectStreams(true) // in-stream operational-disconnect error, then close
 	waitFor(t, "reconnect", func() bool { return f.StreamConnects() == 2 && f.StreamConnections() == 1 })
 	f.StreamRaw(`{"some_new_message_type":{}}`)
 	tw2, _ := f.StreamPost(xfake.Tweet{Text: "signal broken #bengalurupolice", AuthorID: "124"})
-	waitFor(t, "post after reconnect", func() bool { return sink.len() == 2 })
+	waitFor(t, "post after reconnect", func() bool { return sink.len() == 3 })
+	if _, ok := sink.get(post.X, missed.ID); !ok {
+		t.Fatal("catch-up did not fetch the missed post")
+	}
 	if cp.get("x:7:stream", "last_id") != tw2.ID {
 		t.Fatalf("stream cursor %q, want %s", cp.get("x:7:stream", "last_id"), tw2.ID)
 	}
