@@ -56,8 +56,12 @@ func (s *Service) ResolveSession(ctx context.Context, secret string) (*Principal
 	var id int64
 	var seen, exp int64
 	var rev sql.NullInt64
-	row := s.db.Read.QueryRowContext(ctx, `SELECT s.id, s.last_seen_at, s.expires_at, s.revoked_at, `+userColsU+`
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, secretHash(secret))
+	stmt, err := s.prepared(ctx, &s.resolveSession, `SELECT s.id, s.last_seen_at, s.expires_at, s.revoked_at, `+userColsU+`
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`)
+	if err != nil {
+		return nil, err
+	}
+	row := stmt.QueryRowContext(ctx, secretHash(secret))
 	u, err := scanUser(multiScan{row, []any{&id, &seen, &exp, &rev}})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnauthenticated

@@ -155,8 +155,12 @@ func (s *Service) ResolveToken(ctx context.Context, secret string) (*Principal, 
 	}
 	var id int64
 	var used, exp, rev sql.NullInt64
-	row := s.db.Read.QueryRowContext(ctx, `SELECT t.id, t.last_used_at, t.expires_at, t.revoked_at, `+userColsU+`
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, secretHash(secret))
+	stmt, err := s.prepared(ctx, &s.resolveToken, `SELECT t.id, t.last_used_at, t.expires_at, t.revoked_at, `+userColsU+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`)
+	if err != nil {
+		return nil, err
+	}
+	row := stmt.QueryRowContext(ctx, secretHash(secret))
 	u, err := scanUser(multiScan{row, []any{&id, &used, &exp, &rev}})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnauthenticated
