@@ -7,37 +7,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/analyze/pii"
 	"github.com/kaval-desk/kaval/internal/desk"
-	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
 func init() {
 	register(command{name: "export", summary: "export posts with their analysis as JSON lines (personal data redacted)", run: runExport})
 	register(command{name: "backup", summary: "write a consistent online backup of the SQLite database", run: runBackup})
-}
-
-// redact replaces the personal data the analysis found (phone numbers,
-// Aadhaar, vehicle numbers, e-mails…) with its type, e.g. "[phone]".
-func redact(text string, spans []post.Span) string {
-	if len(spans) == 0 {
-		return text
-	}
-	s := append([]post.Span(nil), spans...)
-	sort.Slice(s, func(i, j int) bool { return s[i].Start > s[j].Start })
-	end := len(text) + 1
-	for _, sp := range s {
-		if sp.Start < 0 || sp.End > len(text) || sp.Start >= sp.End || sp.End > end {
-			continue // overlapping or out of range: leave as is rather than corrupt
-		}
-		text = text[:sp.Start] + "[" + sp.Type + "]" + text[sp.End:]
-		end = sp.Start
-	}
-	return text
 }
 
 func runExport(ctx context.Context, env *cliEnv, args []string) error {
@@ -81,7 +61,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 				}
 			}
 			if !*withPII && p.Analysis != nil {
-				p.Text = redact(p.Text, p.Analysis.PII)
+				p.Text = pii.Redact(p.Text, p.Analysis.PII)
 				p.Raw = nil // the raw payload holds the same data unredacted
 			}
 			if err := enc.Encode(p); err != nil {

@@ -6,11 +6,10 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/kaval-desk/kaval/internal/analyze"
+	"github.com/kaval-desk/kaval/internal/app"
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/geo"
 	"github.com/kaval-desk/kaval/internal/pipeline"
-	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/unit"
 )
@@ -19,44 +18,11 @@ func init() {
 	register(command{name: "units", summary: "list units, or import a force's stations from GeoJSON", run: runUnits})
 }
 
-// loadAnalyzer loads the embedded models once for the pipeline.
-func loadAnalyzer() (pipeline.Analyzer, error) {
-	e, err := analyze.Default()
-	if err != nil {
-		return nil, fmt.Errorf("loading models: %w", err)
-	}
-	return func(p *post.Post) post.Analysis {
-		return e.Analyze(analyze.Input{ID: fmt.Sprint(p.ID), Text: p.Text, Platform: p.Platform,
-			AuthorLocation: p.Author.Location, Lat: p.Lat, Lon: p.Lon})
-	}, nil
-}
+func loadAnalyzer() (pipeline.Analyzer, error) { return app.LoadAnalyzer() }
+
+func seedUnits(ctx context.Context, db *store.DB) error { return app.SeedUnits(ctx, db) }
 
 func newBus() bus.Bus { return bus.NewInProc(0) }
-
-func fromGeo(us []geo.Unit) []unit.Unit {
-	out := make([]unit.Unit, len(us))
-	for i, u := range us {
-		out[i] = unit.Unit{Code: u.Code, Kind: u.Kind, Name: u.Name, NameKn: u.NameKn, ParentCode: u.ParentCode,
-			Phone: u.Phone, Email: u.Email, Lat: u.Lat, Lon: u.Lon, Geometry: u.Geometry}
-	}
-	return out
-}
-
-// seedUnits loads the embedded Bengaluru jurisdiction pack into an empty
-// units table, so a fresh desk routes cases from its first post.
-func seedUnits(ctx context.Context, db *store.DB) error {
-	us := unit.NewStore(db)
-	n, err := us.Count(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	pack, err := geo.Default()
-	if err != nil {
-		return err
-	}
-	_, err = us.Upsert(ctx, fromGeo(pack.Units()))
-	return err
-}
 
 func runUnits(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
@@ -122,7 +88,7 @@ func runUnits(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		n, err := us.Upsert(ctx, fromGeo(parsed))
+		n, err := us.Upsert(ctx, app.FromGeo(parsed))
 		if err != nil {
 			return err
 		}

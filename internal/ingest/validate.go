@@ -32,6 +32,9 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string { return "ingest: " + e.Field + ": " + e.Message }
 
+// InvalidField names the offending field (the web layer answers 422).
+func (e *ValidationError) InvalidField() string { return e.Field }
+
 func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/app"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the desk: API, webhooks, public form and workers", run: func(ctx context.Context, env *cliEnv, args []string) error {
+		var cfg config
+		fs := newFlags(env, "serve", "[options]")
+		cfg.flags(fs, env)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if err := cfg.finish(env); err != nil {
+			return err
+		}
+		a, err := startApp(ctx, env, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return listen(ctx, env, cfg.Listen, a, nil)
+	}})
+}
+
+// startApp builds the desk and, on first run, the administrator account
+// whose one-time password is printed once.
+func startApp(ctx context.Context, env *cliEnv, cfg config) (*app.App, error) {
+	a, err := app.New(ctx, app.Config{DB: cfg.DB, DataDir: cfg.DataDir, Bus: cfg.Bus, RefPrefix: cfg.RefPrefix, Version: version})
+	if err != nil {
+		return nil, err
+	}
+	pw, err := a.EnsureAdmin(ctx, "admin")
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if pw != "" {
+		fmt.Fprintf(env.stdout, "\nFirst run: created user \"admin\" with one-time password %s\n(you will be asked to change it; it is not shown again)\n\n", pw)
+	}
+	a.Start(ctx)
+	return a, nil
+}
+
+// listen serves until ctx ends, then shuts down gracefully: in-flight
+// requests (webhook deliveries waiting on a commit) finish first.
+func listen(ctx context.Context, env *cliEnv, addr string, a *app.App, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	url := "http://" + ln.Addr().String()
+	slog.Info("kaval listening", "url", url, "db", a.DB.DSN, "version", version)
+	fmt.Fprintf(env.stdout, "Kaval is running at %s  (API %s/api/v1, public form %s/report/)\n", url, url, url)
+	if ready != nil {
+		ready(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,247 @@
+// Package app assembles the desk from its parts: store, bus, intake,
+// analysis pipeline, desk, auth, web and the public form. `kaval serve`,
+// `kaval demo` and the end-to-end tests all start the same App, so there is
+// one code path from the embedded default to scale-out.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/analyze"
+	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/bus"
+	"github.com/kaval-desk/kaval/internal/connector/webform"
+	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/geo"
+	"github.com/kaval-desk/kaval/internal/ingest"
+	"github.com/kaval-desk/kaval/internal/pipeline"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/store"
+	"github.com/kaval-desk/kaval/internal/unit"
+	"github.com/kaval-desk/kaval/internal/web"
+)
+
+// Config is what an App needs to start.
+type Config struct {
+	DB        string // sqlite:PATH or postgres://…
+	DataDir   string // keys and the SQLite file live here
+	Bus       string // "", "inproc" or nats://…
+	RefPrefix string
+	ForceName string
+	Version   string
+	// NoAnalysis starts without loading the models (tests of the spine).
+	NoAnalysis bool
+	// AuthConfig overrides password hashing cost etc. (tests).
+	AuthConfig auth.Config
+	Log        *slog.Logger
+}
+
+// App is a running desk.
+type App struct {
+	cfg      Config
+	DB       *store.DB
+	Bus      bus.Bus
+	Intake   *ingest.Intake
+	Desk     *desk.Desk
+	Pipeline *pipeline.Pipeline
+	Auth     *auth.Service
+	Web      *web.Server
+	handler  http.Handler
+	log      *slog.Logger
+
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+// New opens the database, migrates it, seeds the jurisdiction pack into an
+// empty units table, and builds every part. Start runs the workers.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.RefPrefix == "" {
+		cfg.RefPrefix = "BCP"
+	}
+	if cfg.ForceName == "" {
+		cfg.ForceName = "Bengaluru City Police"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	if cfg.DB == "" {
+		cfg.DB = "sqlite:" + filepath.Join(cfg.DataDir, "kaval.db")
+	}
+	a := &App{cfg: cfg, log: cfg.Log}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := SeedUnits(ctx, db); err != nil {
+		return nil, fmt.Errorf("app: unable to load the jurisdiction pack: %w", err)
+	}
+	switch {
+	case cfg.Bus == "" || cfg.Bus == "inproc":
+		a.Bus = bus.NewInProc(0)
+	case strings.HasPrefix(cfg.Bus, "nats://"):
+		nb, err := bus.DialNATS(ctx, cfg.Bus, bus.NATSOptions{})
+		if err != nil {
+			return nil, err
+		}
+		a.Bus = nb
+	default:
+		return nil, fmt.Errorf("app: unsupported bus %q (want inproc or nats://…)", cfg.Bus)
+	}
+	a.Desk = desk.New(db, desk.Options{RefPrefix: cfg.RefPrefix})
+	if err := a.Desk.ReloadUnits(ctx); err != nil {
+		return nil, err
+	}
+	var an pipeline.Analyzer
+	if !cfg.NoAnalysis {
+		if an, err = LoadAnalyzer(); err != nil {
+			return nil, err
+		}
+	}
+	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log})
+	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log})
+	a.Auth = auth.New(db, cfg.AuthConfig)
+	a.Web = web.New(web.Config{Version: cfg.Version}, web.Deps{DB: db, Auth: a.Auth, Logger: cfg.Log})
+	a.Web.DeskAPI(a.Desk)
+
+	secret, err := LoadOrCreateSecret(filepath.Join(cfg.DataDir, "form.key"))
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/report/", webform.New(formDesk{a}, webform.Options{Secret: secret, ForceName: cfg.ForceName,
+		ForceNameKn: "ಬೆಂಗಳೂರು ನಗರ ಪೊಲೀಸ್", RefPrefix: cfg.RefPrefix, BasePath: "/report", Log: cfg.Log}))
+	mux.Handle("/report", http.RedirectHandler("/report/", http.StatusMovedPermanently))
+	mux.Handle("/", a.Web)
+	a.handler = mux
+	ok = true
+	return a, nil
+}
+
+// Handler serves the API, webhooks, the public form and (later) the UI.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Start runs the background workers until Close or ctx ends.
+func (a *App) Start(ctx context.Context) {
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.Pipeline.Run(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
+			a.log.Error("pipeline stopped", "err", err)
+		}
+	}()
+}
+
+// Close stops the workers after the queued intake commits, then closes
+// the bus and the database.
+func (a *App) Close() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	if a.Intake != nil {
+		a.Intake.Close()
+	}
+	a.wg.Wait()
+	if a.Bus != nil {
+		a.Bus.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}
+
+// EnsureAdmin creates the first administrator when there are no users and
+// returns its one-time password ("" when users already exist).
+func (a *App) EnsureAdmin(ctx context.Context, username string) (string, error) {
+	users, err := a.Auth.ListUsers(ctx)
+	if err != nil || len(users) > 0 {
+		return "", err
+	}
+	_, pw, err := a.Auth.CreateUser(ctx, auth.NewUser{Username: username, Name: "Administrator", Role: auth.RoleAdmin})
+	return pw, err
+}
+
+// LoadAnalyzer loads the embedded models once for the pipeline.
+func LoadAnalyzer() (pipeline.Analyzer, error) {
+	e, err := analyze.Default()
+	if err != nil {
+		return nil, fmt.Errorf("app: unable to load models: %w", err)
+	}
+	return func(p *post.Post) post.Analysis {
+		return e.Analyze(analyze.Input{Text: p.Text, Platform: p.Platform, AuthorLocation: p.Author.Location, Lat: p.Lat, Lon: p.Lon})
+	}, nil
+}
+
+// FromGeo converts pack units to stored units.
+func FromGeo(us []geo.Unit) []unit.Unit {
+	out := make([]unit.Unit, len(us))
+	for i, u := range us {
+		out[i] = unit.Unit{Code: u.Code, Kind: u.Kind, Name: u.Name, NameKn: u.NameKn, ParentCode: u.ParentCode,
+			Phone: u.Phone, Email: u.Email, Lat: u.Lat, Lon: u.Lon, Geometry: u.Geometry}
+	}
+	return out
+}
+
+// SeedUnits loads the embedded Bengaluru jurisdiction pack into an empty
+// units table, so a fresh desk routes cases from its first post.
+func SeedUnits(ctx context.Context, db *store.DB) error {
+	us := unit.NewStore(db)
+	n, err := us.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pack, err := geo.Default()
+	if err != nil {
+		return err
+	}
+	_, err = us.Upsert(ctx, FromGeo(pack.Units()))
+	return err
+}
+
+// LoadOrCreateSecret reads a 32-byte key file, creating it (mode 0600) on
+// first run.
+func LoadOrCreateSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) < 32 {
+			return nil, fmt.Errorf("app: %s is shorter than 32 bytes", path)
+		}
+		return b, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	b = make([]byte, 32)
+	rand.Read(b)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, err
+	}
+	return b, nil
+}

@@ -1,0 +1,308 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kaval-desk/kaval/internal/analyze/pii"
+	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/unit"
+)
+
+// DeskAPI mounts the inbox routes: cases, posts and units. Scope comes from
+// the principal in SQL (desk.Scope), and personal data in post text is
+// redacted for roles without pii:view.
+func (s *Server) DeskAPI(d *desk.Desk) {
+	units := unit.NewStore(d.DB())
+	caseParams := []Param{
+		{Name: "status", Description: "comma-separated statuses: new, open, waiting_station, waiting_citizen, resolved, closed"},
+		{Name: "priority", Type: "integer", Description: "1 critical … 4 low"},
+		{Name: "assignee", Type: "integer"}, {Name: "unassigned", Type: "boolean"},
+		{Name: "unit", Type: "integer"}, {Name: "category"}, {Name: "tag"}, {Name: "platform"}, {Name: "ref"},
+		{Name: "q", Description: "full-text search over the case's posts (any script; words match as prefixes)"},
+		{Name: "limit", Type: "integer"}, {Name: "cursor", Description: "next_cursor of the previous page"},
+	}
+	s.Route("GET", "/api/v1/cases", auth.PermCasesRead, OpDoc{Summary: "List cases in triage order", Tags: []string{"cases"}, Params: caseParams, Response: casePage{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			f, err := caseFilter(r)
+			if err != nil {
+				return err
+			}
+			cs, next, err := d.ListCases(r.Context(), f, scopeOf(r))
+			if err != nil {
+				return err
+			}
+			return JSON(w, http.StatusOK, casePage{Cases: cs, NextCursor: next})
+		})
+	s.Route("GET", "/api/v1/cases/{id}", auth.PermCasesRead, OpDoc{Summary: "Get a case with its posts and timeline", Tags: []string{"cases"},
+		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Response: caseDetail{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			sc := scopeOf(r)
+			c, err := d.GetCase(r.Context(), id, sc)
+			if err != nil {
+				return err
+			}
+			posts, err := d.ListPosts(r.Context(), desk.PostFilter{CaseID: id, Limit: 500}, sc)
+			if err != nil {
+				return err
+			}
+			ev, err := d.Timeline(r.Context(), id, sc)
+			if err != nil {
+				return err
+			}
+			redactPosts(r, posts)
+			return JSON(w, http.StatusOK, caseDetail{Case: c, Posts: posts, Timeline: ev})
+		})
+	s.Route("PATCH", "/api/v1/cases/{id}", auth.PermCasesWrite, OpDoc{Summary: "Change a case's status, priority, category, team, unit or tags", Tags: []string{"cases"},
+		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Request: desk.Change{}, Response: desk.Case{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			var ch desk.Change
+			if err := DecodeJSON(r, &ch); err != nil {
+				return err
+			}
+			p := Principal(r)
+			if ch.UnitID != nil && !p.Can(auth.PermCasesAssign) {
+				return Errorf(http.StatusForbidden, "forbidden", "routing a case to another unit needs %s", auth.PermCasesAssign)
+			}
+			c, err := d.Update(r.Context(), id, scopeOf(r), p.UserID, ch)
+			if err != nil {
+				return err
+			}
+			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "case.update", Target: "case:" + c.Ref, Details: ch})
+			return JSON(w, http.StatusOK, c)
+		})
+	s.Route("POST", "/api/v1/cases/{id}/assign", auth.PermCasesAssign, OpDoc{Summary: "Assign a case to a user (0 unassigns)", Tags: []string{"cases"},
+		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Request: assignRequest{}, Response: desk.Case{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			var req assignRequest
+			if err := DecodeJSON(r, &req); err != nil {
+				return err
+			}
+			c, err := d.Assign(r.Context(), id, scopeOf(r), Principal(r).UserID, req.AssigneeID)
+			if err != nil {
+				return err
+			}
+			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "case.assign", Target: "case:" + c.Ref, Details: req})
+			return JSON(w, http.StatusOK, c)
+		})
+	s.Route("POST", "/api/v1/cases/{id}/comments", auth.PermCasesWrite, OpDoc{Summary: "Add an internal note to a case's timeline", Tags: []string{"cases"},
+		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Request: commentRequest{}, Response: desk.Event{}, Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			var req commentRequest
+			if err := DecodeJSON(r, &req); err != nil {
+				return err
+			}
+			ev, err := d.Comment(r.Context(), id, scopeOf(r), Principal(r).UserID, req.Text)
+			if err != nil {
+				return err
+			}
+			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "case.comment", Target: "case:" + strconv.FormatInt(id, 10)})
+			return JSON(w, http.StatusCreated, ev)
+		})
+
+	s.Route("GET", "/api/v1/posts", auth.PermPostsRead, OpDoc{Summary: "List or search posts, newest first", Tags: []string{"posts"},
+		Params: []Param{{Name: "q", Description: "full-text search in any script; words match as prefixes"}, {Name: "platform"}, {Name: "lang"},
+			{Name: "sentiment"}, {Name: "category"}, {Name: "station"}, {Name: "emergency", Type: "boolean"}, {Name: "case", Type: "integer"},
+			{Name: "before", Type: "integer", Description: "posts with a smaller id (next page)"}, {Name: "limit", Type: "integer"}},
+		Response: postPage{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			f, err := postFilter(r)
+			if err != nil {
+				return err
+			}
+			posts, err := d.ListPosts(r.Context(), f, scopeOf(r))
+			if err != nil {
+				return err
+			}
+			redactPosts(r, posts)
+			page := postPage{Posts: posts}
+			if len(posts) == f.Limit && len(posts) > 0 {
+				page.NextBefore = posts[len(posts)-1].ID
+			}
+			return JSON(w, http.StatusOK, page)
+		})
+	s.Route("GET", "/api/v1/posts/{id}", auth.PermPostsRead, OpDoc{Summary: "Get a post with its analysis (and raw payload for pii:view)", Tags: []string{"posts"},
+		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Response: post.Post{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			p, _, err := d.GetPost(r.Context(), id, scopeOf(r))
+			if err != nil {
+				return err
+			}
+			ps := []post.Post{p}
+			redactPosts(r, ps)
+			return JSON(w, http.StatusOK, ps[0])
+		})
+
+	s.Route("GET", "/api/v1/units", auth.PermUnitsRead, OpDoc{Summary: "List the force's units", Tags: []string{"units"},
+		Params:   []Param{{Name: "kind", Description: "force, division, subdivision, station, traffic_division, traffic_subdivision, traffic_station"}},
+		Response: []unit.Unit{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			list, err := units.List(r.Context(), r.URL.Query().Get("kind"))
+			if err != nil {
+				return err
+			}
+			if list == nil {
+				list = []unit.Unit{}
+			}
+			return JSON(w, http.StatusOK, list)
+		})
+	s.Route("GET", "/api/v1/units/{id}", auth.PermUnitsRead, OpDoc{Summary: "Get a unit with its jurisdiction polygon", Tags: []string{"units"},
+		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Response: unit.Unit{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			u, err := units.Get(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			return JSON(w, http.StatusOK, u)
+		})
+}
+
+type casePage struct {
+	Cases      []desk.Case `json:"cases"`
+	NextCursor string      `json:"next_cursor,omitempty"`
+}
+
+type caseDetail struct {
+	Case     desk.Case    `json:"case"`
+	Posts    []post.Post  `json:"posts"`
+	Timeline []desk.Event `json:"timeline"`
+}
+
+type postPage struct {
+	Posts      []post.Post `json:"posts"`
+	NextBefore int64       `json:"next_before,omitempty"`
+}
+
+type assignRequest struct {
+	AssigneeID int64 `json:"assignee_id"`
+}
+
+type commentRequest struct {
+	Text string `json:"text"`
+}
+
+// scopeOf narrows station officers (and anyone bound to a unit without the
+// force-wide view) to their unit's cases.
+func scopeOf(r *http.Request) desk.Scope {
+	if unit, ok := Principal(r).ScopeUnit(); ok {
+		return desk.Scope{Restricted: true, UnitID: unit}
+	}
+	return desk.Scope{}
+}
+
+// redactPosts replaces phone numbers, Aadhaar, vehicle numbers and e-mails
+// found by the analysis, and drops the raw payload, for roles that may not
+// see personal data.
+func redactPosts(r *http.Request, posts []post.Post) {
+	if Principal(r).Can(auth.PermPIIView) {
+		return
+	}
+	for i := range posts {
+		p := &posts[i]
+		p.Raw = nil
+		if p.Analysis == nil || len(p.Analysis.PII) == 0 {
+			continue
+		}
+		p.Text = pii.Redact(p.Text, p.Analysis.PII)
+		p.Analysis.PII = nil // offsets no longer match the redacted text
+		p.Analysis.Places = nil
+	}
+}
+
+func caseFilter(r *http.Request) (desk.CaseFilter, error) {
+	q := r.URL.Query()
+	f := desk.CaseFilter{Category: q.Get("category"), Tag: q.Get("tag"), Platform: q.Get("platform"), Ref: q.Get("ref"),
+		Q: q.Get("q"), Cursor: q.Get("cursor")}
+	if st := q.Get("status"); st != "" {
+		f.Status = strings.Split(st, ",")
+	}
+	var err error
+	var v int64
+	if v, err = QueryInt(r, "priority", 0, 0, 4); err != nil {
+		return f, err
+	}
+	f.Priority = int(v)
+	if f.AssigneeID, err = QueryInt(r, "assignee", 0, 0, 1<<62); err != nil {
+		return f, err
+	}
+	if f.UnitID, err = QueryInt(r, "unit", 0, 0, 1<<62); err != nil {
+		return f, err
+	}
+	if v, err = QueryInt(r, "limit", 50, 1, 500); err != nil {
+		return f, err
+	}
+	f.Limit = int(v)
+	switch q.Get("unassigned") {
+	case "", "false", "0":
+	case "true", "1":
+		f.Unassigned = true
+	default:
+		return f, Errorf(http.StatusBadRequest, "bad_parameter", "unassigned must be true or false")
+	}
+	for _, s := range []string{f.Category, f.Tag, f.Platform, f.Ref, f.Q, f.Cursor} {
+		if len(s) > 512 {
+			return f, Errorf(http.StatusBadRequest, "bad_parameter", "a query parameter is longer than 512 bytes")
+		}
+	}
+	return f, nil
+}
+
+func postFilter(r *http.Request) (desk.PostFilter, error) {
+	q := r.URL.Query()
+	f := desk.PostFilter{Q: q.Get("q"), Platform: q.Get("platform"), Lang: q.Get("lang"), Sentiment: q.Get("sentiment"),
+		Category: q.Get("category"), Station: q.Get("station")}
+	switch q.Get("emergency") {
+	case "":
+	case "true", "1":
+		t := true
+		f.Emergency = &t
+	case "false", "0":
+		t := false
+		f.Emergency = &t
+	default:
+		return f, Errorf(http.StatusBadRequest, "bad_parameter", "emergency must be true or false")
+	}
+	var err error
+	var v int64
+	if f.CaseID, err = QueryInt(r, "case", 0, 0, 1<<62); err != nil {
+		return f, err
+	}
+	if f.BeforeID, err = QueryInt(r, "before", 0, 0, 1<<62); err != nil {
+		return f, err
+	}
+	if v, err = QueryInt(r, "limit", 50, 1, 500); err != nil {
+		return f, err
+	}
+	f.Limit = int(v)
+	if len(f.Q) > 512 {
+		return f, Errorf(http.StatusBadRequest, "bad_parameter", "q is longer than 512 bytes")
+	}
+	return f, nil
+}
