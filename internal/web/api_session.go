@@ -44,7 +44,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cfg.CookieName, Value: secret, Path: "/", Expires: sess.ExpiresAt,
 		MaxAge: int(time.Until(sess.ExpiresAt).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: s.cfg.SecureCookies || r.TLS != nil,
+		Secure: s.secure(r),
 	})
 	return JSON(w, http.StatusCreated, loginResponse{User: u, MustChange: u.MustChange, ExpiresAt: sess.ExpiresAt})
 }
@@ -58,7 +58,13 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cfg.CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: s.secure(r)})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// secure says whether the client reached us over TLS, directly or through
+// our own proxy.
+func (s *Server) secure(r *http.Request) bool {
+	return s.cfg.SecureCookies || r.TLS != nil || s.cfg.TrustProxyHeaders && r.Header.Get("X-Forwarded-Proto") == "https"
 }

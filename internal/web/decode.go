@@ -61,7 +61,57 @@ func decodeBytes(b []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must contain a single JSON object"}
 	}
+	if key := duplicateKey(b); key != "" {
+		// encoding/json keeps the last of repeated keys; a proxy or WAF in
+		// front may have checked the first. Refuse the ambiguity.
+		return &Error{Status: http.StatusBadRequest, Code: "duplicate_field", Field: key, Message: fmt.Sprintf("field %q appears more than once", key)}
+	}
 	return nil
+}
+
+// duplicateKey returns the first key repeated within one JSON object of
+// an already validated document, or "".
+func duplicateKey(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type frame struct {
+		keys   map[string]bool // nil for arrays
+		expect bool            // in an object: the next token is a key (or '}')
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if n := len(stack); n > 0 && stack[n-1].keys != nil && stack[n-1].expect {
+			if k, ok := tok.(string); ok {
+				if stack[n-1].keys[k] {
+					return k
+				}
+				stack[n-1].keys[k], stack[n-1].expect = true, false
+				continue
+			}
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{':
+				stack = append(stack, &frame{keys: map[string]bool{}, expect: true})
+				continue
+			case '[':
+				stack = append(stack, &frame{})
+				continue
+			default: // '}' or ']'
+				if len(stack) == 0 {
+					return ""
+				}
+				stack = stack[:len(stack)-1]
+			}
+		}
+		// A value ended: an enclosing object expects a key next.
+		if n := len(stack); n > 0 && stack[n-1].keys != nil {
+			stack[n-1].expect = true
+		}
+	}
 }
 
 func jsonError(err error) *Error {

@@ -25,6 +25,8 @@ func FuzzDecodeJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"extra":{"a":"1","b":"2","a":"3"}}`))
+	f.Add([]byte(`{"tags":["a","a"],"nested":{"X":1},"name":"n"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var v fuzzTarget
 		err := decodeBytes(data, &v)
@@ -44,4 +46,21 @@ func FuzzDecodeJSON(f *testing.F) {
 			t.Fatalf("input %q: error %#v is not a clear 4xx", data, err)
 		}
 	})
+}
+
+func TestDuplicateKeys(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"name":"a","name":"b"}`:                         "name",
+		`{"extra":{"a":"1","b":"2","a":"3"}}`:             "a",
+		`{"tags":["a","a"],"extra":{"a":"a"},"name":"a"}`: "",
+		`{"nested":{"X":1},"extra":{"X":"1"}}`:            "",
+		`{"tags":[],"extra":{},"name":"x","ok":true}`:     "",
+	} {
+		var v fuzzTarget
+		err := decodeBytes([]byte(in), &v)
+		var e *Error
+		if want == "" && err != nil || want != "" && (!errors.As(err, &e) || e.Code != "duplicate_field" || e.Field != want) {
+			t.Errorf("%s: %v, want duplicate %q", in, err, want)
+		}
+	}
 }
