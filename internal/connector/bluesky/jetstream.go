@@ -1,0 +1,151 @@
+package bluesky
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kaval-desk/kaval/internal/post"
+)
+
+// jetstreamLoop keeps a Jetstream connection, resuming from the saved
+// cursor minus rewind (delivery is at-least-once; intake dedupes).
+func (c *Connector) jetstreamLoop(ctx context.Context) {
+	bo := backoff{min: c.boMin, max: c.boMax}
+	var cursor int64
+	if cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, c.jetSource); err != nil {
+		c.health.fail(fmt.Errorf("bluesky: unable to load jetstream cursor: %w", err))
+	} else if v := cp["time_us"]; v != "" {
+		cursor, _ = strconv.ParseInt(v, 10, 64)
+	}
+	for ctx.Err() == nil {
+		next, err := c.jetstreamOnce(ctx, cursor, bo.reset)
+		if next > cursor {
+			cursor = next
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		c.health.connected(false)
+		c.health.fail(fmt.Errorf("jetstream: %w", err))
+		wait := bo.next()
+		c.deps.Log.Info("bluesky: jetstream disconnected", "err", err, "retry_in", wait)
+		if sleep(ctx, wait) != nil {
+			return
+		}
+	}
+}
+
+// jetstreamOnce reads one connection. It returns the time_us up to which
+// every event was handled (and saved as the cursor).
+func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect func()) (int64, error) {
+	u, err := url.Parse(c.jetstream)
+	if err != nil {
+		return cursor, err
+	}
+	q := u.Query()
+	q.Set("wantedCollections", PostCollection)
+	if cursor > 0 {
+		q.Set("cursor", strconv.FormatInt(max(cursor-c.rewind.Microseconds(), 1), 10))
+	}
+	u.RawQuery = q.Encode()
+	client := *c.deps.HTTP
+	client.Timeout = 0 // coder/websocket wants cancellation through ctx only
+	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	conn, _, err := websocket.Dial(dialCtx, u.String(), &websocket.DialOptions{HTTPClient: &client})
+	cancel()
+	if err != nil {
+		return cursor, err
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(maxEventBytes)
+	onConnect()
+	c.health.connected(true)
+	m := NewMatcher(c.ourDID(), c.handle, c.keywords)
+	done := cursor // every event up to here is handled
+	saved := cursor
+	save := func() {
+		if done <= saved {
+			return
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := c.deps.Checkpoints.SaveCheckpoint(sctx, c.jetSource, map[string]string{"time_us": strconv.FormatInt(done, 10)}); err != nil {
+			c.health.fail(fmt.Errorf("bluesky: unable to save jetstream cursor: %w", err))
+			return
+		}
+		saved = done
+	}
+	defer save()
+	// A reader goroutine feeds frames so the loop can also save the cursor
+	// on a timer and notice silence: cancelling a Read would close the
+	// connection.
+	frames := make(chan []byte, 64)
+	readErr := make(chan error, 1)
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer stopRead()
+	go func() {
+		for {
+			typ, data, err := conn.Read(readCtx)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			if typ != websocket.MessageText {
+				continue
+			}
+			select {
+			case frames <- data:
+			case <-readCtx.Done():
+				return
+			}
+		}
+	}()
+	tick := time.NewTicker(c.cursorEvery)
+	defer tick.Stop()
+	idle := time.NewTimer(c.idle)
+	defer idle.Stop()
+	for {
+		var data []byte
+		select {
+		case <-ctx.Done():
+			return done, ctx.Err()
+		case err := <-readErr:
+			return done, err
+		case <-idle.C:
+			return done, errors.New("bluesky: jetstream idle")
+		case <-tick.C:
+			save()
+			continue
+		case data = <-frames:
+			idle.Reset(c.idle)
+		}
+		ev, err := DecodeEvent(data)
+		if err != nil {
+			c.health.fail(err) // one bad frame does not stop the stream
+			continue
+		}
+		if r, ok := ev.PostOf(); ok {
+			if kind, ok := m.Match(ev.DID, r); ok && c.fresh(ev.URI()) {
+				seen := time.UnixMicro(ev.TimeUS)
+				p := Normalize(ev.URI(), ev.DID, "", "", r, data, c.channelName(), kind, seen)
+				p.ReceivedAt = c.deps.Now().UTC()
+				if err := c.deps.Sink.Ingest(ctx, []post.Post{p}); err != nil {
+					// Reconnect from just before this event so it comes again
+					// (even when no cursor was saved yet).
+					return max(done, ev.TimeUS-1), fmt.Errorf("bluesky: intake refused post: %w", err)
+				}
+				c.ingested(p.ExternalID)
+				c.health.event(c.deps.Now(), seen)
+			}
+		}
+		if ev.TimeUS > done {
+			done = ev.TimeUS
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package bluesky
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+
+	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/post"
+)
+
+// Post text limits from the app.bsky.feed.post lexicon.
+const (
+	MaxGraphemes = 300
+	MaxBytes     = 3000
+)
+
+var (
+	// A handle is a domain name; it follows start of text, a space or "(".
+	mentionRe = regexp.MustCompile(`(?:^|[\s(])(@(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)`)
+	linkRe    = regexp.MustCompile(`(?:^|[\s(])(https?://[^\s]+)`)
+	// A tag is '#' then anything up to space or punctuation, not all digits.
+	tagRe = regexp.MustCompile(`(?:^|\s)([#＃][^\s\p{P}\p{S}]+)`)
+)
+
+// Facets finds mentions, links and hashtags in text and returns facets
+// with UTF-8 byte offsets (Go string indexes are bytes, which is what the
+// lexicon wants — not runes, not UTF-16). resolve maps a handle to a DID;
+// mentions it cannot resolve get no facet.
+func Facets(text string, resolve func(handle string) string) []Facet {
+	var out []Facet
+	for _, m := range mentionRe.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[2], m[3]
+		if resolve == nil {
+			continue
+		}
+		if did := resolve(text[start+1 : end]); did != "" {
+			out = append(out, Facet{Index: ByteSlice{start, end}, Features: []Feature{{Type: FeatureMention, DID: did}}})
+		}
+	}
+	for _, m := range linkRe.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[2], m[3]
+		// Trailing punctuation belongs to the sentence, not the URL.
+		for end > start && strings.ContainsRune(".,;:!?)'\"", rune(text[end-1])) {
+			end--
+		}
+		if _, err := url.ParseRequestURI(text[start:end]); err != nil {
+			continue
+		}
+		out = append(out, Facet{Index: ByteSlice{start, end}, Features: []Feature{{Type: FeatureLink, URI: text[start:end]}}})
+	}
+	for _, m := range tagRe.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[2], m[3]
+		tag := text[start:end]
+		_, size := utf8.DecodeRuneInString(tag) // '#' or the full-width '＃'
+		tag = tag[size:]
+		if strings.Trim(tag, "0123456789") == "" || uniseg.GraphemeClusterCount(tag) > 64 {
+			continue
+		}
+		out = append(out, Facet{Index: ByteSlice{start, end}, Features: []Feature{{Type: FeatureTag, Tag: tag}}})
+	}
+	return out
+}
+
+// CheckText enforces the lexicon limits before sending.
+func CheckText(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: "text is empty"}
+	}
+	if n := uniseg.GraphemeClusterCount(text); n > MaxGraphemes {
+		return &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: fmt.Sprintf("text is %d graphemes, limit %d", n, MaxGraphemes)}
+	}
+	if len(text) > MaxBytes {
+		return &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: fmt.Sprintf("text is %d bytes, limit %d", len(text), MaxBytes)}
+	}
+	return nil
+}
+
+type createRecordReq struct {
+	Repo       string     `json:"repo"`
+	Collection string     `json:"collection"`
+	Record     PostRecord `json:"record"`
+}
+
+type createRecordRes struct {
+	URI string `json:"uri"`
+	CID string `json:"cid"`
+}
+
+// postView is the part of app.bsky.feed.getPosts we need.
+type postView struct {
+	URI    string     `json:"uri"`
+	CID    string     `json:"cid"`
+	Record PostRecord `json:"record"`
+}
+
+// Reply answers the post t.ParentID (an at:// URI) in its thread. The
+// strongRefs come from t.Extra (parent_cid, root_uri, root_cid) when the
+// outbox has them, else from app.bsky.feed.getPosts.
+func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
+	if !strings.HasPrefix(t.ParentID, "at://") {
+		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: fmt.Sprintf("parent must be an at:// URI, got %q", t.ParentID)}
+	}
+	if err := CheckText(m.Text); err != nil {
+		return connector.Result{}, err
+	}
+	parent := StrongRef{URI: t.ParentID, CID: t.Extra["parent_cid"]}
+	root := StrongRef{URI: t.Extra["root_uri"], CID: t.Extra["root_cid"]}
+	if root.URI == "" && t.ThreadID != "" && t.ThreadID != t.ParentID && strings.HasPrefix(t.ThreadID, "at://") {
+		root.URI = t.ThreadID
+	}
+	if parent.CID == "" || root.CID == "" {
+		uris := []string{parent.URI}
+		if root.URI != "" && root.URI != parent.URI {
+			uris = append(uris, root.URI)
+		}
+		var res struct {
+			Posts []postView `json:"posts"`
+		}
+		if err := c.call(ctx, "app.bsky.feed.getPosts", url.Values{"uris": uris}, nil, &res); err != nil {
+			c.health.fail(err)
+			return connector.Result{}, err
+		}
+		for _, pv := range res.Posts {
+			switch pv.URI {
+			case parent.URI:
+				parent.CID = pv.CID
+				if root.URI == "" {
+					if pv.Record.Reply != nil && pv.Record.Reply.Root.URI != "" {
+						root = pv.Record.Reply.Root
+					} else {
+						root = StrongRef{URI: pv.URI, CID: pv.CID}
+					}
+				}
+			case root.URI:
+				root.CID = pv.CID
+			}
+		}
+		if root.URI == parent.URI {
+			root.CID = parent.CID
+		}
+		if parent.CID == "" || root.CID == "" {
+			return connector.Result{}, &connector.Error{Class: connector.Permanent, Platform: post.Bluesky, Code: "NotFound", Message: "parent or root post not found"}
+		}
+	}
+	return c.create(ctx, m.Text, &ReplyRef{Root: root, Parent: parent})
+}
+
+// Publish posts on our account.
+func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
+	if err := CheckText(m.Text); err != nil {
+		return connector.Result{}, err
+	}
+	return c.create(ctx, m.Text, nil)
+}
+
+func (c *Connector) create(ctx context.Context, text string, reply *ReplyRef) (connector.Result, error) {
+	s, err := c.currentSession(ctx)
+	if err != nil {
+		c.health.fail(err)
+		return connector.Result{}, err
+	}
+	rec := PostRecord{
+		Type:      PostCollection,
+		Text:      text,
+		CreatedAt: c.deps.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		Reply:     reply,
+		Facets:    Facets(text, func(h string) string { return c.resolveHandle(ctx, h) }),
+	}
+	var res createRecordRes
+	if err := c.call(ctx, "com.atproto.repo.createRecord", nil, createRecordReq{Repo: s.DID, Collection: PostCollection, Record: rec}, &res); err != nil {
+		c.health.fail(err)
+		return connector.Result{}, err
+	}
+	out := connector.Result{ExternalID: res.URI}
+	if i := strings.LastIndexByte(res.URI, '/'); i >= 0 {
+		out.URL = "https://bsky.app/profile/" + s.Handle + "/post/" + res.URI[i+1:]
+	}
+	return out, nil
+}
+
+// resolveHandle returns the DID of a handle, "" when unknown.
+func (c *Connector) resolveHandle(ctx context.Context, handle string) string {
+	var res struct {
+		DID string `json:"did"`
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.raw(ctx, "com.atproto.identity.resolveHandle", url.Values{"handle": {handle}}, nil, "", &res); err != nil {
+		return ""
+	}
+	if !strings.HasPrefix(res.DID, "did:") {
+		return ""
+	}
+	return res.DID
+}
