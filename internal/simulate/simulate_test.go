@@ -339,3 +339,19 @@ func TestEntityOffsets(t *testing.T) {
 		t.Fatalf("%v", x)
 	}
 }
+
+// BenchmarkRun measures the simulator's own ceiling: 1,000 signed webhook
+// deliveries per iteration to a server that only answers 200.
+func BenchmarkRun(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	var events int64
+	for b.Loop() {
+		rep, err := Run(context.Background(), Config{Target: srv.URL, Rate: 1e9, Count: 1000, Workers: 8, Channels: testChannels()})
+		if err != nil || rep.Accepted != rep.Requests {
+			b.Fatalf("%v %+v", err, rep.Counts)
+		}
+		events += rep.Events
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -101,13 +100,23 @@ func asciiJSON(b []byte) []byte {
 			out.WriteByte(byte(r))
 		case r > 0xFFFF:
 			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&out, `\u%04x\u%04x`, r1, r2)
+			writeU(&out, r1)
+			writeU(&out, r2)
 		default:
-			fmt.Fprintf(&out, `\u%04x`, r)
+			writeU(&out, r)
 		}
 		b = b[n:]
 	}
 	return out.Bytes()
+}
+
+func writeU(b *bytes.Buffer, r rune) {
+	const digits = "0123456789abcdef"
+	b.WriteString(`\u`)
+	b.WriteByte(digits[r>>12&0xF])
+	b.WriteByte(digits[r>>8&0xF])
+	b.WriteByte(digits[r>>4&0xF])
+	b.WriteByte(digits[r&0xF])
 }
 
 // idSuffix returns the last n digits of a decimal id.
