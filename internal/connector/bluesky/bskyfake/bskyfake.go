@@ -124,7 +124,9 @@ func New() *Server {
 func (s *Server) URL() string { return s.srv.URL }
 
 // JetstreamURL is the jetstream_url.
-func (s *Server) JetstreamURL() string { return "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/subscribe" }
+func (s *Server) JetstreamURL() string {
+	return "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/subscribe"
+}
 
 // Close stops everything.
 func (s *Server) Close() {

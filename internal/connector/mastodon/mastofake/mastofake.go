@@ -9,6 +9,7 @@ package mastofake
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -112,7 +113,10 @@ func (s *Server) Me() mastodon.Account { return s.me }
 
 // Account builds a remote account for injected posts.
 func (s *Server) Account(username, domain string) mastodon.Account {
-	return mastodon.Account{ID: strconv.Itoa(109000000000000000 + len(username)*7919 + len(domain)), Username: username,
+	h := fnv.New64a()
+	h.Write([]byte(username + "@" + domain))
+	id := 109000000000000000 + h.Sum64()%1000000000000000
+	return mastodon.Account{ID: strconv.FormatUint(id, 10), Username: username,
 		Acct: username + "@" + domain, DisplayName: strings.ToUpper(username[:1]) + username[1:], URL: "https://" + domain + "/@" + username}
 }
 
