@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/pquerna/otp/totp"
 )
@@ -314,15 +316,30 @@ func TestSessions(t *testing.T) {
 
 func TestTOTP(t *testing.T) {
 	store.ForEach(t, func(t *testing.T, db *store.DB) {
-		s, c := newService(t, db)
-		u, _, _ := s.CreateUser(ctx, auth.NewUser{Username: "admin2", Role: auth.RoleAdmin, Password: "the right password"})
+		plain, _ := newService(t, db)
+		u, _, _ := plain.CreateUser(ctx, auth.NewUser{Username: "admin2", Role: auth.RoleAdmin, Password: "the right password"})
+		var ce *auth.ConflictError
+		if _, err := plain.EnrolTOTP(ctx, u.ID); !errors.As(err, &ce) {
+			t.Fatalf("enrol without a master key: %v", err)
+		}
+		key, _ := secretbox.NewRandomKey()
+		box, _ := secretbox.New(key)
+		c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+		s := auth.New(db, auth.Config{Hash: auth.TestHashParams, Now: c.Now, Secrets: box})
 		url, err := s.EnrolTOTP(ctx, u.ID)
 		if err != nil || !strings.HasPrefix(url, "otpauth://totp/Kaval:admin2?") {
 			t.Fatalf("%q %v", url, err)
 		}
-		var secret string
-		db.Read.QueryRow(`SELECT totp_secret FROM users WHERE id = $1`, u.ID).Scan(&secret)
-		code, _ := totp.GenerateCode(secret, c.Now())
+		var sealed string
+		db.Read.QueryRow(`SELECT totp_secret FROM users WHERE id = $1`, u.ID).Scan(&sealed)
+		if !strings.HasPrefix(sealed, "sb1:") {
+			t.Fatalf("TOTP secret stored unsealed: %q", sealed)
+		}
+		secret, err := box.Open(sealed, []byte(fmt.Sprintf("user:%d:totp", u.ID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(string(secret), c.Now())
 		if err := s.ConfirmTOTP(ctx, u.ID, "000000"); err == nil && code != "000000" {
 			t.Fatal("wrong code confirmed")
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -24,6 +25,10 @@ type Config struct {
 	SessionIdle     time.Duration // idle timeout; default 2 hours
 	TouchEvery      time.Duration // how stale last_used/last_seen may get before a write; default 1 minute
 	Now             func() time.Time
+	// Secrets seals TOTP secrets at rest (AES-GCM under the master key).
+	// Without it, two-factor enrolment is refused rather than storing a
+	// secret in the clear.
+	Secrets *secretbox.Box
 }
 
 // Service is users, tokens and sessions over one database.

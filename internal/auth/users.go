@@ -397,7 +397,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, code str
 		return nil, err
 	}
 	fail := ErrInvalidCredentials
-	if ok && u.TOTPEnabled && !s.validTOTP(u.totpSecret, code, now) {
+	if ok && u.TOTPEnabled && !s.validTOTP(u.ID, u.totpSecret, code, now) {
 		ok, fail = false, ErrTOTPRequired
 	}
 	if !ok {
