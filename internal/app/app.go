@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Auth = auth.New(db, cfg.AuthConfig)
 	a.Web = web.New(web.Config{Version: cfg.Version}, web.Deps{DB: db, Auth: a.Auth, Logger: cfg.Log})
 	a.Web.DeskAPI(a.Desk)
+	a.Web.IntakeAPI(a.Intake)
 
 	secret, err := LoadOrCreateSecret(filepath.Join(cfg.DataDir, "form.key"))
 	if err != nil {
