@@ -225,7 +225,11 @@ func TestDeskEndToEnd(t *testing.T) {
 			t.Fatalf("officer comment: %d", code)
 		}
 		// Search in Kannada through the API finds the inflected word.
-		var found struct{ Posts []struct{ ExternalID string `json:"external_id"` } }
+		var found struct {
+			Posts []struct {
+				ExternalID string `json:"external_id"`
+			}
+		}
 		ta.call(t, "analyst", "GET", "/api/v1/posts?q="+urlq("ಕೋರಮಂಗಲ"), nil, &found)
 		if len(found.Posts) != 1 || found.Posts[0].ExternalID != "1002" {
 			t.Fatalf("Kannada search: %+v", found)
@@ -245,9 +249,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 	store.ForEach(t, func(t *testing.T, db *store.DB) {
 		ta := newTestApp(t, db)
 		bad := []string{
-			`{"posts":[{"platform":"x","external_id":"1","text":"a"}`,                          // truncated
-			`{"posts":[{"platform":"x","external_id":"1","text":"a","bogus":1}]}`,             // unknown field
-			`{"posts":[{"platform":"x","external_id":1,"text":"a"}]}`,                         // wrong type
+			`{"posts":[{"platform":"x","external_id":"1","text":"a"}`,                        // truncated
+			`{"posts":[{"platform":"x","external_id":"1","text":"a","bogus":1}]}`,            // unknown field
+			`{"posts":[{"platform":"x","external_id":1,"text":"a"}]}`,                        // wrong type
 			"{\"posts\":[{\"platform\":\"x\",\"external_id\":\"1\",\"text\":\"\xff\xfe\"}]}", // invalid UTF-8
 			`{"posts":[]}`,
 			`{"posts":[{"platform":"x","external_id":"1","text":"a","analysis":{"urgency":100}}]}`,
@@ -255,7 +259,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 			`{"posts":[{"platform":"x","external_id":"1","text":"` + strings.Repeat("a", 2<<20) + `"}]}`,
 		}
 		for i, b := range bad {
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			code := ta.call(t, "admin", "POST", "/api/v1/posts", []byte(b), &e)
 			if code < 400 || code >= 500 || e.Error.Message == "" {
 				t.Errorf("bad body %d: %d %+v", i, code, e)
