@@ -15,7 +15,12 @@ import (
 // The OpenAPI 3.1 document is built from the route table, and schemas from
 // the Go types named in each OpDoc, so it describes what the code does.
 
-var wildcardRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(\.\.\.)?\}`)
+var (
+	wildcardRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(\.\.\.)?\}`)
+	// Component names allow only these characters (generic type names
+	// like page[github.com/x.Case] would not pass).
+	schemaNameRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+)
 
 func (s *Server) openAPIDoc() []byte {
 	s.mu.Lock()
@@ -182,7 +187,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		if t.Name() == "" {
 			return g.structSchema(t)
 		}
-		name := strings.ReplaceAll(t.String(), "web.", "")
+		name := schemaNameRE.ReplaceAllString(strings.TrimPrefix(t.String(), "web."), "_")
 		ref := map[string]any{"$ref": "#/components/schemas/" + name}
 		if _, ok := g.defs[name]; !ok {
 			g.defs[name] = map[string]any{} // placeholder: breaks recursion
