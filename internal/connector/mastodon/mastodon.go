@@ -353,17 +353,95 @@ const maxPages = 50
 // checkpointing page by page (each page is the oldest slice newer than the
 // last, so progress is never skipped).
 func (c *Connector) PollNotifications(ctx context.Context) error {
+	return c.walk(ctx, c.source, "/api/v1/notifications", url.Values{"types[]": {"mention"}}, func(raw json.RawMessage) (string, post.Post, bool) {
+		n, err := DecodeNotification(raw)
+		if err != nil {
+			c.health.fail(err)
+			return "", post.Post{}, false
+		}
+		if n.Type != "mention" || n.Status == nil {
+			return n.ID, post.Post{}, false
+		}
+		p, ok := c.normalize(*n.Status, raw, post.KindMention)
+		return n.ID, p, ok
+	})
+}
+
+// timelinePath is the REST timeline behind a hashtag/public/list stream,
+// used to backfill what the stream missed; "" for user streams.
+func timelinePath(stream string) (string, url.Values) {
+	switch {
+	case stream == "public":
+		return "/api/v1/timelines/public", url.Values{}
+	case stream == "public:local":
+		return "/api/v1/timelines/public", url.Values{"local": {"true"}}
+	case stream == "public:remote":
+		return "/api/v1/timelines/public", url.Values{"remote": {"true"}}
+	case strings.HasPrefix(stream, "hashtag:local:"):
+		return "/api/v1/timelines/tag/" + url.PathEscape(strings.TrimPrefix(stream, "hashtag:local:")), url.Values{"local": {"true"}}
+	case strings.HasPrefix(stream, "hashtag:"):
+		return "/api/v1/timelines/tag/" + url.PathEscape(strings.TrimPrefix(stream, "hashtag:")), url.Values{}
+	case strings.HasPrefix(stream, "list:"):
+		return "/api/v1/timelines/list/" + url.PathEscape(strings.TrimPrefix(stream, "list:")), url.Values{}
+	}
+	return "", nil
+}
+
+func (c *Connector) streamSource(stream string) string {
+	return "mastodon:" + strconv.FormatInt(c.ch.ID, 10) + ":stream:" + stream
+}
+
+// BackfillStream fetches the statuses a timeline stream (hashtag, public,
+// list) missed since its checkpoint. Streaming has no replay.
+func (c *Connector) BackfillStream(ctx context.Context, stream string) error {
+	path, q := timelinePath(stream)
+	if path == "" {
+		return nil
+	}
+	return c.walk(ctx, c.streamSource(stream), path, q, func(raw json.RawMessage) (string, post.Post, bool) {
+		s, err := DecodeStatus(raw)
+		if err != nil {
+			c.health.fail(err)
+			return "", post.Post{}, false
+		}
+		p, ok := c.normalize(s, raw, post.KindPost)
+		return s.ID, p, ok
+	})
+}
+
+// advanceStream moves a timeline stream's checkpoint to id after a
+// streamed status was ingested (never backwards).
+func (c *Connector) advanceStream(ctx context.Context, stream, id string) error {
 	c.pollMu.Lock()
 	defer c.pollMu.Unlock()
-	cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, c.source)
+	src := c.streamSource(stream)
+	cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, src)
+	if err != nil {
+		return err
+	}
+	if !idLess(cp["min_id"], id) {
+		return nil
+	}
+	return c.deps.Checkpoints.SaveCheckpoint(ctx, src, map[string]string{"min_id": id})
+}
+
+// walk pages a Mastodon list endpoint forward from the checkpoint: min_id,
+// then Link rel=prev until an empty page, ingesting and checkpointing the
+// newest id page by page. Without a checkpoint only the newest page is
+// taken. toPost maps one entity to its id and, if it is for the desk, a
+// post.
+func (c *Connector) walk(ctx context.Context, source, path string, q url.Values, toPost func(json.RawMessage) (string, post.Post, bool)) error {
+	c.pollMu.Lock()
+	defer c.pollMu.Unlock()
+	cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, source)
 	if err != nil {
 		return fmt.Errorf("mastodon: unable to load checkpoint: %w", err)
 	}
-	q := url.Values{"types[]": {"mention"}, "limit": {"40"}}
+	q.Set("limit", "40")
 	if v := cp["min_id"]; v != "" {
 		q.Set("min_id", v)
 	}
-	next := c.api("/api/v1/notifications?" + q.Encode())
+	next := c.api(path + "?" + q.Encode())
 	newest := cp["min_id"]
 	for range maxPages {
 		var raws []json.RawMessage
@@ -377,18 +455,11 @@ func (c *Connector) PollNotifications(ctx context.Context) error {
 		}
 		var posts []post.Post
 		for _, raw := range raws {
-			n, err := DecodeNotification(raw)
-			if err != nil {
-				c.health.fail(err)
-				continue
+			id, p, ok := toPost(raw)
+			if idLess(newest, id) {
+				newest = id
 			}
-			if idLess(newest, n.ID) {
-				newest = n.ID
-			}
-			if n.Type != "mention" || n.Status == nil {
-				continue
-			}
-			if p, ok := c.normalize(*n.Status, raw, post.KindMention); ok {
+			if ok {
 				posts = append(posts, p)
 			}
 		}
@@ -398,11 +469,11 @@ func (c *Connector) PollNotifications(ctx context.Context) error {
 			}
 			c.health.event(c.deps.Now(), posts[0].CreatedAt)
 		}
-		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, c.source, map[string]string{"min_id": newest}); err != nil {
+		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, source, map[string]string{"min_id": newest}); err != nil {
 			return fmt.Errorf("mastodon: unable to save checkpoint: %w", err)
 		}
 		prev := linkRel(hdr.Get("Link"), "prev")
-		if prev == "" {
+		if prev == "" || cp["min_id"] == "" {
 			return nil
 		}
 		// The bearer token must never follow a link to another host.

@@ -308,3 +308,47 @@ func TestPollWaitsOutRateLimit(t *testing.T) {
 		t.Errorf("no retry-after recorded: %+v", h)
 	}
 }
+
+func TestHashtagStreamBackfillsAfterDisconnectAndRestart(t *testing.T) {
+	fake := mastofake.New(token)
+	defer fake.Close()
+	fake.HeartbeatEvery = 0
+	jo := fake.Account("jo", "mastodon.example")
+	sk, cp := newSink(), newCheckpoints()
+	first := fake.AddTagStatusQuietly("bengaluru", jo, "<p>before the desk existed</p>")
+	c := newConn(t, fake, map[string]string{"stream": "hashtag:bengaluru"}, sk, cp)
+	stop := run(t, c)
+	waitFor(t, "initial page", func() bool { _, ok := sk.get("mastodon/" + first); return ok })
+	waitFor(t, "stream", func() bool { return fake.Streams() == 1 })
+	live := fake.AddTagStatus("bengaluru", jo, "<p>live</p>")
+	waitFor(t, "live", func() bool { _, ok := sk.get("mastodon/" + live); return ok })
+	if got := cp.get("mastodon:5:stream:hashtag:bengaluru", "min_id"); got != live {
+		t.Errorf("stream checkpoint %q, want %q", got, live)
+	}
+	// Missed while disconnected, and intake down for the first streamed one.
+	fake.DropStreams()
+	missed := fake.AddTagStatusQuietly("bengaluru", jo, "<p>missed</p>")
+	fake.AddTagStatusQuietly("mumbai", jo, "<p>other tag</p>")
+	waitFor(t, "backfilled", func() bool { _, ok := sk.get("mastodon/" + missed); return ok })
+	waitFor(t, "stream back", func() bool { return fake.Streams() == 1 })
+	sk.failNext(1)
+	lost := fake.AddTagStatus("bengaluru", jo, "<p>intake was down</p>")
+	waitFor(t, "recovered after intake failure", func() bool { _, ok := sk.get("mastodon/" + lost); return ok })
+	stop()
+	if sk.count() != 4 {
+		t.Errorf("got %d posts, want 4", sk.count())
+	}
+	// Restart: the checkpoint prevents re-reading the timeline.
+	c2 := newConn(t, fake, map[string]string{"stream": "hashtag:bengaluru"}, sk, cp)
+	stop = run(t, c2)
+	waitFor(t, "stream", func() bool { return fake.Streams() == 1 })
+	stop()
+	for _, k := range sk.order {
+		if n := sk.deliveries(k); n > 2 {
+			t.Errorf("%s delivered %d times", k, n)
+		}
+	}
+	if sk.count() != 4 {
+		t.Errorf("after restart %d posts", sk.count())
+	}
+}

@@ -50,6 +50,11 @@ func (c *Connector) streamLoop(ctx context.Context, name string) {
 			case c.kick <- struct{}{}:
 			default:
 			}
+			// Timeline streams backfill before reading, so a streamed
+			// status never advances the checkpoint past unfetched ones.
+			if err := c.BackfillStream(ctx, name); err != nil {
+				c.health.fail(fmt.Errorf("backfill %s: %w", name, err))
+			}
 		})
 		if ctx.Err() != nil {
 			return
@@ -198,9 +203,14 @@ func (c *Connector) dispatch(ctx context.Context, stream, event string, data []b
 		return nil
 	}
 	if err := c.deps.Sink.Ingest(ctx, []post.Post{p}); err != nil {
-		// Drop the connection: the reconnect backfills notifications.
+		// Drop the connection: the reconnect backfills from the checkpoint.
 		return fmt.Errorf("mastodon: intake refused streamed post: %w", err)
 	}
 	c.health.event(c.deps.Now(), p.CreatedAt)
+	if event == "update" {
+		if err := c.advanceStream(ctx, stream, p.ExternalID); err != nil {
+			c.health.fail(fmt.Errorf("mastodon: unable to save stream checkpoint: %w", err))
+		}
+	}
 	return nil
 }

@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -166,7 +167,8 @@ func (c *Connector) Run(ctx context.Context) error {
 			c.health.connected(true)
 		}
 		if wait < c.interval && err == nil {
-			wait = c.interval
+			// ±10 % jitter so many feeds on one host do not poll in step.
+			wait = c.interval - c.interval/10 + time.Duration(rand.Int64N(int64(c.interval/5)+1))
 		}
 		if sleep(ctx, wait) != nil {
 			return nil

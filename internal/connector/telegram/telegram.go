@@ -349,9 +349,13 @@ func (c *Connector) channelName() string {
 // SecretHeader carries the webhook's secret_token.
 const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
-// Webhook returns the handler for Telegram's pushes: it answers 200 only
-// after intake made the update durable, so Telegram redelivers otherwise.
+// Webhook returns the handler for Telegram's pushes (nil in poll mode): it
+// answers 200 only after intake made the update durable, so Telegram
+// redelivers otherwise.
 func (c *Connector) Webhook() http.Handler {
+	if c.mode != "webhook" {
+		return nil
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)

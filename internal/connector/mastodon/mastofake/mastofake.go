@@ -50,22 +50,23 @@ type Server struct {
 	token string
 	me    mastodon.Account
 
-	mu        sync.Mutex
-	statusSeq int64
-	notifSeq  int64
-	statuses  map[string]mastodon.Status
-	notifs    []json.RawMessage // oldest first
-	notifIDs  []string
-	notifType []string
-	posted    []Posted
-	idem      map[string]int // key -> index in posted
-	subs      map[*sub]bool
-	failures  map[string][]failure
-	rlLimit   int
-	rlWindow  time.Duration
-	rlUsed    int
-	rlReset   time.Time
-	requests  map[string]int
+	mu          sync.Mutex
+	statusSeq   int64
+	notifSeq    int64
+	statuses    map[string]mastodon.Status
+	notifs      []json.RawMessage // oldest first
+	notifIDs    []string
+	notifType   []string
+	timelineIDs []string // public statuses, oldest first
+	posted      []Posted
+	idem        map[string]int // key -> index in posted
+	subs        map[*sub]bool
+	failures    map[string][]failure
+	rlLimit     int
+	rlWindow    time.Duration
+	rlUsed      int
+	rlReset     time.Time
+	requests    map[string]int
 }
 
 type failure struct {
@@ -182,17 +183,31 @@ func (s *Server) addNotification(typ string, from mastodon.Account, st *mastodon
 }
 
 // AddTagStatus injects a public status carrying #tag and streams it as an
-// update to hashtag and public streams. Returns its id.
+// update to hashtag and public streams; it is also served by the tag and
+// public timelines. Returns its id.
 func (s *Server) AddTagStatus(tag string, from mastodon.Account, html string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.newStatus(from, html, MentionOpts{})
 	st.Tags = []mastodon.Tag{{Name: tag, URL: s.srv.URL + "/tags/" + tag}}
 	s.statuses[st.ID] = st
+	s.timelineIDs = append(s.timelineIDs, st.ID)
 	raw, _ := json.Marshal(st)
 	s.broadcast(func(stream string) bool {
 		return strings.EqualFold(stream, "hashtag:"+tag) || strings.EqualFold(stream, "hashtag:local:"+tag) || strings.HasPrefix(stream, "public")
 	}, "update", string(raw))
+	return st.ID
+}
+
+// AddTagStatusQuietly stores a tagged public status without streaming it,
+// as if it arrived while a client was disconnected.
+func (s *Server) AddTagStatusQuietly(tag string, from mastodon.Account, html string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.newStatus(from, html, MentionOpts{})
+	st.Tags = []mastodon.Tag{{Name: tag, URL: s.srv.URL + "/tags/" + tag}}
+	s.statuses[st.ID] = st
+	s.timelineIDs = append(s.timelineIDs, st.ID)
 	return st.ID
 }
 
@@ -329,6 +344,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"urls": map[string]string{"streaming": "ws://" + r.Host}, "statuses": map[string]int{"max_characters": s.MaxChars}}})
 	case path == "/api/v1/notifications" && r.Method == http.MethodGet:
 		s.notifications(w, r)
+	case strings.HasPrefix(path, "/api/v1/timelines/tag/") && r.Method == http.MethodGet:
+		s.timeline(w, r, strings.TrimPrefix(path, "/api/v1/timelines/tag/"))
+	case path == "/api/v1/timelines/public" && r.Method == http.MethodGet:
+		s.timeline(w, r, "")
 	case path == "/api/v1/statuses" && r.Method == http.MethodPost:
 		s.postStatus(w, r)
 	case strings.HasPrefix(path, "/api/v1/statuses/") && r.Method == http.MethodGet:
@@ -357,46 +376,84 @@ func less(a, b string) bool {
 // oldest page), results newest-first, Link next/prev.
 func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, _ := strconv.Atoi(q.Get("limit"))
-	if limit <= 0 {
-		limit = 40
-	}
-	limit = min(limit, 80)
 	types, exclude := q["types[]"], q["exclude_types[]"]
-	maxID, sinceID, minID := q.Get("max_id"), q.Get("since_id"), q.Get("min_id")
 	s.mu.Lock()
-	var idx []int // oldest first
+	var ids []string
+	var bodies []json.RawMessage
 	for i, id := range s.notifIDs {
 		t := s.notifType[i]
 		if len(types) > 0 && !slices.Contains(types, t) || slices.Contains(exclude, t) {
 			continue
 		}
+		ids, bodies = append(ids, id), append(bodies, s.notifs[i])
+	}
+	s.mu.Unlock()
+	keep := url.Values{}
+	for _, t := range types {
+		keep.Add("types[]", t)
+	}
+	writePage(w, r, ids, bodies, keep)
+}
+
+// timeline serves /api/v1/timelines/tag/{tag} and /api/v1/timelines/public
+// with the same id paging as notifications.
+func (s *Server) timeline(w http.ResponseWriter, r *http.Request, tag string) {
+	s.mu.Lock()
+	var ids []string
+	var bodies []json.RawMessage
+	for _, id := range s.timelineIDs {
+		st, ok := s.statuses[id]
+		if !ok {
+			continue // deleted
+		}
+		if tag != "" && !slices.ContainsFunc(st.Tags, func(t mastodon.Tag) bool { return strings.EqualFold(t.Name, tag) }) {
+			continue
+		}
+		raw, _ := json.Marshal(st)
+		ids, bodies = append(ids, id), append(bodies, raw)
+	}
+	s.mu.Unlock()
+	keep := url.Values{}
+	for _, k := range []string{"local", "remote"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	writePage(w, r, ids, bodies, keep)
+}
+
+// writePage implements Mastodon's id paging over ids (oldest first):
+// max_id (older than), since_id (newer than; the newest page), min_id
+// (immediately newer than; the oldest page above it), limit ≤ 80, results
+// newest-first, Link rel=next/prev.
+func writePage(w http.ResponseWriter, r *http.Request, ids []string, bodies []json.RawMessage, keep url.Values) {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 {
+		limit = 40
+	}
+	limit = min(limit, 80)
+	maxID, sinceID, minID := q.Get("max_id"), q.Get("since_id"), q.Get("min_id")
+	var idx []int
+	for i, id := range ids {
 		if maxID != "" && !less(id, maxID) || sinceID != "" && !less(sinceID, id) || minID != "" && !less(minID, id) {
 			continue
 		}
 		idx = append(idx, i)
 	}
 	if minID != "" && sinceID == "" {
-		idx = idx[:min(limit, len(idx))] // the oldest slice above min_id
+		idx = idx[:min(limit, len(idx))]
 	} else if len(idx) > limit {
-		idx = idx[len(idx)-limit:] // the newest slice
+		idx = idx[len(idx)-limit:]
 	}
 	page := make([]json.RawMessage, 0, len(idx))
 	for i := len(idx) - 1; i >= 0; i-- {
-		page = append(page, s.notifs[idx[i]])
+		page = append(page, bodies[idx[i]])
 	}
-	var newest, oldest string
-	if len(idx) > 0 {
-		newest, oldest = s.notifIDs[idx[len(idx)-1]], s.notifIDs[idx[0]]
-	}
-	s.mu.Unlock()
 	if len(page) > 0 {
 		base := "http://" + r.Host + r.URL.Path + "?"
-		keep := url.Values{"limit": {strconv.Itoa(limit)}}
-		for _, t := range types {
-			keep.Add("types[]", t)
-		}
-		next, prev := cloneWith(keep, "max_id", oldest), cloneWith(keep, "min_id", newest)
+		keep.Set("limit", strconv.Itoa(limit))
+		next, prev := cloneWith(keep, "max_id", ids[idx[0]]), cloneWith(keep, "min_id", ids[idx[len(idx)-1]])
 		w.Header().Set("Link", fmt.Sprintf(`<%s>; rel="next", <%s>; rel="prev"`, base+next.Encode(), base+prev.Encode()))
 	}
 	writeJSON(w, 200, page)
