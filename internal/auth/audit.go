@@ -43,7 +43,9 @@ type AuditRecord struct {
 // auditNow is the audit clock; tests may replace it.
 var auditNow = time.Now
 
-// Audit appends e in its own transaction.
+// Audit appends e in its own transaction. Inside a transaction use AuditTx
+// instead: on SQLite the write pool has one connection, so calling Audit
+// while holding a transaction would wait for itself.
 func Audit(ctx context.Context, db *store.DB, e Entry) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error { return AuditTx(ctx, tx, e) })
 }

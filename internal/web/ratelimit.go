@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 
@@ -27,11 +28,30 @@ func newIPLimiter(r rate.Limit, burst int) *ipLimiter {
 	return &ipLimiter{r: r, burst: burst, m: map[string]*ipEntry{}, lastPrune: time.Now()}
 }
 
+// maxIPEntries bounds memory under a spray from many addresses; past it
+// the table starts afresh (the database lockout still holds).
+const maxIPEntries = 100_000
+
+// limiterKey groups IPv6 clients by /64, the block one subscriber gets, so
+// rotating through one's own addresses doesn't buy fresh buckets.
+func limiterKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
 // allow reports whether ip may try now, and if not how long to wait.
 func (l *ipLimiter) allow(ip string) (bool, time.Duration) {
+	ip = limiterKey(ip)
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.m) >= maxIPEntries {
+		clear(l.m)
+	}
 	if now.Sub(l.lastPrune) > time.Minute {
 		// A bucket idle this long has refilled; dropping it loses nothing.
 		for k, e := range l.m {
