@@ -286,6 +286,9 @@ func (c *Connector) normalize(s Status, raw []byte, kind string) (post.Post, boo
 	if ok {
 		c.rememberThread(p.ExternalID, p.ThreadID)
 		p.ReceivedAt = c.deps.Now().UTC()
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = p.ReceivedAt // unparseable created_at
+		}
 	}
 	return p, ok
 }

@@ -236,6 +236,11 @@ func (c *Connector) Health() connector.Health { return c.health.snapshot() }
 
 // Run polls getUpdates, or in webhook mode registers the webhook and waits.
 func (c *Connector) Run(ctx context.Context) error {
+	// getMe tells replies to our bot apart from plain mentions; without it
+	// any reply to a bot counts as a reply.
+	if err := c.Check(ctx); err != nil && ctx.Err() == nil {
+		c.deps.Log.Warn("telegram: getMe failed", "err", err)
+	}
 	if c.mode == "webhook" {
 		if c.webhookURL != "" {
 			params := map[string]any{"url": c.webhookURL, "secret_token": c.secret, "allowed_updates": allowedUpdates}

@@ -374,3 +374,23 @@ func TestCheckAndRegistration(t *testing.T) {
 		t.Error("webhook mode without secret accepted")
 	}
 }
+
+func TestReplyToOurBotIsKindReply(t *testing.T) {
+	fake := tgfake.New(token)
+	defer fake.Close()
+	sk, cp := newSink(), newCheckpoints()
+	bot := fake.Bot()
+	other := telegram.User{ID: 42, IsBot: true, FirstName: "Other bot"}
+	fake.PushMessage(telegram.Message{MessageID: 50, Chat: group, From: citizen, Text: "to us", ReplyTo: &telegram.Message{MessageID: 49, From: &bot, Chat: group}})
+	fake.PushMessage(telegram.Message{MessageID: 51, Chat: group, From: citizen, Text: "to another bot", ReplyTo: &telegram.Message{MessageID: 48, From: &other, Chat: group}})
+	c := newConn(t, fake, nil, sk, cp)
+	stop := run(t, c)
+	waitFor(t, "2 posts", func() bool { return sk.count() == 2 })
+	stop()
+	if p, _ := sk.get("telegram/-1001234567890:50"); p.Kind != post.KindReply {
+		t.Errorf("reply to our bot: %s", p.Kind)
+	}
+	if p, _ := sk.get("telegram/-1001234567890:51"); p.Kind != post.KindMention {
+		t.Errorf("reply to another bot: %s", p.Kind)
+	}
+}
