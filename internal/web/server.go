@@ -247,8 +247,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusOK
 		}
 		d := time.Since(start)
-		s.requests.WithLabelValues(r.Method, route, fmt.Sprint(status)).Inc()
-		s.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
+		method := r.Method
+		switch method {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		default:
+			method = "OTHER" // any token is a valid method: keep label cardinality bounded
+		}
+		s.requests.WithLabelValues(method, route, fmt.Sprint(status)).Inc()
+		s.duration.WithLabelValues(method, route).Observe(d.Seconds())
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
 			slog.Int("status", status), slog.Int64("bytes", rec.bytes), slog.Float64("ms", float64(d.Microseconds())/1000),

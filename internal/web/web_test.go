@@ -567,12 +567,14 @@ func TestOperational(t *testing.T) {
 	if st, _, _ := e.req("POST", "/hooks/x/y", "", "{}", "Sec-Fetch-Site", "cross-site"); st != 202 {
 		t.Fatalf("hooks: %d", st)
 	}
+	e.req("BREW", "/healthz", "", nil)
 	r, _ := http.Get(e.ts.URL + "/metrics")
 	raw, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	for _, want := range []string{`kaval_http_requests_total{code="200",method="GET",route="/healthz"} 2`,
 		`kaval_http_requests_total{code="500",method="GET",route="/api/v1/boom"} 1`,
 		`kaval_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`kaval_http_requests_total{code="405",method="OTHER",route="unmatched"} 1`,
 		`kaval_http_request_duration_seconds_bucket{method="GET",route="/readyz"`, "go_goroutines"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("metrics lack %s", want)
