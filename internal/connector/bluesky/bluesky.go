@@ -79,6 +79,7 @@ type Connector struct {
 	recentMu sync.Mutex
 	recent   map[string]bool // URIs ingested in this process, bounded
 	recentQ  []string
+	profiles map[string]profileInfo // did -> handle, display name
 }
 
 type session struct {
@@ -91,7 +92,7 @@ type session struct {
 // New builds a Bluesky connector.
 func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error) {
 	id := strconv.FormatInt(ch.ID, 10)
-	c := &Connector{ch: ch, deps: deps, health: newTracker(), recent: map[string]bool{},
+	c := &Connector{ch: ch, deps: deps, health: newTracker(), recent: map[string]bool{}, profiles: map[string]profileInfo{},
 		jetSource: "bluesky:" + id + ":jetstream", notifSource: "bluesky:" + id + ":notifications"}
 	c.pds = strings.TrimRight(ch.Config["pds_url"], "/")
 	if c.pds == "" {

@@ -99,7 +99,7 @@ func TestJetstreamFilterCursorAndRewind(t *testing.T) {
 	keyword, _ := w.fake.EmitPost(w.citizen, "Huge POTHOLE on Outer Ring Road", bskyfake.PostOpts{})
 	w.fake.EmitPost(w.citizen, "lovely weather", bskyfake.PostOpts{})
 	w.fake.EmitPost(w.police, "our own post mentioning pothole", bskyfake.PostOpts{})
-	w.fake.EmitIdentity(w.citizen, "jo2.bsky.social")
+	w.fake.EmitIdentity(w.citizen, "jo.bsky.social")
 	w.fake.EmitAccount(w.citizen, false, "deactivated")
 	w.fake.EmitDelete(keyword)
 	w.fake.EmitRaw([]byte(`{"did":"x","time_us":`))
@@ -108,14 +108,15 @@ func TestJetstreamFilterCursorAndRewind(t *testing.T) {
 
 	p, _ := w.sk.get("bluesky/" + mention)
 	if p.Kind != post.KindMention || p.Text != text || p.Lang != "en" || p.Author.ExternalID != w.citizen || p.ThreadID != mention ||
-		!strings.HasPrefix(p.URL, "https://bsky.app/profile/"+w.citizen+"/post/") || p.CreatedAt.IsZero() || len(p.Raw) == 0 {
+		p.Author.Handle != "jo.bsky.social" || p.Author.Name != "jo" ||
+		!strings.HasPrefix(p.URL, "https://bsky.app/profile/jo.bsky.social/post/") || p.CreatedAt.IsZero() || len(p.Raw) == 0 {
 		t.Errorf("mention %+v", p)
 	}
 	p, _ = w.sk.get("bluesky/" + reply)
 	if p.Kind != post.KindReply || p.ThreadID != ourPost || p.InReplyTo != ourPost || p.Lang != "kn" {
 		t.Errorf("reply %+v", p)
 	}
-	if p, _ := w.sk.get("bluesky/" + keyword); p.Kind != post.KindPost {
+	if p, _ := w.sk.get("bluesky/" + keyword); p.Kind != post.KindPost || p.Author.Handle != "jo.bsky.social" {
 		t.Errorf("keyword %+v", p)
 	}
 
@@ -123,10 +124,21 @@ func TestJetstreamFilterCursorAndRewind(t *testing.T) {
 	waitFor(t, "cursor saved", func() bool { return w.cp.get(jetSrc, "time_us") != "" })
 	saved, _ := strconv.ParseInt(w.cp.get(jetSrc, "time_us"), 10, 64)
 
-	// Disconnect, miss a post, reconnect with a rewound cursor.
+	// The citizen changes handle; then we disconnect, miss a post and
+	// reconnect with a rewound cursor.
+	w.fake.SetHandle(w.citizen, "jo2.bsky.social")
+	w.fake.EmitIdentity(w.citizen, "jo2.bsky.social")
+	waitFor(t, "identity event handled", func() bool {
+		saved2, _ := strconv.ParseInt(w.cp.get(jetSrc, "time_us"), 10, 64)
+		return saved2 > saved
+	})
+	saved, _ = strconv.ParseInt(w.cp.get(jetSrc, "time_us"), 10, 64)
 	w.fake.DisconnectAll()
 	missed, _ := w.fake.EmitPost(w.citizen, "ಮನೆಯಲ್ಲಿ ಕಳ್ಳತನ ಆಗಿದೆ", bskyfake.PostOpts{})
 	waitFor(t, "missed post via cursor replay", func() bool { _, ok := w.sk.get("bluesky/" + missed); return ok })
+	if p, _ := w.sk.get("bluesky/" + missed); p.Author.Handle != "jo2.bsky.social" {
+		t.Errorf("handle after identity event: %q", p.Author.Handle)
+	}
 	qs := w.fake.SubscribeQueries()
 	if len(qs) < 2 {
 		t.Fatalf("subscribe queries %v", qs)

@@ -130,10 +130,14 @@ func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect f
 			c.health.fail(err) // one bad frame does not stop the stream
 			continue
 		}
+		if ev.Kind == "identity" && ev.Identity != nil && ev.Identity.Handle != "" {
+			c.forgetProfile(ev.DID) // handle changed: look it up again when needed
+		}
 		if r, ok := ev.PostOf(); ok {
 			if kind, ok := m.Match(ev.DID, r); ok && c.fresh(ev.URI()) {
 				seen := time.UnixMicro(ev.TimeUS)
-				p := Normalize(ev.URI(), ev.DID, "", "", r, data, c.channelName(), kind, seen)
+				handle, name := c.profile(ctx, ev.DID)
+				p := Normalize(ev.URI(), ev.DID, handle, name, r, data, c.channelName(), kind, seen)
 				p.ReceivedAt = c.deps.Now().UTC()
 				if err := c.deps.Sink.Ingest(ctx, []post.Post{p}); err != nil {
 					// Reconnect from just before this event so it comes again
@@ -148,4 +152,42 @@ func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect f
 			done = ev.TimeUS
 		}
 	}
+}
+
+type profileInfo struct{ handle, name string }
+
+// profile returns the handle and display name of did for posts that
+// matched (Jetstream frames carry only the DID). Looked up with
+// app.bsky.actor.getProfile when we have a session, cached and bounded;
+// empty when unknown.
+func (c *Connector) profile(ctx context.Context, did string) (string, string) {
+	c.recentMu.Lock()
+	p, ok := c.profiles[did]
+	c.recentMu.Unlock()
+	if ok || c.password == "" {
+		return p.handle, p.name
+	}
+	var out struct {
+		Handle      string `json:"handle"`
+		DisplayName string `json:"displayName"`
+	}
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.call(lctx, "app.bsky.actor.getProfile", url.Values{"actor": {did}}, nil, &out); err != nil {
+		return "", ""
+	}
+	p = profileInfo{out.Handle, out.DisplayName}
+	c.recentMu.Lock()
+	if len(c.profiles) > 10000 {
+		clear(c.profiles)
+	}
+	c.profiles[did] = p
+	c.recentMu.Unlock()
+	return p.handle, p.name
+}
+
+func (c *Connector) forgetProfile(did string) {
+	c.recentMu.Lock()
+	delete(c.profiles, did)
+	c.recentMu.Unlock()
 }

@@ -292,6 +292,17 @@ func (s *Server) AddNotification(recipient, uri, reason string) {
 	s.notifs[recipient] = append(s.notifs[recipient], n)
 }
 
+// SetHandle changes an account's handle (emit EmitIdentity to announce it).
+func (s *Server) SetHandle(did, handle string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.accounts[did]; a != nil {
+		delete(s.accounts, a.handle)
+		a.handle = handle
+		s.accounts[handle] = a
+	}
+}
+
 // Created returns the records written through createRecord, in order.
 func (s *Server) Created() []Created {
 	s.mu.Lock()
@@ -434,6 +445,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, map[string]any{"did": did, "handle": a.handle, "active": true})
 		case "app.bsky.notification.listNotifications":
 			s.listNotifications(w, r, did)
+		case "app.bsky.actor.getProfile":
+			s.mu.Lock()
+			a := s.accounts[r.URL.Query().Get("actor")]
+			s.mu.Unlock()
+			if a == nil {
+				xrpcErr(w, 400, "InvalidRequest", "Profile not found")
+				return
+			}
+			writeJSON(w, map[string]string{"did": a.did, "handle": a.handle, "displayName": strings.SplitN(a.handle, ".", 2)[0]})
 		case "app.bsky.feed.getPosts":
 			s.getPosts(w, r)
 		case "com.atproto.repo.createRecord":
