@@ -20,12 +20,16 @@ import (
 	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/bus"
+	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/connector/webform"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/geo"
 	"github.com/kaval-desk/kaval/internal/ingest"
+	"github.com/kaval-desk/kaval/internal/lease"
+	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/pipeline"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/unit"
 	"github.com/kaval-desk/kaval/internal/web"
@@ -44,6 +48,10 @@ type Config struct {
 	// AuthConfig overrides password hashing cost etc. (tests).
 	AuthConfig auth.Config
 	Log        *slog.Logger
+	// Getenv reads KAVAL_MASTER_KEY and friends; default os.Getenv.
+	Getenv func(string) string
+	// HTTP is the client connectors use (tests point it at fakes).
+	HTTP *http.Client
 }
 
 // App is a running desk.
@@ -56,11 +64,15 @@ type App struct {
 	Pipeline *pipeline.Pipeline
 	Auth     *auth.Service
 	Web      *web.Server
+	Channels *channel.Store
+	Manager  *channel.Manager
+	Outbox   *outbox.Outbox
 	handler  http.Handler
 	log      *slog.Logger
 
-	wg     sync.WaitGroup
-	cancel context.CancelFunc
+	metrics *outbox.Metrics
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -127,7 +139,29 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log})
 	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log})
 	a.Auth = auth.New(db, cfg.AuthConfig)
-	a.Web = web.New(web.Config{Version: cfg.Version}, web.Deps{DB: db, Auth: a.Auth, Logger: cfg.Log})
+
+	box, err := masterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.Channels = channel.NewStore(db, box)
+	if err := a.Channels.CheckKey(ctx); err != nil {
+		return nil, fmt.Errorf("app: the master key does not open the stored channel secrets: %w", err)
+	}
+	a.Outbox = outbox.New(db)
+	mopt := channel.Options{Sink: a.Intake, Checkpoints: a.Intake, Statuses: a.Outbox, HTTP: cfg.HTTP, Log: cfg.Log}
+	if db.Dialect == store.Postgres {
+		mopt.Leases = lease.New(db) // pollers and streams run on one replica
+	}
+	a.Manager = channel.NewManager(a.Channels, mopt)
+	hooks := http.NewServeMux()
+	hooks.Handle("/hooks/{id}", a.Manager.Handler())
+
+	a.Web = web.New(web.Config{Version: cfg.Version}, web.Deps{DB: db, Auth: a.Auth, Logger: cfg.Log, Hooks: hooks})
+	reg := a.Web.Registry()
+	reg.MustRegister(ingest.Collectors()...)
+	reg.MustRegister(pipeline.Collectors()...)
+	a.metrics = outbox.NewMetrics(reg)
 	a.Web.DeskAPI(a.Desk)
 	a.Web.IntakeAPI(a.Intake)
 
@@ -158,6 +192,41 @@ func (a *App) Start(ctx context.Context) {
 			a.log.Error("pipeline stopped", "err", err)
 		}
 	}()
+	if err := a.Manager.Start(ctx); err != nil {
+		a.log.Error("channels did not start", "err", err)
+	}
+	w := outbox.NewWorker(a.Outbox, a.Manager, outbox.WorkerOptions{
+		// One process owns every claim on SQLite, so anything left in
+		// sending was interrupted by a crash of this very desk.
+		RecoverAll: a.DB.Dialect == store.SQLite, Metrics: a.metrics, Log: a.log})
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("outbox stopped", "err", err)
+		}
+	}()
+}
+
+// masterKey loads KAVAL_MASTER_KEY; without one, the embedded default keeps
+// a generated key beside the database (production should set the variable,
+// so that the key and the data are not stolen together).
+func masterKey(cfg Config) (*secretbox.Box, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	box, err := secretbox.FromEnv(getenv)
+	if !errors.Is(err, secretbox.ErrNoKey) {
+		return box, err
+	}
+	path := filepath.Join(cfg.DataDir, "master.key")
+	key, err := secretbox.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Log.Warn("no KAVAL_MASTER_KEY set: channel secrets are sealed with a key file beside the data; set KAVAL_MASTER_KEY in production", "file", path)
+	return secretbox.New(key)
 }
 
 // Close stops the workers after the queued intake commits, then closes
@@ -165,6 +234,9 @@ func (a *App) Start(ctx context.Context) {
 func (a *App) Close() {
 	if a.cancel != nil {
 		a.cancel()
+	}
+	if a.Manager != nil {
+		a.Manager.Stop()
 	}
 	if a.Intake != nil {
 		a.Intake.Close()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/lease"
 )
 
@@ -199,7 +200,23 @@ func (m *Manager) build(ctx context.Context, id int64) (connector.Connector, err
 	if err != nil {
 		return nil, err
 	}
-	return connector.New(ch, m.deps())
+	deps := m.deps()
+	deps.Sink = stampSink{next: deps.Sink, id: id}
+	return connector.New(ch, deps)
+}
+
+// stampSink records which configured channel each post came through, so a
+// reply can go back out through the same account.
+type stampSink struct {
+	next connector.Sink
+	id   int64
+}
+
+func (s stampSink) Ingest(ctx context.Context, posts []post.Post) error {
+	for i := range posts {
+		posts[i].ChannelID = s.id
+	}
+	return s.next.Ingest(ctx, posts)
 }
 
 func (m *Manager) start(ctx context.Context, c Channel) {

@@ -33,7 +33,7 @@ type PostFilter struct {
 
 const postCols = `p.id, p.platform, p.external_id, p.kind, p.channel, p.thread_id, p.in_reply_to, p.author_external_id,
 	p.author_handle, p.author_name, p.author_location, p.text, p.declared_lang, p.url, p.lat, p.lon, p.private,
-	p.created_at, p.received_at, COALESCE(p.analysis, ''), COALESCE(p.case_id, 0)`
+	p.created_at, p.received_at, COALESCE(p.analysis, ''), COALESCE(p.case_id, 0), COALESCE(p.channel_id, 0)`
 
 // scanPost reads postCols, then any extra columns into extra.
 func scanPost(r interface{ Scan(...any) error }, extra ...any) (post.Post, error) {
@@ -44,7 +44,7 @@ func scanPost(r interface{ Scan(...any) error }, extra ...any) (post.Post, error
 	var analysis string
 	err := r.Scan(append([]any{&p.ID, &p.Platform, &p.ExternalID, &p.Kind, &p.Channel, &p.ThreadID, &p.InReplyTo, &p.Author.ExternalID,
 		&p.Author.Handle, &p.Author.Name, &p.Author.Location, &p.Text, &p.Lang, &p.URL, &lat, &lon, &priv,
-		&created, &received, &analysis, &p.CaseID}, extra...)...)
+		&created, &received, &analysis, &p.CaseID, &p.ChannelID}, extra...)...)
 	if err != nil {
 		return p, err
 	}

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -31,14 +30,14 @@ import (
 const SubjectStored = "posts.stored"
 
 var (
-	postsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+	postsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kaval_ingest_posts_total", Help: "Posts offered to intake, by outcome.",
 	}, []string{"platform", "outcome"})
-	commitSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+	commitSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "kaval_ingest_commit_seconds", Help: "Time of one group commit.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	})
-	batchPosts = promauto.NewHistogram(prometheus.HistogramOpts{
+	batchPosts = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "kaval_ingest_batch_posts", Help: "Posts per group commit.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 13),
 	})
@@ -103,7 +102,7 @@ func New(db *store.DB, b bus.Bus, opt Options) *Intake {
 
 func insertHead(d store.Dialect) string {
 	cols := `platform, external_id, kind, channel, thread_id, in_reply_to, author_external_id, author_handle,
-		author_name, author_location, text, declared_lang, url, lat, lon, private, created_at, received_at, raw`
+		author_name, author_location, text, declared_lang, url, lat, lon, private, created_at, received_at, raw, channel_id`
 	if d == store.Postgres {
 		cols += ", search"
 	}
@@ -210,7 +209,7 @@ func (in *Intake) run() {
 	}
 }
 
-// rowsPerInsert bounds one multi-row INSERT: 19 parameters a row stays far
+// rowsPerInsert bounds one multi-row INSERT: 20 parameters a row stays far
 // below SQLite's and PostgreSQL's parameter limits.
 const rowsPerInsert = 200
 
@@ -302,9 +301,9 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 	pg := in.db.Dialect == store.Postgres
 	var sb strings.Builder
 	sb.WriteString(insertHead(in.db.Dialect))
-	per := 19
+	per := 20
 	if pg {
-		per = 20
+		per = 21
 	}
 	args := make([]any, 0, len(chunk)*per)
 	bodies := make(map[[2]string]string, len(chunk))
@@ -334,7 +333,7 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 		sb.WriteString(")")
 		args = append(args, p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
 			p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
-			p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw))
+			p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw), channelID(p.ChannelID))
 		if pg {
 			args = append(args, body)
 		} else {
@@ -453,4 +452,16 @@ func (in *Intake) SaveCheckpoint(ctx context.Context, source string, values map[
 		return fmt.Errorf("ingest: unable to save checkpoint %q: %w", source, err)
 	}
 	return nil
+}
+
+func channelID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Collectors returns this package's metrics for the server's registry.
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{postsTotal, commitSeconds, batchPosts}
 }

@@ -93,6 +93,9 @@ func Normalise(p *post.Post, now time.Time) error {
 		}
 		*f.v = textnorm.Clean(*f.v)
 	}
+	if p.ChannelID < 0 {
+		return invalid("channel_id", "must not be negative")
+	}
 	if p.Kind == "" {
 		p.Kind = post.KindMention
 	}

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/desk"
@@ -35,9 +34,9 @@ const SubjectCases = "cases.changed"
 type Analyzer func(p *post.Post) post.Analysis
 
 var (
-	processed = promauto.NewCounter(prometheus.CounterOpts{Name: "kaval_pipeline_posts_total", Help: "Posts analysed and put on the desk."})
-	opened    = promauto.NewCounter(prometheus.CounterOpts{Name: "kaval_cases_opened_total", Help: "Cases opened."})
-	lagSec    = promauto.NewHistogram(prometheus.HistogramOpts{
+	processed = prometheus.NewCounter(prometheus.CounterOpts{Name: "kaval_pipeline_posts_total", Help: "Posts analysed and put on the desk."})
+	opened    = prometheus.NewCounter(prometheus.CounterOpts{Name: "kaval_cases_opened_total", Help: "Cases opened."})
+	lagSec    = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "kaval_pipeline_lag_seconds", Help: "From receipt to on the desk.",
 		Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 	})
@@ -350,3 +349,8 @@ func writeAnalysis(ctx context.Context, tx *sql.Tx, postID int64, a *post.Analys
 
 // ErrNoAnalyzer is returned by Reanalyze when there is nothing to run.
 var ErrNoAnalyzer = errors.New("pipeline: no analyzer")
+
+// Collectors returns this package's metrics for the server's registry.
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{processed, opened, lagSec}
+}

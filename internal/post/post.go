@@ -53,7 +53,8 @@ type Post struct {
 	Platform   string          `json:"platform"`
 	ExternalID string          `json:"external_id"`
 	Kind       string          `json:"kind,omitempty"`
-	Channel    string          `json:"channel,omitempty"`     // our account/page/number/feed it arrived on
+	Channel    string          `json:"channel,omitempty"`     // our account/page/number/feed it arrived on, as the platform names it
+	ChannelID  int64           `json:"channel_id,omitempty"`  // the configured channel it came through (set by the desk, 0 for imports)
 	ThreadID   string          `json:"thread_id,omitempty"`   // conversation root, or DM conversation id
 	InReplyTo  string          `json:"in_reply_to,omitempty"` // parent item's external id
 	Author     Author          `json:"author"`

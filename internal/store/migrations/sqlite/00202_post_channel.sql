@@ -1,0 +1,8 @@
+-- Which configured channel a post came through, so replies go back out
+-- through the same account. NULL for imports and the API.
+
+-- +goose Up
+ALTER TABLE posts ADD COLUMN channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL;
+
+-- +goose Down
+ALTER TABLE posts DROP COLUMN channel_id;
