@@ -386,12 +386,16 @@ func (c *Connector) Health() connector.Health { return c.health.snapshot() }
 // Webhook: Bluesky has no webhooks.
 func (c *Connector) Webhook() http.Handler { return nil }
 
+// channelName is our handle (or DID), else the configured channel name.
 func (c *Connector) channelName() string {
-	if c.ch.Name != "" {
-		return c.ch.Name
-	}
 	if c.handle != "" {
 		return c.handle
+	}
+	if did := c.ourDID(); did != "" {
+		return did
+	}
+	if c.ch.Name != "" {
+		return c.ch.Name
 	}
 	return strconv.FormatInt(c.ch.ID, 10)
 }

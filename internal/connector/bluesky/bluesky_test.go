@@ -108,7 +108,7 @@ func TestJetstreamFilterCursorAndRewind(t *testing.T) {
 
 	p, _ := w.sk.get("bluesky/" + mention)
 	if p.Kind != post.KindMention || p.Text != text || p.Lang != "en" || p.Author.ExternalID != w.citizen || p.ThreadID != mention ||
-		p.Author.Handle != "jo.bsky.social" || p.Author.Name != "jo" ||
+		p.Author.Handle != "jo.bsky.social" || p.Author.Name != "jo" || p.Channel != handle ||
 		!strings.HasPrefix(p.URL, "https://bsky.app/profile/jo.bsky.social/post/") || p.CreatedAt.IsZero() || len(p.Raw) == 0 {
 		t.Errorf("mention %+v", p)
 	}

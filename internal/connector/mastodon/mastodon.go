@@ -272,11 +272,13 @@ func (c *Connector) threadOf(id string) string {
 	return c.roots[id]
 }
 
+// channelName is our account as the instance names it (acct), else the
+// configured channel name.
 func (c *Connector) channelName() string {
-	if c.ch.Name != "" {
-		return c.ch.Name
+	if acct := c.account().Acct; acct != "" {
+		return acct
 	}
-	return c.account().Acct
+	return c.ch.Name
 }
 
 // normalize applies Normalize with this connector's context and records

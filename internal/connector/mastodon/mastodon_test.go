@@ -96,7 +96,7 @@ func TestPollFollowsPrevPagesExactlyOnce(t *testing.T) {
 	}
 	p, _ := sk.get(sk.order[0])
 	if p.Text != "@police car alarm going off for an hour on 80 Feet Rd & 5th Block #bengaluru\n\nsecond\nline" ||
-		p.Author.Handle != "jo@mastodon.example" || p.Kind != post.KindMention || p.Lang != "en" || p.Private ||
+		p.Author.Handle != "jo@mastodon.example" || p.Channel != "police" || p.Kind != post.KindMention || p.Lang != "en" || p.Private ||
 		p.CreatedAt.IsZero() || p.CreatedAt.Location() != time.UTC || !strings.HasPrefix(p.URL, "https://mastodon.example/@jo/") || len(p.Raw) == 0 {
 		t.Errorf("normalised wrong: %+v", p)
 	}

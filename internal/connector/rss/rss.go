@@ -368,12 +368,8 @@ func (c *Connector) Poll(ctx context.Context) (time.Duration, error) {
 	return 0, nil
 }
 
-func (c *Connector) channelName() string {
-	if c.ch.Name != "" {
-		return c.ch.Name
-	}
-	return c.feedURL
-}
+// channelName is the feed URL as configured.
+func (c *Connector) channelName() string { return c.feedURL }
 
 func splitSeen(s string) []string {
 	if s == "" {

@@ -63,8 +63,9 @@ type Connector struct {
 	health      *tracker
 	source      string
 
-	botMu sync.Mutex
-	botID int64
+	botMu   sync.Mutex
+	botID   int64
+	botUser string
 }
 
 // New builds a Telegram connector from a configured channel.
@@ -220,7 +221,7 @@ func (c *Connector) Check(ctx context.Context) error {
 		return err
 	}
 	c.botMu.Lock()
-	c.botID = me.ID
+	c.botID, c.botUser = me.ID, me.Username
 	c.botMu.Unlock()
 	return nil
 }
@@ -344,7 +345,15 @@ func (c *Connector) pollOnce(ctx context.Context, offset int64, client *http.Cli
 	return next, nil
 }
 
+// channelName is our side as Telegram names it: the bot's @username
+// once getMe answered, else the configured channel name.
 func (c *Connector) channelName() string {
+	c.botMu.Lock()
+	user := c.botUser
+	c.botMu.Unlock()
+	if user != "" {
+		return user
+	}
 	if c.ch.Name != "" {
 		return c.ch.Name
 	}

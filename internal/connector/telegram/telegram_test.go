@@ -83,7 +83,7 @@ func TestPollingExactlyOnceAcrossRestart(t *testing.T) {
 	}
 	if !dm.Private || dm.Kind != post.KindDirectMessage || dm.ThreadID != "5123456789" || dm.Author.Handle != "jo_res" ||
 		dm.Author.Name != "Jo Resident" || dm.Text != "ನಮ್ಮ ಬೀದಿಯಲ್ಲಿ ಕಳ್ಳತನ ಆಗಿದೆ" || !dm.CreatedAt.Equal(time.Unix(1787217600, 0)) ||
-		dm.CreatedAt.Location() != time.UTC || dm.Channel != "blr_police_bot" || len(dm.Raw) == 0 {
+		dm.CreatedAt.Location() != time.UTC || dm.Channel != "KavalPoliceBot" || len(dm.Raw) == 0 {
 		t.Errorf("DM normalised wrong: %+v", dm)
 	}
 	g, ok := sk.get("telegram/-1001234567890:2241")
