@@ -394,3 +394,17 @@ func TestReplyToOurBotIsKindReply(t *testing.T) {
 		t.Errorf("reply to another bot: %s", p.Kind)
 	}
 }
+
+func TestWebhookAutoDelivery(t *testing.T) {
+	fake, sk, _, _, done := webhookSetup(t)
+	defer done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sk.failNext(1) // the first delivery is refused with 503 and retried
+	fake.AutoDeliver(ctx, 20*time.Millisecond)
+	for i := range 5 {
+		fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "auto " + strconv.Itoa(i)})
+	}
+	waitFor(t, "5 posts", func() bool { return sk.count() == 5 })
+	waitFor(t, "queue drained", func() bool { return fake.Pending() == 0 })
+}

@@ -270,6 +270,35 @@ func (s *Server) DeliverPending(ctx context.Context) ([]int, error) {
 	}
 }
 
+// AutoDeliver pushes queued updates to the webhook as they arrive, like
+// Telegram, until ctx ends; updates the webhook refused are retried every
+// retryEvery. Without a webhook set, updates wait for getUpdates.
+func (s *Server) AutoDeliver(ctx context.Context, retryEvery time.Duration) {
+	go func() {
+		for {
+			s.mu.Lock()
+			wake, n, hook := s.wake, len(s.queue), s.hookURL
+			s.mu.Unlock()
+			if n > 0 && hook != "" {
+				s.DeliverPending(ctx)
+			}
+			s.mu.Lock()
+			n = len(s.queue)
+			s.mu.Unlock()
+			var retry <-chan time.Time
+			if n > 0 {
+				retry = time.After(retryEvery)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			case <-retry:
+			}
+		}
+	}()
+}
+
 // params reads method parameters from JSON, form or query encodings.
 func params(r *http.Request) (map[string]json.RawMessage, error) {
 	out := map[string]json.RawMessage{}
