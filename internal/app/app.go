@@ -138,12 +138,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log})
 	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log})
-	a.Auth = auth.New(db, cfg.AuthConfig)
-
 	box, err := masterKey(cfg)
 	if err != nil {
 		return nil, err
 	}
+	acfg := cfg.AuthConfig
+	acfg.Secrets = box // TOTP secrets are sealed like channel tokens
+	a.Auth = auth.New(db, acfg)
 	a.Channels = channel.NewStore(db, box)
 	if err := a.Channels.CheckKey(ctx); err != nil {
 		return nil, fmt.Errorf("app: the master key does not open the stored channel secrets: %w", err)
