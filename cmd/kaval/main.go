@@ -83,7 +83,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "kaval: the police social media desk\n\nUsage: kaval COMMAND [options]\n\nCommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
-		names = append(names, n)
+		if !strings.HasPrefix(n, "bench-") { // reached through "kaval bench NAME"
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {
