@@ -164,6 +164,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(pipeline.Collectors()...)
 	a.metrics = outbox.NewMetrics(reg)
 	a.Web.DeskAPI(a.Desk)
+	a.Web.ChannelAPI(a.Channels, a.Manager)
+	a.Web.ReplyAPI(a.Desk, a.Outbox)
 	a.Web.IntakeAPI(a.Intake)
 
 	secret, err := LoadOrCreateSecret(filepath.Join(cfg.DataDir, "form.key"))

@@ -1,0 +1,394 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/outbox"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/textnorm"
+)
+
+// MaxReplyBytes is the longest reply the API takes. Each platform's own
+// limit (280 characters on X, 500 on Mastodon, 300 graphemes on Bluesky…)
+// is checked by its connector before sending, and a reply over it fails
+// in the outbox with the platform's reason.
+const MaxReplyBytes = 4096
+
+// maxClientKey bounds a client's idempotency key (the outbox allows 200
+// bytes including our prefix).
+const maxClientKey = 128
+
+// SensitiveCategories are the case categories whose replies a supervisor
+// approves before they go out (when an agent writes them).
+var SensitiveCategories = map[string]bool{
+	"womens_safety": true, "child_safety": true, "missing_person": true, "police_complaint": true, "rumour": true,
+}
+
+// Sensitive reports whether a reply on c waits for approval when its
+// author may not approve replies: critical cases, private conversations
+// (DMs, WhatsApp, forms) and the categories above.
+func Sensitive(c desk.Case) bool {
+	return c.Priority == desk.P1 || c.Private || SensitiveCategories[c.Category]
+}
+
+// ReplyAPI mounts replying to citizens and the outbox those replies go
+// through.
+//
+// A reply answers one post of the case (by default the citizen's latest)
+// through the channel that post came in on, on its thread. It is queued in
+// the outbox (durable, idempotent, rate-limited, retried) and sent by the
+// outbox worker; sensitive replies by people without replies:approve wait
+// in awaiting_approval.
+//
+// SLA: the reply event is recorded on the case's timeline, and the
+// first-response clock stops, when the reply is queued, not when the
+// platform accepts it: the SLA measures the desk's answer; approval and
+// sending latency are visible on the outbox item instead.
+func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
+	h := &replyHandlers{s: s, d: d, ob: ob}
+	id := []Param{{Name: "id", In: "path", Type: "integer", Required: true}}
+	s.Route("POST", "/api/v1/cases/{id}/replies", auth.PermRepliesSend, OpDoc{Summary: "Reply to the citizen through the outbox", Tags: []string{"replies"},
+		Description: "Answers post_id (a post of this case; default: the case's latest post) through the channel it came in on. " +
+			"Idempotent: the same idempotency_key (or, without one, the same text from the same user to the same post) returns the first item (200) instead of queueing another (201). " +
+			"Replies on critical, private or sensitive-category cases by someone without replies:approve wait for approval.",
+		Params: id, Request: replyRequest{}, Response: outbox.Item{}, Status: http.StatusCreated}, h.create)
+	s.Route("GET", "/api/v1/outbox", auth.PermRepliesSend, OpDoc{Summary: "List outbox items, newest first", Tags: []string{"replies"},
+		Params: []Param{{Name: "state", Description: "comma-separated: awaiting_approval, pending, sending, sent, failed, unknown, cancelled"},
+			{Name: "case", Type: "integer"}, {Name: "channel", Type: "integer"},
+			{Name: "before", Type: "integer", Description: "items with a smaller id (next page)"}, {Name: "limit", Type: "integer", Description: "1–500, default 50"}},
+		Response: outboxPage{}}, h.list)
+	s.Route("GET", "/api/v1/outbox/{id}", auth.PermRepliesSend, OpDoc{Summary: "Get an outbox item with its state and the platform's answer", Tags: []string{"replies"},
+		Params: id, Response: outbox.Item{}}, h.get)
+	s.Route("POST", "/api/v1/outbox/{id}/approve", auth.PermRepliesApprove, OpDoc{Summary: "Approve a reply awaiting approval (not one's own)", Tags: []string{"replies"},
+		Params: id, Response: outbox.Item{}}, h.approve)
+	s.Route("POST", "/api/v1/outbox/{id}/reject", auth.PermRepliesApprove, OpDoc{Summary: "Reject a reply awaiting approval", Tags: []string{"replies"},
+		Params: id, Request: decisionRequest{}, Response: outbox.Item{}}, h.reject)
+	s.Route("POST", "/api/v1/outbox/{id}/retry", auth.PermRepliesApprove, OpDoc{Summary: "Send a failed or unknown item again", Tags: []string{"replies"},
+		Description: "For unknown items: first check on the platform that the reply was not published, or the citizen gets it twice.",
+		Params:      id, Response: outbox.Item{}}, h.retry)
+	s.Route("POST", "/api/v1/outbox/{id}/cancel", auth.PermRepliesApprove, OpDoc{Summary: "Withdraw an item that was not sent", Tags: []string{"replies"},
+		Params: id, Request: decisionRequest{}, Response: outbox.Item{}}, h.cancel)
+}
+
+type replyRequest struct {
+	Text           string `json:"text"`
+	PostID         int64  `json:"post_id,omitempty"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+type decisionRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+type outboxPage struct {
+	Items      []outbox.Item `json:"items"`
+	NextBefore int64         `json:"next_before,omitempty"`
+}
+
+type replyHandlers struct {
+	s  *Server
+	d  *desk.Desk
+	ob *outbox.Outbox
+}
+
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// outboxError maps the outbox's errors to statuses.
+func outboxError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "outbox: ")
+	switch {
+	case errors.Is(err, outbox.ErrState):
+		return &Error{Status: http.StatusConflict, Code: "wrong_state", Message: msg, Err: err}
+	case errors.Is(err, outbox.ErrConflict):
+		return &Error{Status: http.StatusConflict, Code: "conflict", Field: "idempotency_key", Message: msg, Err: err}
+	case errors.Is(err, outbox.ErrInvalid):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: strings.TrimPrefix(msg, "invalid item: "), Err: err}
+	}
+	return err
+}
+
+// replyKey is the outbox idempotency key of a reply. A client's key is
+// namespaced by user so one user cannot collide with another's. Without
+// one, the key is derived from who answers which post of which case with
+// what words: a double-click queues one item, while the same words sent
+// later to a new message of the citizen are a new reply.
+func replyKey(caseID, userID, postID int64, text, client string) string {
+	if client != "" {
+		return "reply:u" + strconv.FormatInt(userID, 10) + ":" + client
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%d\x00%d\x00%s", caseID, userID, postID, text))
+	return "reply:auto:" + hex.EncodeToString(sum[:16])
+}
+
+// answered picks the post a reply answers: postID when given (it must be
+// in the case), else the case's latest post.
+func (h *replyHandlers) answered(ctx context.Context, c desk.Case, postID int64, sc desk.Scope) (post.Post, error) {
+	if postID != 0 {
+		p, _, err := h.d.GetPost(ctx, postID, sc)
+		if err != nil || p.CaseID != c.ID {
+			return post.Post{}, invalid("post_id", "post %d is not a post of case %s", postID, c.Ref)
+		}
+		return p, nil
+	}
+	// ListPosts of a case is oldest first, at most 500 a page: walk
+	// forward from the last seen time until a page adds nothing new.
+	var last post.Post
+	seen := map[int64]bool{}
+	f := desk.PostFilter{CaseID: c.ID, Limit: 500}
+	for {
+		ps, err := h.d.ListPosts(ctx, f, sc)
+		if err != nil {
+			return post.Post{}, err
+		}
+		added := false
+		for _, p := range ps {
+			if !seen[p.ID] {
+				seen[p.ID], added, last = true, true, p
+			}
+		}
+		if len(ps) < f.Limit || !added {
+			break
+		}
+		f.Since = last.CreatedAt.UnixMilli()
+	}
+	if last.ID == 0 {
+		return post.Post{}, invalid("post_id", "case %s has no post to answer", c.Ref)
+	}
+	return last, nil
+}
+
+// recorded reports whether the case's timeline already has the reply
+// event of outbox item itemID (a repeated request for the same item).
+func (h *replyHandlers) recorded(ctx context.Context, caseID, itemID int64, sc desk.Scope) (bool, error) {
+	ev, err := h.d.Timeline(ctx, caseID, sc)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range ev {
+		if e.Kind != "reply" {
+			continue
+		}
+		if v, ok := e.Body["outbox_id"].(float64); ok && int64(v) == itemID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
+	caseID, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req replyRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	text := strings.TrimSpace(textnorm.Clean(req.Text))
+	switch {
+	case !utf8.ValidString(req.Text):
+		return invalid("text", "text must be valid UTF-8")
+	case textnorm.Fold(text) == "":
+		return invalid("text", "text is empty")
+	case len(text) > MaxReplyBytes:
+		return invalid("text", "text is %d bytes; at most %d", len(text), MaxReplyBytes)
+	case len(req.IdempotencyKey) > maxClientKey || !utf8.ValidString(req.IdempotencyKey) ||
+		strings.ContainsFunc(req.IdempotencyKey, func(c rune) bool { return c < 0x20 || c == 0x7f }):
+		return invalid("idempotency_key", "idempotency_key must be at most %d bytes of printable text", maxClientKey)
+	case req.PostID < 0:
+		return invalid("post_id", "post_id must be positive")
+	}
+	ctx := r.Context()
+	p := Principal(r)
+	sc := scopeOf(r)
+	c, err := h.d.GetCase(ctx, caseID, sc)
+	if err != nil {
+		return err
+	}
+	ans, err := h.answered(ctx, c, req.PostID, sc)
+	if err != nil {
+		return err
+	}
+	if ans.ChannelID == 0 {
+		return invalid("post_id", "no channel to reply through: post %d came in by import or the API, not through a connected channel", ans.ID)
+	}
+	needs := Sensitive(c) && !p.Can(auth.PermRepliesApprove)
+	itemID, err := h.ob.Enqueue(ctx, outbox.Item{
+		IdempotencyKey: replyKey(c.ID, p.UserID, ans.ID, text, req.IdempotencyKey),
+		ChannelID:      ans.ChannelID,
+		Kind:           outbox.Reply,
+		CaseID:         c.ID,
+		PostID:         ans.ID,
+		// LastInboundAt is the citizen's latest post in the case: the
+		// 24-hour windows (WhatsApp, Messenger) run from it.
+		Target:        connector.Target{Channel: ans.Channel, ParentID: ans.ExternalID, ThreadID: ans.ThreadID, LastInboundAt: c.LastPostAt},
+		Text:          text,
+		NeedsApproval: needs,
+		CreatedBy:     p.UserID,
+	})
+	if err != nil {
+		return outboxError(err)
+	}
+	it, err := h.ob.Get(ctx, itemID)
+	if err != nil {
+		return err
+	}
+	// A repeated request (double-click, client retry) finds its item's
+	// event already on the timeline and records nothing twice. A request
+	// retried after the event failed to record records it then.
+	done, err := h.recorded(ctx, c.ID, itemID, sc)
+	if err != nil {
+		return err
+	}
+	if done {
+		return JSON(w, http.StatusOK, it)
+	}
+	if err := h.d.MarkResponded(ctx, c.ID, p.UserID, map[string]any{"outbox_id": itemID, "post_id": ans.ID,
+		"channel_id": ans.ChannelID, "text": it.Text, "needs_approval": needs}); err != nil {
+		return err
+	}
+	if err := auth.Audit(ctx, h.d.DB(), auth.Entry{Action: "reply.create", Target: "outbox:" + strconv.FormatInt(itemID, 10),
+		Details: map[string]any{"case": c.Ref, "post_id": ans.ID, "channel_id": ans.ChannelID, "needs_approval": needs}}); err != nil {
+		h.s.log.Error("audit failed", "action", "reply.create", "err", err)
+	}
+	return JSON(w, http.StatusCreated, it)
+}
+
+var outboxStates = []outbox.State{outbox.AwaitingApproval, outbox.Pending, outbox.Sending, outbox.Sent, outbox.Failed, outbox.Unknown, outbox.Cancelled}
+
+func (h *replyHandlers) list(w http.ResponseWriter, r *http.Request) error {
+	var f outbox.Filter
+	if st := r.URL.Query().Get("state"); st != "" {
+		for _, s := range strings.Split(st, ",") {
+			s := outbox.State(strings.TrimSpace(s))
+			if !containsState(s) {
+				return &Error{Status: http.StatusBadRequest, Code: "invalid_parameter", Field: "state", Message: fmt.Sprintf("unknown state %q", s)}
+			}
+			f.States = append(f.States, s)
+		}
+	}
+	var err error
+	var limit int64
+	if f.CaseID, err = QueryInt(r, "case", 0, 0, 1<<62); err != nil {
+		return err
+	}
+	if f.ChannelID, err = QueryInt(r, "channel", 0, 0, 1<<62); err != nil {
+		return err
+	}
+	if f.BeforeID, err = QueryInt(r, "before", 0, 0, 1<<62); err != nil {
+		return err
+	}
+	if limit, err = QueryInt(r, "limit", 50, 1, 500); err != nil {
+		return err
+	}
+	f.Limit = int(limit)
+	items, err := h.ob.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	page := outboxPage{Items: items}
+	if page.Items == nil {
+		page.Items = []outbox.Item{}
+	}
+	if len(items) == f.Limit {
+		page.NextBefore = items[len(items)-1].ID
+	}
+	return JSON(w, http.StatusOK, page)
+}
+
+func containsState(s outbox.State) bool {
+	for _, x := range outboxStates {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *replyHandlers) get(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	it, err := h.ob.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return JSON(w, http.StatusOK, it)
+}
+
+// decide runs one human decision on an item, audits it and answers with
+// the item as it is now.
+func (h *replyHandlers) decide(w http.ResponseWriter, r *http.Request, action string, do func(ctx context.Context, id, user int64, reason string) error) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req decisionRequest
+	if err := optionalJSON(r, &req); err != nil {
+		return err
+	}
+	if len(req.Reason) > 1000 {
+		return invalid("reason", "reason is longer than 1000 bytes")
+	}
+	p := Principal(r)
+	if err := do(r.Context(), id, p.UserID, req.Reason); err != nil {
+		return outboxError(err)
+	}
+	it, err := h.ob.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	details := map[string]any{"case_id": it.CaseID, "channel_id": it.ChannelID, "state": it.State}
+	if req.Reason != "" {
+		details["reason"] = req.Reason
+	}
+	if err := auth.Audit(r.Context(), h.d.DB(), auth.Entry{Action: action, Target: "outbox:" + strconv.FormatInt(id, 10), Details: details}); err != nil {
+		h.s.log.Error("audit failed", "action", action, "err", err)
+	}
+	return JSON(w, http.StatusOK, it)
+}
+
+var errOwnItem = &Error{Status: http.StatusForbidden, Code: "own_item", Message: "you may not approve your own reply; another approver must"}
+
+func (h *replyHandlers) approve(w http.ResponseWriter, r *http.Request) error {
+	return h.decide(w, r, "outbox.approve", func(ctx context.Context, id, user int64, _ string) error {
+		it, err := h.ob.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		// Four eyes: the author of a held reply (say an agent promoted to
+		// supervisor since) cannot release it.
+		if it.CreatedBy == user {
+			return errOwnItem
+		}
+		return h.ob.Approve(ctx, id, user)
+	})
+}
+
+func (h *replyHandlers) reject(w http.ResponseWriter, r *http.Request) error {
+	return h.decide(w, r, "outbox.reject", h.ob.Reject)
+}
+
+func (h *replyHandlers) cancel(w http.ResponseWriter, r *http.Request) error {
+	return h.decide(w, r, "outbox.cancel", h.ob.Cancel)
+}
+
+func (h *replyHandlers) retry(w http.ResponseWriter, r *http.Request) error {
+	return h.decide(w, r, "outbox.retry", func(ctx context.Context, id, user int64, _ string) error {
+		return h.ob.Retry(ctx, id, user)
+	})
+}
