@@ -235,7 +235,13 @@ func TestTokens(t *testing.T) {
 		if again, _ := s.GetToken(ctx, tok.ID); !again.LastUsedAt.After(first.LastUsedAt) {
 			t.Fatal("last_used_at not refreshed after TouchEvery")
 		}
-		for _, bad := range []string{"", "kvl_", secret[:len(secret)-1] + "A", "Bearer " + secret, strings.Replace(secret, "kvl_", "kvs_", 1)} {
+		// Change the last character to a different one (appending "A" to a
+		// secret that already ends in "A" would be the secret itself).
+		last := "A"
+		if strings.HasSuffix(secret, "A") {
+			last = "B"
+		}
+		for _, bad := range []string{"", "kvl_", secret[:len(secret)-1] + last, "Bearer " + secret, strings.Replace(secret, "kvl_", "kvs_", 1)} {
 			if _, err := s.ResolveToken(ctx, bad); !errors.Is(err, auth.ErrUnauthenticated) {
 				t.Errorf("%q: %v", bad, err)
 			}
