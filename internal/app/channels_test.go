@@ -563,10 +563,45 @@ func TestRepliesApprovalAndRefusals(t *testing.T) {
 			t.Fatalf("bad state filter: %d", code)
 		}
 
-		// A supervisor's own reply on the same case needs no approval.
+		// A supervisor's own reply on the same case needs no approval; four
+		// identical requests racing queue one item and one timeline event.
 		var own itemJSON
-		if code := a.do(t, "supervisor", "POST", fmt.Sprintf("/api/v1/cases/%d/replies", c.ID), map[string]any{"text": "The patrol is on its way."}, &own); code != 201 || own.State == "awaiting_approval" {
-			t.Fatalf("supervisor reply: %d %+v", code, own)
+		var wg sync.WaitGroup
+		codes := make([]int, 4)
+		ids := make([]int64, 4)
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/cases/%d/replies", a.srv.URL, c.ID), strings.NewReader(`{"text":"The patrol is on its way."}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+a.tokens["supervisor"])
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return
+				}
+				defer res.Body.Close()
+				var it itemJSON
+				json.NewDecoder(res.Body).Decode(&it)
+				codes[i], ids[i] = res.StatusCode, it.ID
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for i := range codes {
+			if codes[i] == 201 {
+				created++
+			}
+			if (codes[i] != 201 && codes[i] != 200) || ids[i] != ids[0] {
+				t.Fatalf("racing replies: codes %v ids %v", codes, ids)
+			}
+		}
+		if created != 1 {
+			t.Fatalf("racing replies: %d created (codes %v)", created, codes)
+		}
+		a.do(t, "supervisor", "GET", fmt.Sprintf("/api/v1/outbox/%d", ids[0]), nil, &own)
+		if own.State == "awaiting_approval" || own.NeedsApproval {
+			t.Fatalf("supervisor reply held: %+v", own)
 		}
 		a.waitItem(t, own.ID, "sent")
 		var d detailJSON

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -100,6 +101,11 @@ type replyHandlers struct {
 	s  *Server
 	d  *desk.Desk
 	ob *outbox.Outbox
+	// record serialises "is the reply event on the timeline yet? if not,
+	// add it", so two identical requests racing on this replica record
+	// one event. (Across replicas the race remains, at worst a duplicate
+	// timeline line; the outbox row itself is unique by key.)
+	record sync.Mutex
 }
 
 func invalid(field, format string, args ...any) *Error {
@@ -249,16 +255,18 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	// A repeated request (double-click, client retry) finds its item's
 	// event already on the timeline and records nothing twice. A request
 	// retried after the event failed to record records it then.
+	h.record.Lock()
 	done, err := h.recorded(ctx, c.ID, itemID, sc)
+	if err == nil && !done {
+		err = h.d.MarkResponded(ctx, c.ID, p.UserID, map[string]any{"outbox_id": itemID, "post_id": ans.ID,
+			"channel_id": ans.ChannelID, "text": it.Text, "needs_approval": needs})
+	}
+	h.record.Unlock()
 	if err != nil {
 		return err
 	}
 	if done {
 		return JSON(w, http.StatusOK, it)
-	}
-	if err := h.d.MarkResponded(ctx, c.ID, p.UserID, map[string]any{"outbox_id": itemID, "post_id": ans.ID,
-		"channel_id": ans.ChannelID, "text": it.Text, "needs_approval": needs}); err != nil {
-		return err
 	}
 	if err := auth.Audit(ctx, h.d.DB(), auth.Entry{Action: "reply.create", Target: "outbox:" + strconv.FormatInt(itemID, 10),
 		Details: map[string]any{"case": c.Ref, "post_id": ans.ID, "channel_id": ans.ChannelID, "needs_approval": needs}}); err != nil {
