@@ -1,0 +1,449 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/app"
+	"github.com/kaval-desk/kaval/internal/channel"
+	"github.com/kaval-desk/kaval/internal/connector/meta"
+	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
+	"github.com/kaval-desk/kaval/internal/connector/telegram"
+	"github.com/kaval-desk/kaval/internal/connector/telegram/tgfake"
+	"github.com/kaval-desk/kaval/internal/connector/whatsapp"
+	"github.com/kaval-desk/kaval/internal/connector/whatsapp/wafake"
+	"github.com/kaval-desk/kaval/internal/connector/x"
+	"github.com/kaval-desk/kaval/internal/connector/x/xfake"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/secretbox"
+	"github.com/kaval-desk/kaval/internal/simulate"
+	"github.com/kaval-desk/kaval/internal/store"
+)
+
+func init() {
+	register(command{name: "bench-webhooks", summary: "measure signed webhook deliveries acknowledged durably per second", run: benchWebhooks})
+}
+
+const benchWebhooksUsage = `[--duration 10s | --count N] [--rate 0] [--platform whatsapp|meta|x|telegram|mix] [--workers N] [--db URL] [--no-analysis] [--cpuprofile FILE]
+
+Starts a whole desk in-process (a fresh SQLite file in a temp dir unless --db
+is given; analysis on unless --no-analysis) on a loopback port, connects
+channels to local fakes of the platforms, and drives signed webhook
+deliveries at /hooks/{id} with the simulator. Counts only 2xx answers, which
+the desk gives once the posts are durable, then checks that every post of
+every acknowledged delivery is stored.`
+
+// Account ids the fakes answer to and the simulator signs for.
+const (
+	benchXUser   = "99887766"
+	benchXHandle = "BlrCityPolice"
+	benchPage    = "101112131415161"
+	benchIG      = "17841400000000001"
+	benchPhone   = "106540352242922"
+)
+
+func benchWebhooks(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "bench webhooks", benchWebhooksUsage)
+	duration := fs.Duration("duration", 0, "how long to send (default 10s unless --count is given)")
+	count := fs.Int("count", 0, "how many simulated events to send")
+	rateN := fs.Float64("rate", 0, "events per second (0: as fast as the desk answers)")
+	platform := fs.String("platform", "whatsapp", "whatsapp, meta, x, telegram or mix")
+	workers := fs.Int("workers", 64, "concurrent deliveries in flight")
+	dsn := fs.String("db", "", "database (default: a fresh SQLite file in a temp dir)")
+	noAnalysis := fs.Bool("no-analysis", false, "start the desk without the analysis models (intake only)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (desk and load generator) to FILE")
+	seed := fs.Uint64("seed", 0, "scenario seed (default: random, so a reused --db gets new ids)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || *workers <= 0 || *duration < 0 || *count < 0 || *rateN < 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if *duration == 0 && *count == 0 {
+		*duration = 10 * time.Second
+	}
+	if *seed == 0 {
+		*seed = rand.Uint64()
+	}
+	mix, err := benchMix(*platform)
+	if err != nil {
+		return err
+	}
+
+	dir, err := os.MkdirTemp("", "kaval-bench-webhooks-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	key, err := secretbox.NewRandomKey()
+	if err != nil {
+		return err
+	}
+	getenv := func(k string) string {
+		if k == "KAVAL_MASTER_KEY" {
+			return key.Encode()
+		}
+		return ""
+	}
+	// Warnings only: one log line per request would be measured too.
+	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.New(ctx, app.Config{DB: *dsn, DataDir: dir, NoAnalysis: *noAnalysis, Log: log, Getenv: getenv, Version: version})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	a.Start(ctx)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	defer srv.Close()
+	target := "http://" + ln.Addr().String()
+
+	bc, err := benchChannels(ctx, a, mix)
+	if err != nil {
+		return err
+	}
+	defer bc.close()
+	var before int64
+	if err := a.DB.Read.QueryRowContext(ctx, "SELECT count(*) FROM posts").Scan(&before); err != nil {
+		return err
+	}
+
+	rate := *rateN
+	if rate == 0 {
+		rate = 1e7 // effectively unpaced: the workers are the bound
+	}
+	rec := &ackRecorder{next: &http.Transport{MaxIdleConnsPerHost: *workers, MaxConnsPerHost: *workers, IdleConnTimeout: 30 * time.Second}}
+	cfg := simulate.Config{Target: target, Rate: rate, Duration: *duration, Count: *count, Seed: *seed,
+		Channels: bc.sim, Mix: mix, Workers: *workers, ForceHandle: benchXHandle,
+		HTTP: &http.Client{Timeout: 30 * time.Second, Transport: rec}}
+
+	what := fmt.Sprintf("%d events", *count)
+	if *count == 0 {
+		what = duration.String()
+	}
+	analysis := "on"
+	if *noAnalysis {
+		analysis = "off"
+	}
+	fmt.Fprintf(env.stdout, "webhooks: %s, platform %s, %d workers, rate %s, %s, analysis %s, GOMAXPROCS %d, load %s\n",
+		what, *platform, *workers, hookRateLabel(*rateN), a.DB.Dialect, analysis, runtime.GOMAXPROCS(0), hookLoadAvg())
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	rep, err := simulate.Run(ctx, cfg)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+	end := time.Now()
+
+	fmt.Fprintf(env.stdout, "  %d deliveries acknowledged (2xx) in %.2fs: %.0f deliveries/s durable\n",
+		rep.Accepted, rep.ElapsedS, float64(rep.Accepted)/rep.ElapsedS)
+	fmt.Fprintf(env.stdout, "  latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", rep.P50ms, rep.P99ms, rep.MaxMs)
+	fmt.Fprintf(env.stdout, "  rejected (non-2xx) %d, transport errors %d", rep.Rejected, rep.Errors)
+	if rep.FirstError != "" {
+		fmt.Fprintf(env.stdout, " (first: %s)", rep.FirstError)
+	}
+	fmt.Fprintln(env.stdout)
+
+	// Every post in every acknowledged delivery must be stored.
+	want, err := bc.expected(rec.take(), end)
+	if err != nil {
+		return err
+	}
+	missing, stored, err := hookCheckStored(ctx, a.DB, want)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "  posts in acknowledged deliveries %d, new posts stored %d, missing %d\n", len(want), stored-before, missing)
+	fmt.Fprintf(env.stdout, "  peak RSS %s\n", peakRSS())
+	if !*noAnalysis {
+		left, took := hookWaitDesk(ctx, a.DB, 2*time.Minute)
+		if left == 0 {
+			fmt.Fprintf(env.stdout, "  analysed and on the desk %.1fs after the last acknowledgement\n", took.Seconds())
+		} else {
+			fmt.Fprintf(env.stdout, "  %d posts still waiting for the desk after %s\n", left, took.Round(time.Second))
+		}
+	}
+	switch {
+	case missing > 0:
+		return fmt.Errorf("%d posts of acknowledged deliveries are not stored", missing)
+	case rep.Accepted == 0:
+		return errors.New("no delivery was acknowledged")
+	case stored-before != int64(len(want)) && rep.Rejected+rep.Errors == 0:
+		return fmt.Errorf("stored %d new posts for %d in acknowledged deliveries", stored-before, len(want))
+	}
+	return nil
+}
+
+func hookRateLabel(r float64) string {
+	if r == 0 {
+		return "max"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64) + "/s"
+}
+
+func benchMix(platform string) (map[string]float64, error) {
+	switch platform {
+	case "whatsapp":
+		return map[string]float64{post.WhatsApp: 1}, nil
+	case "meta":
+		return map[string]float64{post.Facebook: 10, post.Instagram: 8, post.Messenger: 6}, nil
+	case "x":
+		return map[string]float64{post.X: 1}, nil
+	case "telegram":
+		return map[string]float64{post.Telegram: 1}, nil
+	case "mix":
+		return map[string]float64{post.X: 30, post.Facebook: 10, post.Instagram: 8, post.Messenger: 6, post.WhatsApp: 22, post.Telegram: 10}, nil
+	}
+	return nil, fmt.Errorf("--platform: want whatsapp, meta, x, telegram or mix, not %q", platform)
+}
+
+// benchChans are the channels under test, their fakes, and how to decode
+// what was delivered to each.
+type benchChans struct {
+	sim    map[string]simulate.Channel
+	decode map[string]func(body []byte, now time.Time) ([]post.Post, error) // by webhook path
+	closes []func()
+}
+
+func (b *benchChans) close() {
+	for _, c := range b.closes {
+		c()
+	}
+}
+
+// benchChannels starts a fake for each platform in the mix (connectors
+// call them at start) and creates its channel with a random secret.
+func benchChannels(ctx context.Context, a *app.App, mix map[string]float64) (*benchChans, error) {
+	secret := strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
+	b := &benchChans{sim: map[string]simulate.Channel{}, decode: map[string]func([]byte, time.Time) ([]post.Post, error){}}
+	ok := false
+	defer func() {
+		if !ok {
+			b.close()
+		}
+	}()
+	create := func(sp channel.Spec) (string, error) {
+		c, err := a.Channels.Create(ctx, sp)
+		if err != nil {
+			return "", fmt.Errorf("bench: unable to create the %s channel: %w", sp.Platform, err)
+		}
+		return strconv.FormatInt(c.ID, 10), nil
+	}
+	if mix[post.X] > 0 {
+		f := xfake.New(xfake.Options{ConsumerSecret: secret, UserID: benchXUser, Handle: benchXHandle})
+		b.closes = append(b.closes, f.Close)
+		id, err := create(channel.Spec{Platform: post.X, Name: "bench X",
+			Config:  map[string]string{"base_url": f.URL(), "mode": "webhook", "user_id": benchXUser, "handle": benchXHandle},
+			Secrets: channel.Secrets{"consumer_secret": secret, "user_access_token": "bench", "bearer_token": "bench"}})
+		if err != nil {
+			return nil, err
+		}
+		b.sim[post.X] = simulate.Channel{ChannelID: id, Secret: secret, AccountID: benchXUser, Handle: benchXHandle}
+		b.decode["/hooks/"+id] = func(body []byte, now time.Time) ([]post.Post, error) {
+			w, err := x.DecodeWebhook(body, now)
+			return w.Posts, err
+		}
+	}
+	if mix[post.Facebook]+mix[post.Messenger]+mix[post.Instagram] > 0 {
+		f := metafake.New(metafake.Options{AppSecret: secret, PageID: benchPage, IGUserID: benchIG, VerifyToken: "bench"})
+		b.closes = append(b.closes, f.Close)
+		id, err := create(channel.Spec{Platform: post.Facebook, Name: "bench Meta",
+			Config:  map[string]string{"graph_url": f.GraphURL(), "page_id": benchPage, "ig_user_id": benchIG, "verify_token": "bench"},
+			Secrets: channel.Secrets{"app_secret": secret, "page_token": "bench"}})
+		if err != nil {
+			return nil, err
+		}
+		b.sim[post.Facebook] = simulate.Channel{ChannelID: id, Secret: secret, AccountID: benchPage}
+		b.sim[post.Messenger] = simulate.Channel{ChannelID: id, Secret: secret, AccountID: benchPage}
+		b.sim[post.Instagram] = simulate.Channel{ChannelID: id, Secret: secret, AccountID: benchIG}
+		b.decode["/hooks/"+id] = func(body []byte, now time.Time) ([]post.Post, error) {
+			d, err := meta.DecodeWebhook(body, now)
+			return d.Posts, err
+		}
+	}
+	if mix[post.WhatsApp] > 0 {
+		f := wafake.New(wafake.Options{AppSecret: secret, VerifyToken: "bench", PhoneNumberID: benchPhone})
+		b.closes = append(b.closes, f.Close)
+		id, err := create(channel.Spec{Platform: post.WhatsApp, Name: "bench WhatsApp",
+			Config:  map[string]string{"graph_url": f.GraphURL(), "phone_number_id": benchPhone},
+			Secrets: channel.Secrets{"app_secret": secret, "token": "bench"}})
+		if err != nil {
+			return nil, err
+		}
+		b.sim[post.WhatsApp] = simulate.Channel{ChannelID: id, Secret: secret, PhoneNumberID: benchPhone}
+		b.decode["/hooks/"+id] = func(body []byte, now time.Time) ([]post.Post, error) {
+			d, err := whatsapp.DecodeWebhook(body, now)
+			return d.Posts, err
+		}
+	}
+	if mix[post.Telegram] > 0 {
+		f := tgfake.New("bench-bot-token")
+		b.closes = append(b.closes, f.Close)
+		id, err := create(channel.Spec{Platform: post.Telegram, Name: "bench Telegram",
+			Config:  map[string]string{"api_url": f.URL(), "mode": "webhook"},
+			Secrets: channel.Secrets{"bot_token": "bench-bot-token", "webhook_secret": secret}})
+		if err != nil {
+			return nil, err
+		}
+		b.sim[post.Telegram] = simulate.Channel{ChannelID: id, Secret: secret}
+		botID := f.Bot().ID
+		b.decode["/hooks/"+id] = func(body []byte, now time.Time) ([]post.Post, error) {
+			u, err := telegram.DecodeUpdate(body)
+			if err != nil {
+				return nil, err
+			}
+			if p, ok := telegram.Normalize(u, body, "", botID); ok {
+				return []post.Post{p}, nil
+			}
+			return nil, nil
+		}
+	}
+	if err := a.Manager.Sync(ctx); err != nil {
+		return nil, err
+	}
+	ok = true
+	return b, nil
+}
+
+// expected decodes the acknowledged deliveries with the connectors' own
+// decoders: the set of posts the desk promised to keep.
+func (b *benchChans) expected(acked []ackedDelivery, now time.Time) (map[[2]string]bool, error) {
+	want := map[[2]string]bool{}
+	for _, d := range acked {
+		dec := b.decode[d.path]
+		if dec == nil {
+			return nil, fmt.Errorf("bench: acknowledged delivery to unknown path %s", d.path)
+		}
+		posts, err := dec(d.body, now)
+		if err != nil {
+			return nil, fmt.Errorf("bench: an acknowledged delivery does not decode: %w", err)
+		}
+		for _, p := range posts {
+			want[[2]string{p.Platform, strings.TrimSpace(p.ExternalID)}] = true
+		}
+	}
+	return want, nil
+}
+
+// ackRecorder keeps the body of every delivery the desk answered with a
+// 2xx. It costs the load generator one copy per delivery.
+type ackRecorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	list []ackedDelivery
+}
+
+type ackedDelivery struct {
+	path string
+	body []byte
+}
+
+func (r *ackRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := r.next.RoundTrip(req)
+	if err != nil || res.StatusCode < 200 || res.StatusCode > 299 || req.GetBody == nil {
+		return res, err
+	}
+	rc, gerr := req.GetBody()
+	if gerr != nil {
+		return res, err
+	}
+	body, _ := io.ReadAll(rc)
+	r.mu.Lock()
+	r.list = append(r.list, ackedDelivery{path: req.URL.Path, body: body})
+	r.mu.Unlock()
+	return res, err
+}
+
+func (r *ackRecorder) take() []ackedDelivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.list
+	r.list = nil
+	return l
+}
+
+// checkStoredPosts counts the wanted posts that are not in the posts
+// table, and the table's rows.
+func hookCheckStored(ctx context.Context, db *store.DB, want map[[2]string]bool) (missing int, stored int64, err error) {
+	rows, err := db.Read.QueryContext(ctx, "SELECT platform, external_id FROM posts")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rows.Close()
+	have := make(map[[2]string]bool, len(want))
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return 0, 0, err
+		}
+		have[k] = true
+		stored++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	for k := range want {
+		if !have[k] {
+			missing++
+		}
+	}
+	return missing, stored, nil
+}
+
+// waitDesk waits until every post is analysed and on the desk, or limit.
+func hookWaitDesk(ctx context.Context, db *store.DB, limit time.Duration) (left int64, took time.Duration) {
+	t0 := time.Now()
+	for {
+		if err := db.Read.QueryRowContext(ctx, "SELECT count(*) FROM posts WHERE stage < 2").Scan(&left); err != nil {
+			return -1, time.Since(t0)
+		}
+		if left == 0 || time.Since(t0) > limit || ctx.Err() != nil {
+			return left, time.Since(t0)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func hookLoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
