@@ -41,12 +41,12 @@ type Engine struct {
 	offensive, emergency   *model.Head
 	complaint, category    *model.Head
 	catLane                [32]int // Categories index → lane in category head, or -1
-	tags                   map[string]uint32
+	tags                   map[string]model.Vec
 }
 
 type scratch struct {
 	x      model.Extractor
-	acc    []int32
+	acc    []float32
 	logits []float32
 }
 
@@ -75,7 +75,7 @@ func Default() (*Engine, error) {
 // New builds an engine over a model (training and evaluation use it on
 // freshly trained weights). It has no places gazetteer.
 func New(m *model.Model) (*Engine, error) {
-	e := &Engine{m: m, match: newMatcher(), tags: map[string]uint32{}}
+	e := &Engine{m: m, match: newMatcher(), tags: map[string]model.Vec{}}
 	e.latin = m.Head("lang")
 	e.sentEN, e.sentKN, e.sentHI = m.Head("sentiment_en"), m.Head("sentiment_kn"), m.Head("sentiment_hi")
 	e.offensive, e.emergency = m.Head("offensive"), m.Head("emergency")
@@ -97,10 +97,10 @@ func New(m *model.Model) (*Engine, error) {
 		}
 	}
 	for _, g := range []string{"en", "kn", "hi", "other"} {
-		e.tags[g] = model.Tag("lang=" + g)
+		e.tags[g] = model.Vec{Idx: []uint32{m.Space.Tag("lang=" + g)}, Val: []float32{1}}
 	}
 	e.pool.New = func() any {
-		return &scratch{acc: make([]int32, m.Width)}
+		return &scratch{acc: make([]float32, m.Width), logits: make([]float32, 0, 32)}
 	}
 	return e, nil
 }
@@ -197,45 +197,67 @@ func (e *Engine) Score(text string) Scores {
 	var s Scores
 	sc := e.pool.Get().(*scratch)
 	defer e.pool.Put(sc)
-	feats := sc.x.Extract(text)
+	v := sc.x.Vectorize(text, &e.m.Space)
 	acc := sc.acc
 	clear(acc)
-	e.m.Accumulate(feats, acc)
-	n := len(feats)
+	e.m.Accumulate(v, acc)
 
 	counts := lang.Count(text)
 	var latin []float32
 	if counts.Dominant() == lang.Latin {
-		latin = e.latin.Probs(e.latin.Logits(acc, n, sc.logits[:0]))
+		latin = e.latin.Probs(e.latin.Logits(acc, sc.logits[:0]))
 	}
 	en, ind, words := lang.Markers(text)
 	s.Lang = lang.Detect(counts, latin, en, ind, words)
 	sc.logits = latin[:0]
 
 	g := LangGroup(s.Lang.Lang)
-	e.m.Accumulate([]uint32{e.tags[g]}, acc)
-	n++
-
-	head := e.sentEN
-	switch g {
-	case "kn":
-		head = e.sentKN
-	case "hi":
-		head = e.sentHI
+	if latin != nil {
+		// Romanised text: the sentiment heads are mixed by the language
+		// head's probabilities rather than picked by its argmax, so an
+		// English tweet that looks a little like Hinglish keeps most of
+		// the English head's judgement.
+		pen, pkn, phi := latin[0], latin[1]+latin[3]+latin[4], latin[2]
+		var mix [3]float32
+		for _, part := range []struct {
+			h *model.Head
+			g string
+			p float32
+		}{{e.sentEN, "en", pen}, {e.sentKN, "kn", pkn}, {e.sentHI, "hi", phi}} {
+			if part.p < 0.01 {
+				continue
+			}
+			p := part.h.Probs(e.tagLogits(part.h, acc, part.g, sc.logits[:0]))
+			for j := range mix {
+				mix[j] += part.p * p[j]
+			}
+			sc.logits = p[:0]
+		}
+		s.Sentiment = mix
+	} else {
+		head := e.sentEN
+		switch g {
+		case "kn":
+			head = e.sentKN
+		case "hi":
+			head = e.sentHI
+		}
+		p := head.Probs(e.tagLogits(head, acc, g, sc.logits[:0]))
+		copy(s.Sentiment[:], p)
+		sc.logits = p[:0]
 	}
-	p := head.Probs(head.Logits(acc, n, sc.logits[:0]))
-	copy(s.Sentiment[:], p)
+	e.m.Accumulate(e.tags[g], acc)
 
 	e.match.scan(text, &s.Rules)
 	r := &s.Rules
 
-	s.Offensive = e.offensive.Probs(e.offensive.Logits(acc, n, sc.logits[:0]))[0]
-	s.Complaint = e.complaint.Probs(e.complaint.Logits(acc, n, sc.logits[:0]))[0]
+	s.Offensive = e.offensive.Probs(e.offensive.Logits(acc, sc.logits[:0]))[0]
+	s.Complaint = e.complaint.Probs(e.complaint.Logits(acc, sc.logits[:0]))[0]
 
 	// Emergency: the model's logit, moved by the lexicons. Incidents and
 	// cries for help push up (together more than apart); figurative use of
 	// disaster words pulls down unless someone is asking for help.
-	z := e.emergency.Logits(acc, n, sc.logits[:0])[0]
+	z := e.emergency.Logits(acc, sc.logits[:0])[0]
 	inc, dis := min(r.incident, 2), min(r.distress, 3)
 	z += 1.2*inc + 1.0*dis
 	if inc > 0 && dis > 0 || dis > 0 && r.immediacy > 0 {
@@ -248,7 +270,7 @@ func (e *Engine) Score(text string) Scores {
 	}
 	s.Emergency = sigmoid(z)
 
-	cl := e.category.Probs(e.category.Logits(acc, n, sc.logits[:0]))
+	cl := e.category.Probs(e.category.Logits(acc, sc.logits[:0]))
 	for i := range Categories {
 		v := float32(0)
 		if lane := e.catLane[i]; lane >= 0 {
@@ -263,6 +285,18 @@ func (e *Engine) Score(text string) Scores {
 	s.Categories[0] = max(s.Categories[0], s.Emergency) // "emergency" is the flag itself
 	sc.logits = cl[:0]
 	return s
+}
+
+// tagLogits is h's logits with the language-group tag feature g added to
+// the post's accumulated lanes (without changing acc).
+func (e *Engine) tagLogits(h *model.Head, acc []float32, g string, out []float32) []float32 {
+	tag := e.tags[g]
+	row := e.m.W[int(tag.Idx[0])*e.m.Width:]
+	out = out[:0]
+	for j := range h.Classes {
+		out = append(out, (acc[h.Offset+j]+float32(row[h.Offset+j]))*h.Scales[j]+h.Bias[j])
+	}
+	return out
 }
 
 func sigmoid(z float32) float32 { return 1 / (1 + float32(math.Exp(float64(-z)))) }

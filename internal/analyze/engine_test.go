@@ -189,3 +189,63 @@ func BenchmarkAnalyze(b *testing.B) {
 		e.Analyze(Input{Text: posts[i%len(posts)]})
 	}
 }
+
+var benchPosts = []string{
+	"Chain snatching near Jayanagar 4th block right now please help, the thief went towards the metro station on a black bike",
+	"ನಮ್ಮ ಏರಿಯಾದಲ್ಲಿ ತುಂಬಾ ಟ್ರಾಫಿಕ್ ಜಾಮ್ ಆಗಿದೆ, ದಯವಿಟ್ಟು ಯಾರನ್ನಾದರೂ ಕಳುಹಿಸಿ ಸರ್",
+	"bhai yeh traffic kab khatam hoga Silk Board pe 2 ghante se phase hain kuch karo @blrcitytraffic",
+	"Cars parked on the footpath near the signal at Indiranagar 100 ft road, pedestrians forced onto the road every evening",
+}
+
+// BenchmarkAnalyzeNoPlaces is the whole chain without the gazetteer.
+func BenchmarkAnalyzeNoPlaces(b *testing.B) {
+	full := engine(b)
+	e, err := New(full.m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e.Analyze(Input{Text: benchPosts[i%len(benchPosts)]})
+		i++
+	}
+}
+
+// BenchmarkScore is the models and lexicons: featurise, one pass over the
+// weight table, every head.
+func BenchmarkScore(b *testing.B) {
+	e := engine(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e.Score(benchPosts[i%len(benchPosts)])
+		i++
+	}
+}
+
+// BenchmarkRules is the lexicon scan alone.
+func BenchmarkRules(b *testing.B) {
+	e := engine(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		var rs ruleScores
+		e.match.scan(benchPosts[i%len(benchPosts)], &rs)
+		i++
+	}
+}
+
+// BenchmarkPlaces is the gazetteer stage alone.
+func BenchmarkPlaces(b *testing.B) {
+	e := engine(b)
+	if e.places == nil {
+		b.Skip("no gazetteer")
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e.places.Find(benchPosts[i%len(benchPosts)], nil, nil, "")
+		i++
+	}
+}

@@ -32,7 +32,9 @@ type matcher struct {
 	exact  map[uint64][]hit
 	prefix map[uint64][]hit
 	bloom  []uint64 // 1<<16 bits over prefix keys
-	varmap map[uint64]uint64
+	// exactBloom is 1<<18 bits over exact keys.
+	exactBloom []uint64
+	varmap     map[uint64]uint64
 }
 
 const (
@@ -58,7 +60,7 @@ func wordHash64(w string) uint64 {
 }
 
 func newMatcher() *matcher {
-	m := &matcher{exact: map[uint64][]hit{}, prefix: map[uint64][]hit{}, bloom: make([]uint64, 1<<10), varmap: map[uint64]uint64{}}
+	m := &matcher{exact: map[uint64][]hit{}, prefix: map[uint64][]hit{}, bloom: make([]uint64, 1<<10), exactBloom: make([]uint64, 1<<12), varmap: map[uint64]uint64{}}
 	for v, c := range normalize.Variants() {
 		m.varmap[wordHash64(v)] = wordHash64(c)
 	}
@@ -105,6 +107,7 @@ func (m *matcher) add(phrase string, h hit) {
 		m.bloom[(k>>6)&(1<<10-1)] |= 1 << (k & 63)
 	} else {
 		m.exact[k] = append(m.exact[k], h)
+		m.exactBloom[(k>>6)&(1<<12-1)] |= 1 << (k & 63)
 	}
 }
 
@@ -143,7 +146,8 @@ func (m *matcher) scan(text string, rs *ruleScores) {
 	var lastWord uint64
 	same := 0
 	bangs := 0
-	seen := make(map[uint64]bool, 8) // phrase keys already counted (dedupe)
+	var seenBuf [16]uint64
+	seen := &hitSet{keys: seenBuf[:0]} // phrase keys already counted (dedupe)
 	i := 0
 	for i < len(text) {
 		r, size := rune(text[i]), 1
@@ -208,12 +212,12 @@ func (m *matcher) scan(text string, rs *ruleScores) {
 			continue
 		}
 		h = m.canon(h)
-		m.probe(m.exact, phraseKey(h), rs, seen)
+		m.probeExact(phraseKey(h), rs, seen)
 		if nprev >= 1 {
-			m.probe(m.exact, phraseKey(prev[0], h), rs, seen)
+			m.probeExact(phraseKey(prev[0], h), rs, seen)
 		}
 		if nprev >= 2 {
-			m.probe(m.exact, phraseKey(prev[1], prev[0], h), rs, seen)
+			m.probeExact(phraseKey(prev[1], prev[0], h), rs, seen)
 		}
 		if h == lastWord {
 			same++
@@ -237,7 +241,30 @@ func nextIs(s string, r rune) bool {
 	return n == r
 }
 
-func (m *matcher) probePrefix(h uint64, prev [2]uint64, nprev int, rs *ruleScores, seen map[uint64]bool) {
+// hitSet is the set of phrase keys a scan has counted; posts match few
+// phrases, so a short slice (on the caller's stack) beats a map.
+type hitSet struct{ keys []uint64 }
+
+func (s *hitSet) add(k uint64) bool {
+	for _, x := range s.keys {
+		if x == k {
+			return false
+		}
+	}
+	s.keys = append(s.keys, k)
+	return true
+}
+
+// probeExact looks k up in the exact table, behind a bitset that rejects
+// almost every word of a post without touching the map.
+func (m *matcher) probeExact(k uint64, rs *ruleScores, seen *hitSet) {
+	if m.exactBloom[(k>>6)&(1<<12-1)]&(1<<(k&63)) == 0 {
+		return
+	}
+	m.probe(m.exact, k, rs, seen)
+}
+
+func (m *matcher) probePrefix(h uint64, prev [2]uint64, nprev int, rs *ruleScores, seen *hitSet) {
 	k := phraseKey(h)
 	if m.bloom[(k>>6)&(1<<10-1)]&(1<<(k&63)) != 0 {
 		m.probe(m.prefix, k, rs, seen)
@@ -250,12 +277,11 @@ func (m *matcher) probePrefix(h uint64, prev [2]uint64, nprev int, rs *ruleScore
 	}
 }
 
-func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen map[uint64]bool) {
+func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen *hitSet) {
 	hs, ok := table[k]
-	if !ok || seen[k] {
+	if !ok || !seen.add(k) {
 		return
 	}
-	seen[k] = true
 	for _, h := range hs {
 		switch h.kind {
 		case kindCategory:

@@ -10,20 +10,18 @@
 package model
 
 import (
+	"math"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Bits is log2 of the number of feature buckets.
-const Bits = 18
+// Bits is log2 of the number of feature buckets. 2^20 keeps collisions
+// between the ~1M distinct word and character n-grams of the training
+// data rare; a model file records its own bits and is read with them.
+const Bits = 20
 
 // Buckets is the size of the hashed feature space.
 const Buckets = 1 << Bits
-
-// WordRepeat is how many times word unigram and bigram features are
-// counted: character n-grams outnumber words about twenty to one, and
-// without the boost they drown the words in the L2 normalisation.
-var WordRepeat = 3
 
 // MaxRunes caps the text a post is featurised on: a 1 MB post is
 // classified on its first MaxRunes runes, which is where its meaning is.
@@ -49,11 +47,11 @@ func mix(h uint32) uint32 {
 	return h
 }
 
-func bucket(h uint32) uint32 { return mix(h) & (Buckets - 1) }
+func bucket(h uint32) uint32 { return mix(h) }
 
-// Tag is the bucket of a meta feature such as "lang=kn-Latn"; the engine
-// adds it after language identification so that sentiment and offensive
-// weights may depend on the language.
+// Tag is the (unmasked) hash of a meta feature such as "lang=kn"; the
+// engine adds it after language identification so that sentiment and
+// offensive weights may depend on the language.
 func Tag(name string) uint32 {
 	h := uint32(fnvOffset) ^ seedTag
 	for i := 0; i < len(name); i++ {
@@ -62,8 +60,8 @@ func Tag(name string) uint32 {
 	return bucket(h)
 }
 
-// WordBucket is the bucket of the unigram feature of an already-normalised
-// word; negated selects the negation-scope variant. Training uses it to fold
+// WordBucket is the (unmasked) hash of the unigram feature of an
+// already-normalised word; negated selects the negation-scope variant. Training uses it to fold
 // lexicon priors into word weights.
 func WordBucket(word string, negated bool) uint32 {
 	h := wordHash(word)
@@ -100,6 +98,16 @@ type Extractor struct {
 	runes []rune
 	words [][2]int32 // [start,end) in runes of each word token
 	feats []uint32
+	nWord int // feats[:nWord] are word features, the rest character n-grams
+
+	// Vectorize scratch: an open-addressing table of the post's unique
+	// features, reset by bumping stamp instead of clearing.
+	slotKey   []uint32
+	slotStamp []uint32
+	slotCount []uint16
+	slotBlock []uint8
+	stamp     uint32
+	vec       Vec
 }
 
 // isWordRune reports runes that belong inside a word: letters, combining
@@ -203,12 +211,15 @@ func isASCIIWord(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// Extract returns the feature buckets of text (with repeats: a feature that
-// occurs twice is listed twice). The slice is owned by the Extractor and
-// valid until the next call.
+// Extract returns the unmasked feature hashes of text (with repeats: a
+// feature that occurs twice is listed twice): word unigrams and bigrams
+// first, then character n-grams from the index WordCount returns. The
+// slice is owned by the Extractor and valid until the next call.
 func (x *Extractor) Extract(text string) []uint32 {
 	x.prepare(text)
 	f := x.feats[:0]
+	// Words and bigrams go first; char n-grams are collected into the
+	// tail in a second pass so the two blocks stay contiguous.
 	rs := x.runes
 	var prevWord uint32
 	havePrev := false
@@ -225,19 +236,18 @@ func (x *Extractor) Extract(text string) []uint32 {
 			wb = bucket(h ^ seedNeg)
 			negLeft--
 		}
-		for r := 0; r < WordRepeat; r++ {
-			f = append(f, wb)
-		}
+		f = append(f, wb)
 		if isNeg {
 			negLeft = 3
 		}
 		if havePrev {
-			bb := bucket((prevWord * 0x01000193) ^ h ^ seedBi)
-			for r := 0; r < WordRepeat; r++ {
-				f = append(f, bb)
-			}
+			f = append(f, bucket((prevWord*0x01000193)^h^seedBi))
 		}
 		prevWord, havePrev = h, true
+	}
+	x.nWord = len(f)
+	for _, w := range x.words {
+		s, e := int(w[0]), int(w[1])
 		// Character n-grams of the word padded by spaces, n = 2..5.
 		if !isWordRune(rs[s]) {
 			continue
@@ -260,3 +270,125 @@ func (x *Extractor) Extract(text string) []uint32 {
 	x.feats = f
 	return f
 }
+
+// Space is the feature space a model was trained in: the hash bits and an
+// inverse document frequency per bucket. IDF 0 marks a bucket that was
+// seen fewer than twice in training; its features are dropped, like the
+// words outside a TF-IDF vectoriser's vocabulary.
+type Space struct {
+	Bits uint
+	IDF  []uint8 // per bucket, idf = IDF/IDFScale; nil means idf 1 everywhere
+}
+
+// IDFScale is the fixed-point scale of Space.IDF.
+const IDFScale = 16
+
+// Vec is a sparse feature vector: unique buckets and their values.
+type Vec struct {
+	Idx []uint32
+	Val []float32
+}
+
+// logTF is 1+ln(c), the sublinear term frequency, for small counts.
+var logTF [64]float32
+
+func init() {
+	for c := 1; c < len(logTF); c++ {
+		logTF[c] = float32(1 + math.Log(float64(c)))
+	}
+}
+
+// Vectorize featurises text into sp: masked buckets, sublinear tf × idf,
+// the word block (unigrams, bigrams) and the character block each
+// L2-normalised, as a TF-IDF union of a word and a char vectoriser would.
+// The result is owned by the Extractor and valid until the next call.
+func (x *Extractor) Vectorize(text string, sp *Space) Vec {
+	feats := x.Extract(text)
+	mask := uint32(1)<<sp.Bits - 1
+	need := 64
+	for need < 2*len(feats) {
+		need <<= 1
+	}
+	if len(x.slotKey) < need {
+		x.slotKey = make([]uint32, need)
+		x.slotStamp = make([]uint32, need)
+		x.slotCount = make([]uint16, need)
+		x.slotBlock = make([]uint8, need)
+		x.stamp = 0
+	}
+	x.stamp++
+	if x.stamp == 0 {
+		clear(x.slotStamp)
+		x.stamp = 1
+	}
+	tmask := uint32(len(x.slotKey) - 1)
+	idx := x.vec.Idx[:0]
+	for i, f := range feats {
+		b := f & mask
+		s := (f >> 7) & tmask
+		for {
+			if x.slotStamp[s] != x.stamp {
+				x.slotStamp[s] = x.stamp
+				x.slotKey[s] = b
+				x.slotCount[s] = 1
+				x.slotBlock[s] = 0
+				if i >= x.nWord {
+					x.slotBlock[s] = 1
+				}
+				idx = append(idx, s) // slot now, bucket below
+				break
+			}
+			if x.slotKey[s] == b {
+				if x.slotCount[s] < 0xffff {
+					x.slotCount[s]++
+				}
+				break
+			}
+			s = (s + 1) & tmask
+		}
+	}
+	val := x.vec.Val[:0]
+	var norm [2]float32
+	out := idx[:0]
+	for _, s := range idx {
+		b := x.slotKey[s]
+		w := float32(1)
+		if sp.IDF != nil {
+			q := sp.IDF[b]
+			if q == 0 {
+				continue
+			}
+			w = float32(q) / IDFScale
+		}
+		c := int(x.slotCount[s])
+		if c < len(logTF) {
+			w *= logTF[c]
+		} else {
+			w *= float32(1 + math.Log(float64(c)))
+		}
+		norm[x.slotBlock[s]] += w * w
+		// The block rides in the value's sign bit until normalisation.
+		if x.slotBlock[s] == 1 {
+			w = -w
+		}
+		out = append(out, b)
+		val = append(val, w)
+	}
+	for j := range norm {
+		if norm[j] > 0 {
+			norm[j] = 1 / float32(math.Sqrt(float64(norm[j])))
+		}
+	}
+	for i, v := range val {
+		if v < 0 {
+			val[i] = -v * norm[1]
+		} else {
+			val[i] = v * norm[0]
+		}
+	}
+	x.vec = Vec{Idx: out, Val: val}
+	return x.vec
+}
+
+// Tag is the bucket of a meta feature in this space.
+func (sp *Space) Tag(name string) uint32 { return Tag(name) & (1<<sp.Bits - 1) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Kind says how a head turns its logits into probabilities.
@@ -24,17 +25,20 @@ type Head struct {
 	Kind    Kind
 	Classes []string  // output names, in lane order
 	Offset  int       // first lane in the table row
-	Scale   float32   // weight = int8 * Scale
+	Scales  []float32 // per output: weight = int8 * Scale
 	Bias    []float32 // per output
 }
 
-// Model is a set of heads over one int8 table of Buckets rows × Width lanes.
+// Model is a set of heads over one int8 table of 2^Bits rows × Width lanes,
+// with the feature space (idf per bucket) they were trained in. Each lane
+// has its own scale, so a head with small weights keeps its resolution.
 // It is immutable after Decode and safe for concurrent use.
 type Model struct {
 	Version string
-	Width   int
-	Heads   []Head
-	W       []int8 // Buckets*Width, bucket-major
+	Space
+	Width int
+	Heads []Head
+	W     []int8 // 2^Bits*Width, bucket-major
 }
 
 // Head returns the head called name, or nil.
@@ -47,29 +51,27 @@ func (m *Model) Head(name string) *Head {
 	return nil
 }
 
-// Accumulate sums the table rows of feats into acc (len Width), as raw int32
-// lane sums. It is the whole inner loop of inference: one row per feature.
-func (m *Model) Accumulate(feats []uint32, acc []int32) {
+// Accumulate adds the table rows of v, times their values, to acc (len
+// Width), in int8 units. It is the whole inner loop of inference: one
+// contiguous row per unique feature serves every head.
+func (m *Model) Accumulate(v Vec, acc []float32) {
 	w := m.W
 	width := m.Width
-	for _, f := range feats {
+	acc = acc[:width]
+	for i, f := range v.Idx {
+		x := v.Val[i]
 		row := w[int(f)*width : int(f)*width+width]
-		for j, v := range row {
-			acc[j] += int32(v)
+		for j, q := range row {
+			acc[j] += x * float32(q)
 		}
 	}
 }
 
-// Logits converts raw lane sums of a head into logits for a post with n
-// features (features are L2-normalised counts: each weighs 1/sqrt(n)).
-func (h *Head) Logits(acc []int32, n int, out []float32) []float32 {
+// Logits converts the accumulated lanes of a head into logits.
+func (h *Head) Logits(acc []float32, out []float32) []float32 {
 	out = out[:0]
-	norm := float32(1)
-	if n > 0 {
-		norm = 1 / float32(math.Sqrt(float64(n)))
-	}
 	for j := range h.Classes {
-		out = append(out, float32(acc[h.Offset+j])*h.Scale*norm+h.Bias[j])
+		out = append(out, acc[h.Offset+j]*h.Scales[j]+h.Bias[j])
 	}
 	return out
 }
@@ -110,12 +112,12 @@ func softmax(z []float32) {
 
 // Serialised form (little endian):
 //   "KVLM" u32 version-of-format | string Version | u32 Width | u32 nHeads |
-//   per head: string Name, u8 Kind, u32 nClasses, strings, u32 Offset, f32 Scale, f32 bias×n |
-//   u32 Bits | Buckets*Width int8 bytes.
+//   per head: string Name, u8 Kind, u32 nClasses, strings, u32 Offset, f32 scale×n, f32 bias×n |
+//   u32 Bits | 2^Bits idf bytes | 2^Bits*Width int8 bytes.
 // Strings are u32 length + bytes.
 
 const magic = "KVLM"
-const formatVersion = 1
+const formatVersion = 2
 
 // Encode writes the model in its embedded form.
 func (m *Model) Encode() []byte {
@@ -133,12 +135,15 @@ func (m *Model) Encode() []byte {
 			b = appendString(b, c)
 		}
 		b = binary.LittleEndian.AppendUint32(b, uint32(h.Offset))
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(h.Scale))
+		for _, v := range h.Scales {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
 		for _, v := range h.Bias {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
 		}
 	}
-	b = binary.LittleEndian.AppendUint32(b, Bits)
+	b = binary.LittleEndian.AppendUint32(b, uint32(m.Bits))
+	b = append(b, m.IDF...)
 	for _, v := range m.W {
 		b = append(b, byte(v))
 	}
@@ -176,8 +181,8 @@ func (r *reader) str() string {
 	return s
 }
 
-// Decode reads a model written by Encode. The weight table is copied once
-// into an int8 slice (a few MB: well under a millisecond per MB).
+// Decode reads a model written by Encode. The idf and weight tables alias
+// b, which must not be modified afterwards.
 func Decode(b []byte) (*Model, error) {
 	if len(b) < 8 || string(b[:4]) != magic {
 		return nil, errors.New("model: unable to decode: not a model file")
@@ -209,7 +214,9 @@ func Decode(b []byte) (*Model, error) {
 			h.Classes = append(h.Classes, r.str())
 		}
 		h.Offset = int(r.u32())
-		h.Scale = math.Float32frombits(r.u32())
+		for j := 0; j < nc; j++ {
+			h.Scales = append(h.Scales, math.Float32frombits(r.u32()))
+		}
 		for j := 0; j < nc; j++ {
 			h.Bias = append(h.Bias, math.Float32frombits(r.u32()))
 		}
@@ -218,18 +225,21 @@ func Decode(b []byte) (*Model, error) {
 		}
 		m.Heads = append(m.Heads, h)
 	}
-	if bits := r.u32(); r.err == nil && bits != Bits {
-		return nil, fmt.Errorf("model: unable to decode: %d hash bits, this build uses %d", bits, Bits)
-	}
+	bits := r.u32()
 	if r.err != nil {
 		return nil, fmt.Errorf("model: unable to decode: %w", r.err)
 	}
-	if len(r.b) != Buckets*m.Width {
-		return nil, fmt.Errorf("model: unable to decode: table has %d bytes, want %d", len(r.b), Buckets*m.Width)
+	if bits < 10 || bits > 24 {
+		return nil, fmt.Errorf("model: unable to decode: %d hash bits", bits)
 	}
-	m.W = make([]int8, len(r.b))
-	for i, v := range r.b {
-		m.W[i] = int8(v)
+	m.Bits = uint(bits)
+	n := 1 << bits
+	if len(r.b) != n+n*m.Width {
+		return nil, fmt.Errorf("model: unable to decode: table has %d bytes, want %d", len(r.b), n+n*m.Width)
 	}
+	// The tables alias the input: the embedded model is read-only data
+	// that lives as long as the binary, so loading costs no copy.
+	m.IDF = r.b[:n:n]
+	m.W = unsafe.Slice((*int8)(unsafe.Pointer(&r.b[n])), n*m.Width)
 	return m, nil
 }

@@ -2,13 +2,14 @@ package model
 
 import (
 	"math"
-	"math/rand/v2"
+	"os"
 	"slices"
 	"sort"
+	"sync"
 )
 
-// Example is one training item in sparse form: unique buckets with their
-// L2-normalised counts.
+// Example is one training item in sparse form (a Vec, possibly with a tag
+// feature appended).
 type Example struct {
 	Idx    []uint32
 	Val    []float32
@@ -17,60 +18,41 @@ type Example struct {
 	Weight float32
 }
 
-// NewExample compacts raw features (with repeats) into an Example.
-func NewExample(feats []uint32, label int) Example {
-	s := slices.Clone(feats)
-	slices.Sort(s)
-	var ex Example
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && s[j] == s[i] {
-			j++
-		}
-		ex.Idx = append(ex.Idx, s[i])
-		ex.Val = append(ex.Val, float32(j-i))
-		i = j
-	}
-	norm := float32(1)
-	if len(feats) > 0 {
-		norm = 1 / float32(math.Sqrt(float64(len(feats))))
-	}
-	for i := range ex.Val {
-		ex.Val[i] *= norm
-	}
-	ex.Label = label
-	ex.Weight = 1
-	return ex
+// NewExample copies a vector into an Example.
+func NewExample(v Vec, label int) Example {
+	return Example{Idx: slices.Clone(v.Idx), Val: slices.Clone(v.Val), Label: label, Weight: 1}
 }
 
 // Options tune training. Zero values take the defaults in brackets.
 type Options struct {
-	Epochs int     // passes over the data [8]
-	LR     float32 // AdaGrad base rate [0.5]
-	L2     float32 // L2 penalty per update on touched weights [1e-6]
-	Seed   uint64  // shuffling seed: same data and seed, same weights
+	// C is the inverse regularisation strength, as in a TF-IDF + logistic
+	// regression baseline: the objective is C·Σ weight·loss + ½‖W‖² [1].
+	C float64
+	// Iters caps the L-BFGS iterations [80].
+	Iters int
+	Bits  uint // hash bits of the space trained in [Bits]
 }
 
 func (o *Options) defaults() {
-	if o.Epochs == 0 {
-		o.Epochs = 8
+	if o.C == 0 {
+		o.C = 1
 	}
-	if o.LR == 0 {
-		o.LR = 0.5
+	if o.Iters == 0 {
+		o.Iters = 80
 	}
-	if o.L2 == 0 {
-		o.L2 = 1e-6
+	if o.Bits == 0 {
+		o.Bits = Bits
 	}
 }
 
 // Dense is a trained head in float form, before quantisation.
 type Dense struct {
 	K    int
-	W    []float32 // Buckets*K, bucket-major
+	W    []float32 // 2^Bits*K, bucket-major
 	Bias []float32
 }
 
-// Score returns the logits of an example under d (used for evaluation of
+// Score returns the logits of a vector under d (used for evaluation of
 // the unquantised weights and by tests).
 func (d *Dense) Score(idx []uint32, val []float32, out []float32) []float32 {
 	out = append(out[:0], d.Bias...)
@@ -83,67 +65,300 @@ func (d *Dense) Score(idx []uint32, val []float32, out []float32) []float32 {
 	return out
 }
 
-// Train fits a head with k outputs. For Softmax heads Label is the class;
-// for Sigmoid heads with k == 1 Label is 0/1, otherwise Labels holds one
-// decision per output. Example weights let callers balance classes.
+// Train fits a head with k outputs by minimising the weighted, L2-
+// regularised logistic loss (softmax cross-entropy, or one sigmoid per
+// output) with L-BFGS: a convex problem solved to convergence, so the
+// result does not depend on example order or a learning-rate schedule.
+// For Softmax heads Label is the class; for Sigmoid heads with k == 1
+// Label is 0/1, otherwise Labels holds one decision per output.
 func Train(ex []Example, kind Kind, k int, opt Options) *Dense {
 	opt.defaults()
-	d := &Dense{K: k, W: make([]float32, Buckets*k), Bias: make([]float32, k)}
-	g2 := make([]float32, Buckets*k)
-	b2 := make([]float32, k)
-	order := make([]int, len(ex))
-	for i := range order {
-		order[i] = i
-	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x6b617661))
-	z := make([]float32, k)
-	grad := make([]float32, k)
-	for ep := 0; ep < opt.Epochs; ep++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, oi := range order {
-			e := &ex[oi]
-			z = d.Score(e.Idx, e.Val, z)
-			switch {
-			case kind == Softmax:
-				softmax(z)
-				for j := range z {
-					grad[j] = z[j]
-				}
-				grad[e.Label] -= 1
-			case k == 1:
-				grad[0] = sigmoid(z[0]) - float32(e.Label)
-			default:
-				for j := range z {
-					y := float32(0)
-					if e.Labels[j] {
-						y = 1
-					}
-					grad[j] = sigmoid(z[j]) - y
-				}
+	// Only buckets that occur in training can have non-zero weights:
+	// optimise over those, densely indexed, most frequent first so that
+	// the rows most examples touch share a few cache-resident pages (the
+	// gradient passes are bound by memory latency, not arithmetic).
+	nb := 1 << opt.Bits
+	freq := make([]int32, nb)
+	var active []uint32
+	for _, e := range ex {
+		for _, f := range e.Idx {
+			if freq[f] == 0 {
+				active = append(active, f)
 			}
-			for j := range grad {
-				grad[j] *= e.Weight
-			}
-			for i, f := range e.Idx {
-				base := int(f) * k
-				for j := 0; j < k; j++ {
-					g := grad[j]*e.Val[i] + opt.L2*d.W[base+j]
-					g2[base+j] += g * g
-					d.W[base+j] -= opt.LR * g / float32(math.Sqrt(float64(g2[base+j]))+1e-6)
-				}
-			}
-			for j := 0; j < k; j++ {
-				b2[j] += grad[j] * grad[j]
-				d.Bias[j] -= opt.LR * grad[j] / float32(math.Sqrt(float64(b2[j]))+1e-6)
-			}
+			freq[f]++
 		}
+	}
+	sort.Slice(active, func(a, b int) bool {
+		fa, fb := freq[active[a]], freq[active[b]]
+		if fa != fb {
+			return fa > fb
+		}
+		return active[a] < active[b]
+	})
+	dense := freq // reused: bucket → compact index
+	for i, f := range active {
+		dense[f] = int32(i)
+	}
+	// Examples in compact index space.
+	cex := make([]cexample, len(ex))
+	for i, e := range ex {
+		ci := make([]int32, len(e.Idx))
+		for j, f := range e.Idx {
+			ci[j] = dense[f]
+		}
+		cex[i] = cexample{idx: ci, val: e.Val, label: e.Label, labels: e.Labels, w: float64(e.Weight)}
+	}
+	p := &problem{ex: cex, kind: kind, k: k, nf: len(active), c: opt.C}
+	x := make([]float64, len(active)*k+k)
+	lbfgs(p, x, opt.Iters)
+
+	d := &Dense{K: k, W: make([]float32, nb*k), Bias: make([]float32, k)}
+	for i, f := range active {
+		for j := 0; j < k; j++ {
+			d.W[int(f)*k+j] = float32(x[i*k+j])
+		}
+	}
+	for j := 0; j < k; j++ {
+		d.Bias[j] = float32(x[len(active)*k+j])
 	}
 	return d
 }
 
+type cexample struct {
+	idx    []int32
+	val    []float32
+	label  int
+	labels []bool
+	w      float64
+}
+
+type problem struct {
+	ex   []cexample
+	kind Kind
+	k    int
+	nf   int
+	c    float64
+
+	grads [][]float64 // per-goroutine gradient buffers
+}
+
+// eval returns the objective at x and writes its gradient into g. The
+// examples are split in two halves scored in parallel; partial sums are
+// added in a fixed order, so the result is deterministic.
+func (p *problem) eval(x, g []float64) float64 {
+	const parts = 2
+	var wg sync.WaitGroup
+	losses := make([]float64, parts)
+	chunk := (len(p.ex) + parts - 1) / parts
+	if p.grads == nil {
+		p.grads = [][]float64{make([]float64, len(x)), make([]float64, len(x))}
+	}
+	grads := p.grads
+	for t := 0; t < parts; t++ {
+		clear(grads[t])
+		lo, hi := t*chunk, min(len(p.ex), (t+1)*chunk)
+		wg.Add(1)
+		go func(t, lo, hi int) {
+			defer wg.Done()
+			losses[t] = p.partial(x, grads[t], p.ex[lo:hi])
+		}(t, lo, hi)
+	}
+	wg.Wait()
+	loss := 0.0
+	clear(g)
+	for t := 0; t < parts; t++ {
+		loss += losses[t]
+		for i, v := range grads[t] {
+			g[i] += v
+		}
+	}
+	// Regularise the weights, not the biases.
+	nw := p.nf * p.k
+	for i := 0; i < nw; i++ {
+		loss += 0.5 * x[i] * x[i]
+		g[i] += x[i]
+	}
+	return loss
+}
+
+func (p *problem) partial(x, g []float64, ex []cexample) float64 {
+	k := p.k
+	bias := x[p.nf*k:]
+	gb := g[p.nf*k:]
+	z := make([]float64, k)
+	d := make([]float64, k)
+	loss := 0.0
+	for ei := range ex {
+		e := &ex[ei]
+		copy(z, bias)
+		for i, f := range e.idx {
+			v := float64(e.val[i])
+			row := x[int(f)*k : int(f)*k+k]
+			for j := range z {
+				z[j] += row[j] * v
+			}
+		}
+		cw := p.c * e.w
+		switch {
+		case p.kind == Softmax:
+			mx := z[0]
+			for _, v := range z {
+				mx = max(mx, v)
+			}
+			s := 0.0
+			for j, v := range z {
+				d[j] = math.Exp(v - mx)
+				s += d[j]
+			}
+			loss += cw * (math.Log(s) + mx - z[e.label])
+			for j := range d {
+				d[j] = cw * d[j] / s
+			}
+			d[e.label] -= cw
+		case k == 1:
+			loss += cw * logistic(z[0], e.label == 1)
+			d[0] = cw * (sigmoid64(z[0]) - float64(e.label))
+		default:
+			for j := range z {
+				y := 0.0
+				if e.labels[j] {
+					y = 1
+				}
+				loss += cw * logistic(z[j], y == 1)
+				d[j] = cw * (sigmoid64(z[j]) - y)
+			}
+		}
+		for j := range d {
+			gb[j] += d[j]
+		}
+		for i, f := range e.idx {
+			v := float64(e.val[i])
+			row := g[int(f)*k : int(f)*k+k]
+			for j := range row {
+				row[j] += d[j] * v
+			}
+		}
+	}
+	return loss
+}
+
+// logistic is the log loss of logit z for label y, computed stably.
+func logistic(z float64, y bool) float64 {
+	if !y {
+		z = -z
+	}
+	if z > 0 {
+		return math.Log1p(math.Exp(-z))
+	}
+	return -z + math.Log1p(math.Exp(z))
+}
+
+func sigmoid64(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// lbfgs minimises p from x in place: limited-memory BFGS (history 8) with
+// a backtracking Armijo line search. It stops after iters iterations or
+// when the objective no longer improves by a relative 1e-6.
+func lbfgs(p *problem, x []float64, iters int) {
+	const m = 8
+	n := len(x)
+	g := make([]float64, n)
+	f := p.eval(x, g)
+	var sHist, yHist [][]float64
+	var rho []float64
+	dir := make([]float64, n)
+	xNew := make([]float64, n)
+	gNew := make([]float64, n)
+	alpha := make([]float64, m)
+	for it := 0; it < iters; it++ {
+		// Two-loop recursion: dir = -H·g.
+		for i := range dir {
+			dir[i] = -g[i]
+		}
+		for i := len(sHist) - 1; i >= 0; i-- {
+			alpha[i] = rho[i] * dot(sHist[i], dir)
+			axpy(-alpha[i], yHist[i], dir)
+		}
+		if l := len(sHist); l > 0 {
+			gamma := dot(sHist[l-1], yHist[l-1]) / dot(yHist[l-1], yHist[l-1])
+			for i := range dir {
+				dir[i] *= gamma
+			}
+		}
+		for i := range sHist {
+			beta := rho[i] * dot(yHist[i], dir)
+			axpy(alpha[i]-beta, sHist[i], dir)
+		}
+		gd := dot(g, dir)
+		if gd >= 0 { // not a descent direction: restart from the gradient
+			for i := range dir {
+				dir[i] = -g[i]
+			}
+			gd = dot(g, dir)
+			sHist, yHist, rho = nil, nil, nil
+		}
+		step := 1.0
+		if len(sHist) == 0 {
+			step = 1 / math.Sqrt(dot(g, g))
+		}
+		var fNew float64
+		for ls := 0; ; ls++ {
+			for i := range x {
+				xNew[i] = x[i] + step*dir[i]
+			}
+			fNew = p.eval(xNew, gNew)
+			if fNew <= f+1e-4*step*gd || ls == 30 {
+				break
+			}
+			step /= 2
+		}
+		var s, y []float64
+		if len(sHist) == m {
+			s, y = sHist[0], yHist[0]
+			sHist, yHist, rho = sHist[1:], yHist[1:], rho[1:]
+		} else {
+			s, y = make([]float64, n), make([]float64, n)
+		}
+		for i := range x {
+			s[i] = xNew[i] - x[i]
+			y[i] = gNew[i] - g[i]
+		}
+		if sy := dot(s, y); sy > 1e-12 {
+			sHist = append(sHist, s)
+			yHist = append(yHist, y)
+			rho = append(rho, 1/sy)
+		}
+		done := f-fNew < 1e-6*math.Abs(f)
+		if debugLBFGS {
+			println("lbfgs", it, fNew, step)
+		}
+		copy(x, xNew)
+		copy(g, gNew)
+		f = fNew
+		if done {
+			break
+		}
+	}
+}
+
+var debugLBFGS = os.Getenv("KAVAL_DEBUG_LBFGS") != ""
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+func axpy(a float64, x, y []float64) {
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
 // Balance sets example weights so that every class weighs the same in
-// total (macro-averaged metrics reward it), capped at 5× to keep rare
-// classes from being memorised.
+// total (macro-averaged metrics reward it), like class_weight="balanced",
+// capped at 5× to keep rare classes from being memorised.
 func Balance(ex []Example, k int) {
 	count := make([]float64, k)
 	for _, e := range ex {
@@ -164,9 +379,33 @@ func Balance(ex []Example, k int) {
 	}
 }
 
+// IDF computes the smoothed inverse document frequency of every bucket
+// over docs (one Vec per document, unique buckets): ln((1+N)/(1+df))+1,
+// stored in fixed point; buckets seen in fewer than minDF documents get 0
+// and are dropped from vectors.
+func IDF(docs [][]uint32, bits uint, minDF int) []uint8 {
+	df := make([]int32, 1<<bits)
+	for _, d := range docs {
+		for _, f := range d {
+			df[f]++
+		}
+	}
+	out := make([]uint8, 1<<bits)
+	n := float64(len(docs))
+	for i, c := range df {
+		if int(c) < minDF {
+			continue
+		}
+		v := math.Log((1+n)/(1+float64(c))) + 1
+		out[i] = uint8(max(1, min(255, math.Round(v*IDFScale))))
+	}
+	return out
+}
+
 // Builder assembles trained heads into one quantised Model.
 type Builder struct {
 	Version string
+	Space   Space
 	heads   []Head
 	dense   []*Dense
 }
@@ -177,39 +416,35 @@ func (b *Builder) Add(name string, kind Kind, classes []string, d *Dense) {
 	b.dense = append(b.dense, d)
 }
 
-// Build quantises every head to int8 with its own scale. The scale clips
-// the largest 0.01% of weights so that one outlier does not flatten the
-// resolution of all the others.
+// Build quantises every lane to int8 with its own scale, the lane's
+// largest weight / 127. (Clipping the top weights was tried: the largest
+// weights are the strongest words and the language tags, and clipping
+// them cost more than the resolution it bought.)
 func (b *Builder) Build() *Model {
 	width := 0
 	for i := range b.heads {
 		b.heads[i].Offset = width
 		width += len(b.heads[i].Classes)
 	}
-	m := &Model{Version: b.Version, Width: width, W: make([]int8, Buckets*width)}
+	nb := 1 << b.Space.Bits
+	m := &Model{Version: b.Version, Space: b.Space, Width: width, W: make([]int8, nb*width)}
 	for hi := range b.heads {
 		h := &b.heads[hi]
 		d := b.dense[hi]
-		var abs []float32
-		for _, w := range d.W {
-			if w != 0 {
-				abs = append(abs, float32(math.Abs(float64(w))))
+		h.Scales = make([]float32, d.K)
+		for j := 0; j < d.K; j++ {
+			mx := float32(0)
+			for f := 0; f < nb; f++ {
+				mx = max(mx, float32(math.Abs(float64(d.W[f*d.K+j]))))
 			}
-		}
-		scale := float32(1)
-		if len(abs) > 0 {
-			sort.Slice(abs, func(i, j int) bool { return abs[i] < abs[j] })
-			clip := abs[min(len(abs)-1, len(abs)*9999/10000)]
-			if clip > 0 {
-				scale = clip / 127
+			scale := float32(1)
+			if mx > 0 {
+				scale = mx / 127
 			}
-		}
-		h.Scale = scale
-		for f := 0; f < Buckets; f++ {
-			for j := 0; j < d.K; j++ {
+			h.Scales[j] = scale
+			for f := 0; f < nb; f++ {
 				q := math.Round(float64(d.W[f*d.K+j] / scale))
-				q = max(-127, min(127, q))
-				m.W[f*width+h.Offset+j] = int8(q)
+				m.W[f*width+h.Offset+j] = int8(max(-127, min(127, q)))
 			}
 		}
 	}

@@ -163,7 +163,7 @@ func Evaluate(d *Data, m *model.Model, logw io.Writer) ([]Metrics, error) {
 	out = append(out, score("language ID (romanised)", "dev 15%", classes, gold, pred, 0.834, "macro-recall"))
 
 	// Complaint, 5-fold.
-	f := &featurizer{}
+	f := newFeaturizer(d)
 	gold, pred = nil, nil
 	for fold := 0; fold < 5; fold++ {
 		var tr, te []Item
@@ -176,7 +176,7 @@ func Evaluate(d *Data, m *model.Model, logw io.Writer) ([]Metrics, error) {
 		}
 		ex := ComplaintExamples(d, f, tr)
 		model.Balance(ex, 2)
-		dense := model.Train(ex, model.Sigmoid, 1, Options)
+		dense := model.Train(ex, model.Sigmoid, 1, optionsFor("complaint"))
 		var z []float32
 		for _, it := range te {
 			x := f.example(it.Text, "", 0)

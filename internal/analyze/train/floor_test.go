@@ -75,8 +75,8 @@ func TestDevFloors(t *testing.T) {
 func TestNearDuplicates(t *testing.T) {
 	dev := []Item{{Text: "@bob Loving the new phone!!! http://t.co/x so good today"}}
 	train := []Item{
-		{Text: "loving the new phone so good today"},                        // same normalised text
-		{Text: "RT @amy: Loving the new phone!!! so good today #happy"},     // shares most shingles
+		{Text: "loving the new phone so good today"},                       // same normalised text
+		{Text: "RT @amy: Loving the new phone!!! so good today #happy"},    // shares most shingles
 		{Text: "The traffic on Hosur road is terrible this morning again"}, // unrelated
 	}
 	got := RemoveNearDuplicates(train, dev)
