@@ -66,6 +66,18 @@ func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	decode := time.Since(t1)
+	// The same models without the places gazetteer, to show what the
+	// gazetteer costs.
+	noPlaces := eng
+	if len(raw) > 0 {
+		m, err := model.Decode(raw)
+		if err != nil {
+			return err
+		}
+		if noPlaces, err = analyze.New(m); err != nil {
+			return err
+		}
+	}
 
 	runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(runtime.NumCPU())
@@ -85,6 +97,7 @@ func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 		return float64(n) / time.Since(start).Seconds(), n
 	}
 	ourRate, _ := rate(func(s string) { eng.Analyze(analyze.Input{Text: s}) })
+	bareRate, _ := rate(func(s string) { noPlaces.Analyze(analyze.Input{Text: s}) })
 	sia := govader.NewSentimentIntensityAnalyzer()
 	vaderRate, _ := rate(func(s string) { sia.PolarityScores(s) })
 
@@ -110,7 +123,8 @@ func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(w, "## Analysis\n\n`kaval bench analyze` (also `kaval bench-analyze`), one core (GOMAXPROCS=1), %d posts of 80–280 characters (mean %d) from sentiment-en, KanCMD, SentiMix, mumbai-urban-issues and offensive sets.\n\n",
 		len(posts), chars/len(posts))
 	fmt.Fprintf(w, "| measure | kaval analyze (whole chain) | govader (sentiment only) |\n|---|---|---|\n")
-	fmt.Fprintf(w, "| posts/s on one core | %.0f | %.0f |\n", ourRate, vaderRate)
+	fmt.Fprintf(w, "| posts/s on one core | %.0f (%.1f µs/post) | %.0f |\n", ourRate, 1e6/ourRate, vaderRate)
+	fmt.Fprintf(w, "| posts/s on one core without places | %.0f (%.1f µs/post) | – |\n", bareRate, 1e6/bareRate)
 	fmt.Fprintf(w, "| English sentiment macro-recall (TweetEval val) | %.3f | %.3f |\n", macroRecall(ours), macroRecall(vader))
 	fmt.Fprintf(w, "| model load (Default: decode + engine) | %s (decode alone %s) | – |\n", load.Round(time.Microsecond), decode.Round(time.Microsecond))
 	fmt.Fprintf(w, "| heap after load | +%.1f MB | – |\n", float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1e6)

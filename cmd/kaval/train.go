@@ -117,29 +117,48 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 
 const modelsNotes = `## How the models are built
 
-One feature extractor for every task: text lowercased, digits folded to 0, elongations cut to two, URLs and
-@mentions replaced by placeholders, words (with a negation scope of three words after not/no/never/nahi/illa…),
-word bigrams and character 2–5-grams of each word, hashed (FNV-1a over runes + murmur finaliser) into 2^18
-buckets. Each task is a linear head (softmax or sigmoid) trained with AdaGrad SGD, class-balanced, fixed seed;
-all heads share one bucket-major int8 table so a post is one pass over its features.
+One feature space for every task, built like a TF-IDF union of a word and a character vectoriser: text
+lowercased, digits folded to 0, elongations cut to two, URLs and @mentions replaced by placeholders; word
+unigrams (with a negation scope of three words after not/no/never/nahi/illa…) and bigrams form the word block,
+character 2–5-grams of each space-padded word the char block; every n-gram is hashed (FNV-1a over runes +
+murmur finaliser) into 2^20 buckets. Each unique bucket gets sublinear tf (1+ln count) × idf, where idf
+(smoothed, ln((1+N)/(1+df))+1) is computed over the distinct training texts of every task and stored per
+bucket in the model (buckets seen in fewer than 2 training texts get idf 0 and are dropped, like
+out-of-vocabulary words); each block is then L2-normalised.
+
+Each task is a linear head trained as L2-regularised logistic regression (softmax, or one sigmoid per output)
+by L-BFGS to convergence (≤ 80 iterations, deterministic: same data, same bytes), with class-balanced example
+weights (capped at 5×). The inverse regularisation C of each head (train.C) was chosen on the dev splits
+below from {0.1, 0.3, 0.5, 1, 2, 4}: **the dev splits are the model-selection split**, so these scores are
+slightly optimistic; the held-out test sets were never seen. All heads share one bucket-major int8 table
+(20 lanes, one scale per lane) so a post is one pass over its features, one contiguous 20-byte row each.
 
 - **Language**: native scripts decide by letter counts; Latin text goes to a 5-class head (en, kn-Latn,
   hi-Latn, ta-Latn, ml-Latn) trained on VarDial 2021 (other-language → en), romanised KanCMD, SentiMix and
   SemEval; dev = a deterministic 15% hash split. Code-mixing = a second script with ≥ 20% of letters, or
   English marker words in romanised Indian text (or romanised function words in English).
-- **Sentiment**: one head per language group (en; kn incl. other Dravidian; hi incl. Urdu), chosen by the
-  language ID — measured better than one shared head with a language feature. VADER valences are folded into
-  the unigram weights as a prior. English training removes near-duplicates of TweetEval val from the SemEval
-  pool (same normalised text, or ≥ 50% shared word 4-shingles). KanCMD: unknown_state → neutral;
-  Mixed_feelings and not-Kannada rows are left out of training and scoring (not a polarity / not a sentiment).
+- **Sentiment**: one head per language group (en; kn incl. other Dravidian; hi incl. Urdu) with a language
+  tag feature. Native-script text uses its group's head; romanised text mixes the three heads by the
+  language head's probabilities (an English tweet that looks a little Hinglish keeps most of the English
+  judgement). English training removes near-duplicates of TweetEval val from the SemEval pool (same
+  normalised text, or ≥ 50% shared word 4-shingles). KanCMD: unknown_state → neutral; Mixed_feelings and
+  not-Kannada rows are left out of training and scoring.
 - **Offensive**: one head over TweetEval offensive + KanCMD offensive (binary; not-Kannada rows dropped),
   with a language tag feature.
-- **Emergency**: CrisisLexT6 on/off-topic and CrisisLexT26 informative/not related, with whole events held
-  out (2013 Queensland floods, 2013 Boston bombings, 2012 Typhoon Pablo: dev), Mumbai police incidents
-  (violence, harassment, robbery, missing person) as positives and the other Mumbai categories and everyday
-  tweets in three languages as negatives; then multilingual distress and incident lexicons push up and
-  figurative patterns ("this song is fire", "my inbox is a disaster") pull down.
-- **Complaint**: complaints set + Mumbai complaint labels; scored by 5-fold CV on the complaints set.
+- **Emergency**: training = CrisisLexT6 (on-topic = 1, off-topic = 0) and CrisisLexT26 (related and
+  informative = 1, not related = 0, related-but-not-informative left out) of every event except the dev
+  events, Mumbai police incidents (violence, harassment, robbery, missing person; positive, weight 4), the
+  other Mumbai categories and a 10% sample of everyday tweets in three languages as negatives; C = 0.1
+  (strong regularisation generalises across events better than memorising their names). Dev = **whole
+  events held out**: 2013 Queensland floods, 2013 Boston bombings (both collections) and 2012 Typhoon Pablo
+  (T26), same labels as training. Multilingual distress and incident lexicons then push up and figurative
+  patterns ("this song is fire", "my inbox is a disaster") pull down. The 0.932 baseline's protocol is not
+  documented here; reproduced with scikit-learn 1.2 (TF-IDF word 1–2 + char_wb 2–5, sublinear, min_df 2,
+  LogisticRegression C=1) on exactly this protocol (crisis data only) the baseline scores **0.864** F1
+  (LinearSVC 0.809); on CrisisLexT6 alone with the same events held out, 0.834; counting T26
+  related-but-not-informative as positive, 0.881. None reaches 0.932.
+- **Complaint**: complaints set + Mumbai complaint labels (weight 0.3); scored by 5-fold CV on the
+  complaints set (idf from all texts, labels only from the training folds).
 - **Categories**: heads trained where data exists (Mumbai + Bengaluru civic, ≥ 30 positives), multilingual
   lexicons for every category of the taxonomy (analyze.Categories); desk labels from the labels table join
   the training set with ` + "`kaval train --db URL`" + `.

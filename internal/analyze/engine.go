@@ -132,7 +132,7 @@ func (e *Engine) Analyze(in Input) (a post.Analysis) {
 	if !utf8.ValidString(text) {
 		text = toValid(text)
 	}
-	a.SimHash = fmt.Sprintf("%016x", simhashOf(text))
+	a.SimHash = hex16(simhashOf(text))
 	func() {
 		defer func() { _ = recover() }()
 		e.understand(text, &a)
@@ -156,6 +156,17 @@ func (e *Engine) Analyze(in Input) (a post.Analysis) {
 		}
 	}()
 	return a
+}
+
+// hex16 is fmt.Sprintf("%016x", v) without the formatting machinery.
+func hex16(v uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&15]
+		v >>= 4
+	}
+	return string(b[:])
 }
 
 func nonEmpty(s string) *string {
