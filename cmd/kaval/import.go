@@ -38,8 +38,8 @@ func decodeImportLine(line []byte) (post.Post, error) {
 	if dec.More() {
 		return p, errors.New("more than one JSON value on the line")
 	}
-	if p.Analysis != nil || p.ID != 0 || p.CaseID != 0 {
-		return p, errors.New("id, case_id and analysis are assigned by the desk, not imported")
+	if p.Analysis != nil || p.ID != 0 || p.CaseID != 0 || p.ChannelID != 0 {
+		return p, errors.New("id, case_id, channel_id and analysis are assigned by the desk, not imported")
 	}
 	return p, nil
 }

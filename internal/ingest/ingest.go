@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,13 +62,15 @@ type Options struct {
 // Intake accepts posts. It is safe for concurrent use; Close stops it after
 // the requests already queued are committed.
 type Intake struct {
-	db     *store.DB
-	bus    bus.Bus
-	opt    Options
-	reqs   chan *request
-	stop   chan struct{}
-	done   chan struct{}
-	insSQL string
+	db   *store.DB
+	bus  bus.Bus
+	opt  Options
+	reqs chan *request
+	stop chan struct{}
+	done chan struct{}
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared multi-row statements by kind and size
 }
 
 type request struct {
@@ -95,7 +98,7 @@ func New(db *store.DB, b bus.Bus, opt Options) *Intake {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	in := &Intake{db: db, bus: b, opt: opt, reqs: make(chan *request, 4096), stop: make(chan struct{}), done: make(chan struct{})}
+	in := &Intake{db: db, bus: b, opt: opt, stmts: map[string]*sql.Stmt{}, reqs: make(chan *request, 4096), stop: make(chan struct{}), done: make(chan struct{})}
 	go in.run()
 	return in
 }
@@ -166,6 +169,12 @@ func (in *Intake) Close() {
 		close(in.stop)
 	}
 	<-in.done
+	in.mu.Lock()
+	for _, st := range in.stmts {
+		st.Close()
+	}
+	in.stmts = map[string]*sql.Stmt{}
+	in.mu.Unlock()
 }
 
 func (in *Intake) run() {
@@ -238,26 +247,31 @@ func (in *Intake) commit(batch []*request) {
 			rows = append(rows, pending{r, i})
 		}
 	}
-	err := in.db.Tx(context.Background(), func(tx *sql.Tx) error {
-		ids = ids[:0]
-		for lo := 0; lo < len(rows); lo += rowsPerInsert {
-			chunk := rows[lo:min(lo+rowsPerInsert, len(rows))]
-			got, err := in.insertChunk(tx, chunk)
-			if err != nil {
-				return err
-			}
-			for _, pd := range chunk {
-				p := &pd.r.posts[pd.i]
-				if id, ok := got[[2]string{p.Platform, p.ExternalID}]; ok {
-					pd.r.res[pd.i] = Result{ID: id}
-					ids = append(ids, strconv.AppendInt(nil, id, 10))
-				} else {
-					pd.r.res[pd.i] = Result{Duplicate: true}
+	err := in.prepare()
+	if err == nil {
+		err = in.db.Tx(context.Background(), func(tx *sql.Tx) error {
+			ids = ids[:0]
+			for lo := 0; lo < len(rows); {
+				n := chunkSize(len(rows) - lo)
+				chunk := rows[lo : lo+n]
+				lo += n
+				got, err := in.insertChunk(tx, chunk)
+				if err != nil {
+					return err
+				}
+				for _, pd := range chunk {
+					p := &pd.r.posts[pd.i]
+					if id, ok := got[[2]string{p.Platform, p.ExternalID}]; ok {
+						pd.r.res[pd.i] = Result{ID: id}
+						ids = append(ids, strconv.AppendInt(nil, id, 10))
+					} else {
+						pd.r.res[pd.i] = Result{Duplicate: true}
+					}
 				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	for _, d := range dupes {
 		d.r.res[d.i] = Result{Duplicate: true}
 	}
@@ -294,22 +308,74 @@ func (in *Intake) commit(batch []*request) {
 	}
 }
 
-// insertChunk stores up to rowsPerInsert posts with one multi-row INSERT
-// (and, on SQLite, one multi-row index insert) and returns the ids of the
-// rows that were new, keyed by (platform, external id).
-func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64, error) {
-	pg := in.db.Dialect == store.Postgres
-	var sb strings.Builder
-	sb.WriteString(insertHead(in.db.Dialect))
+// chunkSizes are the row counts of the multi-row statements: a batch is cut
+// into these so each statement text is prepared once and reused, instead of
+// SQLite parsing a new statement for every commit.
+var chunkSizes = [...]int{rowsPerInsert, 50, 10, 1}
+
+func chunkSize(left int) int {
+	for _, n := range chunkSizes {
+		if n <= left {
+			return n
+		}
+	}
+	return 1
+}
+
+// prepare readies every multi-row statement once. It must run outside a
+// transaction: on SQLite the write pool has a single connection, which a
+// transaction holds.
+func (in *Intake) prepare() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.stmts) > 0 {
+		return nil
+	}
+	stmts := map[string]*sql.Stmt{}
+	for _, n := range chunkSizes {
+		qs := map[string]string{"posts": insertValues(in.db.Dialect, n)}
+		if in.db.Dialect == store.SQLite {
+			qs["fts"] = "INSERT INTO posts_fts (rowid, body) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",")
+		}
+		for kind, q := range qs {
+			st, err := in.db.Write.Prepare(q)
+			if err != nil {
+				for _, s := range stmts {
+					s.Close()
+				}
+				return fmt.Errorf("ingest: unable to prepare: %w", err)
+			}
+			stmts[kind+":"+strconv.Itoa(n)] = st
+		}
+	}
+	in.stmts = stmts
+	return nil
+}
+
+// stmt returns the prepared statement for kind ("posts" or "fts") and n
+// rows, one of chunkSizes.
+func (in *Intake) stmt(kind string, n int) (*sql.Stmt, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	st, ok := in.stmts[kind+":"+strconv.Itoa(n)]
+	if !ok {
+		return nil, fmt.Errorf("ingest: no statement for %d %s rows", n, kind)
+	}
+	return st, nil
+}
+
+// insertValues is the multi-row INSERT of n posts. SQLite gets "?"
+// placeholders: it resolves "$N" names with a linear search per parameter,
+// quadratic in a statement this size.
+func insertValues(d store.Dialect, n int) string {
+	pg := d == store.Postgres
 	per := 20
 	if pg {
 		per = 21
 	}
-	args := make([]any, 0, len(chunk)*per)
-	bodies := make(map[[2]string]string, len(chunk))
-	for k, pd := range chunk {
-		p := &pd.r.posts[pd.i]
-		body := searchBody(p)
+	var sb strings.Builder
+	sb.WriteString(insertHead(d))
+	for k := range n {
 		if k > 0 {
 			sb.WriteString(",")
 		}
@@ -318,19 +384,35 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 			if c > 1 {
 				sb.WriteString(",")
 			}
-			// SQLite resolves "$N" names with a linear search per
-			// parameter, quadratic in a multi-row insert; "?" is free.
-			n := len(args) + c
 			switch {
 			case !pg:
 				sb.WriteString("?")
 			case c == per:
-				sb.WriteString("to_tsvector('simple', $" + strconv.Itoa(n) + ")")
+				sb.WriteString("to_tsvector('simple', $" + strconv.Itoa(k*per+c) + ")")
 			default:
-				sb.WriteString("$" + strconv.Itoa(n))
+				sb.WriteString("$" + strconv.Itoa(k*per+c))
 			}
 		}
 		sb.WriteString(")")
+	}
+	sb.WriteString(" ON CONFLICT (platform, external_id) DO NOTHING RETURNING id, platform, external_id")
+	return sb.String()
+}
+
+// insertChunk stores the posts of chunk (one of chunkSizes long) with one
+// multi-row INSERT, indexes the new ones (SQLite), and returns the ids of
+// the rows that were new, keyed by (platform, external id).
+func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64, error) {
+	pg := in.db.Dialect == store.Postgres
+	ins, err := in.stmt("posts", len(chunk))
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, len(chunk)*21)
+	bodies := make(map[[2]string]string, len(chunk))
+	for _, pd := range chunk {
+		p := &pd.r.posts[pd.i]
+		body := searchBody(p)
 		args = append(args, p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
 			p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
 			p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw), channelID(p.ChannelID))
@@ -340,8 +422,7 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 			bodies[[2]string{p.Platform, p.ExternalID}] = body
 		}
 	}
-	sb.WriteString(" ON CONFLICT (platform, external_id) DO NOTHING RETURNING id, platform, external_id")
-	rs, err := tx.Query(sb.String(), args...)
+	rs, err := tx.Stmt(ins).Query(args...)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: unable to store posts: %w", err)
 	}
@@ -362,26 +443,26 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 	if pg || len(got) == 0 {
 		return got, nil
 	}
-	sb.Reset()
-	sb.WriteString("INSERT INTO posts_fts (rowid, body) VALUES ")
-	fargs := make([]any, 0, 2*len(got))
 	// In insertion (so ascending rowid) order: FTS5 flushes its pending
 	// terms whenever a rowid goes backwards.
+	fargs := make([]any, 0, 2*len(got))
 	for _, pd := range chunk {
 		p := &pd.r.posts[pd.i]
 		k := [2]string{p.Platform, p.ExternalID}
-		id, ok := got[k]
-		if !ok {
-			continue
+		if id, ok := got[k]; ok {
+			fargs = append(fargs, id, bodies[k])
 		}
-		if len(fargs) > 0 {
-			sb.WriteString(",")
-		}
-		sb.WriteString("(?,?)")
-		fargs = append(fargs, id, bodies[k])
 	}
-	if _, err := tx.Exec(sb.String(), fargs...); err != nil {
-		return nil, fmt.Errorf("ingest: unable to index posts: %w", err)
+	for lo := 0; lo < len(fargs); {
+		n := chunkSize((len(fargs) - lo) / 2)
+		fts, err := in.stmt("fts", n)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Stmt(fts).Exec(fargs[lo : lo+2*n]...); err != nil {
+			return nil, fmt.Errorf("ingest: unable to index posts: %w", err)
+		}
+		lo += 2 * n
 	}
 	return got, nil
 }

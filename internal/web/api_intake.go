@@ -28,8 +28,10 @@ func (s *Server) IntakeAPI(in *ingest.Intake) {
 				return Errorf(http.StatusUnprocessableEntity, "invalid", "posts must hold 1 to %d posts", MaxIntakeBatch)
 			}
 			for i := range req.Posts {
-				if req.Posts[i].Analysis != nil || req.Posts[i].ID != 0 || req.Posts[i].CaseID != 0 {
-					return Errorf(http.StatusUnprocessableEntity, "invalid", "posts[%d]: id, case_id and analysis are assigned by the desk", i)
+				// channel_id is refused too: it would let a pushed post steer
+				// replies through a real account to a parent of the client's choosing.
+				if p := &req.Posts[i]; p.Analysis != nil || p.ID != 0 || p.CaseID != 0 || p.ChannelID != 0 {
+					return Errorf(http.StatusUnprocessableEntity, "invalid", "posts[%d]: id, case_id, channel_id and analysis are assigned by the desk", i)
 				}
 			}
 			res, err := in.Submit(r.Context(), req.Posts)

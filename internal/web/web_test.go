@@ -14,8 +14,10 @@ import (
 	"testing"
 
 	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/ingest"
+	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/web"
 )
@@ -154,7 +156,12 @@ func mountAll(e *env) {
 		e.t.Fatal(err)
 	}
 	e.srv.DeskAPI(d)
-	e.srv.IntakeAPI(ingest.New(e.db, nil, ingest.Options{}))
+	in := ingest.New(e.db, nil, ingest.Options{})
+	e.t.Cleanup(in.Close)
+	e.srv.IntakeAPI(in)
+	chs := channel.NewStore(e.db, nil)
+	e.srv.ChannelAPI(chs, channel.NewManager(chs, channel.Options{Sink: in, Checkpoints: in}))
+	e.srv.ReplyAPI(d, outbox.New(e.db))
 }
 
 // TestRouteTablePermissions walks every registered route: each role gets
