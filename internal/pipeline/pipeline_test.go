@@ -378,3 +378,48 @@ func TestBusDrivenPipeline(t *testing.T) {
 		}
 	})
 }
+
+func TestReanalyzeResumes(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		var posts []post.Post
+		for i := range 25 {
+			posts = append(posts, mention(fmt.Sprint(i), fmt.Sprint("u", i), "routine query"))
+		}
+		e.put(t, posts...)
+		// A new model now calls every post urgent.
+		calls := 0
+		urgent := func(p *post.Post) post.Analysis {
+			calls++
+			a := keywordAnalyzer(p)
+			a.Urgency = 99
+			return a
+		}
+		pl := New(db, e.desk, nil, urgent, Options{Workers: 1})
+		cctx, cancel := context.WithCancel(ctx)
+		n, err := pl.Reanalyze(cctx, "reanalyze:test", 10, func(done, total int64) {
+			if done >= 10 {
+				cancel() // interrupted after the first batch
+			}
+		})
+		if n != 10 || err == nil {
+			t.Fatalf("first run: %d %v", n, err)
+		}
+		calls = 0
+		n, err = pl.Reanalyze(ctx, "reanalyze:test", 10, nil)
+		if err != nil || n != 25 || calls != 15 {
+			t.Fatalf("resumed run: done %d, analysed %d, %v", n, calls, err)
+		}
+		var high int
+		db.Read.QueryRow("SELECT count(*) FROM posts WHERE urgency = 99").Scan(&high)
+		if high != 25 {
+			t.Fatalf("%d posts reanalysed", high)
+		}
+		var cases int
+		db.Read.QueryRow("SELECT count(*) FROM cases").Scan(&cases)
+		if cases != 25 {
+			t.Fatalf("reanalysis changed threading: %d cases", cases)
+		}
+	})
+}
