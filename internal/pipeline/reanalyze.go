@@ -86,4 +86,3 @@ func (pl *Pipeline) Reanalyze(ctx context.Context, source string, batch int, pro
 	}
 	return done, ctx.Err()
 }
-
