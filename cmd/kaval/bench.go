@@ -19,12 +19,12 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "measure speed: bench intake | analyze | pipeline", run: runBench})
+	register(command{name: "bench", summary: "measure speed: bench intake | pipeline | query | analyze | webhooks", run: runBench})
 }
 
 func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, "Usage: kaval bench intake|analyze|pipeline [options]")
+		fmt.Fprintln(env.stderr, "Usage: kaval bench intake|pipeline|query|analyze|webhooks [options]")
 		return errUsage
 	}
 	switch args[0] {
@@ -54,12 +54,15 @@ func eventPost(e scenario.Event) post.Post {
 	return p
 }
 
-func benchPosts(n int) []post.Post {
-	g := scenario.New(scenario.Config{Seed: 42, Start: time.Now().Add(-time.Hour)})
+func benchPosts(n int) []post.Post { return benchPostsFrom(0, n) }
+
+// benchPostsFrom returns posts from to from+n of a fixed simulated stream.
+func benchPostsFrom(from, n int) []post.Post {
+	g := scenario.New(scenario.Config{Seed: 42 + uint64(from), Start: time.Now().Add(-time.Hour)})
 	out := make([]post.Post, n)
 	for i := range out {
 		out[i] = eventPost(g.Next())
-		out[i].ExternalID = "b" + strconv.Itoa(i) // unique whatever the generator repeats
+		out[i].ExternalID = "b" + strconv.Itoa(from+i) // unique whatever the generator repeats
 	}
 	return out
 }

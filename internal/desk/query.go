@@ -100,20 +100,90 @@ type inboxCursor struct {
 // ListCases returns a page of cases in triage order: priority first, then
 // the most recent activity. It returns the cursor of the next page, or "".
 func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, string, error) {
+	for _, st := range f.Status {
+		if !validStatus(st) {
+			return nil, "", Invalid("status", "unknown status %q", st)
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	var cur *inboxCursor
+	if f.Cursor != "" {
+		cur = new(inboxCursor)
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		if err != nil || json.Unmarshal(b, cur) != nil {
+			return nil, "", Invalid("cursor", "is not a cursor from this API")
+		}
+	}
+	const order = " ORDER BY c.priority, c.last_post_at DESC, c.id DESC LIMIT "
+	page := strconv.Itoa(limit + 1)
+	// One branch per status, each walking the (status, priority,
+	// last_post_at, id) index in triage order and stopping after a page;
+	// the branches are merged by the same order. A single IN (…) would
+	// make the database sort every matching case.
+	statuses := f.Status
+	if len(statuses) == 0 {
+		statuses = []string{""}
+	}
 	w := &where{}
+	var branches []string
+	for _, st := range statuses {
+		w.conds = w.conds[:0]
+		if st != "" {
+			w.add("c.status = ?", st)
+		}
+		if ok := d.caseConds(w, f, sc, cur); !ok {
+			return []Case{}, "", nil
+		}
+		branches = append(branches, "SELECT "+caseCols+caseFrom+w.sql()+order+page)
+	}
+	q := branches[0]
+	if len(branches) > 1 {
+		for k, b := range branches {
+			branches[k] = "SELECT * FROM (" + b + ") b" + strconv.Itoa(k)
+		}
+		q = strings.Join(branches, " UNION ALL ") + " ORDER BY priority, last_post_at DESC, id DESC LIMIT " + page
+	}
+	rows, err := d.db.Read.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("desk: unable to list cases: %w", err)
+	}
+	defer rows.Close()
+	out := []Case{}
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("desk: unable to read case: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[len(out)-1]
+		b, _ := json.Marshal(inboxCursor{P: last.Priority, L: store.Millis(last.LastPostAt), ID: last.ID})
+		next = base64.RawURLEncoding.EncodeToString(b)
+	}
+	if err := d.fillTags(ctx, out); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// caseConds adds the filter's conditions other than status. It reports
+// false when the filter can match nothing (a search with no searchable
+// word).
+func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope, cur *inboxCursor) bool {
 	if sc.Restricted {
 		w.add("c.unit_id = ?", sc.UnitID)
-	}
-	if len(f.Status) > 0 {
-		ph := make([]string, len(f.Status))
-		args := make([]any, len(f.Status))
-		for i, s := range f.Status {
-			if !validStatus(s) {
-				return nil, "", Invalid("status", "unknown status %q", s)
-			}
-			ph[i], args[i] = "?", s
-		}
-		w.add("c.status IN ("+strings.Join(ph, ",")+")", args...)
 	}
 	if f.Priority != 0 {
 		w.add("c.priority = ?", f.Priority)
@@ -142,54 +212,15 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 	if f.Q != "" {
 		q, args, ok := d.matchPosts(f.Q)
 		if !ok {
-			return []Case{}, "", nil
+			return false
 		}
 		w.add("c.id IN (SELECT p.case_id FROM posts p WHERE p.case_id IS NOT NULL AND "+q+")", args...)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	if f.Cursor != "" {
-		var cur inboxCursor
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		if err != nil || json.Unmarshal(b, &cur) != nil {
-			return nil, "", Invalid("cursor", "is not a cursor from this API")
-		}
+	if cur != nil {
 		w.add("(c.priority > ? OR (c.priority = ? AND (c.last_post_at < ? OR (c.last_post_at = ? AND c.id < ?))))",
 			cur.P, cur.P, cur.L, cur.L, cur.ID)
 	}
-	q := "SELECT " + caseCols + caseFrom + w.sql() + " ORDER BY c.priority, c.last_post_at DESC, c.id DESC LIMIT " + strconv.Itoa(limit+1)
-	rows, err := d.db.Read.QueryContext(ctx, q, w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("desk: unable to list cases: %w", err)
-	}
-	defer rows.Close()
-	out := []Case{}
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("desk: unable to read case: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[len(out)-1]
-		b, _ := json.Marshal(inboxCursor{P: last.Priority, L: store.Millis(last.LastPostAt), ID: last.ID})
-		next = base64.RawURLEncoding.EncodeToString(b)
-	}
-	if err := d.fillTags(ctx, out); err != nil {
-		return nil, "", err
-	}
-	return out, next, nil
+	return true
 }
 
 func (d *Desk) fillTags(ctx context.Context, cs []Case) error {
