@@ -158,6 +158,10 @@ func benchWebhooks(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
+	cpu0 := processCPU()
+	wait0 := a.DB.Write.Stats()
+	commits0 := histogramOf(a, "kaval_ingest_batch_posts")
+	commitSecs0 := histogramOf(a, "kaval_ingest_commit_seconds")
 	rep, err := simulate.Run(ctx, cfg)
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
@@ -166,15 +170,30 @@ func benchWebhooks(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	end := time.Now()
+	cpu := processCPU() - cpu0
 
 	fmt.Fprintf(env.stdout, "  %d deliveries acknowledged (2xx) in %.2fs: %.0f deliveries/s durable\n",
 		rep.Accepted, rep.ElapsedS, float64(rep.Accepted)/rep.ElapsedS)
+	if cpu > 0 && rep.Accepted > 0 {
+		per := cpu / float64(rep.Accepted)
+		fmt.Fprintf(env.stdout, "  CPU (desk and load generator) %.2fs = %.2f cores busy, %.0f µs per delivery: at most %.0f deliveries/s on %d idle cores\n",
+			cpu, cpu/rep.ElapsedS, per*1e6, float64(runtime.NumCPU())/per, runtime.NumCPU())
+	}
 	fmt.Fprintf(env.stdout, "  latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", rep.P50ms, rep.P99ms, rep.MaxMs)
 	fmt.Fprintf(env.stdout, "  rejected (non-2xx) %d, transport errors %d", rep.Rejected, rep.Errors)
 	if rep.FirstError != "" {
 		fmt.Fprintf(env.stdout, " (first: %s)", rep.FirstError)
 	}
 	fmt.Fprintln(env.stdout)
+	wait := a.DB.Write.Stats()
+	commits := histogramOf(a, "kaval_ingest_batch_posts")
+	commitSecs := histogramOf(a, "kaval_ingest_commit_seconds")
+	if n := commits.count - commits0.count; n > 0 {
+		fmt.Fprintf(env.stdout, "  intake: %d group commits, %.1f posts and %.2f ms each on average\n",
+			n, (commits.sum-commits0.sum)/float64(n), 1000*(commitSecs.sum-commitSecs0.sum)/float64(n))
+	}
+	fmt.Fprintf(env.stdout, "  waits for a write connection: %d, %.2fs in all (intake, pipeline and checkpoints share it)\n",
+		wait.WaitCount-wait0.WaitCount, (wait.WaitDuration - wait0.WaitDuration).Seconds())
 
 	// Every post in every acknowledged delivery must be stored.
 	want, err := bc.expected(rec.take(), end)
@@ -434,6 +453,55 @@ func hookWaitDesk(ctx context.Context, db *store.DB, limit time.Duration) (left 
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+type histo struct {
+	count uint64
+	sum   float64
+}
+
+// histogramOf reads a histogram from the desk's metrics registry.
+func histogramOf(a *app.App, name string) histo {
+	mfs, err := a.Web.Registry().Gather()
+	if err != nil {
+		return histo{}
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		var h histo
+		for _, m := range mf.GetMetric() {
+			h.count += m.GetHistogram().GetSampleCount()
+			h.sum += m.GetHistogram().GetSampleSum()
+		}
+		return h
+	}
+	return histo{}
+}
+
+// processCPU is this process's user+system CPU time in seconds, from
+// /proc (0 where there is none). Clock ticks are 100 per second on Linux.
+func processCPU() float64 {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name, which may hold spaces.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return (utime + stime) / 100
 }
 
 func hookLoadAvg() string {
