@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
-	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/lease"
+	"github.com/kaval-desk/kaval/internal/post"
 )
 
 // ErrNotRunning is returned by Sender for a channel that exists but has

@@ -135,15 +135,14 @@ func (d *Desk) Attach(ctx context.Context, tx *sql.Tx, p *post.Post, authorID in
 	if d.db.Dialect == store.Postgres {
 		// Serialise workers of all replicas on this thread so two posts
 		// racing cannot open two cases for one citizen.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", key); err != nil {
+		if _, err := d.exec(ctx, tx, qLockThread, key); err != nil {
 			return 0, false, fmt.Errorf("desk: unable to lock thread: %w", err)
 		}
 	}
 	var caseID int64
 	var status string
 	if p.InReplyTo != "" {
-		err := tx.QueryRowContext(ctx, `SELECT c.id, c.status FROM posts p JOIN cases c ON c.id = p.case_id
-			WHERE p.platform = $1 AND p.external_id = $2`, p.Platform, p.InReplyTo).Scan(&caseID, &status)
+		err := d.queryRow(ctx, tx, qParentCase, p.Platform, p.InReplyTo).Scan(&caseID, &status)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, false, fmt.Errorf("desk: unable to find parent: %w", err)
 		}
@@ -153,8 +152,7 @@ func (d *Desk) Attach(ctx context.Context, tx *sql.Tx, p *post.Post, authorID in
 	}
 	if caseID == 0 {
 		var last int64
-		err := tx.QueryRowContext(ctx, `SELECT id, status, last_post_at FROM cases WHERE thread_key = $1
-			AND status NOT IN ('resolved', 'closed') ORDER BY id DESC LIMIT 1`, key).Scan(&caseID, &status, &last)
+		err := d.queryRow(ctx, tx, qOpenCase, key).Scan(&caseID, &status, &last)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, false, fmt.Errorf("desk: unable to find open case: %w", err)
 		}
@@ -194,10 +192,7 @@ func (d *Desk) open(ctx context.Context, tx *sql.Tx, p *post.Post, key string, a
 	}
 	ms := store.Millis(now)
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO cases (ref, status, priority, urgency, category, subject, platform, channel,
-		author_id, thread_key, unit_id, traffic_unit_id, lang, private, post_count, first_response_due, resolve_due,
-		last_post_at, created_at, updated_at)
-		VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $17) RETURNING id`,
+	err = d.queryRow(ctx, tx, qOpen,
 		ref, prio, urgency, category, subject(p.Text), p.Platform, p.Channel, author, key, unitID, trafficID, lang,
 		store.Bool(p.Private), ms+d.opt.SLA.FirstResponse[prio].Milliseconds(), ms+d.opt.SLA.Resolve[prio].Milliseconds(),
 		store.Millis(p.CreatedAt), ms).Scan(&id)
@@ -208,7 +203,7 @@ func (d *Desk) open(ctx context.Context, tx *sql.Tx, p *post.Post, key string, a
 	if unitID.Valid {
 		body["unit_id"] = unitID.Int64
 	}
-	return id, addEvent(ctx, tx, id, 0, "opened", body, now)
+	return id, d.event(ctx, tx, id, 0, "opened", body, now)
 }
 
 func (d *Desk) join(ctx context.Context, tx *sql.Tx, caseID int64, status string, p *post.Post, now time.Time) error {
@@ -226,21 +221,16 @@ func (d *Desk) join(ctx context.Context, tx *sql.Tx, caseID int64, status string
 		// The citizen wrote again: the case needs the desk's eyes.
 		newStatus = StatusOpen
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE cases SET post_count = post_count + 1,
-		last_post_at = CASE WHEN last_post_at > $2 THEN last_post_at ELSE $2 END,
-		urgency = CASE WHEN urgency > $3 THEN urgency ELSE $3 END,
-		priority = CASE WHEN priority < $4 THEN priority ELSE $4 END,
-		unit_id = COALESCE(unit_id, $5), status = $6, resolved_at = CASE WHEN $6 = 'open' THEN NULL ELSE resolved_at END,
-		updated_at = $7, version = version + 1 WHERE id = $1`,
+	_, err := d.exec(ctx, tx, qJoin,
 		caseID, store.Millis(p.CreatedAt), urgency, prio, unitID, newStatus, store.Millis(now))
 	if err != nil {
 		return fmt.Errorf("desk: unable to add post to case: %w", err)
 	}
-	if err := addEvent(ctx, tx, caseID, 0, "post", map[string]any{"post_id": p.ID}, now); err != nil {
+	if err := d.event(ctx, tx, caseID, 0, "post", map[string]any{"post_id": p.ID}, now); err != nil {
 		return err
 	}
 	if newStatus != status {
-		return addEvent(ctx, tx, caseID, 0, "status", map[string]any{"from": status, "to": newStatus, "reason": "citizen wrote again"}, now)
+		return d.event(ctx, tx, caseID, 0, "status", map[string]any{"from": status, "to": newStatus, "reason": "citizen wrote again"}, now)
 	}
 	return nil
 }
@@ -250,9 +240,7 @@ func (d *Desk) join(ctx context.Context, tx *sql.Tx, caseID int64, status string
 func (d *Desk) nextRef(ctx context.Context, tx *sql.Tx, now time.Time) (string, error) {
 	year := now.In(d.opt.Location).Year()
 	var n int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO ref_counters (prefix, year, last) VALUES ($1, $2, 1)
-		ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last`,
-		d.opt.RefPrefix, year).Scan(&n)
+	err := d.queryRow(ctx, tx, qNextRef, d.opt.RefPrefix, year).Scan(&n)
 	if err != nil {
 		return "", fmt.Errorf("desk: unable to allocate reference: %w", err)
 	}
@@ -287,4 +275,67 @@ func subject(text string) string {
 	}
 	r := []rune(text)
 	return string(r[:139]) + "…"
+}
+
+// The statements of the threading hot path, prepared once (HotQueries).
+const (
+	qLockThread = "SELECT pg_advisory_xact_lock(hashtext($1))"
+	qParentCase = `SELECT c.id, c.status FROM posts p JOIN cases c ON c.id = p.case_id
+		WHERE p.platform = $1 AND p.external_id = $2`
+	qOpenCase = `SELECT id, status, last_post_at FROM cases WHERE thread_key = $1
+		AND status NOT IN ('resolved', 'closed') ORDER BY id DESC LIMIT 1`
+	qOpen = `INSERT INTO cases (ref, status, priority, urgency, category, subject, platform, channel,
+		author_id, thread_key, unit_id, traffic_unit_id, lang, private, post_count, first_response_due, resolve_due,
+		last_post_at, created_at, updated_at)
+		VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $17) RETURNING id`
+	qJoin = `UPDATE cases SET post_count = post_count + 1,
+		last_post_at = CASE WHEN last_post_at > $2 THEN last_post_at ELSE $2 END,
+		urgency = CASE WHEN urgency > $3 THEN urgency ELSE $3 END,
+		priority = CASE WHEN priority < $4 THEN priority ELSE $4 END,
+		unit_id = COALESCE(unit_id, $5), status = $6, resolved_at = CASE WHEN $6 = 'open' THEN NULL ELSE resolved_at END,
+		updated_at = $7, version = version + 1 WHERE id = $1`
+	qNextRef = `INSERT INTO ref_counters (prefix, year, last) VALUES ($1, $2, 1)
+		ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last`
+	qEvent = "INSERT INTO case_events (case_id, at, actor_id, kind, body) VALUES ($1, $2, $3, $4, $5)"
+)
+
+// HotQueries are the statements Attach runs, for store.DB.Prepare.
+func (d *Desk) HotQueries() []string {
+	q := []string{qParentCase, qOpenCase, qOpen, qJoin, qNextRef, qEvent}
+	if d.db.Dialect == store.Postgres {
+		q = append(q, qLockThread)
+	}
+	return q
+}
+
+func (d *Desk) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	st, err := d.db.Stmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (d *Desk) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	st, err := d.db.Stmt(ctx, tx, q)
+	if err != nil {
+		return tx.QueryRowContext(ctx, q, args...) // reports the same error on Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// event is addEvent through the prepared statement.
+func (d *Desk) event(ctx context.Context, tx *sql.Tx, caseID, actor int64, kind string, body map[string]any, now time.Time) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	var a sql.NullInt64
+	if actor != 0 {
+		a = sql.NullInt64{Int64: actor, Valid: true}
+	}
+	if _, err := d.exec(ctx, tx, qEvent, caseID, store.Millis(now), a, kind, string(b)); err != nil {
+		return fmt.Errorf("desk: unable to record event: %w", err)
+	}
+	return nil
 }

@@ -152,6 +152,10 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 	if err != nil || len(items) == 0 {
 		return err
 	}
+	// Outside the transaction: preparing needs the write connection.
+	if err := pl.db.Prepare(ctx, append(pl.desk.HotQueries(), qClaim, qAuthor, qAnalysis)...); err != nil {
+		return fmt.Errorf("pipeline: unable to prepare: %w", err)
+	}
 	pl.runAnalysis(items)
 	var changed []int64
 	var fresh int
@@ -160,14 +164,14 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 		for i := range items {
 			it := &items[i]
 			// Claim the post; a concurrent worker that got here first wins.
-			res, err := tx.ExecContext(ctx, "UPDATE posts SET stage = 2 WHERE id = $1 AND stage < 2", it.p.ID)
+			res, err := pl.exec(ctx, tx, qClaim, it.p.ID)
 			if err != nil {
 				return fmt.Errorf("pipeline: unable to claim post: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue
 			}
-			authorID, err := upsertAuthor(ctx, tx, &it.p)
+			authorID, err := pl.upsertAuthor(ctx, tx, &it.p)
 			if err != nil {
 				return err
 			}
@@ -178,7 +182,7 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 			if err != nil {
 				return err
 			}
-			if err := writeAnalysis(ctx, tx, it.p.ID, it.p.Analysis, authorID, caseID); err != nil {
+			if err := pl.writeAnalysis(ctx, tx, it.p.ID, it.p.Analysis, authorID, caseID); err != nil {
 				return err
 			}
 			if caseID != 0 {
@@ -287,21 +291,17 @@ func safeAnalyze(an Analyzer, p *post.Post, log *slog.Logger) (a post.Analysis) 
 	return an(p)
 }
 
-func upsertAuthor(ctx context.Context, tx *sql.Tx, p *post.Post) (int64, error) {
+func (pl *Pipeline) upsertAuthor(ctx context.Context, tx *sql.Tx, p *post.Post) (int64, error) {
 	if p.Author.ExternalID == "" {
 		return 0, nil
 	}
 	ms := store.Millis(p.CreatedAt)
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO authors (platform, external_id, handle, name, location, first_seen_at, last_seen_at, post_count)
-		VALUES ($1, $2, $3, $4, $5, $6, $6, 1)
-		ON CONFLICT (platform, external_id) DO UPDATE SET
-			handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE authors.handle END,
-			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE authors.name END,
-			location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE authors.location END,
-			last_seen_at = CASE WHEN authors.last_seen_at > excluded.last_seen_at THEN authors.last_seen_at ELSE excluded.last_seen_at END,
-			post_count = authors.post_count + 1
-		RETURNING id`, p.Platform, p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, ms).Scan(&id)
+	st, err := pl.db.Stmt(ctx, tx, qAuthor)
+	if err != nil {
+		return 0, err
+	}
+	err = st.QueryRowContext(ctx, p.Platform, p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, ms).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("pipeline: unable to record author: %w", err)
 	}
@@ -310,7 +310,7 @@ func upsertAuthor(ctx context.Context, tx *sql.Tx, p *post.Post) (int64, error) 
 
 // writeAnalysis stores the analysis JSON and the columns the inbox filters
 // on, so filters never parse JSON.
-func writeAnalysis(ctx context.Context, tx *sql.Tx, postID int64, a *post.Analysis, authorID, caseID int64) error {
+func (pl *Pipeline) writeAnalysis(ctx context.Context, tx *sql.Tx, postID int64, a *post.Analysis, authorID, caseID int64) error {
 	var js sql.NullString
 	var lang, sentiment, category, station string
 	var urgency, emergency, offensive int
@@ -337,9 +337,7 @@ func writeAnalysis(ctx context.Context, tx *sql.Tx, postID int64, a *post.Analys
 	if caseID != 0 {
 		cs = sql.NullInt64{Int64: caseID, Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE posts SET analysis = $1, lang = $2, sentiment = $3, category = $4, station = $5,
-		urgency = $6, emergency = $7, offensive = $8, simhash = $9, author_id = COALESCE($10, author_id),
-		case_id = COALESCE($11, case_id), stage = 2 WHERE id = $12`,
+	_, err := pl.exec(ctx, tx, qAnalysis,
 		js, lang, sentiment, category, station, urgency, emergency, offensive, simhash, author, cs, postID)
 	if err != nil {
 		return fmt.Errorf("pipeline: unable to store analysis: %w", err)
@@ -353,4 +351,29 @@ var ErrNoAnalyzer = errors.New("pipeline: no analyzer")
 // Collectors returns this package's metrics for the server's registry.
 func Collectors() []prometheus.Collector {
 	return []prometheus.Collector{processed, opened, lagSec}
+}
+
+// The statements of the pipeline's hot path, prepared once per database.
+const (
+	qClaim  = "UPDATE posts SET stage = 2 WHERE id = $1 AND stage < 2"
+	qAuthor = `INSERT INTO authors (platform, external_id, handle, name, location, first_seen_at, last_seen_at, post_count)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, 1)
+		ON CONFLICT (platform, external_id) DO UPDATE SET
+			handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE authors.handle END,
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE authors.name END,
+			location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE authors.location END,
+			last_seen_at = CASE WHEN authors.last_seen_at > excluded.last_seen_at THEN authors.last_seen_at ELSE excluded.last_seen_at END,
+			post_count = authors.post_count + 1
+		RETURNING id`
+	qAnalysis = `UPDATE posts SET analysis = $1, lang = $2, sentiment = $3, category = $4, station = $5,
+		urgency = $6, emergency = $7, offensive = $8, simhash = $9, author_id = COALESCE($10, author_id),
+		case_id = COALESCE($11, case_id), stage = 2 WHERE id = $12`
+)
+
+func (pl *Pipeline) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	st, err := pl.db.Stmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }

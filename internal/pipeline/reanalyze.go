@@ -61,11 +61,14 @@ func (pl *Pipeline) Reanalyze(ctx context.Context, source string, batch int, pro
 			return done, nil
 		}
 		pl.runAnalysis(items)
+		if err := pl.db.Prepare(ctx, qAnalysis); err != nil {
+			return done, err
+		}
 		last := items[len(items)-1].p.ID
 		err = pl.db.Tx(ctx, func(tx *sql.Tx) error {
 			for i := range items {
 				a := items[i].a
-				if err := writeAnalysis(ctx, tx, items[i].p.ID, &a, 0, 0); err != nil {
+				if err := pl.writeAnalysis(ctx, tx, items[i].p.ID, &a, 0, 0); err != nil {
 					return err
 				}
 			}
