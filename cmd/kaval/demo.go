@@ -45,7 +45,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "Simulated citizens are posting %.1f/s in English, Kannada, Hindi and Hinglish. Ctrl-C stops.\n", *rate)
 		go func() {
-			rep, err := plat.Traffic(ctx, url, *rate, *seed, slog.Default())
+			rep, err := plat.Traffic(ctx, url, *rate, *seed)
 			if err != nil && ctx.Err() == nil {
 				slog.Error("demo traffic stopped", "err", err)
 				return

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -115,7 +114,7 @@ func Setup(ctx context.Context, st *channel.Store, m *channel.Manager) (*Platfor
 // Traffic runs the simulator against the desk at baseURL until ctx ends,
 // with a burst of one theme now and then so the watch floor has something
 // to see.
-func (p *Platforms) Traffic(ctx context.Context, baseURL string, rate float64, seed uint64, log *slog.Logger) (simulate.Report, error) {
+func (p *Platforms) Traffic(ctx context.Context, baseURL string, rate float64, seed uint64) (simulate.Report, error) {
 	id := func(platform string) string { return strconv.FormatInt(p.ids[platform], 10) }
 	cfg := simulate.Config{
 		Target: baseURL, Rate: rate, Duration: 365 * 24 * time.Hour, Seed: seed, Token: p.secret,
