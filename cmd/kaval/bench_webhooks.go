@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +32,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/simulate"
+	"github.com/kaval-desk/kaval/internal/simulate/scenario"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -38,13 +41,19 @@ func init() {
 }
 
 const benchWebhooksUsage = `[--duration 10s | --count N] [--rate 0] [--platform whatsapp|meta|x|telegram|mix] [--workers N] [--db URL] [--no-analysis] [--cpuprofile FILE]
+       kaval bench webhooks --hold 60s --bodies FILE [--count N]
 
 Starts a whole desk in-process (a fresh SQLite file in a temp dir unless --db
 is given; analysis on unless --no-analysis) on a loopback port, connects
 channels to local fakes of the platforms, and drives signed webhook
 deliveries at /hooks/{id} with the simulator. Counts only 2xx answers, which
 the desk gives once the posts are durable, then checks that every post of
-every acknowledged delivery is stored.`
+every acknowledged delivery is stored.
+
+With --hold the desk only serves, for an external load generator: --bodies
+FILE gets N pre-signed WhatsApp deliveries (one "signature TAB body" a line)
+and FILE.lua a wrk script that replays them, e.g.
+  wrk -t2 -c64 -d10s -s FILE.lua http://127.0.0.1:PORT/hooks/ID`
 
 // Account ids the fakes answer to and the simulator signs for.
 const (
@@ -66,12 +75,22 @@ func benchWebhooks(ctx context.Context, env *cliEnv, args []string) error {
 	noAnalysis := fs.Bool("no-analysis", false, "start the desk without the analysis models (intake only)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (desk and load generator) to FILE")
 	seed := fs.Uint64("seed", 0, "scenario seed (default: random, so a reused --db gets new ids)")
+	hold := fs.Duration("hold", 0, "serve this long for an external load generator instead of running the simulator")
+	bodiesPath := fs.String("bodies", "", "with --hold: write pre-signed WhatsApp deliveries and a wrk script here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *workers <= 0 || *duration < 0 || *count < 0 || *rateN < 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if *hold > 0 {
+		if *bodiesPath == "" || *platform != "whatsapp" {
+			return errors.New("--hold needs --bodies FILE (WhatsApp deliveries only)")
+		}
+		if *count == 0 {
+			*count = 100000
+		}
 	}
 	if *duration == 0 && *count == 0 {
 		*duration = 10 * time.Second
@@ -127,6 +146,10 @@ func benchWebhooks(ctx context.Context, env *cliEnv, args []string) error {
 	var before int64
 	if err := a.DB.Read.QueryRowContext(ctx, "SELECT count(*) FROM posts").Scan(&before); err != nil {
 		return err
+	}
+
+	if *hold > 0 {
+		return holdForExternal(ctx, env, a, bc, target, *hold, *bodiesPath, *count, *seed)
 	}
 
 	rate := *rateN
@@ -251,6 +274,9 @@ func benchMix(platform string) (map[string]float64, error) {
 // benchChans are the channels under test, their fakes, and how to decode
 // what was delivered to each.
 type benchChans struct {
+	secret string
+	wa     *wafake.Server // set when WhatsApp is in the mix
+	waPath string
 	sim    map[string]simulate.Channel
 	decode map[string]func(body []byte, now time.Time) ([]post.Post, error) // by webhook path
 	closes []func()
@@ -266,7 +292,7 @@ func (b *benchChans) close() {
 // call them at start) and creates its channel with a random secret.
 func benchChannels(ctx context.Context, a *app.App, mix map[string]float64) (*benchChans, error) {
 	secret := strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
-	b := &benchChans{sim: map[string]simulate.Channel{}, decode: map[string]func([]byte, time.Time) ([]post.Post, error){}}
+	b := &benchChans{secret: secret, sim: map[string]simulate.Channel{}, decode: map[string]func([]byte, time.Time) ([]post.Post, error){}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -322,6 +348,7 @@ func benchChannels(ctx context.Context, a *app.App, mix map[string]float64) (*be
 			return nil, err
 		}
 		b.sim[post.WhatsApp] = simulate.Channel{ChannelID: id, Secret: secret, PhoneNumberID: benchPhone}
+		b.wa, b.waPath = f, "/hooks/"+id
 		b.decode["/hooks/"+id] = func(body []byte, now time.Time) ([]post.Post, error) {
 			d, err := whatsapp.DecodeWebhook(body, now)
 			return d.Posts, err
@@ -514,4 +541,93 @@ func hookLoadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// wrkScript replays the deliveries of a bodies file. Each wrk thread
+// takes every 16th line from its own offset, so up to 16 threads send
+// distinct deliveries; past the end of its share a thread starts again
+// (redeliveries: acknowledged, but no new posts).
+const wrkScript = `-- written by kaval bench webhooks --hold --bodies
+local path = %q
+local stride = 16
+local n = 0
+function setup(thread)
+  thread:set("id", n)
+  n = n + 1
+end
+function init(args)
+  sigs, bodies = {}, {}
+  local i = 0
+  for line in io.lines(path) do
+    if i %% stride == id %% stride then
+      local sig, body = line:match("^([^\t]*)\t(.*)$")
+      sigs[#sigs + 1], bodies[#bodies + 1] = sig, body
+    end
+    i = i + 1
+  end
+  cursor = 1
+end
+function request()
+  local k = cursor
+  cursor = cursor + 1
+  if cursor > #bodies then cursor = 1 end
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = sigs[k]}, bodies[k])
+end
+`
+
+// holdForExternal writes n signed WhatsApp deliveries and a wrk script,
+// serves until hold passes or ctx ends, and reports what the desk stored.
+func holdForExternal(ctx context.Context, env *cliEnv, a *app.App, bc *benchChans, target string, hold time.Duration, path string, n int, seed uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	gen := scenario.New(scenario.Config{Seed: seed, Start: time.Now(), Platforms: map[string]float64{post.WhatsApp: 1}})
+	for range n {
+		e := gen.Next()
+		from := "910" + fmt.Sprintf("%09d", seqDigits(e.AuthorID))
+		body := bc.wa.Payload(bc.wa.Text(from, e.AuthorName, e.Text, "", time.Now()))
+		w.WriteString(metafake.Sign(bc.secret, body))
+		w.WriteByte('\t')
+		w.Write(body)
+		w.WriteByte('\n')
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path+".lua", fmt.Appendf(nil, wrkScript, path), 0o644); err != nil {
+		return err
+	}
+	url := target + bc.waPath
+	fmt.Fprintf(env.stdout, "%d signed WhatsApp deliveries in %s; desk at %s for %s (Ctrl-C stops). Run e.g.\n  wrk -t2 -c64 -d10s -s %s.lua %s\n",
+		n, path, target, hold, path, url)
+	hctx, cancel := context.WithTimeout(ctx, hold)
+	defer cancel()
+	<-hctx.Done()
+
+	var stored int64
+	var first, last sql.NullInt64
+	if err := a.DB.Read.QueryRowContext(context.Background(), "SELECT count(*), min(received_at), max(received_at) FROM posts WHERE platform = $1", post.WhatsApp).Scan(&stored, &first, &last); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "  %d WhatsApp posts stored", stored)
+	if span := time.Duration(last.Int64-first.Int64) * time.Millisecond; stored > 1 && span > 0 {
+		fmt.Fprintf(env.stdout, " over %.2fs: %.0f posts/s durable (one post per delivery)", span.Seconds(), float64(stored-1)/span.Seconds())
+	}
+	fmt.Fprintln(env.stdout)
+	left, took := hookWaitDesk(context.Background(), a.DB, 2*time.Minute)
+	if left == 0 {
+		fmt.Fprintf(env.stdout, "  all on the desk %.1fs after the hold ended\n", took.Seconds())
+	}
+	return nil
+}
+
+// seqDigits keeps the last nine digits of a decimal id.
+func seqDigits(id string) int64 {
+	if len(id) > 9 {
+		id = id[len(id)-9:]
+	}
+	v, _ := strconv.ParseInt(id, 10, 64)
+	return v
 }
