@@ -195,6 +195,24 @@ func (a *App) Start(ctx context.Context) {
 			a.log.Error("pipeline stopped", "err", err)
 		}
 	}()
+	a.wg.Add(1)
+	go func() {
+		// Expired sessions are refused on use already; this only keeps the
+		// table small.
+		defer a.wg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if _, err := a.Auth.PurgeSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.log.Warn("purging sessions failed", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	if err := a.Manager.Start(ctx); err != nil {
 		a.log.Error("channels did not start", "err", err)
 	}
