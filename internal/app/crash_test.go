@@ -91,6 +91,7 @@ type crashEnv struct {
 	hookURL  string
 	wa       *wafake.Server
 	secret   string
+	db       *store.DB // the test's own handle, for counting
 
 	mu      sync.Mutex
 	acked   map[string]int // "platform\x00external id" → times acknowledged
@@ -138,7 +139,7 @@ func runCrashTest(t *testing.T, bin string, db *store.DB, dsn string) {
 
 	dir := t.TempDir()
 	e := &crashEnv{t: t, bin: bin, dsn: dsn, dataDir: filepath.Join(dir, "data"), addr: freeAddr(t),
-		logPath: filepath.Join(dir, "kaval.log"), token: token, wa: wa, secret: secret, acked: map[string]int{}}
+		logPath: filepath.Join(dir, "kaval.log"), token: token, wa: wa, secret: secret, db: db, acked: map[string]int{}}
 	e.hookURL = "http://" + e.addr + "/hooks/" + strconv.FormatInt(ch.ID, 10)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "KAVAL_") {
@@ -314,8 +315,14 @@ func (e *crashEnv) stream(d *desk, round int) (int64, error) {
 	}
 	e.kill(d)
 	wg.Wait()
-	e.t.Logf("round %d: %d posts acknowledged (%d webhook deliveries) in %s, then SIGKILL cut %d requests",
-		round, e.nAcked.Load()-start, e.nHooks.Load()-startHooks, time.Since(t0).Round(time.Millisecond), cut.Load())
+	// Posts stored but not yet threaded when the desk died: the restart
+	// must finish them (the sweep), not leave them behind.
+	var pending int
+	if err := e.db.Read.QueryRow("SELECT count(*) FROM posts WHERE stage < 2").Scan(&pending); err != nil {
+		return 0, err
+	}
+	e.t.Logf("round %d: %d posts acknowledged (%d webhook deliveries) in %s, then SIGKILL cut %d requests; %d stored posts not yet on the desk",
+		round, e.nAcked.Load()-start, e.nHooks.Load()-startHooks, time.Since(t0).Round(time.Millisecond), cut.Load(), pending)
 	return cut.Load(), nil
 }
 
