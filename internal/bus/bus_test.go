@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/kaval-desk/kaval/internal/bus/bustest"
 )
 
 // forEach runs the same behaviour against the in-process bus and a real
@@ -32,19 +32,7 @@ func forEach(t *testing.T, fn func(t *testing.T, newBus func() Bus)) {
 }
 
 // StartTestNATS starts an embedded JetStream server for a test.
-func StartTestNATS(t testing.TB) string {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	return s.ClientURL()
-}
+func StartTestNATS(t testing.TB) string { return bustest.StartNATS(t) }
 
 func TestGroupSharesWorkExactlyOnce(t *testing.T) {
 	forEach(t, func(t *testing.T, newBus func() Bus) {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -420,6 +421,55 @@ func TestReanalyzeResumes(t *testing.T) {
 		db.Read.QueryRow("SELECT count(*) FROM cases").Scan(&cases)
 		if cases != 25 {
 			t.Fatalf("reanalysis changed threading: %d cases", cases)
+		}
+	})
+}
+
+// TestRacingWorkersOpenOneCase holds one transaction open after it opened a
+// case for a citizen while a second worker threads the same citizen's next
+// post: the second must wait for the first and join its case, not open
+// another (replicas on PostgreSQL serialise per thread).
+func TestRacingWorkersOpenOneCase(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		res, err := e.in.Submit(ctx, []post.Post{mention("1", "a", "help"), mention("2", "a", "still waiting")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, _ := e.pl.load(ctx, []int64{res[0].ID, res[1].ID})
+		if len(items) != 2 {
+			t.Fatalf("loaded %d", len(items))
+		}
+		db.Prepare(ctx, e.desk.HotQueries()...)
+		tx1, err := db.Write.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, opened, err := e.desk.Attach(ctx, tx1, &items[0].p, 0)
+		if err != nil || !opened {
+			t.Fatal(opened, err)
+		}
+		done := make(chan int64, 1)
+		go func() {
+			var id int64
+			db.Tx(ctx, func(tx2 *sql.Tx) error {
+				var err error
+				id, _, err = e.desk.Attach(ctx, tx2, &items[1].p, 0)
+				return err
+			})
+			done <- id
+		}()
+		select {
+		case id := <-done:
+			t.Fatalf("second worker did not wait for the first (case %d)", id)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := tx1.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if second := <-done; second != first {
+			t.Fatalf("second post opened case %d instead of joining %d", second, first)
 		}
 	})
 }
