@@ -52,8 +52,8 @@ every acknowledged delivery is stored.
 
 With --hold the desk only serves, for an external load generator: --bodies
 FILE gets N pre-signed WhatsApp deliveries (one "signature TAB body" a line)
-and FILE.lua a wrk script that replays them, e.g.
-  wrk -t2 -c64 -d10s -s FILE.lua http://127.0.0.1:PORT/hooks/ID`
+and FILE.lua a wrk script that replays them, each thread its own share, e.g.
+  wrk -t2 -c64 -d10s -s FILE.lua http://127.0.0.1:PORT/hooks/ID -- 2`
 
 // Account ids the fakes answer to and the simulator signs for.
 const (
@@ -543,19 +543,19 @@ func hookLoadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-// wrkScript replays the deliveries of a bodies file. Each wrk thread
-// takes every 16th line from its own offset, so up to 16 threads send
-// distinct deliveries; past the end of its share a thread starts again
+// wrkScript replays the deliveries of a bodies file. Thread k of T takes
+// lines k, k+T, k+2T…, so threads send distinct deliveries; give T after
+// "--" (default 16). Past the end of its share a thread starts again
 // (redeliveries: acknowledged, but no new posts).
 const wrkScript = `-- written by kaval bench webhooks --hold --bodies
 local path = %q
-local stride = 16
 local n = 0
 function setup(thread)
   thread:set("id", n)
   n = n + 1
 end
 function init(args)
+  local stride = tonumber(args[1]) or 16
   sigs, bodies = {}, {}
   local i = 0
   for line in io.lines(path) do
@@ -600,7 +600,7 @@ func holdForExternal(ctx context.Context, env *cliEnv, a *app.App, bc *benchChan
 		return err
 	}
 	url := target + bc.waPath
-	fmt.Fprintf(env.stdout, "%d signed WhatsApp deliveries in %s; desk at %s for %s (Ctrl-C stops). Run e.g.\n  wrk -t2 -c64 -d10s -s %s.lua %s\n",
+	fmt.Fprintf(env.stdout, "%d signed WhatsApp deliveries in %s; desk at %s for %s (Ctrl-C stops). Run e.g.\n  wrk -t2 -c64 -d10s -s %s.lua %s -- 2\n",
 		n, path, target, hold, path, url)
 	hctx, cancel := context.WithTimeout(ctx, hold)
 	defer cancel()
