@@ -2,7 +2,8 @@ package app_test
 
 // The crash test proves the desk's first promise: nothing acknowledged is
 // ever lost. It runs the real `kaval serve` binary, streams posts at it
-// through the integration API and signed WhatsApp webhooks, kills it with
+// through the integration API and WhatsApp (signed) and Telegram (secret
+// token) webhooks, kills it with
 // SIGKILL mid-stream (twice), restarts it, and checks that every post that
 // got a 2xx is stored exactly once, reaches the desk, and that
 // redelivering it stores nothing new.
@@ -29,6 +30,8 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/channel"
+	"github.com/kaval-desk/kaval/internal/connector/telegram"
+	"github.com/kaval-desk/kaval/internal/connector/telegram/tgfake"
 	"github.com/kaval-desk/kaval/internal/connector/whatsapp/wafake"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/secretbox"
@@ -40,7 +43,7 @@ const (
 	crashRoundPosts = 600 // posts acknowledged in a round before the kill may come…
 	crashRoundHooks = 150 // …and webhook deliveries
 	apiWorkers      = 2   // concurrent POST /api/v1/posts senders (batches of 1–20)
-	hookWorkers     = 4   // concurrent signed WhatsApp webhook senders (1–3 messages each)
+	hookWorkers     = 4   // concurrent webhook senders: the last Telegram, the others signed WhatsApp (1–3 messages each)
 )
 
 // buildKaval compiles the real binary once per test run.
@@ -88,7 +91,10 @@ type crashEnv struct {
 	logPath  string
 	childEnv []string
 	token    string
-	hookURL  string
+	hookURL  string // the WhatsApp channel's webhook
+	tgURL    string // the Telegram channel's webhook
+	tgSecret string
+	tgBot    int64
 	wa       *wafake.Server
 	secret   string
 	db       *store.DB // the test's own handle, for counting
@@ -96,13 +102,20 @@ type crashEnv struct {
 	mu      sync.Mutex
 	acked   map[string]int // "platform\x00external id" → times acknowledged
 	apiSent []post.Post    // acknowledged API posts, for redelivery
-	hooks   [][]byte       // acknowledged webhook bodies, for redelivery
+	hooks   []delivery     // acknowledged webhook deliveries, for redelivery
 	seq     atomic.Int64
 	nAcked  atomic.Int64 // posts
 	nHooks  atomic.Int64 // webhook deliveries
 }
 
 func key(platform, id string) string { return platform + "\x00" + id }
+
+// delivery is one webhook POST as a platform sends it.
+type delivery struct {
+	url    string
+	header http.Header
+	body   []byte
+}
 
 func runCrashTest(t *testing.T, bin string, db *store.DB, dsn string) {
 	ctx := context.Background()
@@ -136,11 +149,22 @@ func runCrashTest(t *testing.T, bin string, db *store.DB, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const tgToken, tgSecret = "crash-bot-token", "crash-telegram-secret"
+	tg := tgfake.New(tgToken)
+	t.Cleanup(tg.Close)
+	tgch, err := channel.NewStore(db, box).Create(ctx, channel.Spec{Platform: post.Telegram, Name: "crash telegram",
+		Config:  map[string]string{"api_url": tg.URL(), "mode": "webhook"},
+		Secrets: channel.Secrets{"bot_token": tgToken, "webhook_secret": tgSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	dir := t.TempDir()
 	e := &crashEnv{t: t, bin: bin, dsn: dsn, dataDir: filepath.Join(dir, "data"), addr: freeAddr(t),
 		logPath: filepath.Join(dir, "kaval.log"), token: token, wa: wa, secret: secret, db: db, acked: map[string]int{}}
 	e.hookURL = "http://" + e.addr + "/hooks/" + strconv.FormatInt(ch.ID, 10)
+	e.tgURL = "http://" + e.addr + "/hooks/" + strconv.FormatInt(tgch.ID, 10)
+	e.tgSecret, e.tgBot = tgSecret, tg.Bot().ID
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "KAVAL_") {
 			e.childEnv = append(e.childEnv, kv)
@@ -166,7 +190,19 @@ func runCrashTest(t *testing.T, bin string, db *store.DB, dsn string) {
 	d := e.start()
 	defer e.stop(d)
 	before := e.nAcked.Load()
-	t.Logf("%s: %d posts acknowledged across %d kills (%d requests cut off by a kill)", db.Dialect, before, crashKills, interrupted)
+	byPlatform := map[string]int{}
+	e.mu.Lock()
+	for k := range e.acked {
+		p, _, _ := strings.Cut(k, "\x00")
+		byPlatform[p]++
+	}
+	e.mu.Unlock()
+	t.Logf("%s: %d posts acknowledged across %d kills %v (%d requests cut off by a kill)", db.Dialect, before, crashKills, byPlatform, interrupted)
+	for _, p := range []string{post.X, post.WhatsApp, post.Telegram} {
+		if byPlatform[p] == 0 {
+			t.Errorf("no %s post was acknowledged: that path went untested", p)
+		}
+	}
 
 	t0 := time.Now()
 	e.waitOnDesk(db)
@@ -286,10 +322,13 @@ func (e *crashEnv) stream(d *desk, round int) (int64, error) {
 			rng := rand.New(rand.NewPCG(uint64(round), uint64(w)))
 			for i := 0; ; i++ {
 				var err error
-				if w < apiWorkers {
+				switch {
+				case w < apiWorkers:
 					err = e.sendAPI(client, rng, i)
-				} else {
-					err = e.sendHook(client, rng, i)
+				case w == apiWorkers+hookWorkers-1:
+					err = e.sendHook(client, rng, i, e.telegramDelivery)
+				default:
+					err = e.sendHook(client, rng, i, e.whatsappDelivery)
 				}
 				if err != nil {
 					cut.Add(1) // the connection died with the desk
@@ -395,50 +434,79 @@ func (e *crashEnv) sendAPI(c *http.Client, rng *rand.Rand, i int) error {
 	return nil
 }
 
-// sendHook delivers one signed WhatsApp notification of 1–3 messages, or
-// now and then redelivers one acknowledged earlier, as Meta does when it
-// is unsure of an answer.
-func (e *crashEnv) sendHook(c *http.Client, rng *rand.Rand, i int) error {
-	var body []byte
-	var ids []string
+// sendHook sends one new delivery built by next, or now and then
+// redelivers one acknowledged earlier, as platforms do when unsure of an
+// answer.
+func (e *crashEnv) sendHook(c *http.Client, rng *rand.Rand, i int, next func(*rand.Rand) (delivery, []string)) error {
+	var d delivery
+	var keys []string
 	if i%5 == 4 {
 		e.mu.Lock()
 		if len(e.hooks) > 0 {
-			body = e.hooks[rng.IntN(len(e.hooks))]
+			d = e.hooks[rng.IntN(len(e.hooks))]
 		}
 		e.mu.Unlock()
 	}
-	if body == nil {
-		n := 1 + rng.IntN(3)
-		msgs := make([]wafake.Message, n)
-		for j := range msgs {
-			from := "9190000" + fmt.Sprintf("%05d", rng.IntN(300))
-			msgs[j] = e.wa.Text(from, "Citizen "+from[len(from)-3:], texts[rng.IntN(len(texts))], "", time.Now())
-			ids = append(ids, msgs[j].ID)
-		}
-		body = e.wa.Payload(msgs...)
+	if d.body == nil {
+		d, keys = next(rng)
 	}
-	h := wafake.SignedRequest(e.secret, e.hookURL, body).Header
-	status, resp, err := e.do(c, e.hookURL, body, h)
+	status, resp, err := e.do(c, d.url, d.body, d.header)
 	if err != nil {
 		return err
 	}
 	if status != http.StatusOK {
-		e.t.Errorf("webhook: HTTP %d: %s", status, resp)
+		e.t.Errorf("webhook %s: HTTP %d: %s", d.url, status, resp)
 		return nil
 	}
-	if ids == nil {
+	if keys == nil {
 		return nil // a redelivery
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, id := range ids {
-		e.acked[key(post.WhatsApp, id)]++
+	for _, k := range keys {
+		e.acked[k]++
 		e.nAcked.Add(1)
 	}
-	e.hooks = append(e.hooks, body)
+	e.hooks = append(e.hooks, d)
 	e.nHooks.Add(1)
 	return nil
+}
+
+// whatsappDelivery is a signed WhatsApp notification of 1–3 messages.
+func (e *crashEnv) whatsappDelivery(rng *rand.Rand) (delivery, []string) {
+	n := 1 + rng.IntN(3)
+	msgs := make([]wafake.Message, n)
+	keys := make([]string, n)
+	for j := range msgs {
+		from := "9190000" + fmt.Sprintf("%05d", rng.IntN(300))
+		msgs[j] = e.wa.Text(from, "Citizen "+from[len(from)-3:], texts[rng.IntN(len(texts))], "", time.Now())
+		keys[j] = key(post.WhatsApp, msgs[j].ID)
+	}
+	body := e.wa.Payload(msgs...)
+	return delivery{url: e.hookURL, header: wafake.SignedRequest(e.secret, e.hookURL, body).Header, body: body}, keys
+}
+
+// telegramDelivery is one Telegram update (a group message) with the
+// webhook's secret token; its post id comes from the connector's own
+// Normalize.
+func (e *crashEnv) telegramDelivery(rng *rand.Rand) (delivery, []string) {
+	seq := e.seq.Add(1)
+	uid := 5_000_000 + rng.Int64N(300)
+	u := telegram.Update{UpdateID: seq, Message: &telegram.Message{MessageID: seq, Date: time.Now().Unix(),
+		From: &telegram.User{ID: uid, FirstName: "Citizen", Username: "citizen" + strconv.FormatInt(uid%1000, 10)},
+		Chat: telegram.Chat{ID: -1001234567890, Type: "supergroup", Title: "Namma Area Safety Watch"},
+		Text: texts[rng.IntN(len(texts))] + " @BlrCityPoliceBot"}}
+	body, err := json.Marshal(u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p, ok := telegram.Normalize(u, body, "", e.tgBot)
+	if !ok {
+		e.t.Fatalf("telegram: the connector would not ingest %s", body)
+	}
+	h := http.Header{}
+	h.Set(telegram.SecretHeader, e.tgSecret)
+	return delivery{url: e.tgURL, header: h, body: body}, []string{key(p.Platform, p.ExternalID)}
 }
 
 func (e *crashEnv) do(c *http.Client, url string, body []byte, h http.Header) (int, []byte, error) {
@@ -496,8 +564,7 @@ func (e *crashEnv) redeliver() {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(hooks); i += 4 {
-				h := wafake.SignedRequest(e.secret, e.hookURL, hooks[i]).Header
-				if status, _, err := e.do(c, e.hookURL, hooks[i], h); err != nil || status != http.StatusOK {
+				if status, _, err := e.do(c, hooks[i].url, hooks[i].body, hooks[i].header); err != nil || status != http.StatusOK {
 					failed.Add(1)
 				}
 			}
