@@ -79,6 +79,11 @@ type request struct {
 	res   []Result // indexes into posts
 	idx   []int    // which posts are valid and need storing
 	err   chan error
+
+	// A checkpoint rides the same group commit as posts: a webhook
+	// connector saves one per delivery, and a transaction of its own for
+	// each would queue behind intake on SQLite's single writer.
+	cpSource, cpVals string
 }
 
 // New starts intake over db, publishing stored ids on b (which may be nil).
@@ -251,6 +256,14 @@ func (in *Intake) commit(batch []*request) {
 	if err == nil {
 		err = in.db.Tx(context.Background(), func(tx *sql.Tx) error {
 			ids = ids[:0]
+			for _, r := range batch {
+				if r.cpSource == "" {
+					continue
+				}
+				if _, err := tx.Exec(qCheckpoint, r.cpSource, r.cpVals, store.Millis(in.opt.Now())); err != nil {
+					return fmt.Errorf("ingest: unable to save checkpoint %q: %w", r.cpSource, err)
+				}
+			}
 			for lo := 0; lo < len(rows); {
 				n := chunkSize(len(rows) - lo)
 				chunk := rows[lo : lo+n]
@@ -526,14 +539,19 @@ func (in *Intake) SaveCheckpoint(ctx context.Context, source string, values map[
 	if err != nil {
 		return err
 	}
-	_, err = in.db.Write.ExecContext(ctx, `INSERT INTO checkpoints (source, vals, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (source) DO UPDATE SET vals = excluded.vals, updated_at = excluded.updated_at`,
-		source, string(b), store.Millis(in.opt.Now()))
-	if err != nil {
-		return fmt.Errorf("ingest: unable to save checkpoint %q: %w", source, err)
+	r := &request{ctx: ctx, err: make(chan error, 1), cpSource: source, cpVals: string(b)}
+	select {
+	case in.reqs <- r:
+	case <-in.stop:
+		return errors.New("ingest: closed")
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
+	return <-r.err
 }
+
+const qCheckpoint = `INSERT INTO checkpoints (source, vals, updated_at) VALUES ($1, $2, $3)
+	ON CONFLICT (source) DO UPDATE SET vals = excluded.vals, updated_at = excluded.updated_at`
 
 func channelID(id int64) any {
 	if id == 0 {

@@ -30,6 +30,9 @@ import (
 // SubjectCases carries ids of cases that changed, for live views.
 const SubjectCases = "cases.changed"
 
+// txPosts is how many posts one pipeline transaction threads.
+const txPosts = 64
+
 // Analyzer understands one post. It must be pure and safe for concurrent use.
 type Analyzer func(p *post.Post) post.Analysis
 
@@ -159,43 +162,50 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 	pl.runAnalysis(items)
 	var changed []int64
 	var fresh int
-	err = pl.db.Tx(ctx, func(tx *sql.Tx) error {
-		changed, fresh = changed[:0], 0
-		for i := range items {
-			it := &items[i]
-			// Claim the post; a concurrent worker that got here first wins.
-			res, err := pl.exec(ctx, tx, qClaim, it.p.ID)
-			if err != nil {
-				return fmt.Errorf("pipeline: unable to claim post: %w", err)
+	// Short transactions: on SQLite the pipeline shares the one write
+	// connection with intake, and a long hold would stall webhook
+	// acknowledgements behind it. Items stay in id order across chunks.
+	for lo := 0; lo < len(items); lo += txPosts {
+		chunk := items[lo:min(lo+txPosts, len(items))]
+		n0, f0 := len(changed), fresh
+		err = pl.db.Tx(ctx, func(tx *sql.Tx) error {
+			changed, fresh = changed[:n0], f0
+			for i := range chunk {
+				it := &chunk[i]
+				// Claim the post; a concurrent worker that got here first wins.
+				res, err := pl.exec(ctx, tx, qClaim, it.p.ID)
+				if err != nil {
+					return fmt.Errorf("pipeline: unable to claim post: %w", err)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					continue
+				}
+				authorID, err := pl.upsertAuthor(ctx, tx, &it.p)
+				if err != nil {
+					return err
+				}
+				if pl.analyze != nil {
+					it.p.Analysis = &it.a
+				}
+				caseID, isNew, err := pl.desk.Attach(ctx, tx, &it.p, authorID)
+				if err != nil {
+					return err
+				}
+				if err := pl.writeAnalysis(ctx, tx, it.p.ID, it.p.Analysis, authorID, caseID); err != nil {
+					return err
+				}
+				if caseID != 0 {
+					changed = append(changed, caseID)
+				}
+				if isNew {
+					fresh++
+				}
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
-			}
-			authorID, err := pl.upsertAuthor(ctx, tx, &it.p)
-			if err != nil {
-				return err
-			}
-			if pl.analyze != nil {
-				it.p.Analysis = &it.a
-			}
-			caseID, isNew, err := pl.desk.Attach(ctx, tx, &it.p, authorID)
-			if err != nil {
-				return err
-			}
-			if err := pl.writeAnalysis(ctx, tx, it.p.ID, it.p.Analysis, authorID, caseID); err != nil {
-				return err
-			}
-			if caseID != 0 {
-				changed = append(changed, caseID)
-			}
-			if isNew {
-				fresh++
-			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	now := pl.now()
 	for _, it := range items {
