@@ -93,6 +93,26 @@ func TestSentiment(t *testing.T) {
 	}
 }
 
+// TestPlaceNamesAreNotLanguage: Indian place names in a short English post
+// must not make it romanised Kannada (they are masked for the Latin
+// language head).
+func TestPlaceNamesAreNotLanguage(t *testing.T) {
+	e := engine(t)
+	for _, text := range []string{
+		"Fire near Silk Board, help now!",
+		"Accident at Hebbal flyover, ambulance needed",
+		"Huge jam at Koramangala and Madiwala again",
+	} {
+		if a := e.Analyze(Input{Text: text}); a.Lang != "en" {
+			t.Errorf("%q: lang %s, want en (places %v)", text, a.Lang, a.Places)
+		}
+	}
+	// Romanised Kannada with a place name stays Kannada.
+	if a := e.Analyze(Input{Text: "Silk Board hatra thumba traffic ide, yaaru enu madtilla guru"}); a.Lang != "kn-Latn" {
+		t.Errorf("romanised Kannada with a place: lang %s", a.Lang)
+	}
+}
+
 func TestUrgencyNotFromSentiment(t *testing.T) {
 	e := engine(t)
 	angry := e.Analyze(Input{Text: "This pothole on our road is absolutely terrible, worst civic body ever, disgusting"})
@@ -113,6 +133,10 @@ func TestCategories(t *testing.T) {
 		{"Ganja being sold openly near the college gate", "drugs"},
 		{"How to apply for police verification for passport?", "information_request"},
 		{"Thank you @BlrCityPolice for the quick response, great job", "appreciation"},
+		{"Received a call to scan a QR code to get my refund, then money was gone. Share your UPI pin they said", "cybercrime_fraud"},
+		{"Boys near the bus stop keep teasing women and passing lewd comments every evening", "womens_safety"},
+		{"ಬಸ್ ನಿಲ್ದಾಣದಲ್ಲಿ ಹುಡುಗಿಯರಿಗೆ ಕಿರುಕುಳ ನೀಡುತ್ತಿದ್ದಾರೆ", "womens_safety"},
+		{"Koi ladka roz chhedkhani karta hai college ke bahar", "womens_safety"},
 	} {
 		a := e.Analyze(Input{Text: c.text})
 		var cats []string

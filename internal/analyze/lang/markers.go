@@ -11,7 +11,9 @@ var english = set(`the is are was were be been this that these those with for fr
 not you your they their what when where which who why how will would should could can
 very good bad please help police sir madam thank thanks thank you road traffic people
 movie song super nice best love and but or of in on at my me we our it its there here
-all some any just only also about after before because today now time day night`)
+all some any just only also about after before because today now time day night
+near need needed fire accident ambulance again huge still since stuck hours minutes morning evening
+broken water power street area someone urgent immediately`)
 
 // indic are frequent romanised Kannada, Hindi, Tamil and Malayalam function
 // words and particles.

@@ -215,8 +215,8 @@ func TestBuildEncodeDecode(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	f.Add([]byte("KVLM\x02\x00\x00\x00"))
-	f.Add([]byte("KVLM\x02\x00\x00\x00\x01\x00\x00\x00v\x01\x00\x00\x00\x01\x00\x00\x00"))
+	f.Add([]byte("KVLM\x03\x00\x00\x00"))
+	f.Add([]byte("KVLM\x03\x00\x00\x00\x01\x00\x00\x00v\x01\x00\x00\x00\x01\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Decode(b)
 		if err == nil && len(m.W) != m.Width<<m.Bits {

@@ -416,8 +416,8 @@ func (b *Builder) Add(name string, kind Kind, classes []string, d *Dense) {
 	b.dense = append(b.dense, d)
 }
 
-// Build quantises every lane to int8 with its own scale, the lane's
-// largest weight / 127. (Clipping the top weights was tried: the largest
+// Build quantises every lane to an int8 code (see Levels) with its own
+// scale, the lane's largest weight. (Clipping the top weights was tried: the largest
 // weights are the strongest words and the language tags, and clipping
 // them cost more than the resolution it bought.)
 func (b *Builder) Build() *Model {
@@ -437,14 +437,9 @@ func (b *Builder) Build() *Model {
 			for f := 0; f < nb; f++ {
 				mx = max(mx, float32(math.Abs(float64(d.W[f*d.K+j]))))
 			}
-			scale := float32(1)
-			if mx > 0 {
-				scale = mx / 127
-			}
-			h.Scales[j] = scale
+			h.Scales[j] = max(mx, 1e-30)
 			for f := 0; f < nb; f++ {
-				q := math.Round(float64(d.W[f*d.K+j] / scale))
-				m.W[f*width+h.Offset+j] = int8(max(-127, min(127, q)))
+				m.W[f*width+h.Offset+j] = quantize(d.W[f*d.K+j], mx)
 			}
 		}
 	}

@@ -36,8 +36,8 @@ func TestDevFloors(t *testing.T) {
 		}
 		return score("", "", sent, g, p, 0, "")
 	}
-	check("sentiment en macro-recall", sentiment(split(d.SentEN, "dev")).MacroRecall, 0.665)
-	check("sentiment kn macro-F1", sentiment(split(d.SentKN, "dev")).MacroF1, 0.71)
+	check("sentiment en macro-recall", sentiment(split(d.SentEN, "dev")).MacroRecall, 0.68)
+	check("sentiment kn macro-F1", sentiment(split(d.SentKN, "dev")).MacroF1, 0.72)
 	check("sentiment hi macro-F1", sentiment(split(d.SentHI, "dev")).MacroF1, 0.60)
 
 	binary := func(items []Item, fn func(string) bool) Metrics {
@@ -53,15 +53,15 @@ func TestDevFloors(t *testing.T) {
 		return score("", "", []string{"no", "yes"}, g, p, 0, "")
 	}
 	off := func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Offensive.Label }
-	check("offensive en macro-F1", binary(split(d.Offensive, "dev"), off).MacroF1, 0.705)
-	check("offensive kn macro-F1", binary(split(d.Offensive, "dev-kn"), off).MacroF1, 0.765)
+	check("offensive en macro-F1", binary(split(d.Offensive, "dev"), off).MacroF1, 0.715)
+	check("offensive kn macro-F1", binary(split(d.Offensive, "dev-kn"), off).MacroF1, 0.775)
 	var crisis []Item
 	for i, it := range d.Crisis {
 		if DevEvents[it.Group] && i%3 == 0 { // a third keeps the test fast
 			crisis = append(crisis, it)
 		}
 	}
-	check("emergency F1", binary(crisis, func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Emergency.Label }).F1, 0.84)
+	check("emergency F1", binary(crisis, func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Emergency.Label }).F1, 0.89)
 
 	classes := []string{"en", "kn-Latn", "hi-Latn", "ta-Latn", "ml-Latn"}
 	var g, p []int
@@ -69,7 +69,7 @@ func TestDevFloors(t *testing.T) {
 		g = append(g, indexOf(classes, it.Label))
 		p = append(p, max(0, indexOf(classes, e.Analyze(analyze.Input{Text: it.Text}).Lang)))
 	}
-	check("language ID macro-recall", score("", "", classes, g, p, 0, "").MacroRecall, 0.93)
+	check("language ID macro-recall", score("", "", classes, g, p, 0, "").MacroRecall, 0.935)
 }
 
 func TestNearDuplicates(t *testing.T) {
