@@ -78,6 +78,7 @@ type request struct {
 	posts []post.Post
 	res   []Result // indexes into posts
 	idx   []int    // which posts are valid and need storing
+	body  []string // search text per post, folded by the caller's goroutine
 	err   chan error
 
 	// A checkpoint rides the same group commit as posts: a webhook
@@ -123,7 +124,7 @@ func insertHead(d store.Dialect) string {
 // cancellation: then nothing of this call is known to be stored.
 func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, error) {
 	now := in.opt.Now().UTC()
-	r := &request{ctx: ctx, posts: posts, res: make([]Result, len(posts)), err: make(chan error, 1)}
+	r := &request{ctx: ctx, posts: posts, res: make([]Result, len(posts)), body: make([]string, len(posts)), err: make(chan error, 1)}
 	for i := range posts {
 		if err := Normalise(&posts[i], now); err != nil {
 			r.res[i].Err = err
@@ -131,6 +132,9 @@ func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, erro
 			continue
 		}
 		r.idx = append(r.idx, i)
+		// Folding here runs in the callers' goroutines, in parallel, not
+		// in the single committer.
+		r.body[i] = searchBody(&posts[i])
 	}
 	if len(r.idx) == 0 {
 		return r.res, nil
@@ -425,7 +429,7 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 	bodies := make(map[[2]string]string, len(chunk))
 	for _, pd := range chunk {
 		p := &pd.r.posts[pd.i]
-		body := searchBody(p)
+		body := pd.r.body[pd.i]
 		args = append(args, p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
 			p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
 			p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw), channelID(p.ChannelID))
