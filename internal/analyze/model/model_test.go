@@ -234,3 +234,53 @@ func BenchmarkVectorize(b *testing.B) {
 		x.Vectorize(text, sp)
 	}
 }
+
+// TestNBScalingFoldsIntoWeights: a head trained on features scaled by the
+// log-count ratio scores unscaled features identically once ScaleRows has
+// folded the scale into its weights, and Replace quantises it as Build.
+func TestNBScalingFoldsIntoWeights(t *testing.T) {
+	var x Extractor
+	sp := &Space{Bits: testBits}
+	ex, _ := toy(&x, sp)
+	for i := range ex {
+		ex[i].Label = i % 2
+	}
+	r := LogCountRatio(ex, testBits, 1)
+	nonzero := 0
+	for _, v := range r {
+		if v != 0 {
+			nonzero++
+		}
+	}
+	if nonzero == 0 {
+		t.Fatal("log-count ratio is zero everywhere")
+	}
+	scaled := ScaleExamples(ex, r, false)
+	d := Train(scaled, Sigmoid, 1, Options{C: 3, Bits: testBits})
+	var onScaled []float32
+	for _, e := range scaled {
+		onScaled = append(onScaled, d.Score(e.Idx, e.Val, nil)[0])
+	}
+	d.ScaleRows(r, false)
+	for i, e := range ex {
+		if got := d.Score(e.Idx, e.Val, nil)[0]; math.Abs(float64(got-onScaled[i])) > 1e-4 {
+			t.Fatalf("example %d: folded %.5f vs scaled %.5f", i, got, onScaled[i])
+		}
+	}
+	b := &Builder{Version: "t", Space: *sp}
+	b.Add("flag", Sigmoid, []string{"flag"}, d)
+	built := b.Build()
+	zero := &Dense{K: 1, W: make([]float32, len(d.W)), Bias: []float32{0}}
+	b2 := &Builder{Version: "t", Space: *sp}
+	b2.Add("flag", Sigmoid, []string{"flag"}, zero)
+	m := b2.Build()
+	if err := m.Replace("flag", d); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.W, built.W) || m.Heads[0].Scales[0] != built.Heads[0].Scales[0] || m.Heads[0].Bias[0] != built.Heads[0].Bias[0] {
+		t.Fatal("Replace differs from Build")
+	}
+	if err := m.Replace("nope", d); err == nil {
+		t.Fatal("Replace accepted an unknown head")
+	}
+}

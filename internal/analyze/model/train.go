@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -445,4 +446,104 @@ func (b *Builder) Build() *Model {
 	}
 	m.Heads = b.heads
 	return m
+}
+
+// LogCountRatio is the Naive-Bayes log-count ratio of every bucket for a
+// binary task (NBSVM, Wang & Manning 2012): r = ln((α+p)/‖α+p‖₁ ÷
+// (α+q)/‖α+q‖₁), where p and q count the positive and negative examples
+// that contain the bucket, and the norms run over the buckets seen in
+// training. Scaling features by r before logistic regression and folding
+// r into the trained weights (Dense.ScaleRows) costs nothing at inference.
+func LogCountRatio(ex []Example, bits uint, alpha float64) []float32 {
+	n := 1 << bits
+	pos := make([]float32, n)
+	neg := make([]float32, n)
+	seen := make([]bool, n)
+	var sp, sn float64
+	active := 0
+	for _, e := range ex {
+		for _, f := range e.Idx {
+			if !seen[f] {
+				seen[f] = true
+				active++
+			}
+			if e.Label == 1 {
+				pos[f]++
+				sp++
+			} else {
+				neg[f]++
+				sn++
+			}
+		}
+	}
+	np := sp + alpha*float64(active)
+	nn := sn + alpha*float64(active)
+	r := make([]float32, n)
+	for f := range r {
+		if seen[f] {
+			r[f] = float32(math.Log((alpha + float64(pos[f])) / np / ((alpha + float64(neg[f])) / nn)))
+		}
+	}
+	return r
+}
+
+// ScaleExamples returns copies of ex with every value multiplied by the
+// bucket's r (see LogCountRatio); |r| is used when abs is set, which keeps
+// the sign of each weight free to be learnt.
+func ScaleExamples(ex []Example, r []float32, abs bool) []Example {
+	out := make([]Example, len(ex))
+	for i, e := range ex {
+		v := make([]float32, len(e.Val))
+		for j, f := range e.Idx {
+			s := r[f]
+			if abs && s < 0 {
+				s = -s
+			}
+			v[j] = e.Val[j] * s
+		}
+		out[i] = e
+		out[i].Val = v
+	}
+	return out
+}
+
+// ScaleRows multiplies every bucket's weights by r (|r| when abs), so the
+// head scores unscaled features as it was trained on scaled ones.
+func (d *Dense) ScaleRows(r []float32, abs bool) {
+	for f, s := range r {
+		if abs && s < 0 {
+			s = -s
+		}
+		row := d.W[f*d.K : f*d.K+d.K]
+		for j := range row {
+			row[j] *= s
+		}
+	}
+}
+
+// Replace re-quantises the lanes of the head called name from d (same
+// number of outputs), as Build would have: retraining one head does not
+// require retraining the others. m must own its table (not a Decode of
+// read-only data).
+func (m *Model) Replace(name string, d *Dense) error {
+	h := m.Head(name)
+	if h == nil || len(h.Classes) != d.K {
+		return fmt.Errorf("model: unable to replace head %s: no head with %d outputs", name, d.K)
+	}
+	nb := 1 << m.Bits
+	if len(d.W) != nb*d.K {
+		return fmt.Errorf("model: unable to replace head %s: weights for %d buckets, want %d", name, len(d.W)/d.K, nb)
+	}
+	h.Bias = slices.Clone(d.Bias)
+	for j := 0; j < d.K; j++ {
+		mx := float32(0)
+		for f := 0; f < nb; f++ {
+			mx = max(mx, float32(math.Abs(float64(d.W[f*d.K+j]))))
+		}
+		h.Scales[j] = max(mx, 1e-30)
+		for f := 0; f < nb; f++ {
+			m.W[f*m.Width+h.Offset+j] = quantize(d.W[f*d.K+j], mx)
+		}
+	}
+	return nil
 }

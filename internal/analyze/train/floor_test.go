@@ -53,7 +53,7 @@ func TestDevFloors(t *testing.T) {
 		return score("", "", []string{"no", "yes"}, g, p, 0, "")
 	}
 	off := func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Offensive.Label }
-	check("offensive en macro-F1", binary(split(d.Offensive, "dev"), off).MacroF1, 0.715)
+	check("offensive en macro-F1", binary(split(d.Offensive, "dev"), off).MacroF1, 0.72)
 	check("offensive kn macro-F1", binary(split(d.Offensive, "dev-kn"), off).MacroF1, 0.775)
 	var crisis []Item
 	for i, it := range d.Crisis {
