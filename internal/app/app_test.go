@@ -302,3 +302,59 @@ func TestPublicFormGivesReferenceAndStatus(t *testing.T) {
 		}
 	})
 }
+
+func TestCitizenProfileAcrossPlatforms(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		ta := newTestApp(t, db)
+		now := time.Now().UTC()
+		var ir intakeResp
+		ta.call(t, "admin", "POST", "/api/v1/posts", map[string]any{"posts": []map[string]any{
+			{"platform": "x", "external_id": "x1", "author": map[string]any{"id": "u1", "handle": "asha"}, "text": "My phone was stolen in Jayanagar 4th block", "created_at": now},
+			{"platform": "whatsapp", "external_id": "w1", "private": true, "thread_id": "c1", "author": map[string]any{"id": "919800000001"}, "text": "Following up on the stolen phone", "created_at": now},
+		}}, &ir)
+		if ir.Stored != 2 {
+			t.Fatalf("%+v", ir)
+		}
+		ta.waitSettled(t)
+		var authors []int64
+		rows, _ := ta.DB.Read.Query("SELECT id FROM authors ORDER BY id")
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			authors = append(authors, id)
+		}
+		rows.Close()
+		if len(authors) != 2 {
+			t.Fatalf("authors %v", authors)
+		}
+		var link struct {
+			CitizenID int64 `json:"citizen_id"`
+		}
+		if code := ta.call(t, "agent", "POST", fmt.Sprintf("/api/v1/authors/%d/citizen", authors[0]), `{"name":"Asha R."}`, &link); code != 200 || link.CitizenID == 0 {
+			t.Fatalf("link: %d %+v", code, link)
+		}
+		if code := ta.call(t, "agent", "POST", fmt.Sprintf("/api/v1/authors/%d/citizen", authors[1]), map[string]any{"citizen_id": link.CitizenID}, nil); code != 200 {
+			t.Fatalf("second link: %d", code)
+		}
+		if code := ta.call(t, "station_officer", "POST", fmt.Sprintf("/api/v1/authors/%d/citizen", authors[1]), `{"name":"x"}`, nil); code != 403 {
+			t.Fatalf("station officer linking: %d", code)
+		}
+		if code := ta.call(t, "agent", "POST", "/api/v1/authors/999999/citizen", `{"name":"x"}`, nil); code != 404 {
+			t.Fatalf("missing author: %d", code)
+		}
+		var prof struct {
+			Name    string
+			Authors []struct{ Platform string }
+			Cases   []struct{ ID int64 }
+		}
+		ta.call(t, "supervisor", "GET", fmt.Sprintf("/api/v1/citizens/%d", link.CitizenID), nil, &prof)
+		if prof.Name != "Asha R." || len(prof.Authors) != 2 || len(prof.Cases) != 2 {
+			t.Fatalf("profile: %+v", prof)
+		}
+		// The Jayanagar officer sees the profile, but only the case routed to them.
+		ta.call(t, "station_officer", "GET", fmt.Sprintf("/api/v1/citizens/%d", link.CitizenID), nil, &prof)
+		if len(prof.Cases) != 1 {
+			t.Fatalf("station officer sees %d cases", len(prof.Cases))
+		}
+	})
+}

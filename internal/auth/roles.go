@@ -67,7 +67,8 @@ const (
 	PermChannelsManage  Perm = "channels:manage" // connected accounts and their secrets
 	PermUsersManage     Perm = "users:manage"    // users, roles, everyone's tokens
 	PermAuditRead       Perm = "audit:read"
-	PermTokensOwn       Perm = "tokens:own" // create, list and revoke one's own API tokens
+	PermTokensOwn       Perm = "tokens:own"    // create, list and revoke one's own API tokens
+	PermCitizensLink    Perm = "citizens:link" // link platform identities into one citizen profile (desk work, not a station's)
 )
 
 // Perms lists every real permission (not the pseudo ones).
@@ -75,7 +76,7 @@ var Perms = []Perm{
 	PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
 	PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 	PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermUnitsManage,
-	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn,
+	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink,
 }
 
 // rolePerms is THE table of who may do what.
@@ -94,11 +95,11 @@ var rolePerms = map[Role][]Perm{
 	RoleSupervisor: {
 		PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
 		PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
-		PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermTokensOwn,
+		PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermTokensOwn, PermCitizensLink,
 	},
 	RoleAgent: {
 		PermCasesRead, PermCasesWrite, PermRepliesSend, PermPostsRead, PermPublish,
-		PermUnitsRead, PermTokensOwn,
+		PermUnitsRead, PermTokensOwn, PermCitizensLink,
 	},
 	RoleStationOfficer: {
 		PermCasesRead, PermCasesWrite, PermPIIView, PermUnitsRead, PermTokensOwn,

@@ -156,6 +156,55 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			return JSON(w, http.StatusOK, ps[0])
 		})
 
+	s.Route("POST", "/api/v1/authors/{id}/citizen", auth.PermCitizensLink, OpDoc{
+		Summary:     "Link a platform identity to a citizen profile",
+		Description: "With citizen_id, the author joins that profile; without, a new profile named name is made. The profile gathers the citizen's identities and cases across platforms.",
+		Tags:        []string{"citizens"}, Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}},
+		Request: linkRequest{}, Response: linkResponse{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			var req linkRequest
+			if err := DecodeJSON(r, &req); err != nil {
+				return err
+			}
+			cid, err := d.LinkAuthor(r.Context(), id, req.CitizenID, req.Name, Principal(r).UserID)
+			if err != nil {
+				return err
+			}
+			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "author.link", Target: "author:" + strconv.FormatInt(id, 10), Details: map[string]any{"citizen_id": cid}})
+			return JSON(w, http.StatusOK, linkResponse{CitizenID: cid})
+		})
+	s.Route("DELETE", "/api/v1/authors/{id}/citizen", auth.PermCitizensLink, OpDoc{Summary: "Unlink a platform identity from its citizen profile",
+		Tags: []string{"citizens"}, Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			if err := d.UnlinkAuthor(r.Context(), id); err != nil {
+				return err
+			}
+			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "author.unlink", Target: "author:" + strconv.FormatInt(id, 10)})
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
+	s.Route("GET", "/api/v1/citizens/{id}", auth.PermCasesRead, OpDoc{Summary: "A citizen profile: identities on each platform and their cases",
+		Tags: []string{"citizens"}, Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Response: desk.Citizen{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			c, err := d.GetCitizen(r.Context(), id, scopeOf(r))
+			if err != nil {
+				return err
+			}
+			return JSON(w, http.StatusOK, c)
+		})
+
 	s.Route("GET", "/api/v1/units", auth.PermUnitsRead, OpDoc{Summary: "List the force's units", Tags: []string{"units"},
 		Params:   []Param{{Name: "kind", Description: "force, division, subdivision, station, traffic_division, traffic_subdivision, traffic_station"}},
 		Response: []unit.Unit{}},
@@ -198,6 +247,15 @@ type caseDetail struct {
 type postPage struct {
 	Posts      []post.Post `json:"posts"`
 	NextBefore int64       `json:"next_before,omitempty"`
+}
+
+type linkRequest struct {
+	CitizenID int64  `json:"citizen_id,omitempty"`
+	Name      string `json:"name,omitempty"`
+}
+
+type linkResponse struct {
+	CitizenID int64 `json:"citizen_id"`
 }
 
 type assignRequest struct {
