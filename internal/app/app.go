@@ -168,7 +168,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.ReplyAPI(a.Desk, a.Outbox)
 	a.Web.IntakeAPI(a.Intake)
 
-	secret, err := LoadOrCreateSecret(filepath.Join(cfg.DataDir, "form.key"))
+	secret, err := formSecret(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +317,30 @@ func SeedUnits(ctx context.Context, db *store.DB) error {
 	}
 	_, err = us.Upsert(ctx, FromGeo(pack.Units()))
 	return err
+}
+
+// formSecret signs the public form's tokens. Replicas behind one load
+// balancer must share it (KAVAL_FORM_SECRET), or a form rendered by one is
+// refused by another; a single desk keeps a generated one in its data dir.
+func formSecret(cfg Config) ([]byte, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if f := getenv("KAVAL_FORM_SECRET_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if v := getenv("KAVAL_FORM_SECRET"); v != "" {
+		if len(v) < 16 {
+			return nil, errors.New("app: KAVAL_FORM_SECRET must be at least 16 bytes")
+		}
+		return []byte(v), nil
+	}
+	return LoadOrCreateSecret(filepath.Join(cfg.DataDir, "form.key"))
 }
 
 // LoadOrCreateSecret reads a 32-byte key file, creating it (mode 0600) on
