@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,6 +94,7 @@ func benchIntake(ctx context.Context, env *cliEnv, args []string) error {
 	clients := fs.Int("clients", 64, "concurrent submitters (webhook deliveries in flight)")
 	batch := fs.Int("batch", 1, "posts per submit (1 = one webhook delivery each)")
 	dsn := fs.String("db", "", "database (default: a fresh SQLite file in a temp dir)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed part to FILE")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,6 +112,17 @@ func benchIntake(ctx context.Context, env *cliEnv, args []string) error {
 	var mu sync.Mutex
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	prog := newProgress(env.stderr, "intake", int64(*n))
 	for range *clients {
