@@ -264,16 +264,19 @@ func (e *Engine) score(text string, places []post.Place) Scores {
 	var latin []float32
 	markerText := text
 	if counts.Dominant() == lang.Latin {
-		if masked, ok := maskPlaces(text, places, &sc.mask); ok {
-			markerText = masked
-			// Only the language lanes of the masked text are needed.
-			mv := sc.mx.Vectorize(masked, &e.m.Space)
-			lacc := sc.lacc[:e.m.Width]
-			clear(lacc)
-			e.m.Accumulate(mv, lacc)
-			latin = e.latin.Probs(e.latin.Logits(lacc, sc.logits[:0]))
-		} else {
-			latin = e.latin.Probs(e.latin.Logits(acc, sc.logits[:0]))
+		latin = e.latin.Probs(e.latin.Logits(acc, sc.logits[:0]))
+		// Masking can only turn a romanised-Indian verdict into English,
+		// so English posts (most of them) skip the second pass.
+		if argmax32(latin) != 0 {
+			if masked, ok := maskPlaces(text, places, &sc.mask); ok {
+				markerText = masked
+				// Only the language lanes of the masked text are needed.
+				mv := sc.mx.Vectorize(masked, &e.m.Space)
+				lacc := sc.lacc[:e.m.Width]
+				clear(lacc)
+				e.m.Accumulate(mv, lacc)
+				latin = e.latin.Probs(e.latin.Logits(lacc, latin[:0]))
+			}
 		}
 	}
 	en, ind, words := lang.Markers(markerText)
@@ -374,6 +377,16 @@ func (e *Engine) tagLogits(h *model.Head, acc []float32, g string, out []float32
 		out = append(out, (acc[h.Offset+j]+model.Levels[uint8(row[h.Offset+j])])*h.Scales[j]+h.Bias[j])
 	}
 	return out
+}
+
+func argmax32(p []float32) int {
+	b := 0
+	for i, v := range p {
+		if v > p[b] {
+			b = i
+		}
+	}
+	return b
 }
 
 func sigmoid(z float32) float32 { return 1 / (1 + float32(math.Exp(float64(-z)))) }

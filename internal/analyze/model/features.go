@@ -271,6 +271,10 @@ func (x *Extractor) Extract(text string) []uint32 {
 	return f
 }
 
+// WordCount is the number of word features (unigrams and bigrams) at the
+// front of the last Extract's result; the character n-grams follow.
+func (x *Extractor) WordCount() int { return x.nWord }
+
 // Space is the feature space a model was trained in: the hash bits and an
 // inverse document frequency per bucket. IDF 0 marks a bucket that was
 // seen fewer than twice in training; its features are dropped, like the
