@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -69,7 +70,7 @@ type Connector struct {
 	idle        time.Duration
 	boMin       time.Duration
 	boMax       time.Duration
-	health      *tracker
+	health      *conn.Health
 	jetSource   string
 	notifSource string
 
@@ -92,7 +93,7 @@ type session struct {
 // New builds a Bluesky connector.
 func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error) {
 	id := strconv.FormatInt(ch.ID, 10)
-	c := &Connector{ch: ch, deps: deps, health: newTracker(), recent: map[string]bool{}, profiles: map[string]profileInfo{},
+	c := &Connector{ch: ch, deps: deps, health: conn.NewHealth(), recent: map[string]bool{}, profiles: map[string]profileInfo{},
 		jetSource: "bluesky:" + id + ":jetstream", notifSource: "bluesky:" + id + ":notifications"}
 	c.pds = strings.TrimRight(ch.Config["pds_url"], "/")
 	if c.pds == "" {
@@ -146,7 +147,7 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 		def time.Duration
 	}{{"poll_interval", &c.pollEvery, time.Minute}, {"rewind", &c.rewind, 5 * time.Second}, {"cursor_every", &c.cursorEvery, 5 * time.Second},
 		{"stream_idle", &c.idle, time.Minute}, {"backoff", &c.boMin, time.Second}, {"backoff_max", &c.boMax, 5 * time.Minute}} {
-		if *d.dst, err = durationConf(ch.Config, d.key, d.def); err != nil {
+		if *d.dst, err = conn.LenientDuration(ch.Config, d.key, d.def); err != nil {
 			return nil, fmt.Errorf("bluesky: bad %s: %w", d.key, err)
 		}
 	}
@@ -193,7 +194,7 @@ func (c *Connector) raw(ctx context.Context, nsid string, q url.Values, body any
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, wrote, err := doTracked(c.deps.HTTP, req)
+	resp, wrote, err := conn.DoTracked(c.deps.HTTP, req)
 	if err != nil {
 		cls := connector.Retryable
 		if wrote && nsid == "com.atproto.repo.createRecord" {
@@ -237,7 +238,7 @@ func (c *Connector) classify(resp *http.Response, b []byte) *connector.Error {
 				e.RetryAfter = d
 			}
 		}
-		c.health.retryAfter(e.RetryAfter)
+		c.health.RetryAfter(e.RetryAfter)
 	case xe.Error == "ExpiredToken" || xe.Error == "InvalidToken" || xe.Error == "AuthenticationRequired" || xe.Error == "AuthMissing" || resp.StatusCode == 401:
 		e.Class = connector.AuthExpired
 	case resp.StatusCode >= 500:
@@ -255,12 +256,12 @@ func (c *Connector) rateHeaders(h http.Header) {
 	if err1 != nil || err2 != nil {
 		return
 	}
-	c.health.mu.Lock()
-	c.health.h.Rate.Limit, c.health.h.Rate.Remaining = lim, rem
-	if n, err := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64); err == nil {
-		c.health.h.Rate.ResetAt = time.Unix(n, 0).UTC()
-	}
-	c.health.mu.Unlock()
+	c.health.UpdateRate(func(r *connector.RateInfo) {
+		r.Limit, r.Remaining = lim, rem
+		if n, err := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64); err == nil {
+			r.ResetAt = time.Unix(n, 0).UTC()
+		}
+	})
 }
 
 func isCode(err error, codes ...string) bool {
@@ -375,13 +376,13 @@ func (c *Connector) Check(ctx context.Context) error {
 	}
 	err := c.call(ctx, "com.atproto.server.getSession", nil, nil, &out)
 	if err != nil {
-		c.health.fail(err)
+		c.health.Fail(err)
 	}
 	return err
 }
 
 // Health reports the channel's state.
-func (c *Connector) Health() connector.Health { return c.health.snapshot() }
+func (c *Connector) Health() connector.Health { return c.health.Snapshot() }
 
 // Webhook: Bluesky has no webhooks.
 func (c *Connector) Webhook() http.Handler { return nil }
@@ -428,7 +429,7 @@ func (c *Connector) ingested(uris ...string) {
 func (c *Connector) Run(ctx context.Context) error {
 	if c.password != "" {
 		if _, err := c.currentSession(ctx); err != nil {
-			c.health.fail(err)
+			c.health.Fail(err)
 			c.deps.Log.Warn("bluesky: login failed; will retry", "err", err)
 		}
 	}
@@ -442,6 +443,6 @@ func (c *Connector) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); c.pollLoop(ctx) }()
 	}
 	wg.Wait()
-	c.health.connected(false)
+	c.health.Connected(false)
 	return nil
 }

@@ -10,32 +10,33 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
 // jetstreamLoop keeps a Jetstream connection, resuming from the saved
 // cursor minus rewind (delivery is at-least-once; intake dedupes).
 func (c *Connector) jetstreamLoop(ctx context.Context) {
-	bo := backoff{min: c.boMin, max: c.boMax}
+	bo := conn.Doubling{Min: c.boMin, Max: c.boMax}
 	var cursor int64
 	if cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, c.jetSource); err != nil {
-		c.health.fail(fmt.Errorf("bluesky: unable to load jetstream cursor: %w", err))
+		c.health.Fail(fmt.Errorf("bluesky: unable to load jetstream cursor: %w", err))
 	} else if v := cp["time_us"]; v != "" {
 		cursor, _ = strconv.ParseInt(v, 10, 64)
 	}
 	for ctx.Err() == nil {
-		next, err := c.jetstreamOnce(ctx, cursor, bo.reset)
+		next, err := c.jetstreamOnce(ctx, cursor, bo.Reset)
 		if next > cursor {
 			cursor = next
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		c.health.connected(false)
-		c.health.fail(fmt.Errorf("jetstream: %w", err))
-		wait := bo.next()
+		c.health.Connected(false)
+		c.health.Fail(fmt.Errorf("jetstream: %w", err))
+		wait := bo.Next()
 		c.deps.Log.Info("bluesky: jetstream disconnected", "err", err, "retry_in", wait)
-		if sleep(ctx, wait) != nil {
+		if conn.Sleep(ctx, wait) != nil {
 			return
 		}
 	}
@@ -65,7 +66,7 @@ func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect f
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxEventBytes)
 	onConnect()
-	c.health.connected(true)
+	c.health.Connected(true)
 	m := NewMatcher(c.ourDID(), c.handle, c.keywords)
 	done := cursor // every event up to here is handled
 	saved := cursor
@@ -76,7 +77,7 @@ func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect f
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := c.deps.Checkpoints.SaveCheckpoint(sctx, c.jetSource, map[string]string{"time_us": strconv.FormatInt(done, 10)}); err != nil {
-			c.health.fail(fmt.Errorf("bluesky: unable to save jetstream cursor: %w", err))
+			c.health.Fail(fmt.Errorf("bluesky: unable to save jetstream cursor: %w", err))
 			return
 		}
 		saved = done
@@ -127,7 +128,7 @@ func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect f
 		}
 		ev, err := DecodeEvent(data)
 		if err != nil {
-			c.health.fail(err) // one bad frame does not stop the stream
+			c.health.Fail(err) // one bad frame does not stop the stream
 			continue
 		}
 		if ev.Kind == "identity" && ev.Identity != nil && ev.Identity.Handle != "" {
@@ -145,7 +146,7 @@ func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect f
 					return max(done, ev.TimeUS-1), fmt.Errorf("bluesky: intake refused post: %w", err)
 				}
 				c.ingested(p.ExternalID)
-				c.health.event(c.deps.Now(), seen)
+				c.health.Arrived(c.deps.Now(), seen)
 			}
 		}
 		if ev.TimeUS > done {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -53,23 +54,23 @@ func DecodeNotification(b []byte) (Notification, PostRecord, error) {
 }
 
 func (c *Connector) pollLoop(ctx context.Context) {
-	bo := backoff{min: c.boMin, max: c.boMax}
+	bo := conn.Doubling{Min: c.boMin, Max: c.boMax}
 	for {
 		wait := c.pollEvery
 		if err := c.PollNotifications(ctx); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			c.health.fail(err)
-			wait = bo.next()
+			c.health.Fail(err)
+			wait = bo.Next()
 			var ce *connector.Error
 			if errors.As(err, &ce) && ce.Class == connector.RateLimited && ce.RetryAfter > wait {
 				wait = ce.RetryAfter
 			}
 		} else {
-			bo.reset()
+			bo.Reset()
 		}
-		if sleep(ctx, wait) != nil {
+		if conn.Sleep(ctx, wait) != nil {
 			return
 		}
 	}
@@ -103,11 +104,11 @@ pages:
 		if err := c.call(ctx, "app.bsky.notification.listNotifications", q, nil, &res); err != nil {
 			return err
 		}
-		c.health.connected(true)
+		c.health.Connected(true)
 		for _, raw := range res.Notifications {
 			n, r, err := DecodeNotification(raw)
 			if err != nil {
-				c.health.fail(err)
+				c.health.Fail(err)
 				continue
 			}
 			at, err := time.Parse(time.RFC3339Nano, n.IndexedAt)
@@ -150,7 +151,7 @@ pages:
 			uris[i] = p.ExternalID
 		}
 		c.ingested(uris...)
-		c.health.event(c.deps.Now(), posts[len(posts)-1].CreatedAt)
+		c.health.Arrived(c.deps.Now(), posts[len(posts)-1].CreatedAt)
 	}
 	if newest.After(since) {
 		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, c.notifSource, map[string]string{"indexed_at": newest.UTC().Format(time.RFC3339Nano)}); err != nil {

@@ -124,7 +124,7 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 			Posts []postView `json:"posts"`
 		}
 		if err := c.call(ctx, "app.bsky.feed.getPosts", url.Values{"uris": uris}, nil, &res); err != nil {
-			c.health.fail(err)
+			c.health.Fail(err)
 			return connector.Result{}, err
 		}
 		for _, pv := range res.Posts {
@@ -163,7 +163,7 @@ func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector
 func (c *Connector) create(ctx context.Context, text string, reply *ReplyRef) (connector.Result, error) {
 	s, err := c.currentSession(ctx)
 	if err != nil {
-		c.health.fail(err)
+		c.health.Fail(err)
 		return connector.Result{}, err
 	}
 	rec := PostRecord{
@@ -175,7 +175,7 @@ func (c *Connector) create(ctx context.Context, text string, reply *ReplyRef) (c
 	}
 	var res createRecordRes
 	if err := c.call(ctx, "com.atproto.repo.createRecord", nil, createRecordReq{Repo: s.DID, Collection: PostCollection, Record: rec}, &res); err != nil {
-		c.health.fail(err)
+		c.health.Fail(err)
 		return connector.Result{}, err
 	}
 	out := connector.Result{ExternalID: res.URI}

@@ -55,3 +55,26 @@ func (e *Exponential) Next() time.Duration {
 }
 
 func (e *Exponential) Reset() { e.n = 0 }
+
+// Doubling waits Min, 2×Min, 4×Min… and never more than Max. Unlike
+// Exponential, Max is always a cap (Max 0 means no wait at all), which is
+// what the Bluesky, Mastodon, RSS and Telegram "backoff"/"backoff_max"
+// settings mean.
+type Doubling struct {
+	Min, Max time.Duration
+	cur      time.Duration
+}
+
+func (b *Doubling) Next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.Min
+	} else {
+		b.cur *= 2
+	}
+	if b.cur > b.Max {
+		b.cur = b.Max
+	}
+	return b.cur
+}
+
+func (b *Doubling) Reset() { b.cur = 0 }

@@ -17,7 +17,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -143,4 +145,22 @@ func HubHandshake(w http.ResponseWriter, r *http.Request, verifyToken string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, q.Get("hub.challenge"))
+}
+
+// DoTracked performs req and reports whether the request was fully written
+// before an error, so a sender can tell "never sent" (Retryable) from "sent
+// but no answer" (Unknown).
+func DoTracked(c *http.Client, req *http.Request) (*http.Response, bool, error) {
+	var mu sync.Mutex
+	wrote := false
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		mu.Lock()
+		wrote = true
+		mu.Unlock()
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := c.Do(req)
+	mu.Lock()
+	defer mu.Unlock()
+	return resp, wrote, err
 }

@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -118,5 +119,61 @@ func BenchmarkVerifyHex(b *testing.B) {
 		if !VerifyHex(secret, body, sig) {
 			b.Fatal("verify")
 		}
+	}
+}
+
+func TestDoubling(t *testing.T) {
+	b := &Doubling{Min: time.Second, Max: 5 * time.Second}
+	var got []time.Duration
+	for range 5 {
+		got = append(got, b.Next())
+	}
+	want := []time.Duration{1e9, 2e9, 4e9, 5e9, 5e9}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("doubling %v, want %v", got, want)
+		}
+	}
+	b.Reset()
+	if b.Next() != time.Second {
+		t.Fatal("reset")
+	}
+	if z := (&Doubling{Min: time.Second}); z.Next() != 0 {
+		t.Fatal("Max 0 must cap at 0")
+	}
+}
+
+func TestLenientDuration(t *testing.T) {
+	cfg := map[string]string{"a": "30", "b": "250ms", "c": "soon", "d": "-5"}
+	for key, want := range map[string]time.Duration{"a": 30 * time.Second, "b": 250 * time.Millisecond, "missing": time.Minute} {
+		if d, err := LenientDuration(cfg, key, time.Minute); err != nil || d != want {
+			t.Errorf("%s: %v %v, want %v", key, d, err, want)
+		}
+	}
+	for _, key := range []string{"c", "d"} {
+		if _, err := LenientDuration(cfg, key, 0); err == nil {
+			t.Errorf("%s: accepted %q", key, cfg[key])
+		}
+	}
+}
+
+func TestHealthFailArrived(t *testing.T) {
+	h := NewHealth()
+	h.Fail(nil)
+	h.Fail(context.Canceled)
+	h.Fail(errors.New("boom"))
+	at := time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC)
+	h.Arrived(at, at.Add(-90*time.Second))
+	h.RetryAfter(2 * time.Second)
+	h.UpdateRate(func(r *connector.RateInfo) { r.Limit = 300 })
+	s := h.Snapshot()
+	if len(s.Errors) != 1 || !strings.HasSuffix(s.Errors[0], " boom") {
+		t.Fatalf("errors %q", s.Errors)
+	}
+	if !s.LastEventAt.Equal(at) || s.Lag != "1m30s" {
+		t.Fatalf("last %v lag %q", s.LastEventAt, s.Lag)
+	}
+	if s.Rate.RetryAfter != "2s" || s.Rate.Limit != 300 || s.Rate.Remaining != -1 {
+		t.Fatalf("rate %+v", s.Rate)
 	}
 }

@@ -1,6 +1,8 @@
 package conn
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -83,4 +85,43 @@ func (h *Health) Snapshot() connector.Health {
 		Errors:      append([]string(nil), h.errs...),
 		Connected:   h.connected,
 	}
+}
+
+// Fail records err as a recent error stamped with the UTC time, the form the
+// polling and streaming connectors (Bluesky, Mastodon, RSS, Telegram) show.
+// nil and context cancellation (a normal shutdown) are not errors.
+func (h *Health) Fail(err error) {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	h.Error(time.Now().UTC().Format(time.RFC3339) + " " + err.Error())
+}
+
+// RetryAfter records how long the platform asked us to wait.
+func (h *Health) RetryAfter(d time.Duration) {
+	h.mu.Lock()
+	h.rate.RetryAfter = d.String()
+	h.mu.Unlock()
+}
+
+// Arrived records that an item created at created was seen at at. Unlike
+// Event it always moves the last-event time to at (the caller's clock is
+// the reference), and it updates the lag behind the platform when created
+// is known and earlier.
+func (h *Health) Arrived(at, created time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.last = at
+	if !created.IsZero() && at.After(created) {
+		h.lag = at.Sub(created).Round(time.Second).String()
+	}
+}
+
+// UpdateRate edits the rate-limit headroom in place under the lock, for
+// platforms whose headers update only some fields (RetryAfter and the
+// fields a header did not carry are kept).
+func (h *Health) UpdateRate(f func(*connector.RateInfo)) {
+	h.mu.Lock()
+	f(&h.rate)
+	h.mu.Unlock()
 }

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -55,7 +56,7 @@ type Connector struct {
 	idle         time.Duration
 	boMin, boMax time.Duration
 	token        string
-	health       *tracker
+	health       *conn.Health
 	source       string
 	kick         chan struct{}
 
@@ -70,7 +71,7 @@ var visRank = map[string]int{"public": 0, "unlisted": 1, "private": 2, "direct":
 
 // New builds a Mastodon connector.
 func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error) {
-	c := &Connector{ch: ch, deps: deps, health: newTracker(), kick: make(chan struct{}, 1), roots: map[string]string{},
+	c := &Connector{ch: ch, deps: deps, health: conn.NewHealth(), kick: make(chan struct{}, 1), roots: map[string]string{},
 		source: "mastodon:" + strconv.FormatInt(ch.ID, 10) + ":notifications"}
 	u, err := url.Parse(strings.TrimRight(ch.Config["instance_url"], "/"))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -100,7 +101,7 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 		c.streams = append(c.streams, s)
 	}
 	if ch.Config["poll_interval"] != "off" {
-		if c.pollEvery, err = durationConf(ch.Config, "poll_interval", 2*time.Minute); err != nil || c.pollEvery <= 0 {
+		if c.pollEvery, err = conn.LenientDuration(ch.Config, "poll_interval", 2*time.Minute); err != nil || c.pollEvery <= 0 {
 			return nil, fmt.Errorf("mastodon: bad poll_interval %q", ch.Config["poll_interval"])
 		}
 	}
@@ -119,13 +120,13 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 			return nil, fmt.Errorf("mastodon: bad %s %q", key, *dst)
 		}
 	}
-	if c.idle, err = durationConf(ch.Config, "stream_idle", 90*time.Second); err != nil {
+	if c.idle, err = conn.LenientDuration(ch.Config, "stream_idle", 90*time.Second); err != nil {
 		return nil, fmt.Errorf("mastodon: bad stream_idle: %w", err)
 	}
-	if c.boMin, err = durationConf(ch.Config, "backoff", time.Second); err != nil {
+	if c.boMin, err = conn.LenientDuration(ch.Config, "backoff", time.Second); err != nil {
 		return nil, fmt.Errorf("mastodon: bad backoff: %w", err)
 	}
-	if c.boMax, err = durationConf(ch.Config, "backoff_max", 5*time.Minute); err != nil {
+	if c.boMax, err = conn.LenientDuration(ch.Config, "backoff_max", 5*time.Minute); err != nil {
 		return nil, fmt.Errorf("mastodon: bad backoff_max: %w", err)
 	}
 	if c.deps.HTTP == nil {
@@ -156,7 +157,7 @@ func (c *Connector) do(ctx context.Context, method, u string, body io.Reader, hd
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
-	resp, wrote, err := doTracked(c.deps.HTTP, req)
+	resp, wrote, err := conn.DoTracked(c.deps.HTTP, req)
 	if err != nil {
 		cls := connector.Retryable
 		if wrote && method == http.MethodPost && hdr.Get("Idempotency-Key") == "" {
@@ -199,7 +200,7 @@ func (c *Connector) classify(resp *http.Response, raw []byte) *connector.Error {
 				e.RetryAfter = d
 			}
 		}
-		c.health.retryAfter(e.RetryAfter)
+		c.health.RetryAfter(e.RetryAfter)
 	case s == 401:
 		e.Class = connector.AuthExpired
 	case s >= 500:
@@ -218,9 +219,9 @@ func (c *Connector) rateHeaders(h http.Header) {
 		return
 	}
 	reset, _ := time.Parse(time.RFC3339Nano, h.Get("X-RateLimit-Reset"))
-	c.health.mu.Lock()
-	c.health.h.Rate.Limit, c.health.h.Rate.Remaining, c.health.h.Rate.ResetAt = lim, rem, reset.UTC()
-	c.health.mu.Unlock()
+	c.health.UpdateRate(func(r *connector.RateInfo) {
+		r.Limit, r.Remaining, r.ResetAt = lim, rem, reset.UTC()
+	})
 }
 
 func (c *Connector) api(path string) string { return c.instance.String() + path }
@@ -229,7 +230,7 @@ func (c *Connector) api(path string) string { return c.instance.String() + path 
 func (c *Connector) Check(ctx context.Context) error {
 	var me Account
 	if _, err := c.do(ctx, http.MethodGet, c.api("/api/v1/accounts/verify_credentials"), nil, nil, &me); err != nil {
-		c.health.fail(err)
+		c.health.Fail(err)
 		return err
 	}
 	c.mu.Lock()
@@ -245,7 +246,7 @@ func (c *Connector) account() Account {
 }
 
 // Health reports the channel's state.
-func (c *Connector) Health() connector.Health { return c.health.snapshot() }
+func (c *Connector) Health() connector.Health { return c.health.Snapshot() }
 
 // Webhook: Mastodon's client API has no webhooks.
 func (c *Connector) Webhook() http.Handler { return nil }
@@ -320,22 +321,22 @@ func (c *Connector) Run(ctx context.Context) error {
 }
 
 func (c *Connector) pollLoop(ctx context.Context) {
-	bo := backoff{min: c.boMin, max: c.boMax}
+	bo := conn.Doubling{Min: c.boMin, Max: c.boMax}
 	for {
 		wait := c.pollEvery
 		if err := c.PollNotifications(ctx); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			c.health.fail(err)
-			wait = bo.next()
+			c.health.Fail(err)
+			wait = bo.Next()
 			var ce *connector.Error
 			if errors.As(err, &ce) && ce.Class == connector.RateLimited && ce.RetryAfter > wait {
 				wait = ce.RetryAfter
 			}
 			c.deps.Log.Warn("mastodon: poll failed", "err", err, "retry_in", wait)
 		} else {
-			bo.reset()
+			bo.Reset()
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -361,7 +362,7 @@ func (c *Connector) PollNotifications(ctx context.Context) error {
 	return c.walk(ctx, c.source, "/api/v1/notifications", url.Values{"types[]": {"mention"}}, func(raw json.RawMessage) (string, post.Post, bool) {
 		n, err := DecodeNotification(raw)
 		if err != nil {
-			c.health.fail(err)
+			c.health.Fail(err)
 			return "", post.Post{}, false
 		}
 		if n.Type != "mention" || n.Status == nil {
@@ -406,7 +407,7 @@ func (c *Connector) BackfillStream(ctx context.Context, stream string) error {
 	return c.walk(ctx, c.streamSource(stream), path, q, func(raw json.RawMessage) (string, post.Post, bool) {
 		s, err := DecodeStatus(raw)
 		if err != nil {
-			c.health.fail(err)
+			c.health.Fail(err)
 			return "", post.Post{}, false
 		}
 		p, ok := c.normalize(s, raw, post.KindPost)
@@ -454,7 +455,7 @@ func (c *Connector) walk(ctx context.Context, source, path string, q url.Values,
 		if err != nil {
 			return err
 		}
-		c.health.connected(true)
+		c.health.Connected(true)
 		if len(raws) == 0 {
 			return nil
 		}
@@ -472,7 +473,7 @@ func (c *Connector) walk(ctx context.Context, source, path string, q url.Values,
 			if err := c.deps.Sink.Ingest(ctx, posts); err != nil {
 				return fmt.Errorf("mastodon: intake refused %d posts: %w", len(posts), err)
 			}
-			c.health.event(c.deps.Now(), posts[0].CreatedAt)
+			c.health.Arrived(c.deps.Now(), posts[0].CreatedAt)
 		}
 		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, source, map[string]string{"min_id": newest}); err != nil {
 			return fmt.Errorf("mastodon: unable to save checkpoint: %w", err)

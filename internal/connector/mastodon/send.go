@@ -47,7 +47,7 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 	if vis == "" || acct == "" {
 		var parent Status
 		if _, err := c.do(ctx, http.MethodGet, c.api("/api/v1/statuses/"+url.PathEscape(t.ParentID)), nil, nil, &parent); err != nil {
-			c.health.fail(err)
+			c.health.Fail(err)
 			return connector.Result{}, err
 		}
 		vis, acct = parent.Visibility, parent.Account.Acct
@@ -84,7 +84,7 @@ func (c *Connector) post(ctx context.Context, p statusParams, key string) (conne
 	}
 	var s Status
 	if _, err := c.do(ctx, http.MethodPost, c.api("/api/v1/statuses"), bytes.NewReader(body), hdr, &s); err != nil {
-		c.health.fail(err)
+		c.health.Fail(err)
 		return connector.Result{}, err
 	}
 	root := s.ID

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -39,13 +40,13 @@ func streamPath(s string) (string, error) {
 // Streaming has no replay, so every (re)connect kicks a notification poll
 // to backfill what was missed.
 func (c *Connector) streamLoop(ctx context.Context, name string) {
-	bo := backoff{min: c.boMin, max: c.boMax}
+	bo := conn.Doubling{Min: c.boMin, Max: c.boMax}
 	for ctx.Err() == nil {
 		connected := false
 		err := c.streamOnce(ctx, name, func() {
 			connected = true
-			bo.reset()
-			c.health.connected(true)
+			bo.Reset()
+			c.health.Connected(true)
 			select {
 			case c.kick <- struct{}{}:
 			default:
@@ -53,21 +54,21 @@ func (c *Connector) streamLoop(ctx context.Context, name string) {
 			// Timeline streams backfill before reading, so a streamed
 			// status never advances the checkpoint past unfetched ones.
 			if err := c.BackfillStream(ctx, name); err != nil {
-				c.health.fail(fmt.Errorf("backfill %s: %w", name, err))
+				c.health.Fail(fmt.Errorf("backfill %s: %w", name, err))
 			}
 		})
 		if ctx.Err() != nil {
 			return
 		}
-		c.health.connected(false)
-		c.health.fail(fmt.Errorf("stream %s: %w", name, err))
-		wait := bo.next()
+		c.health.Connected(false)
+		c.health.Fail(fmt.Errorf("stream %s: %w", name, err))
+		wait := bo.Next()
 		var ce *connector.Error
 		if errors.As(err, &ce) && ce.Class == connector.RateLimited && ce.RetryAfter > wait {
 			wait = ce.RetryAfter
 		}
 		c.deps.Log.Info("mastodon: stream disconnected", "stream", name, "err", err, "connected", connected, "retry_in", wait)
-		if sleep(ctx, wait) != nil {
+		if conn.Sleep(ctx, wait) != nil {
 			return
 		}
 	}
@@ -179,7 +180,7 @@ func (c *Connector) dispatch(ctx context.Context, stream, event string, data []b
 	case "notification":
 		n, err := DecodeNotification(data)
 		if err != nil {
-			c.health.fail(err)
+			c.health.Fail(err)
 			return nil
 		}
 		if n.Type != "mention" || n.Status == nil {
@@ -192,7 +193,7 @@ func (c *Connector) dispatch(ctx context.Context, stream, event string, data []b
 		}
 		s, err := DecodeStatus(data)
 		if err != nil {
-			c.health.fail(err)
+			c.health.Fail(err)
 			return nil
 		}
 		p, ok = c.normalize(s, bytes.Clone(data), post.KindPost)
@@ -206,10 +207,10 @@ func (c *Connector) dispatch(ctx context.Context, stream, event string, data []b
 		// Drop the connection: the reconnect backfills from the checkpoint.
 		return fmt.Errorf("mastodon: intake refused streamed post: %w", err)
 	}
-	c.health.event(c.deps.Now(), p.CreatedAt)
+	c.health.Arrived(c.deps.Now(), p.CreatedAt)
 	if event == "update" {
 		if err := c.advanceStream(ctx, stream, p.ExternalID); err != nil {
-			c.health.fail(fmt.Errorf("mastodon: unable to save stream checkpoint: %w", err))
+			c.health.Fail(fmt.Errorf("mastodon: unable to save stream checkpoint: %w", err))
 		}
 	}
 	return nil

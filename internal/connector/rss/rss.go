@@ -42,6 +42,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
@@ -63,26 +64,26 @@ type Connector struct {
 	maxSeen  int
 	maxBytes int64
 	ua       string
-	bo       backoff
-	health   *tracker
+	bo       conn.Doubling
+	health   *conn.Health
 	source   string
 }
 
 // New builds a feed connector.
 func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error) {
-	c := &Connector{ch: ch, deps: deps, health: newTracker(), source: "rss:" + strconv.FormatInt(ch.ID, 10)}
+	c := &Connector{ch: ch, deps: deps, health: conn.NewHealth(), source: "rss:" + strconv.FormatInt(ch.ID, 10)}
 	c.feedURL = ch.Config["feed_url"]
 	u, err := url.Parse(c.feedURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("rss: feed_url must be an http(s) URL, got %q", c.feedURL)
 	}
-	if c.interval, err = durationConf(ch.Config, "interval", 15*time.Minute); err != nil || c.interval <= 0 {
+	if c.interval, err = conn.LenientDuration(ch.Config, "interval", 15*time.Minute); err != nil || c.interval <= 0 {
 		return nil, fmt.Errorf("rss: bad interval %q", ch.Config["interval"])
 	}
-	if c.bo.min, err = durationConf(ch.Config, "backoff", 30*time.Second); err != nil {
+	if c.bo.Min, err = conn.LenientDuration(ch.Config, "backoff", 30*time.Second); err != nil {
 		return nil, fmt.Errorf("rss: bad backoff: %w", err)
 	}
-	if c.bo.max, err = durationConf(ch.Config, "backoff_max", 30*time.Minute); err != nil {
+	if c.bo.Max, err = conn.LenientDuration(ch.Config, "backoff_max", 30*time.Minute); err != nil {
 		return nil, fmt.Errorf("rss: bad backoff_max: %w", err)
 	}
 	c.maxSeen = 1000
@@ -114,7 +115,7 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 func (c *Connector) Webhook() http.Handler { return nil }
 
 // Health reports the feed's state.
-func (c *Connector) Health() connector.Health { return c.health.snapshot() }
+func (c *Connector) Health() connector.Health { return c.health.Snapshot() }
 
 // Check fetches and parses the feed once without ingesting.
 func (c *Connector) Check(ctx context.Context) error {
@@ -145,32 +146,32 @@ func (c *Connector) Publish(context.Context, connector.Message) (connector.Resul
 // *connector.Error when the feed is gone (410) so the manager can disable
 // the channel.
 func (c *Connector) Run(ctx context.Context) error {
-	defer c.health.connected(false)
+	defer c.health.Connected(false)
 	for {
 		wait, err := c.Poll(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
-			c.health.fail(err)
-			c.health.connected(false)
+			c.health.Fail(err)
+			c.health.Connected(false)
 			var ce *connector.Error
 			if errors.As(err, &ce) && ce.Status == http.StatusGone {
 				return err
 			}
-			if d := c.bo.next(); d > wait {
+			if d := c.bo.Next(); d > wait {
 				wait = d
 			}
 			c.deps.Log.Warn("rss: poll failed", "err", err, "retry_in", wait)
 		} else {
-			c.bo.reset()
-			c.health.connected(true)
+			c.bo.Reset()
+			c.health.Connected(true)
 		}
 		if wait < c.interval && err == nil {
 			// ±10 % jitter so many feeds on one host do not poll in step.
 			wait = c.interval - c.interval/10 + time.Duration(rand.Int64N(int64(c.interval/5)+1))
 		}
-		if sleep(ctx, wait) != nil {
+		if conn.Sleep(ctx, wait) != nil {
 			return nil
 		}
 	}
@@ -254,7 +255,7 @@ func (c *Connector) fetch(ctx context.Context, feedURL string, cp map[string]str
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
 		e.Class = connector.RateLimited
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.deps.Now())
-		c.health.retryAfter(e.RetryAfter)
+		c.health.RetryAfter(e.RetryAfter)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		e.Class = connector.AuthExpired
 	case resp.StatusCode == http.StatusGone:
@@ -311,7 +312,7 @@ func (c *Connector) Poll(ctx context.Context) (time.Duration, error) {
 		}
 		return 0, err
 	}
-	c.health.event(c.deps.Now(), time.Time{})
+	c.health.Arrived(c.deps.Now(), time.Time{})
 	next := map[string]string{"etag": cp["etag"], "last_modified": cp["last_modified"], "seen": cp["seen"], "feed_url": cp["feed_url"], "configured_url": cp["configured_url"]}
 	if res.movedTo != "" {
 		next["feed_url"], next["configured_url"] = res.movedTo, c.feedURL
@@ -359,7 +360,7 @@ func (c *Connector) Poll(ctx context.Context) (time.Duration, error) {
 		if err := c.deps.Sink.Ingest(ctx, posts); err != nil {
 			return 0, fmt.Errorf("rss: intake refused %d items: %w", len(posts), err)
 		}
-		c.health.event(c.deps.Now(), posts[0].CreatedAt)
+		c.health.Arrived(c.deps.Now(), posts[0].CreatedAt)
 	}
 	next["seen"] = joinSeen(mergeSeen(seen, current, c.maxSeen))
 	if err := c.deps.Checkpoints.SaveCheckpoint(ctx, c.source, next); err != nil {

@@ -37,6 +37,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -59,8 +60,8 @@ type Connector struct {
 	webhookURL  string
 	pollTimeout time.Duration
 	publishChat string
-	bo          backoff
-	health      *tracker
+	bo          conn.Doubling
+	health      *conn.Health
 	source      string
 
 	botMu   sync.Mutex
@@ -70,7 +71,7 @@ type Connector struct {
 
 // New builds a Telegram connector from a configured channel.
 func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error) {
-	c := &Connector{ch: ch, deps: deps, health: newTracker()}
+	c := &Connector{ch: ch, deps: deps, health: conn.NewHealth()}
 	c.apiURL = strings.TrimRight(ch.Config["api_url"], "/")
 	if c.apiURL == "" {
 		c.apiURL = DefaultAPIURL
@@ -95,13 +96,13 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 	c.webhookURL = ch.Config["webhook_url"]
 	c.publishChat = ch.Config["publish_chat"]
 	var err error
-	if c.pollTimeout, err = durationConf(ch.Config, "poll_timeout", 25*time.Second); err != nil {
+	if c.pollTimeout, err = conn.LenientDuration(ch.Config, "poll_timeout", 25*time.Second); err != nil {
 		return nil, fmt.Errorf("telegram: bad poll_timeout: %w", err)
 	}
-	if c.bo.min, err = durationConf(ch.Config, "backoff", time.Second); err != nil {
+	if c.bo.Min, err = conn.LenientDuration(ch.Config, "backoff", time.Second); err != nil {
 		return nil, fmt.Errorf("telegram: bad backoff: %w", err)
 	}
-	if c.bo.max, err = durationConf(ch.Config, "backoff_max", 2*time.Minute); err != nil {
+	if c.bo.Max, err = conn.LenientDuration(ch.Config, "backoff_max", 2*time.Minute); err != nil {
 		return nil, fmt.Errorf("telegram: bad backoff_max: %w", err)
 	}
 	if c.deps.HTTP == nil {
@@ -141,7 +142,7 @@ func (c *Connector) call(ctx context.Context, method string, params any, out any
 	if client == nil {
 		client = c.deps.HTTP
 	}
-	resp, wrote, err := doTracked(client, req)
+	resp, wrote, err := conn.DoTracked(client, req)
 	if err != nil {
 		cls := connector.Retryable
 		if wrote && method == "sendMessage" {
@@ -217,7 +218,7 @@ func classify(status int, env envelope) *connector.Error {
 func (c *Connector) Check(ctx context.Context) error {
 	var me User
 	if err := c.call(ctx, "getMe", struct{}{}, &me, nil); err != nil {
-		c.health.fail(err)
+		c.health.Fail(err)
 		return err
 	}
 	c.botMu.Lock()
@@ -233,7 +234,7 @@ func (c *Connector) bot() int64 {
 }
 
 // Health reports the channel's state.
-func (c *Connector) Health() connector.Health { return c.health.snapshot() }
+func (c *Connector) Health() connector.Health { return c.health.Snapshot() }
 
 // Run polls getUpdates, or in webhook mode registers the webhook and waits.
 func (c *Connector) Run(ctx context.Context) error {
@@ -246,16 +247,16 @@ func (c *Connector) Run(ctx context.Context) error {
 		if c.webhookURL != "" {
 			params := map[string]any{"url": c.webhookURL, "secret_token": c.secret, "allowed_updates": allowedUpdates}
 			if err := c.call(ctx, "setWebhook", params, nil, nil); err != nil {
-				c.health.fail(err)
+				c.health.Fail(err)
 				return fmt.Errorf("telegram: unable to set webhook: %w", err)
 			}
 		}
-		c.health.connected(true)
+		c.health.Connected(true)
 		<-ctx.Done()
-		c.health.connected(false)
+		c.health.Connected(false)
 		return nil
 	}
-	defer c.health.connected(false)
+	defer c.health.Connected(false)
 	offset := int64(0)
 	if cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, c.source); err != nil {
 		return fmt.Errorf("telegram: unable to load checkpoint: %w", err)
@@ -274,21 +275,21 @@ func (c *Connector) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			c.health.fail(err)
-			c.health.connected(false)
-			wait := c.bo.next()
+			c.health.Fail(err)
+			c.health.Connected(false)
+			wait := c.bo.Next()
 			var ce *connector.Error
 			if errors.As(err, &ce) && ce.Class == connector.RateLimited {
 				wait = ce.RetryAfter
-				c.health.retryAfter(wait)
+				c.health.RetryAfter(wait)
 			}
 			c.deps.Log.Warn("telegram: poll failed", "err", err, "retry_in", wait)
-			if sleep(ctx, wait) != nil {
+			if conn.Sleep(ctx, wait) != nil {
 				return nil
 			}
 			continue
 		}
-		c.bo.reset()
+		c.bo.Reset()
 		offset = next
 	}
 	return nil
@@ -307,7 +308,7 @@ func (c *Connector) pollOnce(ctx context.Context, offset int64, client *http.Cli
 	if err := c.call(ctx, "getUpdates", params, &raws, client); err != nil {
 		return offset, err
 	}
-	c.health.connected(true)
+	c.health.Connected(true)
 	if len(raws) == 0 {
 		return offset, nil
 	}
@@ -316,7 +317,7 @@ func (c *Connector) pollOnce(ctx context.Context, offset int64, client *http.Cli
 	for _, raw := range raws {
 		u, err := DecodeUpdate(raw)
 		if err != nil {
-			c.health.fail(err) // skip it, but still confirm it: it would never decode
+			c.health.Fail(err) // skip it, but still confirm it: it would never decode
 			var probe struct {
 				UpdateID int64 `json:"update_id"`
 			}
@@ -337,7 +338,7 @@ func (c *Connector) pollOnce(ctx context.Context, offset int64, client *http.Cli
 		if err := c.deps.Sink.Ingest(ctx, posts); err != nil {
 			return offset, fmt.Errorf("telegram: intake refused batch: %w", err)
 		}
-		c.health.event(c.deps.Now(), posts[len(posts)-1].CreatedAt)
+		c.health.Arrived(c.deps.Now(), posts[len(posts)-1].CreatedAt)
 	}
 	if err := c.deps.Checkpoints.SaveCheckpoint(ctx, c.source, map[string]string{"offset": strconv.FormatInt(next, 10)}); err != nil {
 		return offset, fmt.Errorf("telegram: unable to save offset: %w", err)
@@ -404,11 +405,11 @@ func (c *Connector) Webhook() http.Handler {
 		if ok {
 			p.ReceivedAt = c.deps.Now().UTC()
 			if err := c.deps.Sink.Ingest(r.Context(), []post.Post{p}); err != nil {
-				c.health.fail(err)
+				c.health.Fail(err)
 				http.Error(w, "intake unavailable", http.StatusServiceUnavailable)
 				return
 			}
-			c.health.event(c.deps.Now(), p.CreatedAt)
+			c.health.Arrived(c.deps.Now(), p.CreatedAt)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, "{}")
@@ -476,7 +477,7 @@ func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector
 func (c *Connector) send(ctx context.Context, p sendParams) (connector.Result, error) {
 	var sent Message
 	if err := c.call(ctx, "sendMessage", p, &sent, nil); err != nil {
-		c.health.fail(err)
+		c.health.Fail(err)
 		return connector.Result{}, err
 	}
 	res := connector.Result{ExternalID: msgID(sent.Chat.ID, sent.MessageID)}
