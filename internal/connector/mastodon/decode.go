@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
@@ -106,7 +107,7 @@ func Normalize(s Status, raw []byte, channel, kind, ourAccount string, threadOf 
 	if s.ID == "" {
 		return post.Post{}, false
 	}
-	text := plainText(s.Content)
+	text := conn.HTMLText(s.Content)
 	if s.SpoilerText != "" {
 		text = textnorm.Clean(s.SpoilerText) + "\n\n" + text
 	}

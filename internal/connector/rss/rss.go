@@ -445,12 +445,12 @@ func Normalize(feed *gofeed.Feed, it *gofeed.Item, channel string, now time.Time
 	if it == nil {
 		return post.Post{}, false
 	}
-	title := tidy(plainText(it.Title))
+	title := conn.TidyText(conn.HTMLText(it.Title))
 	body := it.Description
 	if body == "" || len(it.Content) > len(body) && len(body) < 200 {
 		body = it.Content
 	}
-	text := plainText(body)
+	text := conn.HTMLText(body)
 	if title != "" && text != "" && !strings.HasPrefix(text, title) {
 		text = title + "\n\n" + text
 	} else if text == "" {

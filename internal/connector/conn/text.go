@@ -1,4 +1,4 @@
-package mastodon
+package conn
 
 import (
 	"strings"
@@ -8,11 +8,11 @@ import (
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
-// plainText turns Mastodon's sanitised status HTML (p, br, span, a) into
-// text: tags dropped, entities decoded, block elements become line breaks,
+// HTMLText turns platform HTML (Mastodon's sanitised status HTML, feed
+// descriptions that are often escaped HTML) into text: tags dropped, entities decoded, block elements become line breaks,
 // script/style content skipped. It never fails: broken markup yields the
 // text the tokenizer could recover.
-func plainText(s string) string {
+func HTMLText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return textnorm.Clean(strings.TrimSpace(s))
 	}
@@ -22,7 +22,7 @@ func plainText(s string) string {
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return tidy(b.String())
+			return TidyText(b.String())
 		case html.TextToken:
 			if skip == 0 {
 				b.Write(z.Text())
@@ -51,8 +51,9 @@ func plainText(s string) string {
 	}
 }
 
-// tidy collapses runs of blank lines and trims each line.
-func tidy(s string) string {
+// TidyText cleans s (textnorm.Clean), collapses spaces within each line and
+// runs of blank lines, and drops leading and trailing blank lines.
+func TidyText(s string) string {
 	s = textnorm.Clean(s)
 	lines := strings.Split(s, "\n")
 	out := make([]string, 0, len(lines))
