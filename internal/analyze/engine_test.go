@@ -113,6 +113,20 @@ func TestPlaceNamesAreNotLanguage(t *testing.T) {
 	}
 }
 
+// TestHandlesAreNotWords: an account name is not what the post is about.
+func TestHandlesAreNotWords(t *testing.T) {
+	e := engine(t)
+	a := e.Analyze(Input{Text: "@Cheatedbuyer @CyberDost @FireBrigade thanks for the update on the meeting"})
+	for _, c := range a.Categories {
+		if c.Name == "cybercrime_fraud" {
+			t.Errorf("handles matched the fraud lexicon: %v", a.Categories)
+		}
+	}
+	if a.Emergency.Label {
+		t.Errorf("@FireBrigade made an emergency: %+v", a.Emergency)
+	}
+}
+
 func TestUrgencyNotFromSentiment(t *testing.T) {
 	e := engine(t)
 	angry := e.Analyze(Input{Text: "This pothole on our road is absolutely terrible, worst civic body ever, disgusting"})

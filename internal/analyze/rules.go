@@ -135,6 +135,10 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
 }
 
+func isASCIIHandle(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
 // scan runs the lexicons over the first maxScan bytes of text.
 func (m *matcher) scan(text string, rs *ruleScores) {
 	const maxScan = 8192
@@ -155,6 +159,16 @@ func (m *matcher) scan(text string, rs *ruleScores) {
 			r, size = utf8.DecodeRuneInString(text[i:])
 		}
 		if !isWordRune(r) {
+			if r == '@' {
+				// A handle names an account, not the post's subject
+				// (@Cheatedbuyer, @cyber): skip it whole.
+				i++
+				for i < len(text) && (isASCIIHandle(text[i])) {
+					i++
+				}
+				bangs = 0
+				continue
+			}
 			if r == '!' {
 				bangs++
 				if bangs == 3 {
