@@ -14,6 +14,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/connector/bluesky"
 	"github.com/kaval-desk/kaval/internal/connector/bluesky/bskyfake"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -28,14 +29,14 @@ type world struct {
 	fake    *bskyfake.Server
 	police  string // our DID
 	citizen string
-	sk      *sink
-	cp      *checkpoints
+	sk      *conntest.Sink
+	cp      *conntest.Checkpoints
 }
 
 func newWorld(t *testing.T) *world {
 	fake := bskyfake.New()
 	t.Cleanup(fake.Close)
-	w := &world{fake: fake, sk: newSink(), cp: newCheckpoints()}
+	w := &world{fake: fake, sk: conntest.NewSink(), cp: conntest.NewCheckpoints()}
 	w.police = fake.AddAccount(handle, password)
 	w.citizen = fake.AddAccount("jo.bsky.social", "x")
 	return w
@@ -91,7 +92,7 @@ func TestJetstreamFilterCursorAndRewind(t *testing.T) {
 	ourPost, ourCID := w.fake.EmitPost(w.police, "Traffic advisory for Sunday", bskyfake.PostOpts{})
 	c := w.conn(t, map[string]string{"sources": "jetstream", "rewind": "2s"})
 	stop := run(t, c)
-	waitFor(t, "subscribed", func() bool { return w.fake.Subscribers() == 1 })
+	conntest.WaitFor(t, "subscribed", func() bool { return w.fake.Subscribers() == 1 })
 
 	text := "@" + handle + " fireworks in Cubbon Park again"
 	mention, _ := w.fake.EmitPost(w.citizen, text, bskyfake.PostOpts{Facets: mentionFacet(text, w.police), Langs: []string{"en"}})
@@ -104,39 +105,39 @@ func TestJetstreamFilterCursorAndRewind(t *testing.T) {
 	w.fake.EmitDelete(keyword)
 	w.fake.EmitRaw([]byte(`{"did":"x","time_us":`))
 	w.fake.EmitRaw([]byte(`not json at all`))
-	waitFor(t, "3 posts", func() bool { return w.sk.count() == 3 })
+	conntest.WaitFor(t, "3 posts", func() bool { return w.sk.Len() == 3 })
 
-	p, _ := w.sk.get("bluesky/" + mention)
+	p, _ := w.sk.Get("bluesky/" + mention)
 	if p.Kind != post.KindMention || p.Text != text || p.Lang != "en" || p.Author.ExternalID != w.citizen || p.ThreadID != mention ||
 		p.Author.Handle != "jo.bsky.social" || p.Author.Name != "jo" || p.Channel != handle ||
 		!strings.HasPrefix(p.URL, "https://bsky.app/profile/jo.bsky.social/post/") || p.CreatedAt.IsZero() || len(p.Raw) == 0 {
 		t.Errorf("mention %+v", p)
 	}
-	p, _ = w.sk.get("bluesky/" + reply)
+	p, _ = w.sk.Get("bluesky/" + reply)
 	if p.Kind != post.KindReply || p.ThreadID != ourPost || p.InReplyTo != ourPost || p.Lang != "kn" {
 		t.Errorf("reply %+v", p)
 	}
-	if p, _ := w.sk.get("bluesky/" + keyword); p.Kind != post.KindPost || p.Author.Handle != "jo.bsky.social" {
+	if p, _ := w.sk.Get("bluesky/" + keyword); p.Kind != post.KindPost || p.Author.Handle != "jo.bsky.social" {
 		t.Errorf("keyword %+v", p)
 	}
 
 	// The cursor is saved after durable ingest.
-	waitFor(t, "cursor saved", func() bool { return w.cp.get(jetSrc, "time_us") != "" })
-	saved, _ := strconv.ParseInt(w.cp.get(jetSrc, "time_us"), 10, 64)
+	conntest.WaitFor(t, "cursor saved", func() bool { return w.cp.Get(jetSrc, "time_us") != "" })
+	saved, _ := strconv.ParseInt(w.cp.Get(jetSrc, "time_us"), 10, 64)
 
 	// The citizen changes handle; then we disconnect, miss a post and
 	// reconnect with a rewound cursor.
 	w.fake.SetHandle(w.citizen, "jo2.bsky.social")
 	w.fake.EmitIdentity(w.citizen, "jo2.bsky.social")
-	waitFor(t, "identity event handled", func() bool {
-		saved2, _ := strconv.ParseInt(w.cp.get(jetSrc, "time_us"), 10, 64)
+	conntest.WaitFor(t, "identity event handled", func() bool {
+		saved2, _ := strconv.ParseInt(w.cp.Get(jetSrc, "time_us"), 10, 64)
 		return saved2 > saved
 	})
-	saved, _ = strconv.ParseInt(w.cp.get(jetSrc, "time_us"), 10, 64)
+	saved, _ = strconv.ParseInt(w.cp.Get(jetSrc, "time_us"), 10, 64)
 	w.fake.DisconnectAll()
 	missed, _ := w.fake.EmitPost(w.citizen, "ಮನೆಯಲ್ಲಿ ಕಳ್ಳತನ ಆಗಿದೆ", bskyfake.PostOpts{})
-	waitFor(t, "missed post via cursor replay", func() bool { _, ok := w.sk.get("bluesky/" + missed); return ok })
-	if p, _ := w.sk.get("bluesky/" + missed); p.Author.Handle != "jo2.bsky.social" {
+	conntest.WaitFor(t, "missed post via cursor replay", func() bool { _, ok := w.sk.Get("bluesky/" + missed); return ok })
+	if p, _ := w.sk.Get("bluesky/" + missed); p.Author.Handle != "jo2.bsky.social" {
 		t.Errorf("handle after identity event: %q", p.Author.Handle)
 	}
 	qs := w.fake.SubscribeQueries()
@@ -146,38 +147,38 @@ func TestJetstreamFilterCursorAndRewind(t *testing.T) {
 	if got := cursorOf(t, qs[1]); got <= 0 || got > saved-2_000_000+1_000_000 || got < saved-3_000_000 {
 		t.Errorf("reconnect cursor %d, saved %d: want a ~2 s rewind", got, saved)
 	}
-	for _, k := range w.sk.order {
-		if n := w.sk.deliveries(k); n != 1 {
+	for _, k := range w.sk.Order() {
+		if n := w.sk.Deliveries(k); n != 1 {
 			t.Errorf("%s delivered %d times within one process", k, n)
 		}
 	}
 	stop()
 
 	// Restart: resumes from the checkpoint; replays are deduped by intake.
-	before := w.sk.count()
+	before := w.sk.Len()
 	c2 := w.conn(t, map[string]string{"sources": "jetstream", "rewind": "2s"})
 	stop = run(t, c2)
 	fresh, _ := w.fake.EmitPost(w.citizen, "another pothole", bskyfake.PostOpts{})
-	waitFor(t, "post after restart", func() bool { _, ok := w.sk.get("bluesky/" + fresh); return ok })
+	conntest.WaitFor(t, "post after restart", func() bool { _, ok := w.sk.Get("bluesky/" + fresh); return ok })
 	stop()
 	qs = w.fake.SubscribeQueries()
 	if cursorOf(t, qs[len(qs)-1]) == 0 {
 		t.Error("restart did not pass the saved cursor")
 	}
-	if w.sk.count() != before+1 {
-		t.Errorf("after restart %d posts, want %d", w.sk.count(), before+1)
+	if w.sk.Len() != before+1 {
+		t.Errorf("after restart %d posts, want %d", w.sk.Len(), before+1)
 	}
 }
 
 func TestJetstreamIntakeFailureReplays(t *testing.T) {
 	w := newWorld(t)
 	c := w.conn(t, map[string]string{"sources": "jetstream"})
-	w.sk.failNext(1)
+	w.sk.FailNext(1)
 	stop := run(t, c)
 	defer stop()
-	waitFor(t, "subscribed", func() bool { return w.fake.Subscribers() == 1 })
+	conntest.WaitFor(t, "subscribed", func() bool { return w.fake.Subscribers() == 1 })
 	uri, _ := w.fake.EmitPost(w.citizen, "pothole near Silk Board", bskyfake.PostOpts{})
-	waitFor(t, "post after intake recovers", func() bool { _, ok := w.sk.get("bluesky/" + uri); return ok })
+	conntest.WaitFor(t, "post after intake recovers", func() bool { _, ok := w.sk.Get("bluesky/" + uri); return ok })
 	if len(w.fake.SubscribeQueries()) < 2 {
 		t.Error("no reconnect after intake failure")
 	}
@@ -194,10 +195,10 @@ func TestNotificationsPagingRestartAndTokenRefresh(t *testing.T) {
 	if err := c.PollNotifications(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if w.sk.count() != 1 {
-		t.Fatalf("got %d", w.sk.count())
+	if w.sk.Len() != 1 {
+		t.Fatalf("got %d", w.sk.Len())
 	}
-	p, _ := w.sk.get("bluesky/" + m1)
+	p, _ := w.sk.Get("bluesky/" + m1)
 	if p.Author.Handle != "jo.bsky.social" || p.Kind != post.KindMention || p.URL != "https://bsky.app/profile/jo.bsky.social/post/"+m1[strings.LastIndex(m1, "/")+1:] {
 		t.Errorf("notification post %+v", p)
 	}
@@ -211,8 +212,8 @@ func TestNotificationsPagingRestartAndTokenRefresh(t *testing.T) {
 	if err := c.PollNotifications(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if w.sk.count() != 121 {
-		t.Fatalf("after burst %d posts, want 121", w.sk.count())
+	if w.sk.Len() != 121 {
+		t.Fatalf("after burst %d posts, want 121", w.sk.Len())
 	}
 	if n := w.fake.SessionCalls(); n != 1 {
 		t.Errorf("createSession called %d times; refreshSession should have been used", n)
@@ -224,15 +225,15 @@ func TestNotificationsPagingRestartAndTokenRefresh(t *testing.T) {
 	if err := c2.PollNotifications(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range w.sk.order {
-		if n := w.sk.deliveries(k); n > 2 {
+	for _, k := range w.sk.Order() {
+		if n := w.sk.Deliveries(k); n > 2 {
 			t.Errorf("%s delivered %d times", k, n)
 		}
 	}
-	if w.sk.count() != 121 {
-		t.Errorf("restart re-ingested: %d", w.sk.count())
+	if w.sk.Len() != 121 {
+		t.Errorf("restart re-ingested: %d", w.sk.Len())
 	}
-	if w.cp.get(notifSrc, "indexed_at") == "" {
+	if w.cp.Get(notifSrc, "indexed_at") == "" {
 		t.Error("no checkpoint")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/mastodon"
 	"github.com/kaval-desk/kaval/internal/connector/mastodon/mastofake"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -18,7 +19,7 @@ const (
 	source = "mastodon:5:notifications"
 )
 
-func newConn(t *testing.T, fake *mastofake.Server, cfg map[string]string, sk *sink, cp *checkpoints) *mastodon.Connector {
+func newConn(t *testing.T, fake *mastofake.Server, cfg map[string]string, sk *conntest.Sink, cp *conntest.Checkpoints) *mastodon.Connector {
 	t.Helper()
 	conf := map[string]string{"instance_url": fake.URL(), "poll_interval": "1h", "backoff": "10ms", "backoff_max": "50ms", "stream": "none"}
 	for k, v := range cfg {
@@ -52,7 +53,7 @@ func TestPollFollowsPrevPagesExactlyOnce(t *testing.T) {
 	fake := mastofake.New(token)
 	defer fake.Close()
 	jo := fake.Account("jo", "mastodon.example")
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, fake, nil, sk, cp)
 	ctx := context.Background()
 	if err := c.Check(ctx); err != nil {
@@ -64,8 +65,8 @@ func TestPollFollowsPrevPagesExactlyOnce(t *testing.T) {
 	if err := c.PollNotifications(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if sk.count() != 3 {
-		t.Fatalf("first poll: %d", sk.count())
+	if sk.Len() != 3 {
+		t.Fatalf("first poll: %d", sk.Len())
 	}
 	// A burst larger than one page, mixed with notifications we ignore.
 	var last string
@@ -78,10 +79,10 @@ func TestPollFollowsPrevPagesExactlyOnce(t *testing.T) {
 	if err := c.PollNotifications(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if sk.count() != 98 {
-		t.Fatalf("after burst: %d posts, want 98", sk.count())
+	if sk.Len() != 98 {
+		t.Fatalf("after burst: %d posts, want 98", sk.Len())
 	}
-	if got := cp.get(source, "min_id"); got != last {
+	if got := cp.Get(source, "min_id"); got != last {
 		t.Fatalf("checkpoint %q, want %q", got, last)
 	}
 	// Restart: nothing is fetched again.
@@ -89,12 +90,12 @@ func TestPollFollowsPrevPagesExactlyOnce(t *testing.T) {
 	if err := c2.PollNotifications(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range sk.order {
-		if n := sk.deliveries(k); n != 1 {
+	for _, k := range sk.Order() {
+		if n := sk.Deliveries(k); n != 1 {
 			t.Fatalf("%s delivered %d times", k, n)
 		}
 	}
-	p, _ := sk.get(sk.order[0])
+	p, _ := sk.Get(sk.Order()[0])
 	if p.Text != "@police car alarm going off for an hour on 80 Feet Rd & 5th Block #bengaluru\n\nsecond\nline" ||
 		p.Author.Handle != "jo@mastodon.example" || p.Channel != "police" || p.Kind != post.KindMention || p.Lang != "en" || p.Private ||
 		p.CreatedAt.IsZero() || p.CreatedAt.Location() != time.UTC || !strings.HasPrefix(p.URL, "https://mastodon.example/@jo/") || len(p.Raw) == 0 {
@@ -106,23 +107,23 @@ func TestIntakeFailureDoesNotAdvance(t *testing.T) {
 	fake := mastofake.New(token)
 	defer fake.Close()
 	jo := fake.Account("jo", "mastodon.example")
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, fake, nil, sk, cp)
 	fake.AddMention(jo, "<p>one</p>", mastofake.MentionOpts{})
 	if err := c.PollNotifications(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	fake.AddMention(jo, "<p>two</p>", mastofake.MentionOpts{})
-	before := cp.get(source, "min_id")
-	sk.failNext(1)
+	before := cp.Get(source, "min_id")
+	sk.FailNext(1)
 	if err := c.PollNotifications(context.Background()); err == nil {
 		t.Fatal("intake failure not reported")
 	}
-	if cp.get(source, "min_id") != before {
+	if cp.Get(source, "min_id") != before {
 		t.Fatal("checkpoint advanced past failed intake")
 	}
-	if err := c.PollNotifications(context.Background()); err != nil || sk.count() != 2 {
-		t.Fatalf("not recovered: %v %d", err, sk.count())
+	if err := c.PollNotifications(context.Background()); err != nil || sk.Len() != 2 {
+		t.Fatalf("not recovered: %v %d", err, sk.Len())
 	}
 }
 
@@ -132,15 +133,15 @@ func TestStreamingHeartbeatsDisconnectsAndBackfill(t *testing.T) {
 	fake.HeartbeatEvery = 20 * time.Millisecond
 	jo := fake.Account("jo", "mastodon.example")
 	_, early := fake.AddMention(jo, "<p>before we connected</p>", mastofake.MentionOpts{})
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, fake, map[string]string{"stream": "user:notification", "stream_idle": "300ms"}, sk, cp)
 	stop := run(t, c)
 	defer stop()
-	waitFor(t, "backfill on connect", func() bool { _, ok := sk.get("mastodon/" + early); return ok })
-	waitFor(t, "stream connected", func() bool { return fake.Streams() == 1 })
+	conntest.WaitFor(t, "backfill on connect", func() bool { _, ok := sk.Get("mastodon/" + early); return ok })
+	conntest.WaitFor(t, "stream connected", func() bool { return fake.Streams() == 1 })
 	_, live := fake.AddMention(jo, "<p>live</p>", mastofake.MentionOpts{Visibility: "direct"})
-	waitFor(t, "streamed mention", func() bool { _, ok := sk.get("mastodon/" + live); return ok })
-	if p, _ := sk.get("mastodon/" + live); !p.Private || p.Kind != post.KindDirectMessage {
+	conntest.WaitFor(t, "streamed mention", func() bool { _, ok := sk.Get("mastodon/" + live); return ok })
+	if p, _ := sk.Get("mastodon/" + live); !p.Private || p.Kind != post.KindDirectMessage {
 		t.Errorf("direct mention: %+v", p)
 	}
 	// Heartbeats keep an otherwise silent stream alive past stream_idle.
@@ -157,15 +158,15 @@ func TestStreamingHeartbeatsDisconnectsAndBackfill(t *testing.T) {
 	// Disconnect; what arrives while we are away comes back via backfill.
 	fake.DropStreams()
 	_, missed := fake.AddMention(jo, "<p>while disconnected</p>", mastofake.MentionOpts{})
-	waitFor(t, "missed mention", func() bool { _, ok := sk.get("mastodon/" + missed); return ok })
-	waitFor(t, "reconnect", func() bool { return fake.Streams() == 1 })
-	for _, k := range sk.order {
-		if n := sk.deliveries(k); n > 2 {
+	conntest.WaitFor(t, "missed mention", func() bool { _, ok := sk.Get("mastodon/" + missed); return ok })
+	conntest.WaitFor(t, "reconnect", func() bool { return fake.Streams() == 1 })
+	for _, k := range sk.Order() {
+		if n := sk.Deliveries(k); n > 2 {
 			t.Errorf("%s delivered %d times", k, n)
 		}
 	}
-	if sk.count() != 3 {
-		t.Errorf("got %d posts", sk.count())
+	if sk.Len() != 3 {
+		t.Errorf("got %d posts", sk.Len())
 	}
 }
 
@@ -173,9 +174,9 @@ func TestSilentStreamIsReconnected(t *testing.T) {
 	fake := mastofake.New(token)
 	defer fake.Close()
 	fake.HeartbeatEvery = 0 // a dead proxy: connection open, nothing flows
-	c := newConn(t, fake, map[string]string{"stream": "user:notification", "stream_idle": "100ms"}, newSink(), newCheckpoints())
+	c := newConn(t, fake, map[string]string{"stream": "user:notification", "stream_idle": "100ms"}, conntest.NewSink(), conntest.NewCheckpoints())
 	stop := run(t, c)
-	waitFor(t, "idle reconnects", func() bool { return fake.Requests("/api/v1/streaming/user/notification") >= 3 })
+	conntest.WaitFor(t, "idle reconnects", func() bool { return fake.Requests("/api/v1/streaming/user/notification") >= 3 })
 	stop()
 	h := c.Health()
 	if len(h.Errors) == 0 || !strings.Contains(h.Errors[0], "idle") {
@@ -188,26 +189,26 @@ func TestHashtagStreamAndThreads(t *testing.T) {
 	defer fake.Close()
 	fake.HeartbeatEvery = 0
 	jo := fake.Account("jo", "mastodon.example")
-	sk := newSink()
-	c := newConn(t, fake, map[string]string{"stream": "hashtag:bengaluru,user:notification"}, sk, newCheckpoints())
+	sk := conntest.NewSink()
+	c := newConn(t, fake, map[string]string{"stream": "hashtag:bengaluru,user:notification"}, sk, conntest.NewCheckpoints())
 	stop := run(t, c)
 	defer stop()
-	waitFor(t, "streams", func() bool { return fake.Streams() == 2 })
+	conntest.WaitFor(t, "streams", func() bool { return fake.Streams() == 2 })
 	id := fake.AddTagStatus("bengaluru", jo, "<p>Signal not working at Silk Board <a href=\"x\">#<span>bengaluru</span></a></p>")
 	fake.AddTagStatus("mumbai", jo, "<p>not ours</p>")
-	waitFor(t, "tag post", func() bool { _, ok := sk.get("mastodon/" + id); return ok })
-	if p, _ := sk.get("mastodon/" + id); p.Kind != post.KindPost || p.Text != "Signal not working at Silk Board #bengaluru" || p.ThreadID != id {
+	conntest.WaitFor(t, "tag post", func() bool { _, ok := sk.Get("mastodon/" + id); return ok })
+	if p, _ := sk.Get("mastodon/" + id); p.Kind != post.KindPost || p.Text != "Signal not working at Silk Board #bengaluru" || p.ThreadID != id {
 		t.Errorf("tag post %+v", p)
 	}
 	// A reply chain: the conversation root is carried down.
 	_, r1 := fake.AddMention(jo, "<p>reply 1</p>", mastofake.MentionOpts{InReplyToID: id})
 	_, r2 := fake.AddMention(jo, "<p>reply 2</p>", mastofake.MentionOpts{InReplyToID: r1})
-	waitFor(t, "replies", func() bool { _, ok := sk.get("mastodon/" + r2); return ok })
-	if p, _ := sk.get("mastodon/" + r2); p.ThreadID != id || p.InReplyTo != r1 {
+	conntest.WaitFor(t, "replies", func() bool { _, ok := sk.Get("mastodon/" + r2); return ok })
+	if p, _ := sk.Get("mastodon/" + r2); p.ThreadID != id || p.InReplyTo != r1 {
 		t.Errorf("thread: %+v", p)
 	}
-	if sk.count() != 3 {
-		t.Errorf("got %d posts", sk.count())
+	if sk.Len() != 3 {
+		t.Errorf("got %d posts", sk.Len())
 	}
 }
 
@@ -217,7 +218,7 @@ func TestReplyVisibilityMentionAndIdempotency(t *testing.T) {
 	jo := fake.Account("jo", "mastodon.example")
 	_, dm := fake.AddMention(jo, "<p>@police someone broke my car window</p>", mastofake.MentionOpts{Visibility: "direct"})
 	_, pub := fake.AddMention(jo, "<p>@police thanks</p>", mastofake.MentionOpts{})
-	c := newConn(t, fake, map[string]string{"reply_visibility": "unlisted"}, newSink(), newCheckpoints())
+	c := newConn(t, fake, map[string]string{"reply_visibility": "unlisted"}, conntest.NewSink(), conntest.NewCheckpoints())
 	ctx := context.Background()
 	c.Check(ctx)
 	msg := connector.Message{Text: "Please file a complaint at https://ksp.gov.in/complaint?ref=1234567890", IdempotencyKey: "outbox-41"}
@@ -254,7 +255,7 @@ func TestReplyErrors(t *testing.T) {
 	defer fake.Close()
 	jo := fake.Account("jo", "mastodon.example")
 	_, id := fake.AddMention(jo, "<p>x</p>", mastofake.MentionOpts{})
-	c := newConn(t, fake, nil, newSink(), newCheckpoints())
+	c := newConn(t, fake, nil, conntest.NewSink(), conntest.NewCheckpoints())
 	ctx := context.Background()
 	tgt := connector.Target{ParentID: id}
 	// URLs count 23: 480 chars of text + a long URL fits.
@@ -299,11 +300,11 @@ func TestPollWaitsOutRateLimit(t *testing.T) {
 	jo := fake.Account("jo", "mastodon.example")
 	fake.AddMention(jo, "<p>x</p>", mastofake.MentionOpts{})
 	fake.SetRateLimit(1, 700*time.Millisecond) // verify_credentials uses it up
-	sk := newSink()
-	c := newConn(t, fake, nil, sk, newCheckpoints())
+	sk := conntest.NewSink()
+	c := newConn(t, fake, nil, sk, conntest.NewCheckpoints())
 	stop := run(t, c)
 	defer stop()
-	waitFor(t, "post after the window resets", func() bool { return sk.count() == 1 })
+	conntest.WaitFor(t, "post after the window resets", func() bool { return sk.Len() == 1 })
 	if h := c.Health(); h.Rate.RetryAfter == "" {
 		t.Errorf("no retry-after recorded: %+v", h)
 	}
@@ -314,41 +315,41 @@ func TestHashtagStreamBackfillsAfterDisconnectAndRestart(t *testing.T) {
 	defer fake.Close()
 	fake.HeartbeatEvery = 0
 	jo := fake.Account("jo", "mastodon.example")
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	first := fake.AddTagStatusQuietly("bengaluru", jo, "<p>before the desk existed</p>")
 	c := newConn(t, fake, map[string]string{"stream": "hashtag:bengaluru"}, sk, cp)
 	stop := run(t, c)
-	waitFor(t, "initial page", func() bool { _, ok := sk.get("mastodon/" + first); return ok })
-	waitFor(t, "stream", func() bool { return fake.Streams() == 1 })
+	conntest.WaitFor(t, "initial page", func() bool { _, ok := sk.Get("mastodon/" + first); return ok })
+	conntest.WaitFor(t, "stream", func() bool { return fake.Streams() == 1 })
 	live := fake.AddTagStatus("bengaluru", jo, "<p>live</p>")
-	waitFor(t, "live", func() bool { _, ok := sk.get("mastodon/" + live); return ok })
-	if got := cp.get("mastodon:5:stream:hashtag:bengaluru", "min_id"); got != live {
+	conntest.WaitFor(t, "live", func() bool { _, ok := sk.Get("mastodon/" + live); return ok })
+	if got := cp.Get("mastodon:5:stream:hashtag:bengaluru", "min_id"); got != live {
 		t.Errorf("stream checkpoint %q, want %q", got, live)
 	}
 	// Missed while disconnected, and intake down for the first streamed one.
 	fake.DropStreams()
 	missed := fake.AddTagStatusQuietly("bengaluru", jo, "<p>missed</p>")
 	fake.AddTagStatusQuietly("mumbai", jo, "<p>other tag</p>")
-	waitFor(t, "backfilled", func() bool { _, ok := sk.get("mastodon/" + missed); return ok })
-	waitFor(t, "stream back", func() bool { return fake.Streams() == 1 })
-	sk.failNext(1)
+	conntest.WaitFor(t, "backfilled", func() bool { _, ok := sk.Get("mastodon/" + missed); return ok })
+	conntest.WaitFor(t, "stream back", func() bool { return fake.Streams() == 1 })
+	sk.FailNext(1)
 	lost := fake.AddTagStatus("bengaluru", jo, "<p>intake was down</p>")
-	waitFor(t, "recovered after intake failure", func() bool { _, ok := sk.get("mastodon/" + lost); return ok })
+	conntest.WaitFor(t, "recovered after intake failure", func() bool { _, ok := sk.Get("mastodon/" + lost); return ok })
 	stop()
-	if sk.count() != 4 {
-		t.Errorf("got %d posts, want 4", sk.count())
+	if sk.Len() != 4 {
+		t.Errorf("got %d posts, want 4", sk.Len())
 	}
 	// Restart: the checkpoint prevents re-reading the timeline.
 	c2 := newConn(t, fake, map[string]string{"stream": "hashtag:bengaluru"}, sk, cp)
 	stop = run(t, c2)
-	waitFor(t, "stream", func() bool { return fake.Streams() == 1 })
+	conntest.WaitFor(t, "stream", func() bool { return fake.Streams() == 1 })
 	stop()
-	for _, k := range sk.order {
-		if n := sk.deliveries(k); n > 2 {
+	for _, k := range sk.Order() {
+		if n := sk.Deliveries(k); n > 2 {
 			t.Errorf("%s delivered %d times", k, n)
 		}
 	}
-	if sk.count() != 4 {
-		t.Errorf("after restart %d posts", sk.count())
+	if sk.Len() != 4 {
+		t.Errorf("after restart %d posts", sk.Len())
 	}
 }

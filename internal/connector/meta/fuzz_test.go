@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/meta"
 	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -64,7 +65,7 @@ func TestDecodeMetaSeeds(t *testing.T) {
 // the raw body, decode, normalise, ingest into a no-op sink.
 func BenchmarkMetaWebhook(b *testing.B) {
 	c, err := meta.New(connector.Channel{ID: 1, Platform: post.Facebook, Config: map[string]string{"page_id": "1"},
-		Secrets: map[string]string{"app_secret": appSecret}}, connector.Deps{Sink: nopSink{}})
+		Secrets: map[string]string{"app_secret": appSecret}}, connector.Deps{Sink: conntest.NopSink{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/meta"
 	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -25,8 +26,8 @@ const (
 type rig struct {
 	f     *metafake.Server
 	c     *meta.Connector
-	sink  *memSink
-	cp    *memCheckpoints
+	sink  *conntest.Sink
+	cp    *conntest.Checkpoints
 	st    *memStatuses
 	hook  *httptest.Server
 	now   time.Time
@@ -35,7 +36,7 @@ type rig struct {
 
 func newRig(t *testing.T, platform string, cfg map[string]string) *rig {
 	t.Helper()
-	r := &rig{sink: newSink(), cp: newCheckpoints(), st: &memStatuses{}, now: time.Date(2026, 8, 20, 9, 0, 0, 0, time.UTC)}
+	r := &rig{sink: conntest.NewSink(), cp: conntest.NewCheckpoints(), st: &memStatuses{}, now: time.Date(2026, 8, 20, 9, 0, 0, 0, time.UTC)}
 	r.clock = func() time.Time { return r.now }
 	r.f = metafake.New(metafake.Options{AppSecret: appSecret, PageToken: pageToken, VerifyToken: verify, Now: r.clock})
 	t.Cleanup(r.f.Close)
@@ -103,7 +104,7 @@ func TestWebhookPageMessengerInstagram(t *testing.T) {
 	if code := rawPost(t, r.hook.URL, batch, metafake.Sign("other", batch)); code != 403 {
 		t.Fatalf("bad signature: %d", code)
 	}
-	if r.sink.len() != 0 {
+	if r.sink.Len() != 0 {
 		t.Fatal("stored without a valid signature")
 	}
 	for range 2 { // redelivery
@@ -111,20 +112,20 @@ func TestWebhookPageMessengerInstagram(t *testing.T) {
 			t.Fatalf("deliver: %d", code)
 		}
 	}
-	if r.sink.len() != 4 || r.sink.dupes != 4 {
-		t.Fatalf("posts %d dupes %d", r.sink.len(), r.sink.dupes)
+	if r.sink.Len() != 4 || r.sink.Dupes() != 4 {
+		t.Fatalf("posts %d dupes %d", r.sink.Len(), r.sink.Dupes())
 	}
-	p, ok := r.sink.get(post.Facebook, c.ID)
+	p, ok := r.sink.GetID(post.Facebook, c.ID)
 	if !ok || p.Kind != post.KindComment || p.ThreadID != c.PostID || p.InReplyTo != c.PostID || p.Author.Name != "Jo Resident" || p.Channel != r.f.PageID() || len(p.Raw) == 0 {
 		t.Fatalf("comment %+v", p)
 	}
-	if p, _ := r.sink.get(post.Facebook, r.f.PageID()+"_900"); p.Kind != post.KindPost {
+	if p, _ := r.sink.GetID(post.Facebook, r.f.PageID()+"_900"); p.Kind != post.KindPost {
 		t.Fatalf("visitor post %+v", p)
 	}
-	if p, _ := r.sink.get(post.Facebook, "303030303030_404040404040"); p.Kind != post.KindMention || p.Author.Name != "Sam" {
+	if p, _ := r.sink.GetID(post.Facebook, "303030303030_404040404040"); p.Kind != post.KindMention || p.Author.Name != "Sam" {
 		t.Fatalf("mention %+v", p)
 	}
-	d, _ := r.sink.get(post.Messenger, m.MID)
+	d, _ := r.sink.GetID(post.Messenger, m.MID)
 	if !d.Private || d.Kind != post.KindDirectMessage || d.ThreadID != r.f.PageID()+":7100000000000001" || d.Lat == nil || *d.Lat != lat ||
 		!strings.Contains(d.Text, "[image]") || !d.CreatedAt.Equal(m.Time.Truncate(time.Millisecond)) {
 		t.Fatalf("messenger %+v", d)
@@ -132,7 +133,7 @@ func TestWebhookPageMessengerInstagram(t *testing.T) {
 	if r.c.Counter("ignored") != 2 { // the echo, twice
 		t.Fatalf("ignored %d", r.c.Counter("ignored"))
 	}
-	if r.cp.get("meta:3:"+r.f.PageID(), "last_entry_time") == "" {
+	if r.cp.Get("meta:3:"+r.f.PageID(), "last_entry_time") == "" {
 		t.Fatal("entry time checkpoint not saved")
 	}
 
@@ -142,10 +143,10 @@ func TestWebhookPageMessengerInstagram(t *testing.T) {
 	if code := r.deliver(t, metafake.Payload(igc, igm)); code != 200 {
 		t.Fatalf("instagram: %d", code)
 	}
-	if p, _ := r.sink.get(post.Instagram, ic.ID); p.Kind != post.KindComment || p.ThreadID != ic.MediaID || p.Author.Handle != "jo.res" {
+	if p, _ := r.sink.GetID(post.Instagram, ic.ID); p.Kind != post.KindComment || p.ThreadID != ic.MediaID || p.Author.Handle != "jo.res" {
 		t.Fatalf("ig comment %+v", p)
 	}
-	if p, _ := r.sink.get(post.Instagram, "17900000000000077"); p.Kind != post.KindMention || p.Text != "@springfieldpd bike stolen at Indiranagar" || p.Author.Handle != "asha.k" {
+	if p, _ := r.sink.GetID(post.Instagram, "17900000000000077"); p.Kind != post.KindMention || p.Text != "@springfieldpd bike stolen at Indiranagar" || p.Author.Handle != "asha.k" {
 		t.Fatalf("ig mention %+v", p)
 	}
 	// A mention Graph no longer shows is kept as a placeholder.
@@ -154,7 +155,7 @@ func TestWebhookPageMessengerInstagram(t *testing.T) {
 	if code := r.deliver(t, gone); code != 200 {
 		t.Fatalf("gone mention: %d", code)
 	}
-	if p, _ := r.sink.get(post.Instagram, "1790000000000404"); !strings.Contains(p.Text, "unavailable") {
+	if p, _ := r.sink.GetID(post.Instagram, "1790000000000404"); !strings.Contains(p.Text, "unavailable") {
 		t.Fatalf("placeholder %+v", p)
 	}
 	// A transient lookup failure refuses the delivery so Meta retries.
@@ -191,10 +192,10 @@ func TestWebhookPageMessengerInstagram(t *testing.T) {
 	if code := rawPost(t, r.hook.URL, big, metafake.Sign(appSecret, big)); code != 413 {
 		t.Fatalf("10 MB: %d", code)
 	}
-	n := r.sink.len()
-	r.sink.setFail(errors.New("db down"))
+	n := r.sink.Len()
+	r.sink.SetFail(errors.New("db down"))
 	fresh, _ := r.f.FeedComment(metafake.Comment{FromID: "9", Message: "new"})
-	if code := r.deliver(t, metafake.Payload(fresh)); code != 503 || r.sink.len() != n {
+	if code := r.deliver(t, metafake.Payload(fresh)); code != 503 || r.sink.Len() != n {
 		t.Fatalf("ingest failure answered %d", code)
 	}
 }
@@ -208,7 +209,7 @@ func TestRepliesLandOnTheRightParent(t *testing.T) {
 	r.deliver(t, metafake.Payload(comment, dm))
 	r.deliver(t, metafake.Payload(igc))
 	target := func(platform, id string) connector.Target {
-		p, ok := r.sink.get(platform, id)
+		p, ok := r.sink.GetID(platform, id)
 		if !ok {
 			t.Fatalf("%s %s not ingested", platform, id)
 		}
@@ -310,7 +311,7 @@ func TestMessengerHumanAgentAndPlatforms(t *testing.T) {
 	// Instagram DMs go to the IG account's messages edge.
 	igdm, im := r.f.MessengerMessage(metafake.Message{PSID: "IGSID1", Text: "help", Instagram: true})
 	r.deliver(t, metafake.Payload(igdm))
-	p, _ := r.sink.get(post.Instagram, im.MID)
+	p, _ := r.sink.GetID(post.Instagram, im.MID)
 	if _, err := r.c.Reply(ctx, connector.Target{Channel: p.Channel, ThreadID: p.ThreadID, LastInboundAt: p.CreatedAt}, connector.Message{Text: "ok"}); err != nil {
 		t.Fatal(err)
 	}

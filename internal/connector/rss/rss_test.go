@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/rss"
 	"github.com/kaval-desk/kaval/internal/connector/rss/rssfake"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -16,7 +17,7 @@ import (
 
 const source = "rss:3"
 
-func newConn(t *testing.T, url string, cfg map[string]string, sk *sink, cp *checkpoints) *rss.Connector {
+func newConn(t *testing.T, url string, cfg map[string]string, sk *conntest.Sink, cp *conntest.Checkpoints) *rss.Connector {
 	t.Helper()
 	conf := map[string]string{"feed_url": url, "interval": "20ms", "backoff": "10ms", "backoff_max": "20ms"}
 	for k, v := range cfg {
@@ -44,13 +45,13 @@ func TestConditionalGetExactlyOnceAcrossRestart(t *testing.T) {
 	fake.AddItem(rssfake.Item{GUID: "gazette-1", Title: "Road closures for Saturday festival", Link: "https://news.test/1",
 		Description: "<p>Police say <b>Elm St</b> will be closed &amp; diverted.</p><script>alert(1)</script>", Author: "A. Reporter", Published: pub, Point: "12.9716 77.5946"})
 	fake.AddItem(rssfake.Item{GUID: "gazette-2", Title: "ಕೋರಮಂಗಲದಲ್ಲಿ ಸಂಚಾರ ದಟ್ಟಣೆ", Link: "https://news.test/2", Published: pub.Add(time.Hour)})
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, fake.URL(), nil, sk, cp)
 	poll(t, c)
-	if sk.count() != 2 {
-		t.Fatalf("got %d posts", sk.count())
+	if sk.Len() != 2 {
+		t.Fatalf("got %d posts", sk.Len())
 	}
-	p, _ := sk.get("rss/gazette-1")
+	p, _ := sk.Get("rss/gazette-1")
 	if p.Kind != post.KindNews || p.Text != "Road closures for Saturday festival\n\nPolice say Elm St will be closed & diverted." ||
 		p.URL != "https://news.test/1" || !p.CreatedAt.Equal(pub) || p.Author.Name != "A. Reporter" || p.Lang != "en-in" ||
 		p.Lat == nil || *p.Lat != 12.9716 || *p.Lon != 77.5946 || p.Channel != fake.URL() || len(p.Raw) == 0 {
@@ -69,11 +70,11 @@ func TestConditionalGetExactlyOnceAcrossRestart(t *testing.T) {
 	c2 := newConn(t, fake.URL(), nil, sk, cp)
 	poll(t, c2)
 	poll(t, c2)
-	if sk.count() != 3 {
-		t.Fatalf("got %d posts after restart", sk.count())
+	if sk.Len() != 3 {
+		t.Fatalf("got %d posts after restart", sk.Len())
 	}
-	for _, k := range sk.order {
-		if n := sk.deliveries(k); n != 1 {
+	for _, k := range sk.Order() {
+		if n := sk.Deliveries(k); n != 1 {
 			t.Errorf("%s delivered %d times", k, n)
 		}
 	}
@@ -88,25 +89,25 @@ func TestServersIgnoringValidators(t *testing.T) {
 		fake.SetValidators(v)
 		fake.AddItem(rssfake.Item{Title: "no guid", Link: "https://news.test/a"})
 		fake.AddItem(rssfake.Item{Title: "no guid nor link", Description: "body", Published: pub})
-		sk, cp := newSink(), newCheckpoints()
+		sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 		c := newConn(t, fake.URL(), nil, sk, cp)
 		for range 3 {
 			poll(t, c)
 		}
 		fake.Close()
-		if sk.count() != 2 {
-			t.Fatalf("validators %d: %d posts", v, sk.count())
+		if sk.Len() != 2 {
+			t.Fatalf("validators %d: %d posts", v, sk.Len())
 		}
-		for _, k := range sk.order {
-			if n := sk.deliveries(k); n != 1 {
+		for _, k := range sk.Order() {
+			if n := sk.Deliveries(k); n != 1 {
 				t.Errorf("validators %d: %s delivered %d times", v, k, n)
 			}
 		}
-		if _, ok := sk.get("rss/https://news.test/a"); !ok {
-			t.Errorf("link fallback id missing: %v", sk.order)
+		if _, ok := sk.Get("rss/https://news.test/a"); !ok {
+			t.Errorf("link fallback id missing: %v", sk.Order())
 		}
-		if !strings.HasPrefix(sk.order[0], "rss/sha256:") && !strings.HasPrefix(sk.order[1], "rss/sha256:") {
-			t.Errorf("hash fallback id missing: %v", sk.order)
+		if !strings.HasPrefix(sk.Order()[0], "rss/sha256:") && !strings.HasPrefix(sk.Order()[1], "rss/sha256:") {
+			t.Errorf("hash fallback id missing: %v", sk.Order())
 		}
 	}
 }
@@ -118,12 +119,12 @@ func TestAtomAndJSONFeed(t *testing.T) {
 		fake.SetLanguage("kn")
 		fake.AddItem(rssfake.Item{GUID: "tag:news.test,2026:1187", Title: "Statement on Maple Ave incident", Link: "https://news.test/1187",
 			Description: "Officers &lt;responded&gt; <br/>quickly", Author: "Communications Office", Published: pub})
-		sk := newSink()
-		poll(t, newConn(t, fake.URL(), nil, sk, newCheckpoints()))
+		sk := conntest.NewSink()
+		poll(t, newConn(t, fake.URL(), nil, sk, conntest.NewCheckpoints()))
 		fake.Close()
-		p, ok := sk.get("rss/tag:news.test,2026:1187")
+		p, ok := sk.Get("rss/tag:news.test,2026:1187")
 		if !ok {
-			t.Fatalf("format %d: %v", f, sk.order)
+			t.Fatalf("format %d: %v", f, sk.Order())
 		}
 		if p.Text != "Statement on Maple Ave incident\n\nOfficers <responded>\nquickly" || p.Lang != "kn" || p.Author.Name != "Communications Office" || !p.CreatedAt.Equal(pub) || p.URL != "https://news.test/1187" {
 			t.Errorf("format %d: %+v", f, p)
@@ -134,7 +135,7 @@ func TestAtomAndJSONFeed(t *testing.T) {
 func TestMalformedFeedIsAnErrorNotAPanic(t *testing.T) {
 	fake := rssfake.New()
 	defer fake.Close()
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, fake.URL(), nil, sk, cp)
 	for _, body := range []string{`<rss version="2.0"><channel><item><title>broken`, `<html><body>502 Bad Gateway</body></html>`, "\x00\xff\xfe"} {
 		fake.SetRaw(body, "")
@@ -143,17 +144,17 @@ func TestMalformedFeedIsAnErrorNotAPanic(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Class != connector.Permanent {
 			t.Errorf("%q: %v", body, err)
 		}
-		if cp.get(source, "etag") != "" {
+		if cp.Get(source, "etag") != "" {
 			t.Error("validators saved for an unparsed body")
 		}
 	}
 	fake.ClearRaw()
 	fake.AddItem(rssfake.Item{GUID: "ok", Title: "fine"})
 	poll(t, c)
-	if sk.count() != 1 {
+	if sk.Len() != 1 {
 		t.Fatal("did not recover")
 	}
-	big := newConn(t, fake.URL(), map[string]string{"max_bytes": "100"}, sk, newCheckpoints())
+	big := newConn(t, fake.URL(), map[string]string{"max_bytes": "100"}, sk, conntest.NewCheckpoints())
 	if _, err := big.Poll(context.Background()); err == nil || !strings.Contains(err.Error(), "larger") {
 		t.Errorf("oversized body: %v", err)
 	}
@@ -162,7 +163,7 @@ func TestMalformedFeedIsAnErrorNotAPanic(t *testing.T) {
 func TestRetryAfterBothForms(t *testing.T) {
 	fake := rssfake.New()
 	defer fake.Close()
-	c := newConn(t, fake.URL(), nil, newSink(), newCheckpoints())
+	c := newConn(t, fake.URL(), nil, conntest.NewSink(), conntest.NewCheckpoints())
 	fake.FailNext(rssfake.Failure{Status: 429, RetryAfter: "120"})
 	wait, err := c.Poll(context.Background())
 	if connector.ClassOf(err) != connector.RateLimited || wait != 120*time.Second {
@@ -180,13 +181,13 @@ func TestRunWaitsOutRetryAfter(t *testing.T) {
 	defer fake.Close()
 	fake.AddItem(rssfake.Item{GUID: "a", Title: "a"})
 	fake.FailNext(rssfake.Failure{Status: 429, RetryAfter: "1"})
-	sk := newSink()
-	c := newConn(t, fake.URL(), nil, sk, newCheckpoints())
+	sk := conntest.NewSink()
+	c := newConn(t, fake.URL(), nil, sk, conntest.NewCheckpoints())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() { done <- c.Run(ctx) }()
-	waitFor(t, "post", func() bool { return sk.count() == 1 })
+	conntest.WaitFor(t, "post", func() bool { return sk.Len() == 1 })
 	if time.Since(start) < time.Second {
 		t.Error("Retry-After: 1 not respected")
 	}
@@ -212,8 +213,8 @@ func TestPermanentRedirectRemembered(t *testing.T) {
 	defer fake.Close()
 	fake.AddItem(rssfake.Item{GUID: "a", Title: "a"})
 	fake.MovePermanently()
-	cp := newCheckpoints()
-	c := newConn(t, fake.URL(), nil, newSink(), cp)
+	cp := conntest.NewCheckpoints()
+	c := newConn(t, fake.URL(), nil, conntest.NewSink(), cp)
 	poll(t, c)
 	poll(t, c)
 	reqs := fake.Requests()
@@ -226,17 +227,17 @@ func TestIntakeFailureKeepsItemsUnseen(t *testing.T) {
 	fake := rssfake.New()
 	defer fake.Close()
 	fake.AddItem(rssfake.Item{GUID: "a", Title: "a"})
-	sk, cp := newSink(), newCheckpoints()
-	sk.failNext(1)
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
+	sk.FailNext(1)
 	c := newConn(t, fake.URL(), nil, sk, cp)
 	if _, err := c.Poll(context.Background()); err == nil {
 		t.Fatal("intake failure not reported")
 	}
-	if cp.get(source, "etag") != "" || cp.get(source, "seen") != "" {
+	if cp.Get(source, "etag") != "" || cp.Get(source, "seen") != "" {
 		t.Fatal("checkpoint advanced past a failed intake")
 	}
 	poll(t, c)
-	if sk.count() != 1 {
+	if sk.Len() != 1 {
 		t.Fatal("item lost after intake failure")
 	}
 }
@@ -245,7 +246,7 @@ func TestSeenSetBounded(t *testing.T) {
 	fake := rssfake.New()
 	defer fake.Close()
 	fake.SetValidators(rssfake.Ignore)
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, fake.URL(), map[string]string{"max_seen": "3"}, sk, cp)
 	for i := range 6 {
 		fake.AddItem(rssfake.Item{GUID: string(rune('a' + i)), Title: "t"})
@@ -254,14 +255,14 @@ func TestSeenSetBounded(t *testing.T) {
 		}
 		poll(t, c)
 	}
-	if n := len(strings.Split(cp.get(source, "seen"), "\n")); n != 3 {
-		t.Errorf("seen set has %d ids, want 3: %q", n, cp.get(source, "seen"))
+	if n := len(strings.Split(cp.Get(source, "seen"), "\n")); n != 3 {
+		t.Errorf("seen set has %d ids, want 3: %q", n, cp.Get(source, "seen"))
 	}
-	if sk.count() != 6 {
-		t.Errorf("got %d posts", sk.count())
+	if sk.Len() != 6 {
+		t.Errorf("got %d posts", sk.Len())
 	}
-	for _, k := range sk.order {
-		if n := sk.deliveries(k); n != 1 {
+	for _, k := range sk.Order() {
+		if n := sk.Deliveries(k); n != 1 {
 			t.Errorf("%s delivered %d times", k, n)
 		}
 	}
@@ -270,7 +271,7 @@ func TestSeenSetBounded(t *testing.T) {
 func TestReadOnlyAndConfig(t *testing.T) {
 	fake := rssfake.New()
 	defer fake.Close()
-	c := newConn(t, fake.URL(), nil, newSink(), newCheckpoints())
+	c := newConn(t, fake.URL(), nil, conntest.NewSink(), conntest.NewCheckpoints())
 	if _, err := c.Reply(context.Background(), connector.Target{}, connector.Message{Text: "x"}); connector.ClassOf(err) != connector.Invalid {
 		t.Error(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/telegram"
 	"github.com/kaval-desk/kaval/internal/connector/telegram/tgfake"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -26,7 +27,7 @@ var (
 	citizen = &telegram.User{ID: 5123456789, FirstName: "Jo", LastName: "Resident", Username: "jo_res", LanguageCode: "kn"}
 )
 
-func newConn(t *testing.T, fake *tgfake.Server, cfg map[string]string, sk *sink, cp *checkpoints) connector.Connector {
+func newConn(t *testing.T, fake *tgfake.Server, cfg map[string]string, sk *conntest.Sink, cp *conntest.Checkpoints) connector.Connector {
 	t.Helper()
 	conf := map[string]string{"api_url": fake.URL(), "poll_timeout": "1s", "backoff": "10ms", "backoff_max": "50ms"}
 	for k, v := range cfg {
@@ -61,7 +62,7 @@ func run(t *testing.T, c connector.Connector) (stop func()) {
 func TestPollingExactlyOnceAcrossRestart(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 
 	fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "ನಮ್ಮ ಬೀದಿಯಲ್ಲಿ ಕಳ್ಳತನ ಆಗಿದೆ", Date: 1787217600})
 	root := fake.PushMessage(telegram.Message{MessageID: 2230, Chat: group, From: citizen, Text: "topic root"})
@@ -73,27 +74,27 @@ func TestPollingExactlyOnceAcrossRestart(t *testing.T) {
 
 	c := newConn(t, fake, nil, sk, cp)
 	stop := run(t, c)
-	waitFor(t, "4 posts", func() bool { return sk.count() == 4 })
-	waitFor(t, "checkpoint", func() bool { return cp.get("telegram:7:updates", "offset") == strconv.FormatInt(last+1, 10) })
+	conntest.WaitFor(t, "4 posts", func() bool { return sk.Len() == 4 })
+	conntest.WaitFor(t, "checkpoint", func() bool { return cp.Get("telegram:7:updates", "offset") == strconv.FormatInt(last+1, 10) })
 	stop()
 
-	dm, ok := sk.get("telegram/5123456789:1001")
+	dm, ok := sk.Get("telegram/5123456789:1001")
 	if !ok {
-		t.Fatalf("DM missing: %v", sk.order)
+		t.Fatalf("DM missing: %v", sk.Order())
 	}
 	if !dm.Private || dm.Kind != post.KindDirectMessage || dm.ThreadID != "5123456789" || dm.Author.Handle != "jo_res" ||
 		dm.Author.Name != "Jo Resident" || dm.Text != "ನಮ್ಮ ಬೀದಿಯಲ್ಲಿ ಕಳ್ಳತನ ಆಗಿದೆ" || !dm.CreatedAt.Equal(time.Unix(1787217600, 0)) ||
 		dm.CreatedAt.Location() != time.UTC || dm.Channel != "KavalPoliceBot" || len(dm.Raw) == 0 {
 		t.Errorf("DM normalised wrong: %+v", dm)
 	}
-	g, ok := sk.get("telegram/-1001234567890:2241")
+	g, ok := sk.Get("telegram/-1001234567890:2241")
 	if !ok {
-		t.Fatalf("group message missing: %v", sk.order)
+		t.Fatalf("group message missing: %v", sk.Order())
 	}
 	if g.Private || g.ThreadID != "-1001234567890:2230" || g.InReplyTo != "-1001234567890:2230" || g.URL != "https://t.me/kora_watch/2241" || g.Kind != post.KindMention {
 		t.Errorf("group message normalised wrong: %+v", g)
 	}
-	loc, ok := sk.get("telegram/5123456789:1002")
+	loc, ok := sk.Get("telegram/5123456789:1002")
 	if !ok || loc.Lat == nil || *loc.Lat != lat || *loc.Lon != lon {
 		t.Errorf("location message wrong: %+v", loc)
 	}
@@ -102,10 +103,10 @@ func TestPollingExactlyOnceAcrossRestart(t *testing.T) {
 	fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "any update?"})
 	c2 := newConn(t, fake, nil, sk, cp)
 	stop = run(t, c2)
-	waitFor(t, "5th post", func() bool { return sk.count() == 5 })
+	conntest.WaitFor(t, "5th post", func() bool { return sk.Len() == 5 })
 	stop()
-	for _, k := range sk.order {
-		if n := sk.deliveries(k); n != 1 {
+	for _, k := range sk.Order() {
+		if n := sk.Deliveries(k); n != 1 {
 			t.Errorf("%s delivered %d times", k, n)
 		}
 	}
@@ -113,7 +114,7 @@ func TestPollingExactlyOnceAcrossRestart(t *testing.T) {
 		// the next poll after the last batch confirms it
 		c3 := newConn(t, fake, nil, sk, cp)
 		stop = run(t, c3)
-		waitFor(t, "confirmation", func() bool { return fake.Pending() == 0 })
+		conntest.WaitFor(t, "confirmation", func() bool { return fake.Pending() == 0 })
 		stop()
 	}
 }
@@ -121,14 +122,14 @@ func TestPollingExactlyOnceAcrossRestart(t *testing.T) {
 func TestPollingOffsetOnlyAfterDurableIngest(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
-	sk, cp := newSink(), newCheckpoints()
-	sk.failNext(3)
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
+	sk.FailNext(3)
 	id := fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "help"})
 	c := newConn(t, fake, nil, sk, cp)
 	stop := run(t, c)
-	waitFor(t, "post after intake recovers", func() bool { return sk.count() == 1 })
+	conntest.WaitFor(t, "post after intake recovers", func() bool { return sk.Len() == 1 })
 	stop()
-	if got := cp.get("telegram:7:updates", "offset"); got != strconv.FormatInt(id+1, 10) {
+	if got := cp.Get("telegram:7:updates", "offset"); got != strconv.FormatInt(id+1, 10) {
 		t.Fatalf("offset = %q, want %d", got, id+1)
 	}
 	if n := fake.Calls("getUpdates"); n < 4 {
@@ -142,13 +143,13 @@ func TestPollingOffsetOnlyAfterDurableIngest(t *testing.T) {
 func TestPollingWaitsOutFloodControl(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	fake.FailNext("getUpdates", tgfake.Failure{Status: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1})
 	fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "help"})
 	c := newConn(t, fake, nil, sk, cp)
 	start := time.Now()
 	stop := run(t, c)
-	waitFor(t, "post", func() bool { return sk.count() == 1 })
+	conntest.WaitFor(t, "post", func() bool { return sk.Len() == 1 })
 	stop()
 	if time.Since(start) < time.Second {
 		t.Errorf("retry_after of 1 s was not respected")
@@ -162,28 +163,28 @@ func TestGetUpdatesConflictWhileWebhookSet(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
 	fake.SetWebhook("https://example.invalid/hook", "x")
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "help"})
 	c := newConn(t, fake, nil, sk, cp)
 	stop := run(t, c)
-	waitFor(t, "conflict recorded", func() bool {
+	conntest.WaitFor(t, "conflict recorded", func() bool {
 		h := c.Health()
 		return len(h.Errors) > 0 && strings.Contains(h.Errors[0], "409")
 	})
 	stop()
-	if sk.count() != 0 {
+	if sk.Len() != 0 {
 		t.Fatal("ingested while webhook active")
 	}
 }
 
-func webhookSetup(t *testing.T) (*tgfake.Server, *sink, connector.Connector, *httptest.Server, func()) {
+func webhookSetup(t *testing.T) (*tgfake.Server, *conntest.Sink, connector.Connector, *httptest.Server, func()) {
 	fake := tgfake.New(token)
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	var c connector.Connector
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.Webhook().ServeHTTP(w, r) }))
 	c = newConn(t, fake, map[string]string{"mode": "webhook", "webhook_url": hook.URL + "/hooks/7"}, sk, cp)
 	stop := run(t, c)
-	waitFor(t, "setWebhook", func() bool { u, _ := fake.Webhook(); return u != "" })
+	conntest.WaitFor(t, "setWebhook", func() bool { u, _ := fake.Webhook(); return u != "" })
 	return fake, sk, c, hook, func() { stop(); hook.Close(); fake.Close() }
 }
 
@@ -198,7 +199,7 @@ func TestWebhookSecretAndDelivery(t *testing.T) {
 	if err != nil || len(st) != 1 || st[0] != 200 {
 		t.Fatalf("delivery statuses %v, %v", st, err)
 	}
-	if sk.count() != 1 {
+	if sk.Len() != 1 {
 		t.Fatal("not ingested")
 	}
 
@@ -207,8 +208,8 @@ func TestWebhookSecretAndDelivery(t *testing.T) {
 	fake.SetWebhook(hook.URL+"/hooks/7", "wrong-secret")
 	fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "forged"})
 	st, _ = fake.DeliverPending(context.Background())
-	if len(st) != 3 || st[0] != 403 || fake.Pending() != 1 || sk.count() != 1 {
-		t.Fatalf("forged delivery: statuses %v pending %d ingested %d", st, fake.Pending(), sk.count())
+	if len(st) != 3 || st[0] != 403 || fake.Pending() != 1 || sk.Len() != 1 {
+		t.Fatalf("forged delivery: statuses %v pending %d ingested %d", st, fake.Pending(), sk.Len())
 	}
 	// No header at all: 401.
 	resp, err := http.Post(hook.URL, "application/json", strings.NewReader(`{"update_id":1,"message":{"message_id":1,"chat":{"id":1,"type":"private"},"date":1,"text":"x"}}`))
@@ -216,7 +217,7 @@ func TestWebhookSecretAndDelivery(t *testing.T) {
 		t.Fatalf("no secret: %v %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
-	if sk.count() != 1 {
+	if sk.Len() != 1 {
 		t.Fatal("ingested without secret")
 	}
 }
@@ -241,13 +242,13 @@ func TestWebhookBodyLimitsAndIntakeFailure(t *testing.T) {
 	if s := post(big); s != 413 {
 		t.Errorf("oversized body: %d", s)
 	}
-	if sk.count() != 0 {
+	if sk.Len() != 0 {
 		t.Fatal("bad bodies ingested")
 	}
-	sk.failNext(1)
+	sk.FailNext(1)
 	fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "retry me"})
 	st, _ := fake.DeliverPending(context.Background())
-	if len(st) != 2 || st[0] != 503 || st[1] != 200 || sk.count() != 1 {
+	if len(st) != 2 || st[0] != 503 || st[1] != 200 || sk.Len() != 1 {
 		t.Fatalf("intake failure should give 5xx then succeed on redelivery: %v", st)
 	}
 }
@@ -256,7 +257,7 @@ func TestReplyLandsInThread(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
 	fake.PushMessage(telegram.Message{MessageID: 2241, MessageThreadID: 2230, IsTopicMessage: true, Chat: group, From: citizen, Text: "@bot help"})
-	c := newConn(t, fake, map[string]string{"publish_chat": "@blr_police"}, newSink(), newCheckpoints())
+	c := newConn(t, fake, map[string]string{"publish_chat": "@blr_police"}, conntest.NewSink(), conntest.NewCheckpoints())
 	res, err := c.Reply(context.Background(), connector.Target{ParentID: "-1001234567890:2241", ThreadID: "-1001234567890:2230"}, connector.Message{Text: "ಪೊಲೀಸರು ಬರುತ್ತಿದ್ದಾರೆ"})
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +281,7 @@ func TestReplyErrors(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
 	fake.PushMessage(telegram.Message{MessageID: 10, Chat: private, From: citizen, Text: "hi"})
-	c := newConn(t, fake, nil, newSink(), newCheckpoints())
+	c := newConn(t, fake, nil, conntest.NewSink(), conntest.NewCheckpoints())
 	target := connector.Target{ParentID: "5123456789:10"}
 	ctx := context.Background()
 	class := func(err error) connector.Class { return connector.ClassOf(err) }
@@ -320,7 +321,7 @@ func TestReplyErrors(t *testing.T) {
 
 func newConnToken(t *testing.T, url, tok string) connector.Connector {
 	c, err := connector.New(connector.Channel{ID: 8, Platform: post.Telegram, Config: map[string]string{"api_url": url},
-		Secrets: map[string]string{"bot_token": tok}}, connector.Deps{Sink: newSink(), Checkpoints: newCheckpoints()})
+		Secrets: map[string]string{"bot_token": tok}}, connector.Deps{Sink: conntest.NewSink(), Checkpoints: conntest.NewCheckpoints()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func TestReplyOutcomeUnknown(t *testing.T) {
 func TestCheckAndRegistration(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
-	c := newConn(t, fake, nil, newSink(), newCheckpoints())
+	c := newConn(t, fake, nil, conntest.NewSink(), conntest.NewCheckpoints())
 	if err := c.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -378,19 +379,19 @@ func TestCheckAndRegistration(t *testing.T) {
 func TestReplyToOurBotIsKindReply(t *testing.T) {
 	fake := tgfake.New(token)
 	defer fake.Close()
-	sk, cp := newSink(), newCheckpoints()
+	sk, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	bot := fake.Bot()
 	other := telegram.User{ID: 42, IsBot: true, FirstName: "Other bot"}
 	fake.PushMessage(telegram.Message{MessageID: 50, Chat: group, From: citizen, Text: "to us", ReplyTo: &telegram.Message{MessageID: 49, From: &bot, Chat: group}})
 	fake.PushMessage(telegram.Message{MessageID: 51, Chat: group, From: citizen, Text: "to another bot", ReplyTo: &telegram.Message{MessageID: 48, From: &other, Chat: group}})
 	c := newConn(t, fake, nil, sk, cp)
 	stop := run(t, c)
-	waitFor(t, "2 posts", func() bool { return sk.count() == 2 })
+	conntest.WaitFor(t, "2 posts", func() bool { return sk.Len() == 2 })
 	stop()
-	if p, _ := sk.get("telegram/-1001234567890:50"); p.Kind != post.KindReply {
+	if p, _ := sk.Get("telegram/-1001234567890:50"); p.Kind != post.KindReply {
 		t.Errorf("reply to our bot: %s", p.Kind)
 	}
-	if p, _ := sk.get("telegram/-1001234567890:51"); p.Kind != post.KindMention {
+	if p, _ := sk.Get("telegram/-1001234567890:51"); p.Kind != post.KindMention {
 		t.Errorf("reply to another bot: %s", p.Kind)
 	}
 }
@@ -400,11 +401,11 @@ func TestWebhookAutoDelivery(t *testing.T) {
 	defer done()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sk.failNext(1) // the first delivery is refused with 503 and retried
+	sk.FailNext(1) // the first delivery is refused with 503 and retried
 	fake.AutoDeliver(ctx, 20*time.Millisecond)
 	for i := range 5 {
 		fake.PushMessage(telegram.Message{Chat: private, From: citizen, Text: "auto " + strconv.Itoa(i)})
 	}
-	waitFor(t, "5 posts", func() bool { return sk.count() == 5 })
-	waitFor(t, "queue drained", func() bool { return fake.Pending() == 0 })
+	conntest.WaitFor(t, "5 posts", func() bool { return sk.Len() == 5 })
+	conntest.WaitFor(t, "queue drained", func() bool { return fake.Pending() == 0 })
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
 	"github.com/kaval-desk/kaval/internal/connector/whatsapp"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -63,7 +64,7 @@ func TestDecodeWhatsAppSeeds(t *testing.T) {
 // check on the raw body, decode, normalise, ingest into a no-op sink.
 func BenchmarkWhatsAppWebhook(b *testing.B) {
 	c, err := whatsapp.New(connector.Channel{ID: 1, Platform: post.WhatsApp, Config: map[string]string{"phone_number_id": "106540352242922"},
-		Secrets: map[string]string{"app_secret": appSecret}}, connector.Deps{Sink: nopSink{}})
+		Secrets: map[string]string{"app_secret": appSecret}}, connector.Deps{Sink: conntest.NopSink{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
 	"github.com/kaval-desk/kaval/internal/connector/whatsapp"
 	"github.com/kaval-desk/kaval/internal/connector/whatsapp/wafake"
@@ -26,8 +27,8 @@ const (
 type rig struct {
 	f    *wafake.Server
 	c    *whatsapp.Connector
-	sink *memSink
-	cp   *memCheckpoints
+	sink *conntest.Sink
+	cp   *conntest.Checkpoints
 	st   *memStatuses
 	hook *httptest.Server
 	now  time.Time
@@ -35,7 +36,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	r := &rig{sink: newSink(), cp: newCheckpoints(), st: &memStatuses{}, now: time.Date(2026, 8, 20, 9, 0, 0, 0, time.UTC)}
+	r := &rig{sink: conntest.NewSink(), cp: conntest.NewCheckpoints(), st: &memStatuses{}, now: time.Date(2026, 8, 20, 9, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return r.now }
 	r.f = wafake.New(wafake.Options{AppSecret: appSecret, Token: token, VerifyToken: verify, Now: clock})
 	t.Cleanup(r.f.Close)
@@ -96,7 +97,7 @@ func TestWebhookMessages(t *testing.T) {
 	if code := rawPost(t, r.hook.URL, body, metafake.Sign("x", body)); code != 403 {
 		t.Fatalf("bad signature %d", code)
 	}
-	if r.sink.len() != 0 {
+	if r.sink.Len() != 0 {
 		t.Fatal("stored unsigned")
 	}
 	for range 3 {
@@ -104,26 +105,26 @@ func TestWebhookMessages(t *testing.T) {
 			t.Fatal(code)
 		}
 	}
-	if r.sink.len() != 3 || r.sink.dupes != 6 {
-		t.Fatalf("posts %d dupes %d", r.sink.len(), r.sink.dupes)
+	if r.sink.Len() != 3 || r.sink.Dupes() != 6 {
+		t.Fatalf("posts %d dupes %d", r.sink.Len(), r.sink.Dupes())
 	}
-	p, _ := r.sink.get(post.WhatsApp, txt.ID)
+	p, _ := r.sink.GetID(post.WhatsApp, txt.ID)
 	thread := r.f.PhoneNumberID() + ":919845012345"
 	if !p.Private || p.Kind != post.KindDirectMessage || p.ThreadID != thread || p.InReplyTo != "wamid.OURS" || p.Author.Name != "Asha" || p.Channel != r.f.PhoneNumberID() || p.CreatedAt != r.now {
 		t.Fatalf("text %+v", p)
 	}
-	l, _ := r.sink.get(post.WhatsApp, loc.ID)
+	l, _ := r.sink.GetID(post.WhatsApp, loc.ID)
 	if l.Lat == nil || *l.Lat != 12.9716 || *l.Lon != 77.5946 || !strings.Contains(l.Text, "Cubbon Park") {
 		t.Fatalf("location %+v", l)
 	}
-	i, _ := r.sink.get(post.WhatsApp, img.ID)
+	i, _ := r.sink.GetID(post.WhatsApp, img.ID)
 	if i.Text != "[image id=1234567890] number plate" || !bytes.Contains(i.Raw, []byte(`"1234567890"`)) {
 		t.Fatalf("image %+v", i)
 	}
 	if r.c.Counter("ignored") != 3 { // the reaction, three times
 		t.Fatalf("ignored %d", r.c.Counter("ignored"))
 	}
-	if r.cp.get("whatsapp:9:102290129340398", "last_message_time") == "" {
+	if r.cp.Get("whatsapp:9:102290129340398", "last_message_time") == "" {
 		t.Fatal("no checkpoint")
 	}
 	if code := r.deliver(t, body[:len(body)-3]); code != 400 {
@@ -136,7 +137,7 @@ func TestWebhookMessages(t *testing.T) {
 	if code := rawPost(t, r.hook.URL, big, metafake.Sign(appSecret, big)); code != 413 {
 		t.Fatalf("10 MB %d", code)
 	}
-	r.sink.setFail(errors.New("db down"))
+	r.sink.SetFail(errors.New("db down"))
 	if code := r.deliver(t, r.f.Payload(r.f.Text("919845000000", "B", "hi", "", time.Time{}))); code != 503 {
 		t.Fatalf("ingest failure answered %d", code)
 	}
@@ -147,7 +148,7 @@ func TestReplyWindowTemplateAndStatuses(t *testing.T) {
 	r := newRig(t)
 	in := r.f.Text("919845012345", "Asha", "Any update on my complaint?", "", time.Time{})
 	r.deliver(t, r.f.Payload(in))
-	p, _ := r.sink.get(post.WhatsApp, in.ID)
+	p, _ := r.sink.GetID(post.WhatsApp, in.ID)
 	tg := connector.Target{Channel: p.Channel, ParentID: p.ExternalID, ThreadID: p.ThreadID, LastInboundAt: p.CreatedAt}
 
 	res, err := r.c.Reply(ctx, tg, connector.Message{Text: "We've logged your report as #B-2291."})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/x"
 	"github.com/kaval-desk/kaval/internal/connector/x/xfake"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -102,7 +103,7 @@ func TestDecodeSeeds(t *testing.T) {
 // the raw body, decode, normalise, ingest into a no-op sink.
 func BenchmarkXWebhook(b *testing.B) {
 	c, err := x.New(connector.Channel{ID: 1, Platform: post.X, Config: map[string]string{"mode": "webhook"},
-		Secrets: map[string]string{"consumer_secret": consumer}}, connector.Deps{Sink: nopSink{}})
+		Secrets: map[string]string{"consumer_secret": consumer}}, connector.Deps{Sink: conntest.NopSink{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/x"
 	"github.com/kaval-desk/kaval/internal/connector/x/xfake"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -56,7 +57,7 @@ func mention(f *xfake.Server, text string) xfake.Tweet {
 func TestPollMentionsPagesOnceAndSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	f := newFake(t, xfake.Options{})
-	sink, cp := newSink(), newCheckpoints()
+	sink, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	for i := range 7 {
 		mention(f, fmt.Sprintf("old report %d", i))
 	}
@@ -66,10 +67,10 @@ func TestPollMentionsPagesOnceAndSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// First run takes one page of recent history only.
-	if sink.len() != 5 {
-		t.Fatalf("first run ingested %d, want 5", sink.len())
+	if sink.Len() != 5 {
+		t.Fatalf("first run ingested %d, want 5", sink.Len())
 	}
-	first := cp.get("x:7:mentions", "since_id")
+	first := cp.Get("x:7:mentions", "since_id")
 	if first == "" {
 		t.Fatal("no since_id saved")
 	}
@@ -88,11 +89,11 @@ func TestPollMentionsPagesOnceAndSurvivesRestart(t *testing.T) {
 	if got := f.Requests("GET /2/users/"+f.UserID()+"/mentions") - before; got != 3 {
 		t.Fatalf("walked %d pages, want 3", got)
 	}
-	if sink.len() != 17 || sink.dupes != 0 {
-		t.Fatalf("have %d posts, %d duplicates; want 17, 0", sink.len(), sink.dupes)
+	if sink.Len() != 17 || sink.Dupes() != 0 {
+		t.Fatalf("have %d posts, %d duplicates; want 17, 0", sink.Len(), sink.Dupes())
 	}
 	for _, id := range fresh {
-		p, ok := sink.get(post.X, id)
+		p, ok := sink.GetID(post.X, id)
 		if !ok {
 			t.Fatalf("post %s missing", id)
 		}
@@ -100,41 +101,41 @@ func TestPollMentionsPagesOnceAndSurvivesRestart(t *testing.T) {
 			t.Fatalf("bad normalisation: %+v", p)
 		}
 	}
-	if got := cp.get("x:7:mentions", "since_id"); got != fresh[len(fresh)-1] {
+	if got := cp.Get("x:7:mentions", "since_id"); got != fresh[len(fresh)-1] {
 		t.Fatalf("since_id %s, want newest %s", got, fresh[len(fresh)-1])
 	}
 	// Nothing new: nothing ingested again.
 	if err := c2.PollOnce(ctx, "mentions"); err != nil {
 		t.Fatal(err)
 	}
-	if sink.dupes != 0 {
-		t.Fatalf("%d duplicates after an empty poll", sink.dupes)
+	if sink.Dupes() != 0 {
+		t.Fatalf("%d duplicates after an empty poll", sink.Dupes())
 	}
 }
 
 func TestPollCheckpointOnlyAfterIngest(t *testing.T) {
 	ctx := context.Background()
 	f := newFake(t, xfake.Options{})
-	sink, cp := newSink(), newCheckpoints()
+	sink, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, f, sink, cp, nil)
 	mention(f, "one")
 	if err := c.PollOnce(ctx, "mentions"); err != nil {
 		t.Fatal(err)
 	}
-	before := cp.get("x:7:mentions", "since_id")
+	before := cp.Get("x:7:mentions", "since_id")
 	p := mention(f, "two")
-	sink.setFail(errors.New("disk full"))
+	sink.SetFail(errors.New("disk full"))
 	if err := c.PollOnce(ctx, "mentions"); err == nil {
 		t.Fatal("poll succeeded although intake failed")
 	}
-	if cp.get("x:7:mentions", "since_id") != before {
+	if cp.Get("x:7:mentions", "since_id") != before {
 		t.Fatal("cursor advanced past a batch intake refused")
 	}
-	sink.setFail(nil)
+	sink.SetFail(nil)
 	if err := c.PollOnce(ctx, "mentions"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := sink.get(post.X, p.ID); !ok {
+	if _, ok := sink.GetID(post.X, p.ID); !ok {
 		t.Fatal("post lost after intake recovered")
 	}
 }
@@ -142,7 +143,7 @@ func TestPollCheckpointOnlyAfterIngest(t *testing.T) {
 func TestPollWaitsOut429AndKeepsPartialResults(t *testing.T) {
 	ctx := context.Background()
 	f := newFake(t, xfake.Options{PartialErrors: true})
-	sink, cp := newSink(), newCheckpoints()
+	sink, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, f, sink, cp, map[string]string{"query": "#bengaluru"})
 	f.AddTweet(xfake.Tweet{Text: "potholes #Bengaluru", AuthorID: "5"})
 	f.RateLimitNext("GET /2/tweets/search/recent", 2, 0)
@@ -152,8 +153,8 @@ func TestPollWaitsOut429AndKeepsPartialResults(t *testing.T) {
 	if n := f.Requests("GET /2/tweets/search/recent"); n != 3 {
 		t.Fatalf("%d requests, want 2 refused + 1 served", n)
 	}
-	if sink.len() != 1 || c.Counter("partial_errors") != 1 {
-		t.Fatalf("posts %d partial %d", sink.len(), c.Counter("partial_errors"))
+	if sink.Len() != 1 || c.Counter("partial_errors") != 1 {
+		t.Fatalf("posts %d partial %d", sink.Len(), c.Counter("partial_errors"))
 	}
 	if h := c.Health(); h.Rate.Limit != 450 || h.Rate.Remaining < 0 || h.LastEventAt.IsZero() {
 		t.Fatalf("health %+v", h)
@@ -169,7 +170,7 @@ func TestPollWaitsOut429AndKeepsPartialResults(t *testing.T) {
 
 func TestStreamKeepAlivesDisconnectsAndDuplicates(t *testing.T) {
 	f := newFake(t, xfake.Options{KeepAlive: 10 * time.Millisecond})
-	sink, cp := newSink(), newCheckpoints()
+	sink, cp := conntest.NewSink(), conntest.NewCheckpoints()
 	c := newConn(t, f, sink, cp, map[string]string{"mode": "stream", "query": "#bengalurupolice", "stream_stall": "2s"})
 	// The first connection attempt is refused as over the connection limit.
 	f.FailNext("GET /2/tweets/search/stream", 1, 429, `{"title":"ConnectionException","detail":"This stream is currently at the maximum allowed connection limit.","connection_issue":"TooManyConnections","type":"https://api.twitter.com/2/problems/streaming-connection"}`)
@@ -178,34 +179,34 @@ func TestStreamKeepAlivesDisconnectsAndDuplicates(t *testing.T) {
 	go func() { done <- c.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 
-	waitFor(t, "stream connection", func() bool { return f.StreamConnections() == 1 })
+	conntest.WaitFor(t, "stream connection", func() bool { return f.StreamConnections() == 1 })
 	rules := f.Rules()
 	if len(rules) != 1 || rules[0].Value != "#bengalurupolice" || rules[0].Tag != "kaval:7" {
 		t.Fatalf("rules %+v", rules)
 	}
-	waitFor(t, "keep-alives", func() bool { return c.Counter("keepalives") >= 2 })
+	conntest.WaitFor(t, "keep-alives", func() bool { return c.Counter("keepalives") >= 2 })
 	tw, _ := f.StreamPost(xfake.Tweet{Text: "thanks #bengalurupolice", AuthorID: "123", Username: "sam"})
 	f.StreamPost(tw) // duplicate delivery
-	waitFor(t, "first post", func() bool { return sink.len() == 1 })
+	conntest.WaitFor(t, "first post", func() bool { return sink.Len() == 1 })
 
 	// A post the stream missed (posted while we were about to be cut off)
 	// is found by the recent-search catch-up after reconnecting.
 	missed := f.AddTweet(xfake.Tweet{Text: "missed #bengalurupolice", AuthorID: "125"})
 	f.DisconnectStreams(true) // in-stream operational-disconnect error, then close
-	waitFor(t, "reconnect", func() bool { return f.StreamConnects() == 2 && f.StreamConnections() == 1 })
+	conntest.WaitFor(t, "reconnect", func() bool { return f.StreamConnects() == 2 && f.StreamConnections() == 1 })
 	f.StreamRaw(`{"some_new_message_type":{}}`)
 	tw2, _ := f.StreamPost(xfake.Tweet{Text: "signal broken #bengalurupolice", AuthorID: "124"})
-	waitFor(t, "post after reconnect", func() bool { return sink.len() == 3 })
-	if _, ok := sink.get(post.X, missed.ID); !ok {
+	conntest.WaitFor(t, "post after reconnect", func() bool { return sink.Len() == 3 })
+	if _, ok := sink.GetID(post.X, missed.ID); !ok {
 		t.Fatal("catch-up did not fetch the missed post")
 	}
-	if cp.get("x:7:stream", "last_id") != tw2.ID {
-		t.Fatalf("stream cursor %q, want %s", cp.get("x:7:stream", "last_id"), tw2.ID)
+	if cp.Get("x:7:stream", "last_id") != tw2.ID {
+		t.Fatalf("stream cursor %q, want %s", cp.Get("x:7:stream", "last_id"), tw2.ID)
 	}
 	if f.Requests("POST /2/tweets/search/stream/rules") != 1 {
 		t.Fatal("rule added more than once")
 	}
-	p, _ := sink.get(post.X, tw.ID)
+	p, _ := sink.GetID(post.X, tw.ID)
 	if p.Kind != post.KindPost || p.Author.Handle != "sam" {
 		t.Fatalf("%+v", p)
 	}
@@ -214,11 +215,11 @@ func TestStreamKeepAlivesDisconnectsAndDuplicates(t *testing.T) {
 func TestStreamStallReconnects(t *testing.T) {
 	// Keep-alives far apart: the connector must treat silence as death.
 	f := newFake(t, xfake.Options{KeepAlive: time.Hour})
-	c := newConn(t, f, newSink(), newCheckpoints(), map[string]string{"mode": "stream", "stream_stall": "50ms"})
+	c := newConn(t, f, conntest.NewSink(), conntest.NewCheckpoints(), map[string]string{"mode": "stream", "stream_stall": "50ms"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- c.Run(ctx) }()
-	waitFor(t, "reconnects after stalls", func() bool { return f.StreamConnects() >= 3 })
+	conntest.WaitFor(t, "reconnects after stalls", func() bool { return f.StreamConnects() >= 3 })
 	cancel()
 	<-done
 }
@@ -247,8 +248,8 @@ func post2(t *testing.T, url string, body []byte, sig string) int {
 func TestWebhookAccountActivity(t *testing.T) {
 	ctx := context.Background()
 	f := newFake(t, xfake.Options{})
-	sink := newSink()
-	c := newConn(t, f, sink, newCheckpoints(), map[string]string{"mode": "webhook"})
+	sink := conntest.NewSink()
+	c := newConn(t, f, sink, conntest.NewCheckpoints(), map[string]string{"mode": "webhook"})
 	srv := webhookServer(t, c)
 
 	if err := f.CRCCheck(ctx, srv.URL); err != nil {
@@ -263,7 +264,7 @@ func TestWebhookAccountActivity(t *testing.T) {
 	if code := post2(t, srv.URL, ev, ""); code != 401 {
 		t.Fatalf("missing signature: %d", code)
 	}
-	if sink.len() != 0 {
+	if sink.Len() != 0 {
 		t.Fatal("unsigned delivery stored")
 	}
 	for range 2 { // replayed delivery
@@ -271,10 +272,10 @@ func TestWebhookAccountActivity(t *testing.T) {
 			t.Fatalf("deliver: %d %v", code, err)
 		}
 	}
-	if sink.len() != 1 || sink.dupes != 1 {
-		t.Fatalf("posts %d dupes %d", sink.len(), sink.dupes)
+	if sink.Len() != 1 || sink.Dupes() != 1 {
+		t.Fatalf("posts %d dupes %d", sink.Len(), sink.Dupes())
 	}
-	p := sink.all()[0]
+	p := sink.All()[0]
 	if p.Kind != post.KindMention || p.Lat == nil || *p.Lat != lat || *p.Lon != lon || p.Author.Handle != "asha" || p.CreatedAt.IsZero() {
 		t.Fatalf("%+v", p)
 	}
@@ -283,7 +284,7 @@ func TestWebhookAccountActivity(t *testing.T) {
 		t.Fatal(code)
 	}
 	var got post.Post
-	for _, p := range sink.all() {
+	for _, p := range sink.All() {
 		if p.Kind == post.KindDirectMessage {
 			got = p
 		}
@@ -306,12 +307,12 @@ func TestWebhookAccountActivity(t *testing.T) {
 		t.Fatalf("10 MB: %d", code)
 	}
 	// Intake failing: not acknowledged.
-	sink.setFail(errors.New("db down"))
+	sink.SetFail(errors.New("db down"))
 	ev2 := f.MentionEvent(xfake.Tweet{Text: "@CityPoliceHQ another", AuthorID: "56"})
 	if code, _ := f.Deliver(ctx, srv.URL, ev2); code != 503 {
 		t.Fatalf("ingest failure acknowledged with %d", code)
 	}
-	if sink.len() != 2 {
+	if sink.Len() != 2 {
 		t.Fatal("stored while failing")
 	}
 }
@@ -319,14 +320,14 @@ func TestWebhookAccountActivity(t *testing.T) {
 func TestReplyLandsInThread(t *testing.T) {
 	ctx := context.Background()
 	f := newFake(t, xfake.Options{})
-	sink := newSink()
-	c := newConn(t, f, sink, newCheckpoints(), nil)
+	sink := conntest.NewSink()
+	c := newConn(t, f, sink, conntest.NewCheckpoints(), nil)
 	root := f.AddTweet(xfake.Tweet{Text: "traffic jam at Silk Board", AuthorID: "70"})
 	m := f.AddTweet(xfake.Tweet{Text: "@CityPoliceHQ please help", AuthorID: "71", InReplyToID: root.ID})
 	if err := c.PollOnce(ctx, "mentions"); err != nil {
 		t.Fatal(err)
 	}
-	p, ok := sink.get(post.X, m.ID)
+	p, ok := sink.GetID(post.X, m.ID)
 	if !ok || p.ThreadID != root.ID || p.InReplyTo != root.ID {
 		t.Fatalf("%+v", p)
 	}
@@ -390,7 +391,7 @@ func TestReplyLandsInThread(t *testing.T) {
 
 func TestReplyTransportErrors(t *testing.T) {
 	f := newFake(t, xfake.Options{})
-	c := newConn(t, f, newSink(), newCheckpoints(), nil)
+	c := newConn(t, f, conntest.NewSink(), conntest.NewCheckpoints(), nil)
 	f.Close() // nothing listening: the request never left
 	_, err := c.Publish(context.Background(), connector.Message{Text: "hello"})
 	if connector.ClassOf(err) != connector.Retryable {
