@@ -67,7 +67,7 @@ func (d *Desk) Update(ctx context.Context, id int64, sc Scope, actor int64, ch C
 			set = append(set, fmt.Sprintf("%s = $%d", col, len(args)))
 		}
 		tagged := false
-		ev := func(kind string, body map[string]any) error { return addEvent(ctx, tx, id, actor, kind, body, now) }
+		ev := func(kind string, body map[string]any) error { return d.event(ctx, tx, id, actor, kind, body, now) }
 		if ch.Status != nil && *ch.Status != c.Status {
 			if !CanMove(c.Status, *ch.Status) {
 				return Invalid("status", "a %s case cannot become %s", c.Status, *ch.Status)
@@ -193,7 +193,7 @@ func (d *Desk) Assign(ctx context.Context, id int64, sc Scope, actor, assignee i
 			v, status, store.Millis(now), id); err != nil {
 			return fmt.Errorf("desk: unable to assign: %w", err)
 		}
-		return addEvent(ctx, tx, id, actor, "assign", map[string]any{"from": c.AssigneeID, "to": assignee}, now)
+		return d.event(ctx, tx, id, actor, "assign", map[string]any{"from": c.AssigneeID, "to": assignee}, now)
 	})
 	if err != nil {
 		return Case{}, err
@@ -218,7 +218,7 @@ func (d *Desk) Comment(ctx context.Context, id int64, sc Scope, actor int64, tex
 		if _, err := tx.ExecContext(ctx, "UPDATE cases SET updated_at = $1 WHERE id = $2", store.Millis(now), id); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, id, actor, "comment", map[string]any{"text": text}, now)
+		return d.event(ctx, tx, id, actor, "comment", map[string]any{"text": text}, now)
 	})
 	if err != nil {
 		return Event{}, err
@@ -235,6 +235,6 @@ func (d *Desk) MarkResponded(ctx context.Context, id int64, actor int64, detail 
 			store.Millis(now), id); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, id, actor, "reply", detail, now)
+		return d.event(ctx, tx, id, actor, "reply", detail, now)
 	})
 }

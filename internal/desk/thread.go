@@ -247,22 +247,6 @@ func (d *Desk) nextRef(ctx context.Context, tx *sql.Tx, now time.Time) (string, 
 	return fmt.Sprintf("%s-%d-%06d", d.opt.RefPrefix, year, n), nil
 }
 
-func addEvent(ctx context.Context, tx *sql.Tx, caseID, actor int64, kind string, body map[string]any, now time.Time) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	var a sql.NullInt64
-	if actor != 0 {
-		a = sql.NullInt64{Int64: actor, Valid: true}
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO case_events (case_id, at, actor_id, kind, body) VALUES ($1, $2, $3, $4, $5)",
-		caseID, store.Millis(now), a, kind, string(b)); err != nil {
-		return fmt.Errorf("desk: unable to record event: %w", err)
-	}
-	return nil
-}
-
 // subject is the first line of a post, cut at 140 characters on a rune
 // boundary.
 func subject(text string) string {
@@ -324,7 +308,7 @@ func (d *Desk) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) 
 	return st.QueryRowContext(ctx, args...)
 }
 
-// event is addEvent through the prepared statement.
+// event appends to a case's timeline inside the caller's transaction.
 func (d *Desk) event(ctx context.Context, tx *sql.Tx, caseID, actor int64, kind string, body map[string]any, now time.Time) error {
 	b, err := json.Marshal(body)
 	if err != nil {
