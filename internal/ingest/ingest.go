@@ -73,8 +73,10 @@ type Intake struct {
 	stmts map[string]*sql.Stmt // prepared multi-row statements by kind and size
 }
 
+// request is one caller's posts (or one checkpoint) waiting for a group
+// commit. It carries no context: once queued it is committed whatever the
+// caller does, so a post is never reported "not stored" after it was.
 type request struct {
-	ctx   context.Context
 	posts []post.Post
 	res   []Result // indexes into posts
 	idx   []int    // which posts are valid and need storing
@@ -124,7 +126,7 @@ func insertHead(d store.Dialect) string {
 // cancellation: then nothing of this call is known to be stored.
 func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, error) {
 	now := in.opt.Now().UTC()
-	r := &request{ctx: ctx, posts: posts, res: make([]Result, len(posts)), body: make([]string, len(posts)), err: make(chan error, 1)}
+	r := &request{posts: posts, res: make([]Result, len(posts)), body: make([]string, len(posts)), err: make(chan error, 1)}
 	for i := range posts {
 		if err := Normalise(&posts[i], now); err != nil {
 			r.res[i].Err = err
@@ -543,7 +545,7 @@ func (in *Intake) SaveCheckpoint(ctx context.Context, source string, values map[
 	if err != nil {
 		return err
 	}
-	r := &request{ctx: ctx, err: make(chan error, 1), cpSource: source, cpVals: string(b)}
+	r := &request{err: make(chan error, 1), cpSource: source, cpVals: string(b)}
 	select {
 	case in.reqs <- r:
 	case <-in.stop:
