@@ -195,6 +195,11 @@ macro-recall is 0.944 (0.945 without places); the same rule applied to every sho
   related-but-not-informative as positive, 0.881. None reaches 0.932; ours (0.904) beats the reproduced one.
 - **Complaint**: complaints set + Mumbai complaint labels (weight 0.3); scored by 5-fold CV on the
   complaints set (idf from all texts, labels only from the training folds).
+- **Still below baseline, measured and not adopted** (float weights, same seeds): Hinglish head alone —
+  C 0.3–4 balanced 0.610–0.619, unbalanced 0.613–0.627 (best C = 1); word-block scale (unbalanced, C = 1) 0.7/1.4/2 0.624/0.621/0.614;
+  SentiMix tokenisation undone (“@ name” → “@name”, split URLs → one URL) 0.620–0.625. Complaint 5-fold F1 — Mumbai
+  weight 0/0.3/1 0.749/0.752/0.728; idf per fold (Mumbai weight 0) 0.741–0.752; C 0.5–4 0.734–0.752; word-block
+  scale 0.7/1.2/1.4/2 0.751/0.754/0.754/0.739; nested out-of-fold threshold 0.745. None reaches 0.629 / 0.759.
 - **Categories**: heads trained where data exists (Mumbai + Bengaluru civic, ≥ 30 positives), multilingual
   lexicons for every category of the taxonomy (analyze.Categories); desk labels from the labels table join
   the training set with ` + "`kaval train --db URL`" + `. cybercrime_fraud and womens_safety have too few labelled
