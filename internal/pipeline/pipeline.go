@@ -84,6 +84,9 @@ func (pl *Pipeline) Run(ctx context.Context, sweepEvery time.Duration) error {
 	if sweepEvery <= 0 {
 		sweepEvery = 30 * time.Second
 	}
+	// A failed batch (a lost deadlock on PostgreSQL, a busy database)
+	// asks for a sweep a second later instead of waiting for the ticker.
+	retry := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -98,6 +101,12 @@ func (pl *Pipeline) Run(ctx context.Context, sweepEvery time.Duration) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			case <-retry:
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Second):
+				}
 			}
 		}
 	}()
@@ -108,7 +117,14 @@ func (pl *Pipeline) Run(ctx context.Context, sweepEvery time.Duration) error {
 				ids = append(ids, id)
 			}
 		}
-		return pl.Process(ctx, ids)
+		err := pl.Process(ctx, ids)
+		if err != nil {
+			select {
+			case retry <- struct{}{}:
+			default:
+			}
+		}
+		return err
 	})
 	wg.Wait()
 	return err
