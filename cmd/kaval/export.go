@@ -60,9 +60,13 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 					p.Raw = raw
 				}
 			}
-			if !*withPII && p.Analysis != nil {
-				p.Text = pii.Redact(p.Text, p.Analysis.PII)
+			if !*withPII {
+				// Found afresh: posts not yet analysed must be redacted too.
+				p.Text = pii.Redact(p.Text, pii.Find(p.Text))
 				p.Raw = nil // the raw payload holds the same data unredacted
+				if p.Analysis != nil {
+					p.Analysis.PII, p.Analysis.Places = nil, nil // offsets into the unredacted text
+				}
 			}
 			if err := enc.Encode(p); err != nil {
 				return err

@@ -285,12 +285,18 @@ func redactPosts(r *http.Request, posts []post.Post) {
 	for i := range posts {
 		p := &posts[i]
 		p.Raw = nil
-		if p.Analysis == nil || len(p.Analysis.PII) == 0 {
+		// Find the personal data now rather than trusting the stored
+		// analysis: a post not yet analysed (or analysed by an older
+		// model) must not leak a phone number.
+		spans := pii.Find(p.Text)
+		if len(spans) == 0 {
 			continue
 		}
-		p.Text = pii.Redact(p.Text, p.Analysis.PII)
-		p.Analysis.PII = nil // offsets no longer match the redacted text
-		p.Analysis.Places = nil
+		p.Text = pii.Redact(p.Text, spans)
+		if p.Analysis != nil {
+			p.Analysis.PII = nil // offsets no longer match the redacted text
+			p.Analysis.Places = nil
+		}
 	}
 }
 
