@@ -37,14 +37,12 @@ type where struct {
 	args  []any
 }
 
+// add appends a condition whose "?" placeholders take args in order; they
+// are numbered ($N) after the arguments already added.
 func (w *where) add(cond string, args ...any) {
-	for range args {
-		w.args = append(w.args, nil)
-	}
-	n := len(w.args) - len(args)
-	for i, a := range args {
-		w.args[n+i] = a
-		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(n+i+1), 1)
+	for _, a := range args {
+		w.args = append(w.args, a)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
 	}
 	w.conds = append(w.conds, cond)
 }
