@@ -25,9 +25,12 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	dsn := dbFlag(fs, env)
 	since := fs.String("since", "", "only posts created on or after this date (YYYY-MM-DD, UTC)")
 	withPII := fs.Bool("include-pii", false, "keep phone numbers, Aadhaar, vehicle numbers and e-mails (only for lawful requests)")
-	withRaw := fs.Bool("raw", false, "include the raw platform payloads")
+	withRaw := fs.Bool("raw", false, "include the raw platform payloads (with --include-pii only: they hold personal data unredacted)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *withRaw && !*withPII {
+		return fmt.Errorf("--raw needs --include-pii: raw payloads hold personal data unredacted")
 	}
 	var f desk.PostFilter
 	if *since != "" {
