@@ -35,6 +35,25 @@ type Checkpoints interface {
 	SaveCheckpoint(ctx context.Context, source string, values map[string]string) error
 }
 
+// Noter is implemented by Checkpoints that can record a checkpoint that is
+// informational only (a webhook's last event time: a webhook cannot be
+// resumed from it) without the caller waiting for a commit of its own. On
+// SQLite's single writer a second commit per delivery halves the rate at
+// which a platform's webhooks are acknowledged.
+type Noter interface {
+	NoteCheckpoint(source string, values map[string]string)
+}
+
+// NoteCheckpoint records an informational checkpoint: through cp's Noter
+// when it has one, else durably (and then a failure is returned).
+func NoteCheckpoint(ctx context.Context, cp Checkpoints, source string, values map[string]string) error {
+	if n, ok := cp.(Noter); ok {
+		n.NoteCheckpoint(source, values)
+		return nil
+	}
+	return cp.SaveCheckpoint(ctx, source, values)
+}
+
 // Channel is one connected account or listening source as configured by an
 // admin. Config holds non-secret settings (base URL, page id, handle,
 // keywords…); Secrets holds decrypted tokens and app secrets, which must
@@ -168,11 +187,19 @@ type Target struct {
 type Message struct {
 	Text string
 	// IdempotencyKey is the outbox row's key; platforms that support one
-	// (Mastodon) get it as a header.
+	// (Mastodon) get it as a header, Bluesky derives the record key from it.
 	IdempotencyKey string
+	// QueuedAt is when the outbox row was created: the same on every
+	// attempt, so identifiers derived from it (Bluesky's record key, a
+	// TID) do not change between retries.
+	QueuedAt time.Time
 	// Template is used when a platform's free-form window has closed
 	// (WhatsApp); nil means refuse instead.
 	Template *Template
+	// Media are public URLs of images to attach. Instagram cannot publish
+	// without one; platforms that do not attach media refuse a message
+	// carrying some (Invalid) rather than silently drop them.
+	Media []string
 }
 
 // Template names a pre-approved platform template.

@@ -71,6 +71,9 @@ type Intake struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared multi-row statements by kind and size
+
+	notesMu sync.Mutex
+	notes   map[string]string // informational checkpoints waiting for the next commit
 }
 
 // request is one caller's posts (or one checkpoint) waiting for a group
@@ -258,16 +261,14 @@ func (in *Intake) commit(batch []*request) {
 			rows = append(rows, pending{r, i})
 		}
 	}
+	cps := in.checkpoints(batch)
 	err := in.prepare()
 	if err == nil {
 		err = in.db.Tx(context.Background(), func(tx *sql.Tx) error {
 			ids = ids[:0]
-			for _, r := range batch {
-				if r.cpSource == "" {
-					continue
-				}
-				if _, err := tx.Exec(qCheckpoint, r.cpSource, r.cpVals, store.Millis(in.opt.Now())); err != nil {
-					return fmt.Errorf("ingest: unable to save checkpoint %q: %w", r.cpSource, err)
+			for _, cp := range cps {
+				if _, err := tx.Exec(qCheckpoint, cp[0], cp[1], store.Millis(in.opt.Now())); err != nil {
+					return fmt.Errorf("ingest: unable to save checkpoint %q: %w", cp[0], err)
 				}
 			}
 			for lo := 0; lo < len(rows); {
@@ -325,6 +326,38 @@ func (in *Intake) commit(batch []*request) {
 			in.opt.Log.Warn("ingest: publish failed", "err", perr)
 		}
 	}
+}
+
+// checkpoints are the cursors this commit saves, one per source: the
+// batch's in queue order (the last one of a source wins, as it would have
+// in separate commits) and the informational notes waiting since the last
+// commit, unless a request of the batch saves that source.
+func (in *Intake) checkpoints(batch []*request) [][2]string {
+	in.notesMu.Lock()
+	notes := in.notes
+	in.notes = nil
+	in.notesMu.Unlock()
+	last := map[string]string{}
+	var order []string
+	add := func(src, vals string) {
+		if _, ok := last[src]; !ok {
+			order = append(order, src)
+		}
+		last[src] = vals
+	}
+	for src, vals := range notes {
+		add(src, vals)
+	}
+	for _, r := range batch {
+		if r.cpSource != "" {
+			add(r.cpSource, r.cpVals)
+		}
+	}
+	out := make([][2]string, len(order))
+	for i, src := range order {
+		out[i] = [2]string{src, last[src]}
+	}
+	return out
 }
 
 // chunkSizes are the row counts of the multi-row statements: a batch is cut
@@ -554,6 +587,32 @@ func (in *Intake) SaveCheckpoint(ctx context.Context, source string, values map[
 		return ctx.Err()
 	}
 	return <-r.err
+}
+
+// NoteCheckpoint implements connector.Noter: the checkpoint rides the next
+// group commit and the caller does not wait for it. Notes of one source
+// replace each other; a note lost in a crash costs nothing, because only
+// informational checkpoints (a webhook's last event time) are noted.
+func (in *Intake) NoteCheckpoint(source string, values map[string]string) {
+	b, err := json.Marshal(values)
+	if err != nil {
+		return
+	}
+	in.notesMu.Lock()
+	wake := in.notes == nil
+	if wake {
+		in.notes = map[string]string{}
+	}
+	in.notes[source] = string(b)
+	in.notesMu.Unlock()
+	if wake {
+		// An empty request makes sure a commit happens even if no post
+		// follows; when the queue is full, commits are coming anyway.
+		select {
+		case in.reqs <- &request{err: make(chan error, 1)}:
+		default:
+		}
+	}
 }
 
 const qCheckpoint = `INSERT INTO checkpoints (source, vals, updated_at) VALUES ($1, $2, $3)

@@ -176,6 +176,40 @@ func TestCheckpoints(t *testing.T) {
 	})
 }
 
+// A noted checkpoint needs no waiting caller and no post to be committed,
+// and one noted while posts are queued rides their commit; the last note of
+// a source wins.
+func TestNoteCheckpoint(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		in := New(db, nil, Options{})
+		defer in.Close()
+		ctx := context.Background()
+		in.NoteCheckpoint("whatsapp:1:a", map[string]string{"last_message_time": "1"})
+		in.NoteCheckpoint("whatsapp:1:a", map[string]string{"last_message_time": "2"})
+		in.NoteCheckpoint("whatsapp:1:b", map[string]string{"last_message_time": "3"})
+		eventually := func(src, want string) {
+			t.Helper()
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				if m, _ := in.LoadCheckpoint(ctx, src); m["last_message_time"] == want {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("note %s=%s never committed", src, want)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		eventually("whatsapp:1:a", "2")
+		eventually("whatsapp:1:b", "3")
+		in.NoteCheckpoint("whatsapp:1:a", map[string]string{"last_message_time": "4"})
+		if _, err := in.Submit(ctx, []post.Post{{Platform: "whatsapp", ExternalID: "n1", Text: "hello"}}); err != nil {
+			t.Fatal(err)
+		}
+		eventually("whatsapp:1:a", "4")
+	})
+}
+
 func FuzzNormalise(f *testing.F) {
 	f.Add("x", "1", "hello", "h", `{"a":1}`)
 	f.Add("telegram", "-100:5", "ಕೋರಮಂಗಲದಲ್ಲಿ ಕಳ್ಳತನ", "", "")

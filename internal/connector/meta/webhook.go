@@ -110,7 +110,7 @@ func (c *Connector) saveEntryTimes(ctx context.Context, times map[string]time.Ti
 		src := "meta:" + strconv.FormatInt(c.ch.ID, 10) + ":" + id
 		// Informational only: the posts are already durable, so a failure
 		// here must not make Meta redeliver.
-		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, src, map[string]string{"last_entry_time": strconv.FormatInt(t.Unix(), 10)}); err != nil {
+		if err := connector.NoteCheckpoint(ctx, c.deps.Checkpoints, src, map[string]string{"last_entry_time": strconv.FormatInt(t.Unix(), 10)}); err != nil {
 			c.logErr("meta: checkpoint", err)
 		}
 	}

@@ -162,7 +162,7 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		if c.deps.Checkpoints != nil {
 			for id, t := range d.EntryTimes {
 				src := "whatsapp:" + strconv.FormatInt(c.ch.ID, 10) + ":" + id
-				if err := c.deps.Checkpoints.SaveCheckpoint(r.Context(), src, map[string]string{"last_message_time": strconv.FormatInt(t.Unix(), 10)}); err != nil {
+				if err := connector.NoteCheckpoint(r.Context(), c.deps.Checkpoints, src, map[string]string{"last_message_time": strconv.FormatInt(t.Unix(), 10)}); err != nil {
 					c.logErr("whatsapp: checkpoint", err)
 				}
 			}
