@@ -24,6 +24,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,7 +70,16 @@ var (
 const (
 	MaxText   = 64 << 10
 	MaxKeyLen = 200
+	MaxMedia  = 10 // Instagram's carousel limit
 )
+
+// storedTarget is what the target column holds: the target, and the media
+// beside it (a column of their own would need a migration for a list that
+// is empty on almost every row).
+type storedTarget struct {
+	connector.Target
+	Media []string `json:"media,omitempty"`
+}
 
 // Item is one outbox row. Enqueue reads the fields marked "in"; the rest
 // are the row's state.
@@ -83,6 +94,7 @@ type Item struct {
 	Target         connector.Target    `json:"target"`               // in (replies)
 	Text           string              `json:"text"`                 // in
 	Template       *connector.Template `json:"template,omitempty"`   // in
+	Media          []string            `json:"media,omitempty"`      // in: public image URLs (Instagram publishes need one)
 	NeedsApproval  bool                `json:"needs_approval"`       // in
 	CreatedBy      int64               `json:"created_by,omitempty"` // in: user id, 0 for the system
 	NotBefore      time.Time           `json:"-"`                    // in: do not send before (scheduled posts)
@@ -166,8 +178,15 @@ func (o *Outbox) Enqueue(ctx context.Context, it Item) (int64, error) {
 		return 0, fmt.Errorf("%w: message is %d bytes (max %d)", ErrInvalid, len(it.Text), MaxText)
 	case it.Kind == Reply && it.Target.ParentID == "" && it.Target.Recipient == "":
 		return 0, fmt.Errorf("%w: a reply needs a parent or a recipient", ErrInvalid)
+	case len(it.Media) > MaxMedia:
+		return 0, fmt.Errorf("%w: %d media (max %d)", ErrInvalid, len(it.Media), MaxMedia)
 	}
-	target, err := json.Marshal(it.Target)
+	for _, m := range it.Media {
+		if u, err := url.Parse(m); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(m) > 2048 {
+			return 0, fmt.Errorf("%w: media must be public http(s) URLs of at most 2048 bytes", ErrInvalid)
+		}
+	}
+	target, err := json.Marshal(storedTarget{it.Target, it.Media})
 	if err != nil {
 		return 0, fmt.Errorf("%w: target: %v", ErrInvalid, err)
 	}
@@ -225,13 +244,15 @@ func (o *Outbox) Enqueue(ctx context.Context, it Item) (int64, error) {
 // sameAs finds the row already holding it's key and checks it says the same.
 func (o *Outbox) sameAs(ctx context.Context, tx *sql.Tx, it Item, id *int64) error {
 	var ch int64
-	var kind, text string
-	err := tx.QueryRowContext(ctx, `SELECT id, channel_id, kind, text FROM outbox WHERE idempotency_key = $1`, it.IdempotencyKey).
-		Scan(id, &ch, &kind, &text)
+	var kind, text, target string
+	err := tx.QueryRowContext(ctx, `SELECT id, channel_id, kind, text, target FROM outbox WHERE idempotency_key = $1`, it.IdempotencyKey).
+		Scan(id, &ch, &kind, &text, &target)
 	if err != nil {
 		return fmt.Errorf("outbox: unable to enqueue: %w", err)
 	}
-	if ch != it.ChannelID || kind != string(it.Kind) || text != it.Text {
+	var st storedTarget
+	json.Unmarshal([]byte(target), &st)
+	if ch != it.ChannelID || kind != string(it.Kind) || text != it.Text || !slices.Equal(st.Media, it.Media) {
 		return fmt.Errorf("%w (row %d)", ErrConflict, *id)
 	}
 	return nil
@@ -259,9 +280,11 @@ func scanItem(row interface{ Scan(...any) error }) (Item, error) {
 	it.CaseID, it.PostID, it.ApprovedBy, it.DecidedBy, it.CreatedBy = caseID.Int64, postID.Int64, apprBy.Int64, decBy.Int64, createdBy.Int64
 	it.NextAttemptAt, it.CreatedAt, it.UpdatedAt = store.Time(next), store.Time(created), store.Time(updated)
 	it.SentAt, it.DeliveryAt, it.ApprovedAt, it.DecidedAt = store.NullTime(sentAt), store.NullTime(delivAt), store.NullTime(apprAt), store.NullTime(decAt)
-	if err := json.Unmarshal([]byte(target), &it.Target); err != nil {
+	var st storedTarget
+	if err := json.Unmarshal([]byte(target), &st); err != nil {
 		return it, fmt.Errorf("outbox %d: bad target JSON: %w", it.ID, err)
 	}
+	it.Target, it.Media = st.Target, st.Media
 	if tmpl != "" {
 		it.Template = &connector.Template{}
 		if err := json.Unmarshal([]byte(tmpl), it.Template); err != nil {

@@ -297,7 +297,7 @@ func (w *Worker) send(ctx context.Context, it Item) {
 			store.Millis(w.opt.Now().Add(w.opt.Unavailable)), "waiting for the channel: "+err.Error())
 		return
 	}
-	msg := connector.Message{Text: it.Text, IdempotencyKey: it.IdempotencyKey, Template: it.Template}
+	msg := connector.Message{Text: it.Text, IdempotencyKey: it.IdempotencyKey, QueuedAt: it.CreatedAt, Template: it.Template, Media: it.Media}
 	sctx, cancel := context.WithTimeout(ctx, w.opt.SendTimeout)
 	start := time.Now()
 	var res connector.Result

@@ -2,6 +2,9 @@ package bluesky
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -12,6 +15,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -85,6 +89,7 @@ func CheckText(text string) error {
 type createRecordReq struct {
 	Repo       string     `json:"repo"`
 	Collection string     `json:"collection"`
+	RKey       string     `json:"rkey,omitempty"`
 	Record     PostRecord `json:"record"`
 }
 
@@ -108,6 +113,9 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: fmt.Sprintf("parent must be an at:// URI, got %q", t.ParentID)}
 	}
 	if err := CheckText(m.Text); err != nil {
+		return connector.Result{}, err
+	}
+	if err := conn.NoMedia(post.Bluesky, m); err != nil {
 		return connector.Result{}, err
 	}
 	parent := StrongRef{URI: t.ParentID, CID: t.Extra["parent_cid"]}
@@ -149,7 +157,7 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 			return connector.Result{}, &connector.Error{Class: connector.Permanent, Platform: post.Bluesky, Code: "NotFound", Message: "parent or root post not found"}
 		}
 	}
-	return c.create(ctx, m.Text, &ReplyRef{Root: root, Parent: parent})
+	return c.create(ctx, m, &ReplyRef{Root: root, Parent: parent})
 }
 
 // Publish posts on our account.
@@ -157,32 +165,116 @@ func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector
 	if err := CheckText(m.Text); err != nil {
 		return connector.Result{}, err
 	}
-	return c.create(ctx, m.Text, nil)
+	if err := conn.NoMedia(post.Bluesky, m); err != nil {
+		return connector.Result{}, err
+	}
+	return c.create(ctx, m, nil)
 }
 
-func (c *Connector) create(ctx context.Context, text string, reply *ReplyRef) (connector.Result, error) {
+// create writes the post. With an idempotency key the record key is
+// derived from it (RecordKey), which makes a retry safe even when an
+// earlier attempt's outcome is unknown: the PDS holds at most one record
+// per key, and before writing we look for the record an earlier attempt
+// may have left. Without a key the PDS picks the key and a send whose
+// answer was lost is Unknown, for a person to check.
+func (c *Connector) create(ctx context.Context, m connector.Message, reply *ReplyRef) (connector.Result, error) {
 	s, err := c.currentSession(ctx)
 	if err != nil {
 		c.health.Fail(err)
 		return connector.Result{}, err
 	}
-	rec := PostRecord{
+	req := createRecordReq{Repo: s.DID, Collection: PostCollection, Record: PostRecord{
 		Type:      PostCollection,
-		Text:      text,
+		Text:      m.Text,
 		CreatedAt: c.deps.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
 		Reply:     reply,
-		Facets:    Facets(text, func(h string) string { return c.resolveHandle(ctx, h) }),
+		Facets:    Facets(m.Text, func(h string) string { return c.resolveHandle(ctx, h) }),
+	}}
+	if m.IdempotencyKey != "" {
+		req.RKey = RecordKey(m.IdempotencyKey, m.QueuedAt)
+		if res, ok, err := c.existing(ctx, s, req.RKey); err != nil {
+			c.health.Fail(err)
+			return connector.Result{}, err
+		} else if ok {
+			c.health.Count("send_already_landed", 1)
+			return res, nil
+		}
 	}
 	var res createRecordRes
-	if err := c.call(ctx, "com.atproto.repo.createRecord", nil, createRecordReq{Repo: s.DID, Collection: PostCollection, Record: rec}, &res); err != nil {
+	err = c.call(ctx, "com.atproto.repo.createRecord", nil, req, &res)
+	if err != nil && req.RKey != "" {
+		// A lost answer, or the PDS refusing a key that is taken (it
+		// answers 500 for that): the record may be there.
+		if got, ok, gerr := c.existing(ctx, s, req.RKey); gerr == nil && ok {
+			c.health.Count("send_already_landed", 1)
+			return got, nil
+		}
+		var ce *connector.Error
+		if errors.As(err, &ce) && ce.Class == connector.Unknown {
+			// Not blind: the next attempt looks for the record first, and
+			// the PDS refuses a second record under the same key.
+			ce.Class = connector.Retryable
+		}
+	}
+	if err != nil {
 		c.health.Fail(err)
 		return connector.Result{}, err
 	}
-	out := connector.Result{ExternalID: res.URI}
-	if i := strings.LastIndexByte(res.URI, '/'); i >= 0 {
-		out.URL = "https://bsky.app/profile/" + s.Handle + "/post/" + res.URI[i+1:]
+	return c.result(s, res.URI), nil
+}
+
+func (c *Connector) result(s *session, uri string) connector.Result {
+	out := connector.Result{ExternalID: uri}
+	if i := strings.LastIndexByte(uri, '/'); i >= 0 {
+		out.URL = "https://bsky.app/profile/" + s.Handle + "/post/" + uri[i+1:]
 	}
-	return out, nil
+	return out
+}
+
+// existing looks for our post under rkey (com.atproto.repo.getRecord);
+// ok is false when the PDS answers RecordNotFound.
+func (c *Connector) existing(ctx context.Context, s *session, rkey string) (connector.Result, bool, error) {
+	var got struct {
+		URI string `json:"uri"`
+		CID string `json:"cid"`
+	}
+	q := url.Values{"repo": {s.DID}, "collection": {PostCollection}, "rkey": {rkey}}
+	err := c.call(ctx, "com.atproto.repo.getRecord", q, nil, &got)
+	switch {
+	case isCode(err, "RecordNotFound"):
+		return connector.Result{}, false, nil
+	case err != nil:
+		return connector.Result{}, false, err
+	case got.URI == "":
+		return connector.Result{}, false, &connector.Error{Class: connector.Retryable, Platform: post.Bluesky, Message: "getRecord answered without a uri"}
+	}
+	return c.result(s, got.URI), true, nil
+}
+
+// RecordKey derives a post's record key from the outbox idempotency key
+// and the time the row was queued. Posts use TID keys (the AppView indexes
+// nothing else): 53 bits of microseconds since 1970 and a 10-bit clock id,
+// in base32-sortable, 13 characters. The microseconds are the queue time's
+// millisecond plus a hash-chosen offset below it and the clock id comes
+// from the hash too, so two rows queued in the same millisecond collide
+// only when 20 bits of their hashes agree, while the key still sorts by
+// time like the PDS's own.
+func RecordKey(idempotencyKey string, queued time.Time) string {
+	h := sha256.Sum256([]byte(idempotencyKey))
+	n := binary.BigEndian.Uint64(h[:8])
+	us := uint64(0)
+	if !queued.IsZero() && queued.UnixMilli() > 0 {
+		us = uint64(queued.UnixMilli()) * 1000
+	}
+	us += n % 1000
+	v := (us<<10 | (n>>10)&1023) & (1<<63 - 1)
+	const chars = "234567abcdefghijklmnopqrstuvwxyz"
+	var b [13]byte
+	for i := 12; i >= 0; i-- {
+		b[i] = chars[v&31]
+		v >>= 5
+	}
+	return string(b[:])
 }
 
 // resolveHandle returns the DID of a handle, "" when unknown.

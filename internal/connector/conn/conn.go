@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kaval-desk/kaval/internal/connector"
 )
 
 // MaxWebhookBody is the default cap on a webhook body. Real deliveries are
@@ -163,4 +165,14 @@ func DoTracked(c *http.Client, req *http.Request) (*http.Response, bool, error) 
 	mu.Lock()
 	defer mu.Unlock()
 	return resp, wrote, err
+}
+
+// NoMedia refuses a message with media on a connector that does not
+// attach any: sending the text alone would publish something other than
+// what a person approved.
+func NoMedia(platform string, m connector.Message) error {
+	if len(m.Media) == 0 {
+		return nil
+	}
+	return &connector.Error{Class: connector.Invalid, Platform: platform, Message: "this connector does not attach media"}
 }

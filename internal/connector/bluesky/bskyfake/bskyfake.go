@@ -4,7 +4,11 @@
 // options_update, disconnects) and an XRPC PDS (createSession,
 // refreshSession, ExpiredToken after a configurable age,
 // listNotifications with cursor and reasons, getPosts, resolveHandle,
-// createRecord validating strongRefs and the 300-grapheme limit,
+// createRecord validating strongRefs and the 300-grapheme limit, with
+// caller-chosen record keys that must be TIDs and unique per repo and
+// collection (a taken key fails with 500 InternalServerError, which is how
+// the reference PDS's repo tree refuses a second value), getRecord with
+// RecordNotFound,
 // RateLimit-* / Retry-After headers and {"error","message"} bodies).
 package bskyfake
 
@@ -96,6 +100,7 @@ type Server struct {
 	rlReset      time.Time
 	sessionCalls int
 	rkeySeq      int64
+	dropCreates  int
 }
 
 type failure struct {
@@ -458,6 +463,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.getPosts(w, r)
 		case "com.atproto.repo.createRecord":
 			s.createRecord(w, r, did)
+		case "com.atproto.repo.getRecord":
+			s.getRecord(w, r)
 		default:
 			xrpcErr(w, 501, "MethodNotImplemented", "Method Not Implemented")
 		}
@@ -597,10 +604,15 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, did string
 	var in struct {
 		Repo       string          `json:"repo"`
 		Collection string          `json:"collection"`
+		RKey       string          `json:"rkey"`
 		Record     json.RawMessage `json:"record"`
 	}
 	if json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&in) != nil {
 		xrpcErr(w, 400, "InvalidRequest", "Invalid JSON")
+		return
+	}
+	if in.RKey != "" && !ValidTID(in.RKey) {
+		xrpcErr(w, 400, "InvalidRequest", "Invalid record key for app.bsky.feed.post (want a TID): "+in.RKey)
 		return
 	}
 	if in.Repo != did {
@@ -638,13 +650,83 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, did string
 			}
 		}
 	}
-	rkey := s.nextRKey()
+	rkey := in.RKey
+	if rkey == "" {
+		rkey = s.nextRKey()
+	}
 	uri, cid := "at://"+did+"/"+bluesky.PostCollection+"/"+rkey, cidOf(in.Record)
+	if _, taken := s.records[uri]; taken {
+		s.mu.Unlock()
+		xrpcErr(w, 500, "InternalServerError", "Internal Server Error")
+		s.mu.Lock()
+		return
+	}
 	s.records[uri] = record{did: did, cid: cid, value: in.Record}
 	s.created = append(s.created, Created{Repo: did, URI: uri, CID: cid, Record: rec, Raw: in.Record})
+	drop := s.dropCreates > 0
+	if drop {
+		s.dropCreates--
+	}
 	s.mu.Unlock()
-	writeJSON(w, map[string]any{"uri": uri, "cid": cid, "commit": map[string]string{"cid": cidOf([]byte(uri)), "rev": rkey}, "validationStatus": "valid"})
+	defer s.mu.Lock()
+	if drop {
+		// Written, but the answer is lost on the way back.
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close()
+			return
+		}
+	}
+	writeJSON(w, map[string]any{"uri": uri, "cid": cid, "commit": map[string]string{"cid": cidOf([]byte(uri)), "rev": s.nextRev()}, "validationStatus": "valid"})
+}
+
+// nextRev is a repo revision (a TID, as the PDS uses).
+func (s *Server) nextRev() string {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextRKey()
+}
+
+// DropCreateAnswers makes the next n createRecord calls write the record
+// and then close the connection without answering: the caller cannot know
+// whether its post exists.
+func (s *Server) DropCreateAnswers(n int) {
+	s.mu.Lock()
+	s.dropCreates += n
+	s.mu.Unlock()
+}
+
+// ValidTID reports whether k is a TID record key: 13 base32-sortable
+// characters, the first of which leaves the top bit clear.
+func ValidTID(k string) bool {
+	if len(k) != 13 || !strings.ContainsRune("234567abcdefghij", rune(k[0])) {
+		return false
+	}
+	for i := range len(k) {
+		if !strings.ContainsRune(tidChars, rune(k[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// getRecord serves com.atproto.repo.getRecord (unauthenticated on a real
+// PDS as well).
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	repo, coll, rkey := q.Get("repo"), q.Get("collection"), q.Get("rkey")
+	if repo == "" || coll == "" || rkey == "" {
+		xrpcErr(w, 400, "InvalidRequest", "Params must have the properties \"repo\", \"collection\" and \"rkey\"")
+		return
+	}
+	uri := "at://" + repo + "/" + coll + "/" + rkey
+	s.mu.Lock()
+	rec, ok := s.records[uri]
+	s.mu.Unlock()
+	if !ok {
+		xrpcErr(w, 400, "RecordNotFound", "Could not locate record: "+uri)
+		return
+	}
+	writeJSON(w, map[string]any{"uri": uri, "cid": rec.cid, "value": rec.value})
 }
 
 // subscribe serves Jetstream v1: replay from cursor (clamped to the oldest

@@ -1,8 +1,12 @@
 package bskyfake_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,4 +56,51 @@ func TestJetstreamFiltersAndCursor(t *testing.T) {
 	if e := read(t, c); e.Kind != "account" {
 		t.Fatalf("want the account event only, got %+v", e)
 	}
+}
+
+// Like the PDS: a caller-chosen key must be a TID, and a repo holds one
+// record per key.
+func TestCreateRecordKeys(t *testing.T) {
+	s := bskyfake.New()
+	defer s.Close()
+	did := s.AddAccount("a.test", "pw")
+	var sess struct{ AccessJwt string }
+	if code, out := xrpcPost(t, s, "", "com.atproto.server.createSession", map[string]string{"identifier": "a.test", "password": "pw"}); code != 200 {
+		t.Fatalf("login: %d %s", code, out)
+	} else {
+		json.Unmarshal([]byte(out), &sess)
+	}
+	rec := map[string]any{"$type": "app.bsky.feed.post", "text": "hi", "createdAt": "2026-08-20T09:00:00.000Z"}
+	body := func(rkey string) map[string]any {
+		return map[string]any{"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey, "record": rec}
+	}
+	if code, out := xrpcPost(t, s, sess.AccessJwt, "com.atproto.repo.createRecord", body("3lxyzab7tqs2a")); code != 200 {
+		t.Fatalf("first: %d %s", code, out)
+	}
+	if code, out := xrpcPost(t, s, sess.AccessJwt, "com.atproto.repo.createRecord", body("3lxyzab7tqs2a")); code != 500 || !strings.Contains(out, "InternalServerError") {
+		t.Fatalf("taken key: %d %s", code, out)
+	}
+	if code, out := xrpcPost(t, s, sess.AccessJwt, "com.atproto.repo.createRecord", body("not-a-tid")); code != 400 || !strings.Contains(out, "InvalidRequest") {
+		t.Fatalf("bad key: %d %s", code, out)
+	}
+	if n := len(s.Created()); n != 1 {
+		t.Fatalf("%d records", n)
+	}
+}
+
+func xrpcPost(t *testing.T, s *bskyfake.Server, tok, nsid string, body any) (int, string) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", s.URL()+"/xrpc/"+nsid, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
 }
