@@ -202,6 +202,7 @@ func (m *Manager) build(ctx context.Context, id int64) (connector.Connector, err
 	}
 	deps := m.deps()
 	deps.Sink = stampSink{next: deps.Sink, id: id}
+	deps.Secrets = connectorSecrets{st: m.st, id: id}
 	return connector.New(ch, deps)
 }
 
@@ -391,13 +392,21 @@ func (m *Manager) Check(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return m.CheckSettings(ctx, ch)
+	// A check may renew an OAuth token; the rotated refresh token must be
+	// stored, or the running connector is left holding a dead one.
+	deps := m.deps()
+	deps.Secrets = connectorSecrets{st: m.st, id: id}
+	return m.check(ctx, ch, deps)
 }
 
 // CheckSettings tests settings that are not stored yet (the admin's "test
 // connection" before saving).
 func (m *Manager) CheckSettings(ctx context.Context, ch connector.Channel) error {
-	conn, err := connector.New(ch, m.deps())
+	return m.check(ctx, ch, m.deps())
+}
+
+func (m *Manager) check(ctx context.Context, ch connector.Channel, deps connector.Deps) error {
+	conn, err := connector.New(ch, deps)
 	if err != nil {
 		return err
 	}

@@ -399,6 +399,55 @@ func (s *Store) Update(ctx context.Context, id int64, p Patch) (Channel, error) 
 	return s.Get(ctx, id)
 }
 
+// RotateSecrets stores secrets a connector rotated itself (a new OAuth
+// refresh token) into channel id, keeping the others. Unlike Update it
+// does not bump the version: the running connector already holds the new
+// values and must not be restarted for them.
+func (s *Store) RotateSecrets(ctx context.Context, id int64, set map[string]string) error {
+	if err := validMap("secret", set); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var sealed string
+		err := tx.QueryRowContext(ctx, `SELECT secrets FROM channels WHERE id = $1`, id).Scan(&sealed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("channel %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("channel: unable to rotate secrets of %d: %w", id, err)
+		}
+		sec := map[string]string{}
+		if sealed != "" {
+			if sec, err = s.openSecrets(id, sealed); err != nil {
+				return err
+			}
+		}
+		maps.Copy(sec, set)
+		if len(sec) > MaxEntries {
+			return fmt.Errorf("%w: too many secrets", ErrInvalid)
+		}
+		return s.writeSecrets(ctx, tx, id, sec)
+	})
+}
+
+// connectorSecrets is a channel's connector.SecretStore.
+type connectorSecrets struct {
+	st *Store
+	id int64
+}
+
+func (c connectorSecrets) LoadSecrets(ctx context.Context) (map[string]string, error) {
+	ch, err := c.st.Open(ctx, c.id)
+	if err != nil {
+		return nil, err
+	}
+	return ch.Secrets, nil
+}
+
+func (c connectorSecrets) SaveSecrets(ctx context.Context, set map[string]string) error {
+	return c.st.RotateSecrets(ctx, c.id, set)
+}
+
 func (s *Store) setStatus(ctx context.Context, id int64, st Status, reason string) error {
 	res, err := s.db.Write.ExecContext(ctx, `UPDATE channels SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1`,
 		id, string(st), reason, store.Millis(s.now()))

@@ -73,11 +73,24 @@ type StatusSink interface {
 	DeliveryStatus(ctx context.Context, platform, externalID, status string, at time.Time, detail string) error
 }
 
+// SecretStore persists secrets a connector rotates itself. OAuth 2.0
+// refresh tokens are single-use: a rotated one that is not stored leaves
+// an account an admin must reconnect after the next restart.
+type SecretStore interface {
+	// LoadSecrets returns the channel's stored secrets, which another
+	// replica may have rotated since this connector was built.
+	LoadSecrets(ctx context.Context) (map[string]string, error)
+	// SaveSecrets sets these secrets and keeps the others. It does not
+	// restart the connector.
+	SaveSecrets(ctx context.Context, set map[string]string) error
+}
+
 // Deps are what the desk gives a connector.
 type Deps struct {
 	Sink        Sink
 	Checkpoints Checkpoints
 	Statuses    StatusSink       // may be nil: statuses are then dropped
+	Secrets     SecretStore      // may be nil: rotated secrets then live in memory only
 	HTTP        *http.Client     // for outbound calls; tests point base URLs at fakes
 	Now         func() time.Time // injectable clock (24-hour windows, token expiry)
 	Log         *slog.Logger

@@ -27,11 +27,26 @@
 // Channel.Secrets keys:
 //
 //	bearer_token       app-only Bearer: mentions, search, stream and rules
-//	user_access_token  OAuth 2.0 user token (tweet.write, dm.write): replies, DMs, posts
 //	consumer_secret    API key secret: CRC response and webhook signatures
 //
-// OAuth 1.0a user context and token refresh are not implemented; an expired
-// user token surfaces as AuthExpired.
+// User context (replies, DMs, posts), OAuth 2.0:
+//
+//	user_access_token      access token (tweet.write, dm.write, offline.access)
+//	refresh_token          renews it at POST /2/oauth2/token when it expires
+//	client_id              the app's OAuth 2.0 client id (needed to refresh)
+//	client_secret          only for confidential clients (HTTP Basic on refresh)
+//	user_token_expires_at  Unix seconds; kept up to date by the connector
+//
+// X rotates refresh tokens: the connector stores each new pair through
+// Deps.Secrets before using it, reloads the stored pair before refreshing
+// (another replica may have renewed it) and renews once more when X
+// answers 401 to a token it believed valid. Or OAuth 1.0a (HMAC-SHA1,
+// RFC 5849), when no OAuth 2.0 token is set:
+//
+//	consumer_key, consumer_secret, access_token, access_token_secret
+//
+// A refused refresh (invalid_request, a revoked grant) is AuthExpired: the
+// channel stops until an admin reconnects it.
 //
 // Checkpoint sources: "x:<channel id>:mentions" and "x:<channel id>:search"
 // hold since_id; "x:<channel id>:stream" holds last_id. Each is saved only
@@ -90,7 +105,8 @@ type Connector struct {
 	modes  map[string]bool
 	query  string
 
-	bearer, userToken, consumerSecret string
+	bearer, consumerSecret string
+	user                   *userAuth
 
 	pollEvery, rateMin, maxWait        time.Duration
 	netStep, httpBase, rateBase, stall time.Duration
@@ -117,7 +133,7 @@ func New(ch connector.Channel, deps connector.Deps) (*Connector, error) {
 		base:           conn.BaseURL(ch.Config, "base_url", DefaultBaseURL),
 		query:          conn.Str(ch.Config, "query", ""),
 		bearer:         ch.Secrets["bearer_token"],
-		userToken:      ch.Secrets["user_access_token"],
+		user:           newUserAuth(ch.Secrets, deps.Secrets),
 		consumerSecret: ch.Secrets["consumer_secret"],
 		modes:          map[string]bool{},
 		health:         conn.NewHealth(),
@@ -422,17 +438,24 @@ func (c *Connector) classify(resp *http.Response, body []byte) *connector.Error 
 	return e
 }
 
-// Check verifies the credentials: the user token with /2/users/me when
-// present, else the bearer token with a user lookup.
+// Check verifies the credentials: user context with /2/users/me when
+// configured (renewing an OAuth 2.0 token if needed), else the bearer token
+// with a user lookup.
 func (c *Connector) Check(ctx context.Context) error {
-	path, tok := "/2/users/me", c.userToken
-	if tok == "" {
-		if c.me.UserID == "" {
-			return errors.New("x: check needs user_access_token or user_id")
+	if c.user.configured() {
+		resp, body, err := c.userDo(ctx, http.MethodGet, c.base+"/2/users/me", nil)
+		if err != nil {
+			return err
 		}
-		path, tok = "/2/users/"+url.PathEscape(c.me.UserID), c.bearer
+		if resp.StatusCode != http.StatusOK {
+			return c.classify(resp, body)
+		}
+		return nil
 	}
-	_, err := c.get(ctx, c.base, path, url.Values{}, tok)
+	if c.me.UserID == "" {
+		return errNoUserAuth
+	}
+	_, err := c.get(ctx, c.base, "/2/users/"+url.PathEscape(c.me.UserID), url.Values{}, c.bearer)
 	return err
 }
 
@@ -706,6 +729,9 @@ func (c *Connector) do(ctx context.Context, method, u, token string, body []byte
 // Reply answers a post in its thread (Target.ParentID), or sends a DM when
 // Target.Recipient is set.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.X, m); err != nil {
+		return connector.Result{}, err
+	}
 	if t.Recipient != "" {
 		return c.sendDM(ctx, t.Recipient, m.Text)
 	}
@@ -717,6 +743,9 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 
 // Publish posts on our account.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.X, m); err != nil {
+		return connector.Result{}, err
+	}
 	return c.createPost(ctx, map[string]any{"text": m.Text}, m.Text)
 }
 
@@ -727,8 +756,8 @@ func (c *Connector) precheck(text string, limit int) error {
 	if n := xtext.Weighted(text); n > limit {
 		return &connector.Error{Class: connector.Invalid, Platform: post.X, Message: fmt.Sprintf("text is %d weighted characters, limit %d", n, limit)}
 	}
-	if c.userToken == "" {
-		return &connector.Error{Class: connector.AuthExpired, Platform: post.X, Message: "no user_access_token: cannot post"}
+	if !c.user.configured() {
+		return &connector.Error{Class: connector.AuthExpired, Platform: post.X, Message: "no user-context credentials (user_access_token, or OAuth 1.0a access_token): cannot post"}
 	}
 	return nil
 }
@@ -773,8 +802,47 @@ func (c *Connector) sendDM(ctx context.Context, to, text string) (connector.Resu
 	return connector.Result{ExternalID: out.Data.EventID}, nil
 }
 
+// userDo performs a user-context request. A 401 to an OAuth 2.0 token
+// we believed valid (revoked, or our clock is off) renews it once and
+// repeats the request: X created nothing for a 401. err is a
+// *connector.Error when the credentials could not be had, else a
+// transport error.
+func (c *Connector) userDo(ctx context.Context, method, u string, body []byte) (*http.Response, []byte, error) {
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+		if err != nil {
+			return nil, nil, err
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if err := c.authorize(ctx, req, attempt > 0); err != nil {
+			return nil, nil, err
+		}
+		resp, err := c.deps.HTTP.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := conn.ReadLimited(resp.Body, maxResponse)
+		resp.Body.Close()
+		if err != nil {
+			return resp, nil, err
+		}
+		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && c.user.refreshable() {
+			c.health.Count("token_rejected", 1)
+			continue
+		}
+		return resp, b, nil
+	}
+}
+
 func (c *Connector) send(ctx context.Context, u string, body []byte, out any) error {
-	resp, rb, err := c.do(ctx, http.MethodPost, u, c.userToken, body)
+	resp, rb, err := c.userDo(ctx, http.MethodPost, u, body)
+	var ce *connector.Error
+	if errors.As(err, &ce) {
+		c.health.Error(ce.Error())
+		return ce
+	}
 	if err != nil {
 		e := &connector.Error{Class: conn.TransportClass(err), Platform: post.X, Err: err}
 		c.health.Error(e.Error())

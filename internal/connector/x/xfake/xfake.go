@@ -43,7 +43,26 @@ type Options struct {
 	Window         time.Duration // rate-limit window, default 15m
 	MaxStreams     int           // concurrent stream connections, default 1
 	PartialErrors  bool          // add a resource-not-found errors[] entry to every timeline page
-	Now            func() time.Time
+
+	// User context, OAuth 2.0: UserToken is valid until UserTokenExpires
+	// (zero: never); POST /2/oauth2/token trades RefreshToken (single-use,
+	// rotated) for a new pair when ClientID matches (and HTTP Basic
+	// ClientID:ClientSecret when ClientSecret is set). Issued access tokens
+	// live AccessTTL (default 2h).
+	UserTokenExpires time.Time
+	RefreshToken     string
+	ClientID         string
+	ClientSecret     string
+	AccessTTL        time.Duration
+
+	// User context, OAuth 1.0a: requests signed with HMAC-SHA1 by
+	// ConsumerKey/ConsumerSecret and AccessToken/AccessTokenSecret are
+	// accepted when AccessToken is set; a timestamp more than 5 minutes off
+	// the fake's clock or a reused nonce is refused.
+	ConsumerKey       string
+	AccessToken       string
+	AccessTokenSecret string
+	Now               func() time.Time
 }
 
 // Tweet is a post held by the fake.
@@ -111,6 +130,12 @@ type Server struct {
 	requests map[string]int
 	streams  map[*stream]bool
 	connects int
+
+	access    map[string]time.Time // user access tokens → expiry (zero: none)
+	refresh   map[string]bool      // live refresh tokens
+	refreshes int
+	nonces    map[string]bool
+	tokSeq    int
 }
 
 // New starts a fake on a loopback port.
@@ -136,7 +161,13 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.AccessTTL <= 0 {
+		o.AccessTTL = 2 * time.Hour
+	}
 	s := &Server{
+		access:   map[string]time.Time{},
+		refresh:  map[string]bool{},
+		nonces:   map[string]bool{},
 		o:        o,
 		tweets:   map[string]Tweet{},
 		nextID:   1830000000000000000,
@@ -144,6 +175,12 @@ func New(o Options) *Server {
 		windows:  map[string]*window{},
 		requests: map[string]int{},
 		streams:  map[*stream]bool{},
+	}
+	if o.UserToken != "" {
+		s.access[o.UserToken] = o.UserTokenExpires
+	}
+	if o.RefreshToken != "" {
+		s.refresh[o.RefreshToken] = true
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -324,7 +361,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case r.Method == "GET" && path == "/2/users/me":
-		if !s.auth(r, s.o.UserToken) {
+		if _, ok := s.userAuth(r); !ok {
 			writeProblem(w, 401, problem("Unauthorized", "Unauthorized", "about:blank", 401))
 			return
 		}
@@ -344,6 +381,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveRules(w, r)
 	case r.Method == "GET" && path == "/2/tweets/search/stream":
 		s.serveStream(w, r)
+	case r.Method == "POST" && path == "/2/oauth2/token":
+		s.serveToken(w, r)
 	case r.Method == "POST" && path == "/2/tweets":
 		s.serveCreate(w, r)
 	case r.Method == "POST" && strings.HasPrefix(path, "/2/dm_conversations/with/") && strings.HasSuffix(path, "/messages"):
@@ -681,7 +720,8 @@ func (s *Server) StreamConnects() int {
 }
 
 func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.auth(r, s.o.UserToken) {
+	tok, ok := s.userAuth(r)
+	if !ok {
 		writeProblem(w, 401, problem("Unauthorized", "Unauthorized", "about:blank", 401))
 		return
 	}
@@ -716,7 +756,6 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request) {
 		t.InReplyToID = req.Reply.InReplyToTweetID
 	}
 	t = s.addLocked(t)
-	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	s.sent = append(s.sent, Sent{ID: t.ID, Text: t.Text, InReplyTo: t.InReplyToID, Token: tok, At: s.o.Now()})
 	w.Header().Set("x-app-limit-24hour-limit", "1667")
 	w.Header().Set("x-app-limit-24hour-remaining", strconv.Itoa(1667-len(s.sent)))
@@ -725,7 +764,8 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveDM(w http.ResponseWriter, r *http.Request, to string) {
-	if !s.auth(r, s.o.UserToken) {
+	tok, ok := s.userAuth(r)
+	if !ok {
 		writeProblem(w, 401, problem("Unauthorized", "Unauthorized", "about:blank", 401))
 		return
 	}
@@ -740,7 +780,6 @@ func (s *Server) serveDM(w http.ResponseWriter, r *http.Request, to string) {
 	defer s.mu.Unlock()
 	s.nextID++
 	id := strconv.FormatInt(s.nextID, 10)
-	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	s.sent = append(s.sent, Sent{ID: id, Text: req.Text, DMTo: to, Token: tok, At: s.o.Now()})
 	conv := to + "-" + s.o.UserID
 	if idLess(s.o.UserID, to) {
