@@ -9,7 +9,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/app"
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/geo"
-	"github.com/kaval-desk/kaval/internal/pipeline"
+	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/unit"
 )
@@ -18,7 +18,7 @@ func init() {
 	register(command{name: "units", summary: "list units, or import a force's stations from GeoJSON", run: runUnits})
 }
 
-func loadAnalyzer() (pipeline.Analyzer, error) { return app.LoadAnalyzer() }
+func loadAnalyzer() (post.Analyzer, error) { return app.LoadAnalyzer() }
 
 func seedUnits(ctx context.Context, db *store.DB) error { return app.SeedUnits(ctx, db) }
 

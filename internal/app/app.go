@@ -130,13 +130,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := a.Desk.ReloadUnits(ctx); err != nil {
 		return nil, err
 	}
-	var an pipeline.Analyzer
+	var an post.Analyzer
 	if !cfg.NoAnalysis {
 		if an, err = LoadAnalyzer(); err != nil {
 			return nil, err
 		}
 	}
-	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log})
+	// Intake analyses each post before storing it; the pipeline keeps the
+	// analyzer for posts stored without one (an analysis that failed, a
+	// database written by a desk started with --no-analysis).
+	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log, Analyze: an})
 	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log})
 	box, err := masterKey(cfg)
 	if err != nil {
@@ -282,8 +285,8 @@ func (a *App) EnsureAdmin(ctx context.Context, username string) (string, error) 
 	return pw, err
 }
 
-// LoadAnalyzer loads the embedded models once for the pipeline.
-func LoadAnalyzer() (pipeline.Analyzer, error) {
+// LoadAnalyzer loads the embedded models once for intake and the pipeline.
+func LoadAnalyzer() (post.Analyzer, error) {
 	e, err := analyze.Default()
 	if err != nil {
 		return nil, fmt.Errorf("app: unable to load models: %w", err)

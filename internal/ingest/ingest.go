@@ -57,6 +57,11 @@ type Options struct {
 	Committers int              // parallel transactions: 1 on SQLite (one writer), default 4 on PostgreSQL
 	Now        func() time.Time // clock, default time.Now
 	Log        *slog.Logger
+	// Analyze, when set, understands each post in the caller's goroutine
+	// before it is queued, so a post is stored once with its analysis
+	// (stage 1) instead of being rewritten by the pipeline, and the
+	// single committer never waits for a model.
+	Analyze post.Analyzer
 }
 
 // Intake accepts posts. It is safe for concurrent use; Close stops it after
@@ -84,6 +89,7 @@ type request struct {
 	res   []Result // indexes into posts
 	idx   []int    // which posts are valid and need storing
 	body  []string // search text per post, folded by the caller's goroutine
+	an    [][]any  // analysis columns per post (AnalysisColumns), nil when not analysed
 	err   chan error
 
 	// A checkpoint rides the same group commit as posts: a webhook
@@ -116,7 +122,8 @@ func New(db *store.DB, b bus.Bus, opt Options) *Intake {
 
 func insertHead(d store.Dialect) string {
 	cols := `platform, external_id, kind, channel, thread_id, in_reply_to, author_external_id, author_handle,
-		author_name, author_location, text, declared_lang, url, lat, lon, private, created_at, received_at, raw, channel_id`
+		author_name, author_location, text, declared_lang, url, lat, lon, private, created_at, received_at, raw, channel_id,
+		stage, ` + AnalysisColumnNames
 	if d == store.Postgres {
 		cols += ", search"
 	}
@@ -129,7 +136,7 @@ func insertHead(d store.Dialect) string {
 // cancellation: then nothing of this call is known to be stored.
 func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, error) {
 	now := in.opt.Now().UTC()
-	r := &request{posts: posts, res: make([]Result, len(posts)), body: make([]string, len(posts)), err: make(chan error, 1)}
+	r := &request{posts: posts, res: make([]Result, len(posts)), body: make([]string, len(posts)), an: make([][]any, len(posts)), err: make(chan error, 1)}
 	for i := range posts {
 		if err := Normalise(&posts[i], now); err != nil {
 			r.res[i].Err = err
@@ -137,13 +144,31 @@ func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, erro
 			continue
 		}
 		r.idx = append(r.idx, i)
-		// Folding here runs in the callers' goroutines, in parallel, not
-		// in the single committer.
-		r.body[i] = searchBody(&posts[i])
 	}
 	if len(r.idx) == 0 {
 		return r.res, nil
 	}
+	// Folding and analysis run in the callers' goroutines, in parallel,
+	// not in the single committer; a large batch (an import, a poll page)
+	// is spread over every core.
+	parallel(len(r.idx), func(k int) {
+		i := r.idx[k]
+		r.body[i] = searchBody(&posts[i])
+		if in.opt.Analyze == nil {
+			return
+		}
+		a, err := in.opt.Analyze.Run(&posts[i])
+		if err != nil {
+			in.opt.Log.Error("ingest: analysis failed; the pipeline will retry", "platform", posts[i].Platform, "external_id", trunc(posts[i].ExternalID), "err", err)
+			return
+		}
+		cols, err := AnalysisColumns(&a)
+		if err != nil {
+			return
+		}
+		posts[i].Analysis = &a
+		r.an[i] = cols
+	})
 	select {
 	case in.reqs <- r:
 	case <-in.stop:
@@ -232,9 +257,13 @@ func (in *Intake) run() {
 	}
 }
 
-// rowsPerInsert bounds one multi-row INSERT: 20 parameters a row stays far
-// below SQLite's and PostgreSQL's parameter limits.
+// rowsPerInsert bounds one multi-row INSERT: 31 parameters a row stays far
+// below SQLite's (32,766) and PostgreSQL's (65,535) parameter limits.
 const rowsPerInsert = 200
+
+// insertColumns is how many values a post row binds: 20 of the post, its
+// stage and the 10 analysis columns (PostgreSQL adds the search text).
+const insertColumns = 31
 
 type pending struct {
 	r *request
@@ -421,9 +450,9 @@ func (in *Intake) stmt(kind string, n int) (*sql.Stmt, error) {
 // quadratic in a statement this size.
 func insertValues(d store.Dialect, n int) string {
 	pg := d == store.Postgres
-	per := 20
+	per := insertColumns
 	if pg {
-		per = 21
+		per++
 	}
 	var sb strings.Builder
 	sb.WriteString(insertHead(d))
@@ -460,7 +489,7 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, len(chunk)*21)
+	args := make([]any, 0, len(chunk)*(insertColumns+1))
 	bodies := make(map[[2]string]string, len(chunk))
 	for _, pd := range chunk {
 		p := &pd.r.posts[pd.i]
@@ -468,6 +497,13 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 		args = append(args, p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
 			p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
 			p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw), channelID(p.ChannelID))
+		if an := pd.r.an[pd.i]; an != nil {
+			args = append(args, StageAnalysed)
+			args = append(args, an...)
+		} else {
+			args = append(args, StageStored)
+			args = append(args, noAnalysis...)
+		}
 		if pg {
 			args = append(args, body)
 		} else {

@@ -232,3 +232,14 @@ func FuzzNormalise(f *testing.F) {
 		}
 	})
 }
+
+func TestInsertColumnsAgree(t *testing.T) {
+	names := strings.Split(AnalysisColumnNames, ",")
+	a, err := AnalysisColumns(&post.Analysis{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != len(noAnalysis) || len(a) != len(names) || insertColumns != 21+len(names) {
+		t.Fatalf("columns %d, empty values %d, values %d, insertColumns %d", len(names), len(noAnalysis), len(a), insertColumns)
+	}
+}

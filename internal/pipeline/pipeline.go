@@ -8,7 +8,6 @@ package pipeline
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,7 +33,7 @@ const SubjectCases = "cases.changed"
 const txPosts = 64
 
 // Analyzer understands one post. It must be pure and safe for concurrent use.
-type Analyzer func(p *post.Post) post.Analysis
+type Analyzer = post.Analyzer
 
 var (
 	processed = prometheus.NewCounter(prometheus.CounterOpts{Name: "kaval_pipeline_posts_total", Help: "Posts analysed and put on the desk."})
@@ -157,11 +156,16 @@ func (pl *Pipeline) Sweep(ctx context.Context) error {
 type item struct {
 	p post.Post
 	a post.Analysis
+	// analysed: intake stored the post with its analysis, and p.Analysis
+	// holds the part the desk threads on, read from the filter columns.
+	analysed bool
+	// fresh: the pipeline analysed the post and must store a.
+	fresh bool
 }
 
-// Process analyses the given posts (those not yet on the desk) and threads
-// them into cases, in id order, in one transaction. It is idempotent: a
-// post already on the desk is skipped, so redelivery and the sweep are
+// Process analyses the given posts (those intake stored without analysis)
+// and threads them into cases, in id order. It is idempotent: a post
+// already on the desk is skipped, so redelivery and the sweep are
 // harmless.
 func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
@@ -172,7 +176,7 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 		return err
 	}
 	// Outside the transaction: preparing needs the write connection.
-	if err := pl.db.Prepare(ctx, append(pl.desk.HotQueries(), qClaim, qAuthor, qAnalysis)...); err != nil {
+	if err := pl.db.Prepare(ctx, append(pl.desk.HotQueries(), pl.qClaim(), qAuthor, qAnalysis, qOnDesk)...); err != nil {
 		return fmt.Errorf("pipeline: unable to prepare: %w", err)
 	}
 	pl.runAnalysis(items)
@@ -186,29 +190,35 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 		n0, f0 := len(changed), fresh
 		err = pl.db.Tx(ctx, func(tx *sql.Tx) error {
 			changed, fresh = changed[:n0], f0
+			// Claim the chunk in one statement; posts a concurrent worker
+			// claimed first are theirs.
+			claimed, err := pl.claim(ctx, tx, chunk)
+			if err != nil {
+				return err
+			}
 			for i := range chunk {
 				it := &chunk[i]
-				// Claim the post; a concurrent worker that got here first wins.
-				res, err := pl.exec(ctx, tx, qClaim, it.p.ID)
-				if err != nil {
-					return fmt.Errorf("pipeline: unable to claim post: %w", err)
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
+				if !claimed[it.p.ID] {
 					continue
 				}
 				authorID, err := pl.upsertAuthor(ctx, tx, &it.p)
 				if err != nil {
 					return err
 				}
-				if pl.analyze != nil {
+				if it.fresh {
 					it.p.Analysis = &it.a
 				}
 				caseID, isNew, err := pl.desk.Attach(ctx, tx, &it.p, authorID)
 				if err != nil {
 					return err
 				}
-				if err := pl.writeAnalysis(ctx, tx, it.p.ID, it.p.Analysis, authorID, caseID); err != nil {
-					return err
+				if it.fresh {
+					err = pl.writeAnalysis(ctx, tx, it.p.ID, &it.a, authorID, caseID)
+				} else {
+					_, err = pl.exec(ctx, tx, qOnDesk, nullID(authorID), nullID(caseID), it.p.ID)
+				}
+				if err != nil {
+					return fmt.Errorf("pipeline: unable to update post: %w", err)
 				}
 				if caseID != 0 {
 					changed = append(changed, caseID)
@@ -245,6 +255,54 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 	return nil
 }
 
+// qClaim moves a set of posts on the desk (stage 2) and returns those that
+// were not yet: the ids are one JSON array (SQLite) or array literal
+// (PostgreSQL) parameter, so one prepared statement serves any chunk.
+func (pl *Pipeline) qClaim() string {
+	if pl.db.Dialect == store.Postgres {
+		return "UPDATE posts SET stage = 2 WHERE id = ANY($1::bigint[]) AND stage < 2 RETURNING id"
+	}
+	return "UPDATE posts SET stage = 2 WHERE id IN (SELECT value FROM json_each($1)) AND stage < 2 RETURNING id"
+}
+
+func (pl *Pipeline) claim(ctx context.Context, tx *sql.Tx, chunk []item) (map[int64]bool, error) {
+	open, close := byte('['), byte(']')
+	if pl.db.Dialect == store.Postgres {
+		open, close = '{', '}'
+	}
+	list := []byte{open}
+	for i := range chunk {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = strconv.AppendInt(list, chunk[i].p.ID, 10)
+	}
+	list = append(list, close)
+	st, err := pl.db.Stmt(ctx, tx, pl.qClaim())
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: unable to claim posts: %w", err)
+	}
+	defer rows.Close()
+	claimed := make(map[int64]bool, len(chunk))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		claimed[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: unable to claim posts: %w", err)
+	}
+	return claimed, nil
+}
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
 func (pl *Pipeline) load(ctx context.Context, ids []int64) ([]item, error) {
 	ph := make([]string, len(ids))
 	args := make([]any, len(ids))
@@ -254,7 +312,8 @@ func (pl *Pipeline) load(ctx context.Context, ids []int64) ([]item, error) {
 	}
 	rows, err := pl.db.Read.QueryContext(ctx, `SELECT id, platform, external_id, kind, channel, thread_id, in_reply_to,
 		author_external_id, author_handle, author_name, author_location, text, declared_lang, lat, lon, private,
-		created_at, received_at FROM posts WHERE stage < 2 AND id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
+		created_at, received_at, stage, lang, category, station, traffic_station, urgency, emergency
+		FROM posts WHERE stage < 2 AND id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: unable to load posts: %w", err)
 	}
@@ -266,10 +325,17 @@ func (pl *Pipeline) load(ctx context.Context, ids []int64) ([]item, error) {
 		var lat, lon sql.NullFloat64
 		var priv int
 		var created, received int64
+		var stage, urgency, emergency int
+		var t triage
 		if err := rows.Scan(&p.ID, &p.Platform, &p.ExternalID, &p.Kind, &p.Channel, &p.ThreadID, &p.InReplyTo,
 			&p.Author.ExternalID, &p.Author.Handle, &p.Author.Name, &p.Author.Location, &p.Text, &p.Lang, &lat, &lon,
-			&priv, &created, &received); err != nil {
+			&priv, &created, &received, &stage, &t.lang, &t.category, &t.station, &t.traffic, &urgency, &emergency); err != nil {
 			return nil, err
+		}
+		if stage == ingest.StageAnalysed {
+			t.urgency, t.emergency = urgency, emergency != 0
+			it.analysed = true
+			p.Analysis = t.analysis()
 		}
 		if lat.Valid && lon.Valid {
 			p.Lat, p.Lon = &lat.Float64, &lon.Float64
@@ -290,7 +356,9 @@ func (pl *Pipeline) runAnalysis(items []item) {
 	var wg sync.WaitGroup
 	next := make(chan int, len(items))
 	for i := range items {
-		next <- i
+		if !items[i].analysed {
+			next <- i
+		}
 	}
 	close(next)
 	for range min(pl.workers, len(items)) {
@@ -298,23 +366,15 @@ func (pl *Pipeline) runAnalysis(items []item) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				items[i].a = safeAnalyze(pl.analyze, &items[i].p, pl.log)
+				a, err := pl.analyze.Run(&items[i].p)
+				if err != nil {
+					pl.log.Error("pipeline: analysis failed", "post", items[i].p.ID, "err", err)
+				}
+				items[i].a, items[i].fresh = a, true
 			}
 		}()
 	}
 	wg.Wait()
-}
-
-// safeAnalyze keeps one pathological post from stopping the pipeline: a
-// panic in a model becomes an empty analysis and a log line.
-func safeAnalyze(an Analyzer, p *post.Post, log *slog.Logger) (a post.Analysis) {
-	defer func() {
-		if r := recover(); r != nil {
-			log.Error("pipeline: analysis panicked", "post", p.ID, "panic", r)
-			a = post.Analysis{}
-		}
-	}()
-	return an(p)
 }
 
 func (pl *Pipeline) upsertAuthor(ctx context.Context, tx *sql.Tx, p *post.Post) (int64, error) {
@@ -334,41 +394,41 @@ func (pl *Pipeline) upsertAuthor(ctx context.Context, tx *sql.Tx, p *post.Post) 
 	return id, nil
 }
 
-// writeAnalysis stores the analysis JSON and the columns the inbox filters
-// on, so filters never parse JSON.
+// writeAnalysis stores an analysis the pipeline made: the JSON and the
+// columns the inbox filters on, so filters never parse JSON.
 func (pl *Pipeline) writeAnalysis(ctx context.Context, tx *sql.Tx, postID int64, a *post.Analysis, authorID, caseID int64) error {
-	var js sql.NullString
-	var lang, sentiment, category, station string
-	var urgency, emergency, offensive int
-	var simhash int64
-	if a != nil {
-		b, err := json.Marshal(a)
-		if err != nil {
-			return err
-		}
-		js = sql.NullString{String: string(b), Valid: true}
-		lang, sentiment, category = a.Lang, a.Sentiment.Label, a.TopCategory()
-		if a.Station != nil {
-			station = *a.Station
-		}
-		urgency, emergency, offensive = a.Urgency, store.Bool(a.Emergency.Label), store.Bool(a.Offensive.Label)
-		if v, err := strconv.ParseUint(a.SimHash, 16, 64); err == nil {
-			simhash = int64(v) // stored as signed 64-bit; same bits
-		}
+	cols, err := ingest.AnalysisColumns(a)
+	if err != nil {
+		return err
 	}
-	var author, cs sql.NullInt64
-	if authorID != 0 {
-		author = sql.NullInt64{Int64: authorID, Valid: true}
-	}
-	if caseID != 0 {
-		cs = sql.NullInt64{Int64: caseID, Valid: true}
-	}
-	_, err := pl.exec(ctx, tx, qAnalysis,
-		js, lang, sentiment, category, station, urgency, emergency, offensive, simhash, author, cs, postID)
+	_, err = pl.exec(ctx, tx, qAnalysis, append(cols, nullID(authorID), nullID(caseID), postID)...)
 	if err != nil {
 		return fmt.Errorf("pipeline: unable to store analysis: %w", err)
 	}
 	return nil
+}
+
+// triage is the part of a stored analysis the desk threads on (priority,
+// routing, language), read from the filter columns intake wrote with the
+// post: the pipeline never parses the analysis JSON.
+type triage struct {
+	lang, category, station, traffic string
+	urgency                          int
+	emergency                        bool
+}
+
+func (t triage) analysis() *post.Analysis {
+	a := &post.Analysis{Lang: t.lang, Urgency: t.urgency, Emergency: post.Flag{Label: t.emergency}}
+	if t.category != "" {
+		a.Categories = []post.Category{{Name: t.category, Score: 1}}
+	}
+	if t.station != "" {
+		a.Station = &t.station
+	}
+	if t.traffic != "" {
+		a.TrafficStation = &t.traffic
+	}
+	return a
 }
 
 // ErrNoAnalyzer is returned by Reanalyze when there is nothing to run.
@@ -381,7 +441,6 @@ func Collectors() []prometheus.Collector {
 
 // The statements of the pipeline's hot path, prepared once per database.
 const (
-	qClaim  = "UPDATE posts SET stage = 2 WHERE id = $1 AND stage < 2"
 	qAuthor = `INSERT INTO authors (platform, external_id, handle, name, location, first_seen_at, last_seen_at, post_count)
 		VALUES ($1, $2, $3, $4, $5, $6, $6, 1)
 		ON CONFLICT (platform, external_id) DO UPDATE SET
@@ -391,9 +450,15 @@ const (
 			last_seen_at = CASE WHEN authors.last_seen_at > excluded.last_seen_at THEN authors.last_seen_at ELSE excluded.last_seen_at END,
 			post_count = authors.post_count + 1
 		RETURNING id`
+	// qAnalysis binds ingest.AnalysisColumns. A post it analyses is
+	// stored as analysed at least; the claim has already moved one being
+	// threaded on the desk.
 	qAnalysis = `UPDATE posts SET analysis = $1, lang = $2, sentiment = $3, category = $4, station = $5,
-		urgency = $6, emergency = $7, offensive = $8, simhash = $9, author_id = COALESCE($10, author_id),
-		case_id = COALESCE($11, case_id), stage = 2 WHERE id = $12`
+		traffic_station = $6, urgency = $7, emergency = $8, offensive = $9, simhash = $10,
+		author_id = COALESCE($11, author_id), case_id = COALESCE($12, case_id),
+		stage = CASE WHEN stage < 1 THEN 1 ELSE stage END WHERE id = $13`
+	// qOnDesk links a post intake analysed to its author and case.
+	qOnDesk = "UPDATE posts SET author_id = COALESCE($1, author_id), case_id = COALESCE($2, case_id) WHERE id = $3"
 )
 
 func (pl *Pipeline) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {

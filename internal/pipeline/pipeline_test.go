@@ -67,8 +67,70 @@ func setup(t *testing.T, db *store.DB) *env {
 	return e
 }
 
+// New0 is intake as the desk runs it: analysing each post before storing
+// it, so these tests thread posts from the stored filter columns.
 func New0(db *store.DB, clock func() time.Time) *ingest.Intake {
-	return ingest.New(db, nil, ingest.Options{Now: clock})
+	return ingest.New(db, nil, ingest.Options{Now: clock, Analyze: keywordAnalyzer})
+}
+
+// Posts intake stored with their analysis are threaded, prioritised and
+// routed from the filter columns without the pipeline's analyzer; posts
+// stored without one (a failed or disabled analysis) are analysed by the
+// pipeline, stored with it and routed the same way.
+func TestAnalysedAtIntakeOrByThePipeline(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		calls := 0
+		e.pl = New(db, e.desk, nil, func(p *post.Post) post.Analysis {
+			calls++
+			return keywordAnalyzer(p)
+		}, Options{Now: e.pl.now, Workers: 1})
+		bare := ingest.New(db, nil, ingest.Options{Now: e.pl.now})
+		defer bare.Close()
+		p1 := mention("a1", "amma", "help, chain snatched in Jayanagar")
+		p1.CreatedAt = e.now
+		res, err := e.in.Submit(ctx, []post.Post{p1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2 := mention("b1", "appa", "help, chain snatched in Koramangala")
+		p2.CreatedAt = e.now
+		res2, err := bare.Submit(ctx, []post.Post{p2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stages []int
+		for _, id := range []int64{res[0].ID, res2[0].ID} {
+			var st int
+			db.Read.QueryRow("SELECT stage FROM posts WHERE id = $1", id).Scan(&st)
+			stages = append(stages, st)
+		}
+		if stages[0] != ingest.StageAnalysed || stages[1] != ingest.StageStored {
+			t.Fatalf("stages after intake %v, want [1 0]", stages)
+		}
+		if err := e.pl.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 1 {
+			t.Fatalf("pipeline analysed %d posts, want only the one stored without analysis", calls)
+		}
+		for i, tc := range []struct {
+			id int64
+			ps string
+		}{{res[0].ID, "Jayanagar PS"}, {res2[0].ID, "Koramangala PS"}} {
+			c := e.caseOf(t, tc.id)
+			if c.Priority != desk.P1 || c.Category != "theft" || c.UnitName != tc.ps {
+				t.Fatalf("post %d: case priority %d category %q unit %q", i, c.Priority, c.Category, c.UnitName)
+			}
+			var stage, urgency int
+			var js sql.NullString
+			db.Read.QueryRow("SELECT stage, urgency, analysis FROM posts WHERE id = $1", tc.id).Scan(&stage, &urgency, &js)
+			if stage != ingest.StageOnDesk || urgency != 85 || !strings.Contains(js.String, `"station":"`+tc.ps+`"`) {
+				t.Fatalf("post %d: stage %d urgency %d analysis %s", i, stage, urgency, js.String)
+			}
+		}
+	})
 }
 
 // put stores posts and runs the pipeline over whatever is unfinished.

@@ -7,6 +7,7 @@ package post
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -147,4 +148,20 @@ func (a *Analysis) TopCategory() string {
 		}
 	}
 	return best.Name
+}
+
+// Analyzer understands one post. It must be pure and safe for concurrent
+// use: intake runs it in its callers' goroutines, the pipeline on every
+// core.
+type Analyzer func(p *Post) Analysis
+
+// Run analyses p, turning a panic in a model into an error so that one
+// pathological post cannot stop intake or the pipeline.
+func (an Analyzer) Run(p *Post) (a Analysis, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, err = Analysis{}, fmt.Errorf("post: analysis panicked: %v", r)
+		}
+	}()
+	return an(p), nil
 }
