@@ -5,7 +5,8 @@
 // "messenger" all build the same connector, because Meta delivers all of
 // them to one app callback and one Page token answers them all. The
 // channel's platform only decides what Publish does (facebook: a Page
-// post; instagram and messenger: refused, Invalid). Inbound posts carry
+// post, with one photo when the message has media; instagram: a feed post
+// with one image or a carousel of up to ten; messenger: refused, Invalid). Inbound posts carry
 // their own platform: Page feed and mentions → facebook, Page messaging →
 // messenger, Instagram comments, mentions and DMs → instagram.
 //
@@ -23,6 +24,8 @@
 //	human_agent   "true": Messenger replies 24 h–7 d after the user's last
 //	              message use MESSAGE_TAG HUMAN_AGENT (needs Meta's permission)
 //	rate_wait     wait for a throttling error without estimated_time_to_regain_access, default 60s
+//	ig_container_wait  longest wait for an Instagram media container to finish, default 60s
+//	ig_container_poll  between its status reads, default 2s
 //	appsecret_proof  "false" to not send appsecret_proof, default on when app_secret is set
 //
 // Channel.Secrets keys:
@@ -97,6 +100,8 @@ type Connector struct {
 	proof       bool
 	humanAgent  bool
 	rateWait    time.Duration
+	igWait      time.Duration // longest wait for an Instagram media container
+	igPoll      time.Duration // between container status reads
 	health      *conn.Health
 }
 
@@ -123,6 +128,12 @@ func New(ch connector.Channel, deps connector.Deps) (*Connector, error) {
 	c.proof = c.appSecret != "" && ch.Config["appsecret_proof"] != "false"
 	var err error
 	if c.rateWait, err = conn.Duration(ch.Config, "rate_wait", time.Minute); err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	if c.igWait, err = conn.Duration(ch.Config, "ig_container_wait", time.Minute); err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	if c.igPoll, err = conn.Duration(ch.Config, "ig_container_poll", 2*time.Second); err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
 	if c.appSecret == "" {
@@ -338,6 +349,9 @@ func (c *Connector) replyKind(t connector.Target) string {
 
 // Reply answers on the item's own platform and thread.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(c.ch.Platform, m); err != nil {
+		return connector.Result{}, err
+	}
 	if strings.TrimSpace(m.Text) == "" {
 		return connector.Result{}, invalid(c.ch.Platform, "empty text")
 	}
@@ -407,21 +421,34 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 	}
 }
 
-// Publish posts on the Page feed (facebook channels only).
+// Publish posts on our account: a Page post (facebook channels; one image
+// in Message.Media makes it a photo post) or an Instagram post (instagram
+// channels; Media is required). Messenger has no public posts.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
-	if c.ch.Platform == post.Instagram {
-		return connector.Result{}, invalid(post.Instagram, "Instagram posts need media; text-only publishing is not supported")
-	}
-	if c.ch.Platform == post.Messenger {
+	switch c.ch.Platform {
+	case post.Instagram:
+		return c.publishInstagram(ctx, m)
+	case post.Messenger:
 		return connector.Result{}, invalid(post.Messenger, "Messenger has no public posts")
 	}
 	if strings.TrimSpace(m.Text) == "" || c.pageID == "" {
 		return connector.Result{}, invalid(post.Facebook, "publish needs text and page_id")
 	}
-	var out struct {
-		ID string `json:"id"`
+	if len(m.Media) > 1 {
+		return connector.Result{}, invalid(post.Facebook, "a Page post carries at most one image here")
 	}
-	if err := c.call(ctx, http.MethodPost, "/"+url.PathEscape(c.pageID)+"/feed", url.Values{"message": {m.Text}}, nil, &out); err != nil {
+	var out struct {
+		ID     string `json:"id"`
+		PostID string `json:"post_id"`
+	}
+	if len(m.Media) == 1 {
+		if err := c.call(ctx, http.MethodPost, "/"+url.PathEscape(c.pageID)+"/photos", url.Values{"url": {m.Media[0]}, "caption": {m.Text}}, nil, &out); err != nil {
+			return connector.Result{}, err
+		}
+		if out.PostID != "" {
+			out.ID = out.PostID
+		}
+	} else if err := c.call(ctx, http.MethodPost, "/"+url.PathEscape(c.pageID)+"/feed", url.Values{"message": {m.Text}}, nil, &out); err != nil {
 		return connector.Result{}, err
 	}
 	return connector.Result{ExternalID: out.ID, URL: "https://www.facebook.com/" + out.ID}, nil

@@ -79,6 +79,8 @@ func (s *Server) FeedComment(c Comment) (Entry, Comment) {
 	}
 	c.Time = s.nowOr(c.Time)
 	s.known(c.ID, "comment")
+	s.recordPost(fbPost{ID: c.PostID, FromID: s.o.PageID, FromName: "City Police", Created: c.Time.Add(-time.Hour)})
+	s.recordComment(fbComment{ID: c.ID, PostID: c.PostID, ParentID: c.ParentID, FromID: c.FromID, FromName: c.FromName, Message: c.Message, Created: c.Time})
 	v := map[string]any{"item": "comment", "verb": "add", "post_id": c.PostID, "comment_id": c.ID, "parent_id": c.ParentID,
 		"from": map[string]string{"id": c.FromID, "name": c.FromName}, "message": c.Message, "created_time": c.Time.Unix(), "is_hidden": false,
 		"post": map[string]any{"id": c.PostID, "status_type": "added_photos", "is_published": true, "permalink_url": "https://www.facebook.com/" + c.PostID}}
@@ -89,6 +91,7 @@ func (s *Server) FeedComment(c Comment) (Entry, Comment) {
 func (s *Server) VisitorPost(postID, fromID, fromName, message string, at time.Time) Entry {
 	at = s.nowOr(at)
 	s.known(postID, "post")
+	s.recordPost(fbPost{ID: postID, FromID: fromID, FromName: fromName, Message: message, Created: at})
 	v := map[string]any{"item": "status", "verb": "add", "post_id": postID, "from": map[string]string{"id": fromID, "name": fromName},
 		"message": message, "created_time": at.Unix(), "published": 1}
 	return Entry{Object: "page", ID: s.o.PageID, Time: at.Unix(), Change: map[string]any{"field": "feed", "value": v}}
@@ -156,6 +159,9 @@ func (s *Server) MessengerMessage(m Message) (Entry, Message) {
 		sender, recipient = account, m.PSID
 	} else {
 		s.NoteInbound(m.PSID, m.Time)
+		if !m.Instagram {
+			s.recordDM(m.PSID, dm{MID: m.MID, FromID: m.PSID, Text: m.Text, Created: m.Time})
+		}
 	}
 	ev := map[string]any{"sender": map[string]string{"id": sender}, "recipient": map[string]string{"id": recipient},
 		"timestamp": m.Time.UnixMilli(), "message": msg}
@@ -194,6 +200,7 @@ func (s *Server) IGComment(c IGCommentIn) (Entry, IGCommentIn) {
 	c.Time = s.nowOr(c.Time)
 	s.known(c.ID, "ig_comment")
 	s.known(c.MediaID, "ig_media")
+	s.recordIGComment(igComment{ID: c.ID, MediaID: c.MediaID, ParentID: c.ParentID, FromID: c.FromID, Username: c.Username, Text: c.Text, Created: c.Time})
 	v := map[string]any{"id": c.ID, "text": c.Text, "from": map[string]string{"id": c.FromID, "username": c.Username},
 		"media": map[string]string{"id": c.MediaID, "media_product_type": "FEED"}}
 	if c.ParentID != "" {
@@ -215,7 +222,7 @@ func (s *Server) IGMention(commentID, mediaID, username, text string, at time.Ti
 			"timestamp": at.UTC().Format("2006-01-02T15:04:05-0700"), "media": map[string]string{"id": mediaID}}
 		s.objects[commentID] = "ig_comment"
 	} else {
-		s.igMedia[mediaID] = map[string]any{"id": mediaID, "caption": text, "username": username,
+		s.igMention[mediaID] = map[string]any{"id": mediaID, "caption": text, "username": username,
 			"timestamp": at.UTC().Format("2006-01-02T15:04:05-0700"), "permalink": "https://www.instagram.com/p/" + mediaID}
 	}
 	s.mu.Unlock()

@@ -41,7 +41,10 @@ type Options struct {
 	IGUserID    string // default "17841400000000001"
 	VerifyToken string // used by Handshake
 	CallLimit   int    // calls per hour before usage reaches 100 %, default 200
-	Now         func() time.Time
+	// IGProcessingPolls is how many status reads an Instagram media
+	// container answers IN_PROGRESS before FINISHED (0: ready at once).
+	IGProcessingPolls int
+	Now               func() time.Time
 }
 
 // Sent is one thing our connector sent.
@@ -80,7 +83,15 @@ type Server struct {
 	fail      []Error
 	calls     int
 	igComment map[string]map[string]any // mention lookups by comment id
-	igMedia   map[string]map[string]any
+	igMention map[string]map[string]any // mention lookups by media id
+
+	feed       []fbPost               // Page feed
+	comments   map[string][]fbComment // by post id
+	convs      map[string][]dm        // Messenger threads by PSID
+	igMedia    []igMedia              // our Instagram media
+	igComments map[string][]igComment // by media id
+	containers map[string]*container
+	drop       map[string]int
 }
 
 // New starts a fake on a loopback port.
@@ -98,7 +109,9 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{o: o, seq: 555000111222000, objects: map[string]string{}, lastIn: map[string]time.Time{},
-		igComment: map[string]map[string]any{}, igMedia: map[string]map[string]any{}}
+		igComment: map[string]map[string]any{}, igMention: map[string]map[string]any{},
+		comments: map[string][]fbComment{}, convs: map[string][]dm{}, igComments: map[string][]igComment{},
+		containers: map[string]*container{}, drop: map[string]int{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -137,6 +150,12 @@ func (s *Server) FailNext(n int, e Error) {
 func (s *Server) id() string {
 	s.seq++
 	return strconv.FormatInt(s.seq, 10)
+}
+
+func (s *Server) kind(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.objects[id]
 }
 
 func (s *Server) known(id, kind string) {
@@ -242,6 +261,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveMessage(w, r, id, trace)
 	case r.Method == "POST" && edge == "feed" && id == s.o.PageID:
 		s.serveFeed(w, r, trace)
+	case r.Method == "POST" && edge == "photos" && id == s.o.PageID:
+		s.servePhoto(w, r, trace)
+	case r.Method == "POST" && edge == "media" && id == s.o.IGUserID:
+		s.serveIGContainer(w, r, trace)
+	case r.Method == "POST" && edge == "media_publish" && id == s.o.IGUserID:
+		s.serveIGPublish(w, r, trace)
+	case r.Method == "GET" && edge == "feed" && id == s.o.PageID:
+		s.serveFeedRead(w, r)
+	case r.Method == "GET" && edge == "conversations" && id == s.o.PageID:
+		s.serveConversations(w, r)
+	case r.Method == "GET" && edge == "media" && id == s.o.IGUserID:
+		s.serveIGMediaRead(w, r)
+	case r.Method == "GET" && edge == "comments" && s.kind(id) == "ig_media":
+		s.serveIGCommentsRead(w, r, id)
+	case r.Method == "GET" && edge == "comments" && s.kind(id) == "post":
+		s.serveCommentsRead(w, r, id)
 	default:
 		graphError(w, Error{Code: 100, Message: fmt.Sprintf("Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation", r.Method, id)}, trace)
 	}
@@ -257,7 +292,7 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, id, trace s
 		if mm[1] == "comment" {
 			v = s.igComment[mm[2]]
 		} else {
-			v = s.igMedia[mm[2]]
+			v = s.igMention[mm[2]]
 		}
 		s.mu.Unlock()
 		if v == nil {
@@ -271,6 +306,18 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, id, trace s
 		writeJSON(w, map[string]any{"id": id, "name": "City Police"})
 		return
 	}
+	if s.containerStatus(w, id) {
+		return
+	}
+	s.mu.Lock()
+	for _, m := range s.igMedia {
+		if m.ID == id {
+			s.mu.Unlock()
+			writeJSON(w, map[string]any{"id": id, "permalink": m.Permalink, "caption": m.Caption, "timestamp": m.Created.UTC().Format(graphTime)})
+			return
+		}
+	}
+	s.mu.Unlock()
 	graphError(w, Error{Code: 100, Subcode: 33, Message: "Unsupported get request. Object with ID '" + id + "' does not exist"}, trace)
 }
 
@@ -373,6 +420,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, trace string)
 	id := s.o.PageID + "_" + s.id()
 	s.objects[id] = "post"
 	s.sent = append(s.sent, Sent{Kind: "feed", Parent: s.o.PageID, Text: msg, ID: id, At: s.o.Now()})
+	s.feed = append(s.feed, fbPost{ID: id, FromID: s.o.PageID, FromName: "City Police", Message: msg, Created: s.o.Now()})
 	writeJSON(w, map[string]string{"id": id})
 }
 
