@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kaval-desk/kaval/internal/analyze/normalize"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
@@ -92,6 +93,16 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 			}
 			n := len(skeleton(buf[st:]))
 			buf = buf[:st+n]
+		} else if normalize.Folded(w) {
+			// Already its own fold but for ASCII case (most Kannada
+			// words): skip Fold's passes and allocations.
+			for j := 0; j < len(w); j++ {
+				c := w[j]
+				if c >= 'A' && c <= 'Z' {
+					c += 32
+				}
+				buf = append(buf, c)
+			}
 		} else {
 			buf = append(buf, textnorm.Fold(w)...)
 		}

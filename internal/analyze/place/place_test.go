@@ -11,6 +11,7 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/geo"
 	"github.com/kaval-desk/kaval/internal/geo/shape"
+	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
 func gaz(t testing.TB) *Gazetteer {
@@ -199,6 +200,26 @@ func pct(a, b int) float64 {
 		return 0
 	}
 	return 100 * float64(a) / float64(b)
+}
+
+// TestTokenKeys: a non-Latin token's key is textnorm.Fold of the word,
+// whether it was taken by the already-folded fast path or not.
+func TestTokenKeys(t *testing.T) {
+	texts := []string{"ಕೋರಮಂಗಲದಲ್ಲಿ ಜಯ\u200cನಗರ ಕೆ\u0cc2 ಬೆಂಗಳೂರಿನಲ್ಲಿ", "मेरे घर क़ के पास", "Café RÉSUMÉ ÉCOLE Straße ﬁne", "e\u0301cole H\u0331ebbal"}
+	for _, c := range handSet {
+		texts = append(texts, c.text)
+	}
+	for _, text := range texts {
+		toks, _ := tokenize(text, nil, nil)
+		for _, tk := range toks {
+			if tk.latin {
+				continue
+			}
+			if w := text[tk.start:tk.end]; string(tk.key) != textnorm.Fold(w) {
+				t.Errorf("%q: key %q, Fold %q", w, tk.key, textnorm.Fold(w))
+			}
+		}
+	}
 }
 
 func FuzzFind(f *testing.F) {

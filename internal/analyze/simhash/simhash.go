@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kaval-desk/kaval/internal/analyze/normalize"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
@@ -30,9 +31,11 @@ const (
 
 // Of returns the SimHash of text. Empty or feature-less text hashes to 0.
 func Of(text string) uint64 {
-	if !isASCII(text) {
+	if !isASCII(text) && !normalize.Folded(text) {
 		// Kannada and other scripts: NFC, zero-width characters removed,
-		// case folded, so visually equal copies hash equal.
+		// case folded, so visually equal copies hash equal. (Text that
+		// is already in that form but for ASCII case and spacing, as
+		// most is, hashes the same without the pass.)
 		text = textnorm.Fold(text)
 	}
 	// Bit counting in SWAR form: counters[i] holds eight 8-bit lanes, the

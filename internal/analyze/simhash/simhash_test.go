@@ -2,6 +2,9 @@ package simhash
 
 import (
 	"testing"
+
+	"github.com/kaval-desk/kaval/internal/analyze/normalize"
+	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
 var rumour = "Child kidnapping gang spotted near Majestic bus stand, they are carrying sweets and taking kids in a white van. Share with all parents in Bengaluru!"
@@ -60,12 +63,34 @@ func TestNearDuplicates(t *testing.T) {
 	}
 }
 
+// TestFoldedSkipsFold: text that is already folded (normalize.Folded)
+// skips textnorm.Fold and must hash exactly as its folded copy does.
+func TestFoldedSkipsFold(t *testing.T) {
+	for _, s := range foldCases {
+		if got, want := Of(s), Of(textnorm.Fold(s)); got != want {
+			t.Errorf("%q: %016x, folded copy %016x", s, got, want)
+		}
+	}
+}
+
+var foldCases = []string{
+	"ಮಕ್ಕಳ ಅಪಹರಣ ಗ್ಯಾಂಗ್ ಮೆಜೆಸ್ಟಿಕ್ ಬಸ್ ನಿಲ್ದಾಣದ ಬಳಿ ಕಂಡುಬಂದಿದೆ, RT ಎಲ್ಲಾ ಪೋಷಕರಿಗೆ ಹಂಚಿಕೊಳ್ಳಿ",
+	"RT @x: Traffic JAM at Silk Board 😡🚗\n\nagain… “really”", "मेरे घर के पास चोरी हो गई है कृपया मदद करें",
+	"ಬೆಂಗಳೂರು  ಪೊಲೀಸ್\tಕೋರಮಂಗಲದಲ್ಲಿ", "Café RÉSUMÉ ÉCOLE Straße", "a\u200db ಜಯ\u200cನಗರ", "e\u0301 ಕೆ\u0cc2",
+}
+
 func FuzzOf(f *testing.F) {
 	f.Add(rumour)
 	f.Add("RT @x: \xff\xfe ಕೋರಮಂಗಲ")
+	for _, s := range foldCases {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if Of(s) != Of(s) {
 			t.Fatal("not deterministic")
+		}
+		if !isASCII(s) && normalize.Folded(s) && Of(s) != Of(textnorm.Fold(s)) {
+			t.Fatalf("%q hashes unlike its folded copy", s)
 		}
 	})
 }
