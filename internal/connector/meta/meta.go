@@ -10,8 +10,10 @@
 // their own platform: Page feed and mentions → facebook, Page messaging →
 // messenger, Instagram comments, mentions and DMs → instagram.
 //
-// Inbound is webhook only (GET hub handshake, POST signed with
-// X-Hub-Signature-256 over the raw body); Run blocks until cancelled.
+// Inbound is webhooks (GET hub handshake, POST signed with
+// X-Hub-Signature-256 over the raw body) plus a periodic polling
+// reconciliation of the Graph API for what webhooks missed (Run; see
+// reconcile.go).
 // Instagram mention webhooks carry only ids, so the handler fetches the
 // text from the Graph API before ingesting.
 //
@@ -27,6 +29,11 @@
 //	ig_container_wait  longest wait for an Instagram media container to finish, default 60s
 //	ig_container_poll  between its status reads, default 2s
 //	appsecret_proof  "false" to not send appsecret_proof, default on when app_secret is set
+//	reconcile_every  how often Run polls for missed webhooks, default 15m; 0 disables
+//	reconcile_margin  overlap with the previous pass, default 10m
+//	reconcile_lookback  how far back the first pass reads, default 24h
+//	reconcile_post_window  comments are read on posts and media this old, default 7 days
+//	reconcile_pages  pages walked per edge and pass, default 20
 //
 // Channel.Secrets keys:
 //
@@ -42,8 +49,9 @@
 // (POST /{parent}/comments).
 //
 // Checkpoints: "meta:<channel id>:<entry id>" holds last_entry_time (Unix
-// seconds), saved after each accepted delivery, for a future polling
-// reconciliation.
+// seconds), noted after each accepted delivery (informational);
+// "meta:<channel id>:reconcile" holds since, the start of the last
+// reconciliation pass whose posts are all durable.
 package meta
 
 import (
@@ -103,6 +111,10 @@ type Connector struct {
 	igWait      time.Duration // longest wait for an Instagram media container
 	igPoll      time.Duration // between container status reads
 	health      *conn.Health
+
+	// polling reconciliation (reconcile.go)
+	reconcileEvery, margin, lookback, postWindow time.Duration
+	maxPages                                     int
 }
 
 // New builds a Meta connector from a channel.
@@ -136,6 +148,26 @@ func New(ch connector.Channel, deps connector.Deps) (*Connector, error) {
 	if c.igPoll, err = conn.Duration(ch.Config, "ig_container_poll", 2*time.Second); err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
+	for _, d := range []struct {
+		key string
+		dst *time.Duration
+		def time.Duration
+	}{
+		{"reconcile_every", &c.reconcileEvery, 15 * time.Minute},
+		{"reconcile_margin", &c.margin, 10 * time.Minute},
+		{"reconcile_lookback", &c.lookback, 24 * time.Hour},
+		{"reconcile_post_window", &c.postWindow, 7 * 24 * time.Hour},
+	} {
+		if *d.dst, err = conn.Duration(ch.Config, d.key, d.def); err != nil {
+			return nil, fmt.Errorf("meta: %w", err)
+		}
+	}
+	c.maxPages = 20
+	if v := conn.Str(ch.Config, "reconcile_pages", ""); v != "" {
+		if c.maxPages, err = strconv.Atoi(v); err != nil || c.maxPages < 1 || c.maxPages > 1000 {
+			return nil, fmt.Errorf("meta: config reconcile_pages: invalid %q", v)
+		}
+	}
 	if c.appSecret == "" {
 		return nil, errors.New("meta: secret app_secret is required (webhook signatures)")
 	}
@@ -145,12 +177,24 @@ func New(ch connector.Channel, deps connector.Deps) (*Connector, error) {
 	return c, nil
 }
 
-// Run has nothing to poll: Meta pushes. It blocks until ctx ends.
+// Run receives nothing itself (Meta pushes to Webhook); it reconciles
+// every reconcile_every (at once on start, to catch up on what was missed
+// while the desk was down) until ctx ends.
 func (c *Connector) Run(ctx context.Context) error {
 	c.health.Connected(true)
-	<-ctx.Done()
-	c.health.Connected(false)
-	return nil
+	defer c.health.Connected(false)
+	if c.reconcileEvery <= 0 || c.deps.Checkpoints == nil {
+		<-ctx.Done()
+		return nil
+	}
+	for {
+		if err := c.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			c.logErr("meta: reconcile", err)
+		}
+		if conn.Sleep(ctx, conn.Jitter(c.reconcileEvery)) != nil {
+			return nil
+		}
+	}
 }
 
 // Health reports the last event, Graph usage headroom and recent errors.
