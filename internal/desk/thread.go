@@ -125,8 +125,10 @@ func threadKey(p *post.Post) (key string, windowed bool) {
 // transaction: it joins the case of the post it replies to, or the open
 // case of its conversation or author (within the thread window), or opens
 // a new case with a fresh reference. It returns the case id and whether the
-// case is new.
-func (d *Desk) Attach(ctx context.Context, tx *sql.Tx, p *post.Post, authorID int64) (int64, bool, error) {
+// case is new. The timeline rows it makes go into b, when given, for one
+// write at the end of the transaction (Batch.Flush); else they are written
+// at once.
+func (d *Desk) Attach(ctx context.Context, tx *sql.Tx, b *Batch, p *post.Post, authorID int64) (int64, bool, error) {
 	if !NeedsCase(p) {
 		return 0, false, nil
 	}
@@ -160,14 +162,23 @@ func (d *Desk) Attach(ctx context.Context, tx *sql.Tx, p *post.Post, authorID in
 			caseID = 0
 		}
 	}
-	if caseID != 0 {
-		return caseID, false, d.join(ctx, tx, caseID, status, p, now)
+	ev := func(caseID int64, kind string, body map[string]any) error {
+		if b != nil {
+			return b.event(caseID, now, kind, body)
+		}
+		return d.event(ctx, tx, caseID, 0, kind, body, now)
 	}
-	id, err := d.open(ctx, tx, p, key, authorID, now)
+	if caseID != 0 {
+		return caseID, false, d.join(ctx, tx, ev, caseID, status, p, now)
+	}
+	id, err := d.open(ctx, tx, ev, p, key, authorID, now)
 	return id, true, err
 }
 
-func (d *Desk) open(ctx context.Context, tx *sql.Tx, p *post.Post, key string, authorID int64, now time.Time) (int64, error) {
+// eventFunc records a system event on a case's timeline.
+type eventFunc func(caseID int64, kind string, body map[string]any) error
+
+func (d *Desk) open(ctx context.Context, tx *sql.Tx, ev eventFunc, p *post.Post, key string, authorID int64, now time.Time) (int64, error) {
 	ref, err := d.nextRef(ctx, tx, now)
 	if err != nil {
 		return 0, err
@@ -203,10 +214,10 @@ func (d *Desk) open(ctx context.Context, tx *sql.Tx, p *post.Post, key string, a
 	if unitID.Valid {
 		body["unit_id"] = unitID.Int64
 	}
-	return id, d.event(ctx, tx, id, 0, "opened", body, now)
+	return id, ev(id, "opened", body)
 }
 
-func (d *Desk) join(ctx context.Context, tx *sql.Tx, caseID int64, status string, p *post.Post, now time.Time) error {
+func (d *Desk) join(ctx context.Context, tx *sql.Tx, ev eventFunc, caseID int64, status string, p *post.Post, now time.Time) error {
 	prio := PriorityFor(p.Analysis)
 	urgency := 0
 	var unitID sql.NullInt64
@@ -226,11 +237,11 @@ func (d *Desk) join(ctx context.Context, tx *sql.Tx, caseID int64, status string
 	if err != nil {
 		return fmt.Errorf("desk: unable to add post to case: %w", err)
 	}
-	if err := d.event(ctx, tx, caseID, 0, "post", map[string]any{"post_id": p.ID}, now); err != nil {
+	if err := ev(caseID, "post", map[string]any{"post_id": p.ID}); err != nil {
 		return err
 	}
 	if newStatus != status {
-		return d.event(ctx, tx, caseID, 0, "status", map[string]any{"from": status, "to": newStatus, "reason": "citizen wrote again"}, now)
+		return ev(caseID, "status", map[string]any{"from": status, "to": newStatus, "reason": "citizen wrote again"})
 	}
 	return nil
 }
@@ -283,9 +294,10 @@ const (
 	qEvent = "INSERT INTO case_events (case_id, at, actor_id, kind, body) VALUES ($1, $2, $3, $4, $5)"
 )
 
-// HotQueries are the statements Attach runs, for store.DB.Prepare.
+// HotQueries are the statements Attach and Batch.Flush run, for
+// store.DB.Prepare.
 func (d *Desk) HotQueries() []string {
-	q := []string{qParentCase, qOpenCase, qOpen, qJoin, qNextRef, qEvent}
+	q := []string{qParentCase, qOpenCase, qOpen, qJoin, qNextRef, qEvent, d.qEvents(), d.qLinks()}
 	if d.db.Dialect == store.Postgres {
 		q = append(q, qLockThread)
 	}

@@ -176,7 +176,7 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 		return err
 	}
 	// Outside the transaction: preparing needs the write connection.
-	if err := pl.db.Prepare(ctx, append(pl.desk.HotQueries(), pl.qClaim(), qAuthor, qAnalysis, qOnDesk)...); err != nil {
+	if err := pl.db.Prepare(ctx, append(pl.desk.HotQueries(), pl.qClaim(), qAuthor, qAnalysis)...); err != nil {
 		return fmt.Errorf("pipeline: unable to prepare: %w", err)
 	}
 	pl.runAnalysis(items)
@@ -188,8 +188,9 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 	for lo := 0; lo < len(items); lo += txPosts {
 		chunk := items[lo:min(lo+txPosts, len(items))]
 		n0, f0 := len(changed), fresh
+		var b desk.Batch
 		err = pl.db.Tx(ctx, func(tx *sql.Tx) error {
-			changed, fresh = changed[:n0], f0
+			changed, fresh, b = changed[:n0], f0, desk.Batch{}
 			// Claim the chunk in one statement; posts a concurrent worker
 			// claimed first are theirs.
 			claimed, err := pl.claim(ctx, tx, chunk)
@@ -208,17 +209,16 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 				if it.fresh {
 					it.p.Analysis = &it.a
 				}
-				caseID, isNew, err := pl.desk.Attach(ctx, tx, &it.p, authorID)
+				caseID, isNew, err := pl.desk.Attach(ctx, tx, &b, &it.p, authorID)
 				if err != nil {
 					return err
 				}
 				if it.fresh {
-					err = pl.writeAnalysis(ctx, tx, it.p.ID, &it.a, authorID, caseID)
+					if err := pl.writeAnalysis(ctx, tx, it.p.ID, &it.a, authorID, caseID); err != nil {
+						return err
+					}
 				} else {
-					_, err = pl.exec(ctx, tx, qOnDesk, nullID(authorID), nullID(caseID), it.p.ID)
-				}
-				if err != nil {
-					return fmt.Errorf("pipeline: unable to update post: %w", err)
+					b.Link(it.p.ID, authorID, caseID)
 				}
 				if caseID != 0 {
 					changed = append(changed, caseID)
@@ -227,7 +227,7 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 					fresh++
 				}
 			}
-			return nil
+			return pl.desk.Flush(ctx, tx, &b)
 		})
 		if err != nil {
 			return err
@@ -457,8 +457,6 @@ const (
 		traffic_station = $6, urgency = $7, emergency = $8, offensive = $9, simhash = $10,
 		author_id = COALESCE($11, author_id), case_id = COALESCE($12, case_id),
 		stage = CASE WHEN stage < 1 THEN 1 ELSE stage END WHERE id = $13`
-	// qOnDesk links a post intake analysed to its author and case.
-	qOnDesk = "UPDATE posts SET author_id = COALESCE($1, author_id), case_id = COALESCE($2, case_id) WHERE id = $3"
 )
 
 func (pl *Pipeline) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {

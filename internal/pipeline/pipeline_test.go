@@ -508,7 +508,7 @@ func TestRacingWorkersOpenOneCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first, opened, err := e.desk.Attach(ctx, tx1, &items[0].p, 0)
+		first, opened, err := e.desk.Attach(ctx, tx1, nil, &items[0].p, 0)
 		if err != nil || !opened {
 			t.Fatal(opened, err)
 		}
@@ -517,7 +517,7 @@ func TestRacingWorkersOpenOneCase(t *testing.T) {
 			var id int64
 			db.Tx(ctx, func(tx2 *sql.Tx) error {
 				var err error
-				id, _, err = e.desk.Attach(ctx, tx2, &items[1].p, 0)
+				id, _, err = e.desk.Attach(ctx, tx2, nil, &items[1].p, 0)
 				return err
 			})
 			done <- id
