@@ -2,7 +2,12 @@ package bluesky_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,18 +16,62 @@ import (
 	"github.com/kaval-desk/kaval/internal/connector/bluesky/bskyfake"
 )
 
-// The PDS writes the post but the answer is lost. With an idempotency key
-// the send is retryable (not unknown), and the retry finds the record its
-// key derives instead of posting twice.
-func TestPublishRetryAfterLostAnswerDoesNotDoublePost(t *testing.T) {
+// flakyAfterCreate proxies to the PDS but answers 502 UpstreamFailure to
+// the first getRecord after each createRecord: the connector can then not
+// confirm a write whose answer was lost.
+func flakyAfterCreate(t *testing.T, pds string) string {
+	t.Helper()
+	target, _ := url.Parse(pds)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	armed := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fail := armed && r.URL.Path == "/xrpc/com.atproto.repo.getRecord"
+		if fail {
+			armed = false
+		}
+		if r.URL.Path == "/xrpc/com.atproto.repo.createRecord" {
+			armed = true
+		}
+		mu.Unlock()
+		if fail {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(502)
+			w.Write([]byte(`{"error":"UpstreamFailure","message":"Upstream Failure"}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// The PDS writes the post but the answer is lost. The connector looks the
+// record up under the key it derived and reports the post as sent.
+func TestPublishLostAnswerIsConfirmedByRecordKey(t *testing.T) {
 	w := newWorld(t)
 	c := w.conn(t, nil)
+	m := connector.Message{Text: "Road closed at Silk Board till 6 pm #traffic", IdempotencyKey: "publish:41", QueuedAt: time.Now()}
+	w.fake.DropCreateAnswers(1)
+	res, err := c.Publish(context.Background(), m)
+	created := w.fake.Created()
+	if err != nil || len(created) != 1 || res.ExternalID != created[0].URI {
+		t.Fatalf("got %+v %v, %d records", res, err, len(created))
+	}
+}
+
+// When even the lookup fails, the send is retryable (not unknown), and the
+// retry finds the record its key derives instead of posting twice.
+func TestPublishRetryAfterLostAnswerDoesNotDoublePost(t *testing.T) {
+	w := newWorld(t)
+	c := w.conn(t, map[string]string{"pds_url": flakyAfterCreate(t, w.fake.URL())})
 	ctx := context.Background()
 	m := connector.Message{Text: "Road closed at Silk Board till 6 pm #traffic", IdempotencyKey: "publish:42",
 		QueuedAt: time.Date(2026, 8, 20, 9, 30, 0, 0, time.UTC)}
 	w.fake.DropCreateAnswers(1)
 	_, err := c.Publish(ctx, m)
-	if connector.ClassOf(err) != connector.Retryable {
+	if err == nil || connector.ClassOf(err) != connector.Retryable {
 		t.Fatalf("first attempt: got %v, want retryable", err)
 	}
 	if n := len(w.fake.Created()); n != 1 {
@@ -64,8 +113,9 @@ func TestReplyRetryIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	uri, _ := w.fake.EmitPost(w.citizen, "@"+handle+" chain snatching near Jayanagar 4th block", bskyfake.PostOpts{})
 	m := connector.Message{Text: "Officers are on the way.", IdempotencyKey: "reply:7", QueuedAt: time.Now()}
+	c = w.conn(t, map[string]string{"pds_url": flakyAfterCreate(t, w.fake.URL())})
 	w.fake.DropCreateAnswers(1)
-	if _, err := c.Reply(ctx, connector.Target{ParentID: uri}, m); connector.ClassOf(err) != connector.Retryable {
+	if _, err := c.Reply(ctx, connector.Target{ParentID: uri}, m); err == nil || connector.ClassOf(err) != connector.Retryable {
 		t.Fatalf("got %v, want retryable", err)
 	}
 	res, err := c.Reply(ctx, connector.Target{ParentID: uri}, m)
