@@ -20,10 +20,24 @@ type token struct {
 
 func isWordRune(r rune) bool {
 	if r < 0x80 {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		return asciiWord[r]
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r) ||
 		r == '\u200c' || r == '\u200d'
+}
+
+// asciiWord and consonant are byte tables for the two tests the
+// tokenizer makes on every byte. They are variables initialised by
+// expression, not in init(), because other files' init functions
+// tokenize (cityNames) and Go runs init functions file by file.
+var asciiWord, consonant = byteTables()
+
+func byteTables() (word, cons [128]bool) {
+	for c := range word {
+		word[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		cons[c] = c >= 'a' && c <= 'z' && !strings.ContainsRune("aeiou", rune(c))
+	}
+	return
 }
 
 // tokenize splits text into word tokens. Runs of single Latin letters
@@ -33,30 +47,33 @@ func isWordRune(r rune) bool {
 func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 	i := 0
 	for i < len(text) {
-		r, size := rune(text[i]), 1
-		if r >= 0x80 {
-			r, size = utf8.DecodeRuneInString(text[i:])
-		}
-		if !isWordRune(r) {
+		if c := text[i]; c < 0x80 {
+			if !asciiWord[c] {
+				i++
+				continue
+			}
+		} else if r, size := utf8.DecodeRuneInString(text[i:]); !isWordRune(r) {
 			i += size
 			continue
 		}
 		st := i
 		ascii, digits := true, true
 		for i < len(text) {
-			r, size := rune(text[i]), 1
-			if r >= 0x80 {
-				r, size = utf8.DecodeRuneInString(text[i:])
+			if c := text[i]; c < 0x80 {
+				if !asciiWord[c] {
+					break
+				}
+				if c > '9' {
+					digits = false
+				}
+				i++
+				continue
 			}
+			r, size := utf8.DecodeRuneInString(text[i:])
 			if !isWordRune(r) {
 				break
 			}
-			if r >= 0x80 {
-				ascii = false
-			}
-			if r < '0' || r > '9' {
-				digits = false
-			}
+			ascii, digits = false, false
 			i += size
 		}
 		t := token{start: st, end: i, latin: ascii, digits: digits, upper: text[st] >= 'A' && text[st] <= 'Z'}
@@ -138,48 +155,52 @@ func isInitials(s string) bool {
 // Cottonpet/Cottonpete, Halasur/Halasuru, Jayanagara/Jayanagar meet.
 // Digits pass through ("4th" stays "4t" on both sides).
 func skeleton(b []byte) []byte {
-	out := b[:0]
 	n := len(b)
+	w := 0 // b[:w] is the output so far; it never overtakes the input
 	for i := 0; i < n; i++ {
 		c := b[i]
-		switch c {
-		case 'w':
-			c = 'v'
-		case 'z':
-			c = 'j'
-		case 'h':
-			// drop h after a consonant (aspirate) or after 's'/'c'
-			if len(out) > 0 && isConsonant(out[len(out)-1]) {
-				continue
-			}
-		case 'e':
-			if i+1 < n && (b[i+1] == 'e' || b[i+1] == 'i') {
-				c = 'i'
-				i++
-			}
-		case 'i':
-			if i+1 < n && b[i+1] == 'e' {
-				i++
-			}
-		case 'o':
-			if i+1 < n && b[i+1] == 'o' {
-				c = 'u'
-				i++
-			}
-		case 'y':
-			if i == n-1 && n > 3 {
-				c = 'i'
-			}
-		case 'k':
-			if len(out) > 0 && out[len(out)-1] == 'c' {
-				out = out[:len(out)-1]
+		if c < 0x80 && skelSpecial[c] {
+			switch c {
+			case 'w':
+				c = 'v'
+			case 'z':
+				c = 'j'
+			case 'h':
+				// drop h after a consonant (aspirate) or after 's'/'c'
+				if w > 0 && isConsonant(b[w-1]) {
+					continue
+				}
+			case 'e':
+				if i+1 < n && (b[i+1] == 'e' || b[i+1] == 'i') {
+					c = 'i'
+					i++
+				}
+			case 'i':
+				if i+1 < n && b[i+1] == 'e' {
+					i++
+				}
+			case 'o':
+				if i+1 < n && b[i+1] == 'o' {
+					c = 'u'
+					i++
+				}
+			case 'y':
+				if i == n-1 && n > 3 {
+					c = 'i'
+				}
+			case 'k':
+				if w > 0 && b[w-1] == 'c' {
+					w--
+				}
 			}
 		}
-		if len(out) > 0 && out[len(out)-1] == c && c >= 'a' {
+		if w > 0 && b[w-1] == c && c >= 'a' {
 			continue // doubled letter
 		}
-		out = append(out, c)
+		b[w] = c
+		w++
 	}
+	out := b[:w]
 	if len(out) > 5 && out[len(out)-1] == 'm' && out[len(out)-2] == 'a' {
 		out = out[:len(out)-1]
 	}
@@ -192,8 +213,11 @@ func skeleton(b []byte) []byte {
 	return out
 }
 
+// skelSpecial marks the letters skeleton rewrites.
+var skelSpecial = [128]bool{'w': true, 'z': true, 'h': true, 'e': true, 'i': true, 'o': true, 'y': true, 'k': true}
+
 func isConsonant(c byte) bool {
-	return c >= 'a' && c <= 'z' && !strings.ContainsRune("aeiou", rune(c))
+	return c < 0x80 && consonant[c]
 }
 
 // keyOf returns the skeleton of a plain ASCII word.

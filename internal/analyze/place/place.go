@@ -62,6 +62,48 @@ type Gazetteer struct {
 	pins    map[string]int32 // "560034" -> entry
 	prefix3 map[uint32]bool  // first three key bytes of long Latin vocabulary words: gate for the fuzzy path
 	pool    sync.Pool
+
+	// Bloom filters in front of vocab and dels: most words of a post
+	// are in neither, and a bit test in a few kilobytes is cheaper than
+	// a probe into a map of a megabyte.
+	vocabSet, delSet keySet
+}
+
+// keySet is a Bloom filter over keys with two bits per key. has may say
+// yes for a key never added (about 1 in 100 at the sizes used), never no
+// for one that was: callers confirm in the map.
+type keySet []uint64
+
+func newKeySet(n int) keySet {
+	words := 1
+	for words*64 < n*16 {
+		words *= 2
+	}
+	return make(keySet, words)
+}
+
+func (s keySet) add(h uint64) {
+	m := uint64(len(s)*64 - 1)
+	a, b := h&m, (h>>32)&m
+	s[a>>6] |= 1 << (a & 63)
+	s[b>>6] |= 1 << (b & 63)
+}
+
+func (s keySet) has(h uint64) bool {
+	m := uint64(len(s)*64 - 1)
+	a, b := h&m, (h>>32)&m
+	return s[a>>6]&(1<<(a&63)) != 0 && s[b>>6]&(1<<(b&63)) != 0
+}
+
+// keyHash is FNV-1a with a final mix, so both 32-bit halves are usable.
+func keyHash(k []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range k {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	h ^= h >> 29
+	h *= 0xbf58476d1ce4e5b9
+	return h ^ h>>32
 }
 
 type scratch struct {
@@ -102,6 +144,16 @@ func New(p *geo.Pack) (*Gazetteer, error) {
 	}
 	if len(g.entries) == 0 {
 		return nil, errors.New("place: the pack has no places")
+	}
+	g.vocabSet = newKeySet(len(g.vocab))
+	for k := range g.vocab {
+		g.vocabSet.add(keyHash([]byte(k)))
+	}
+	g.delSet = newKeySet(len(g.dels))
+	for k, id := range g.dels {
+		if id >= 0 {
+			g.delSet.add(keyHash([]byte(k)))
+		}
 	}
 	return g, nil
 }
@@ -247,7 +299,7 @@ func (g *Gazetteer) hasContext(text string, toks []token, i int) bool {
 // tokenID maps a token to its vocabulary id, trying Kannada and Latin case
 // endings and, for long Latin words, one-edit spelling variants.
 func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int32 {
-	if id, ok := g.vocab[string(t.key)]; ok {
+	if id, ok := g.lookup(g.vocab, g.vocabSet, t.key); ok {
 		return id
 	}
 	if t.digits {
@@ -257,13 +309,13 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 		for _, s := range kannadaSuffixes {
 			if len(t.key) > len(s.suf)+3 && string(t.key[len(t.key)-len(s.suf):]) == s.suf {
 				stem := t.key[:len(t.key)-len(s.suf)]
-				if id, ok := g.vocab[string(stem)]; ok {
+				if id, ok := g.lookup(g.vocab, g.vocabSet, stem); ok {
 					return id
 				}
 				if s.add != "" {
 					b := append(append((*buf)[:0], stem...), s.add...)
 					*buf = b
-					if id, ok := g.vocab[string(b)]; ok {
+					if id, ok := g.lookup(g.vocab, g.vocabSet, b); ok {
 						return id
 					}
 				}
@@ -285,7 +337,7 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 	// One-edit variants: the text has an extra letter (delete from text),
 	// lacks one (text is a deletion of a vocabulary word), or has one
 	// changed (both deleted at the same place).
-	if id, ok := g.dels[string(t.key)]; ok && id >= 0 {
+	if id, ok := g.lookup(g.dels, g.delSet, t.key); ok && id >= 0 {
 		*fuzzy = true
 		return id
 	}
@@ -293,19 +345,33 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 	for k := 1; k < len(t.key); k++ { // the first letter is rarely the typo
 		b = append(b[:0], t.key[:k]...)
 		b = append(b, t.key[k+1:]...)
-		if id, ok := g.vocab[string(b)]; ok {
-			*buf = b
-			*fuzzy = true
-			return id
+		h := keyHash(b)
+		if g.vocabSet.has(h) {
+			if id, ok := g.vocab[string(b)]; ok {
+				*buf = b
+				*fuzzy = true
+				return id
+			}
 		}
-		if id, ok := g.dels[string(b)]; ok && id >= 0 {
-			*buf = b
-			*fuzzy = true
-			return id
+		if g.delSet.has(h) {
+			if id, ok := g.dels[string(b)]; ok && id >= 0 {
+				*buf = b
+				*fuzzy = true
+				return id
+			}
 		}
 	}
 	*buf = b
 	return -1
+}
+
+// lookup is m[k] behind its Bloom filter.
+func (g *Gazetteer) lookup(m map[string]int32, set keySet, k []byte) (int32, bool) {
+	if !set.has(keyHash(k)) {
+		return 0, false
+	}
+	id, ok := m[string(k)]
+	return id, ok
 }
 
 // extension returns how many tokens from k continue a matched place as a
