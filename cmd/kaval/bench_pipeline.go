@@ -39,12 +39,15 @@ func benchPipeline(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	b := newBus()
 	defer b.Close()
-	in := ingest.New(db, b, ingest.Options{})
+	// As the desk runs: intake analyses, the pipeline threads.
+	in := ingest.New(db, b, ingest.Options{Analyze: an})
 	defer in.Close()
 	pl := pipeline.New(db, d, b, an, pipeline.Options{})
 	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go pl.Run(pctx, time.Hour)
+	stopped := make(chan struct{})
+	go func() { pl.Run(pctx, time.Hour); close(stopped) }()
+	// Stop the pipeline before the bus and intake close under it.
+	defer func() { cancel(); <-stopped }()
 	time.Sleep(50 * time.Millisecond)
 	fmt.Fprintf(env.stdout, "pipeline: %d posts through intake, analysis, threading and routing on %s\n", *n, db.Dialect)
 	start := time.Now()
