@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,17 +24,17 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		conn.HubHandshake(w, r, c.verifyToken)
 	case http.MethodPost:
-		body, ok := VerifiedBody(w, r, c.appSecret, c.health)
+		body, ok := VerifiedBody(w, r, c.appSecret, c.health, c.deps.Log, c.ch.Platform)
 		if !ok {
 			return
 		}
 		now := c.deps.Now().UTC()
 		d, err := DecodeWebhook(body, now)
 		if err != nil {
-			http.Error(w, "malformed payload", http.StatusBadRequest)
+			conn.Refuse(w, r, c.deps.Log, c.health, c.ch.Platform, conn.ReasonMalformed, http.StatusBadRequest, "malformed payload")
 			return
 		}
-		c.health.Count("ignored", d.Ignored)
+		conn.Ignored(c.health, c.ch.Platform, d.Ignored)
 		for _, m := range d.IGMentions {
 			p, err := c.resolveMention(r.Context(), m, now)
 			if err != nil {
@@ -68,28 +69,23 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// VerifiedBody reads a Meta webhook POST with the size cap and checks
-// X-Hub-Signature-256. On failure it has already answered (413, 400, 401
-// missing, 403 bad) and returns false. Shared with WhatsApp.
-func VerifiedBody(w http.ResponseWriter, r *http.Request, appSecret string, h *conn.Health) ([]byte, bool) {
-	body, err := conn.ReadBody(w, r, conn.MaxWebhookBody)
+// VerifiedBody reads a Meta webhook POST with the size cap and time limit
+// and checks X-Hub-Signature-256. On failure it has already answered (413,
+// 408, 400, 401 missing, 403 bad), logged and counted the refusal, and
+// returns false. Shared with WhatsApp.
+func VerifiedBody(w http.ResponseWriter, r *http.Request, appSecret string, h *conn.Health, log *slog.Logger, platform string) ([]byte, bool) {
+	body, err := conn.ReadWebhook(w, r, conn.MaxWebhookBody)
 	if err != nil {
-		if errors.Is(err, conn.ErrTooLarge) {
-			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "unable to read body", http.StatusBadRequest)
-		}
+		conn.RefuseRead(w, r, log, h, platform, err)
 		return nil, false
 	}
 	sig := r.Header.Get("X-Hub-Signature-256")
 	if sig == "" {
-		h.Count("bad_signature", 1)
-		http.Error(w, "missing signature", http.StatusUnauthorized)
+		conn.Refuse(w, r, log, h, platform, conn.ReasonMissingSignature, http.StatusUnauthorized, "missing signature")
 		return nil, false
 	}
 	if !conn.VerifyHex([]byte(appSecret), body, sig) {
-		h.Count("bad_signature", 1)
-		http.Error(w, "bad signature", http.StatusForbidden)
+		conn.Refuse(w, r, log, h, platform, conn.ReasonBadSignature, http.StatusForbidden, "bad signature")
 		return nil, false
 	}
 	return body, true

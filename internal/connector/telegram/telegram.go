@@ -377,31 +377,30 @@ func (c *Connector) Webhook() http.Handler {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
+		log := c.deps.Log
 		got := r.Header.Get(SecretHeader)
 		if got == "" {
-			http.Error(w, "missing secret token", http.StatusUnauthorized)
+			conn.Refuse(w, r, log, c.health, post.Telegram, conn.ReasonMissingSignature, http.StatusUnauthorized, "missing secret token")
 			return
 		}
 		if c.secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(c.secret)) != 1 {
-			http.Error(w, "bad secret token", http.StatusForbidden)
+			conn.Refuse(w, r, log, c.health, post.Telegram, conn.ReasonBadSignature, http.StatusForbidden, "bad secret token")
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUpdateBytes))
+		body, err := conn.ReadWebhook(w, r, maxUpdateBytes)
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "unable to read body", http.StatusBadRequest)
+			conn.RefuseRead(w, r, log, c.health, post.Telegram, err)
 			return
 		}
 		u, err := DecodeUpdate(body)
 		if err != nil {
-			http.Error(w, "bad update", http.StatusBadRequest)
+			conn.Refuse(w, r, log, c.health, post.Telegram, conn.ReasonMalformed, http.StatusBadRequest, "bad update")
 			return
 		}
 		p, ok := Normalize(u, body, c.channelName(), c.bot())
+		if !ok {
+			conn.Ignored(c.health, post.Telegram, 1) // an update type we do not store
+		}
 		if ok {
 			p.ReceivedAt = c.deps.Now().UTC()
 			if err := c.deps.Sink.Ingest(r.Context(), []post.Post{p}); err != nil {

@@ -131,17 +131,17 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		conn.HubHandshake(w, r, c.verifyToken)
 	case http.MethodPost:
-		body, ok := meta.VerifiedBody(w, r, c.appSecret, c.health)
+		body, ok := meta.VerifiedBody(w, r, c.appSecret, c.health, c.deps.Log, post.WhatsApp)
 		if !ok {
 			return
 		}
 		now := c.deps.Now().UTC()
 		d, err := DecodeWebhook(body, now)
 		if err != nil {
-			http.Error(w, "malformed payload", http.StatusBadRequest)
+			conn.Refuse(w, r, c.deps.Log, c.health, post.WhatsApp, conn.ReasonMalformed, http.StatusBadRequest, "malformed payload")
 			return
 		}
-		c.health.Count("ignored", d.Ignored)
+		conn.Ignored(c.health, post.WhatsApp, d.Ignored)
 		if len(d.Posts) > 0 {
 			if err := c.deps.Sink.Ingest(r.Context(), d.Posts); err != nil {
 				c.logErr("whatsapp: webhook ingest", err)

@@ -2,10 +2,10 @@ package x
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/kaval-desk/kaval/internal/connector/conn"
+	"github.com/kaval-desk/kaval/internal/post"
 )
 
 // Webhook returns the Account Activity API handler: GET answers the CRC
@@ -29,32 +29,27 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"response_token": conn.SignBase64([]byte(c.consumerSecret), []byte(tok))})
 	case http.MethodPost:
-		body, err := conn.ReadBody(w, r, conn.MaxWebhookBody)
+		log := c.deps.Log
+		body, err := conn.ReadWebhook(w, r, conn.MaxWebhookBody)
 		if err != nil {
-			if errors.Is(err, conn.ErrTooLarge) {
-				http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "unable to read body", http.StatusBadRequest)
+			conn.RefuseRead(w, r, log, c.health, post.X, err)
 			return
 		}
 		sig := r.Header.Get("x-twitter-webhooks-signature")
 		if sig == "" {
-			c.health.Count("bad_signature", 1)
-			http.Error(w, "missing signature", http.StatusUnauthorized)
+			conn.Refuse(w, r, log, c.health, post.X, conn.ReasonMissingSignature, http.StatusUnauthorized, "missing signature")
 			return
 		}
 		if !conn.VerifyBase64([]byte(c.consumerSecret), body, sig) {
-			c.health.Count("bad_signature", 1)
-			http.Error(w, "bad signature", http.StatusForbidden)
+			conn.Refuse(w, r, log, c.health, post.X, conn.ReasonBadSignature, http.StatusForbidden, "bad signature")
 			return
 		}
 		hook, err := DecodeWebhook(body, c.deps.Now().UTC())
 		if err != nil {
-			http.Error(w, "malformed payload", http.StatusBadRequest)
+			conn.Refuse(w, r, log, c.health, post.X, conn.ReasonMalformed, http.StatusBadRequest, "malformed payload")
 			return
 		}
-		c.health.Count("ignored", hook.Ignored)
+		conn.Ignored(c.health, post.X, hook.Ignored)
 		if len(hook.Posts) > 0 {
 			if err := c.deps.Sink.Ingest(r.Context(), hook.Posts); err != nil {
 				c.logErr("x: webhook ingest", err)
