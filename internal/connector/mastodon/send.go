@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -40,6 +41,9 @@ type statusParams struct {
 // GET /api/v1/statuses/{id}. The reply is never more visible than the
 // parent and starts with @acct of the parent's author.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.Mastodon, m); err != nil {
+		return connector.Result{}, err
+	}
 	if t.ParentID == "" || strings.ContainsAny(t.ParentID, "/?#") {
 		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Mastodon, Message: "bad parent status id " + fmt.Sprintf("%q", t.ParentID)}
 	}
@@ -67,6 +71,9 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 
 // Publish posts a status on our account.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.Mastodon, m); err != nil {
+		return connector.Result{}, err
+	}
 	return c.post(ctx, statusParams{Status: strings.TrimSpace(m.Text), Visibility: c.publishVis}, m.IdempotencyKey)
 }
 

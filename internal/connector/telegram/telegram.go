@@ -442,6 +442,9 @@ func checkText(s string) error {
 // Reply answers a message in its own chat and topic. t.ParentID is
 // "chat:message" as produced by Normalize; t.ThreadID may be "chat:topic".
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.Telegram, m); err != nil {
+		return connector.Result{}, err
+	}
 	if err := checkText(m.Text); err != nil {
 		return connector.Result{}, err
 	}
@@ -464,6 +467,9 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 
 // Publish posts to the configured publish_chat (a channel the bot admins).
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.Telegram, m); err != nil {
+		return connector.Result{}, err
+	}
 	if err := checkText(m.Text); err != nil {
 		return connector.Result{}, err
 	}

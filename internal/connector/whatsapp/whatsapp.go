@@ -185,6 +185,9 @@ func (c *Connector) Check(ctx context.Context) error {
 
 // Publish is refused: WhatsApp has no public posts.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.WhatsApp, m); err != nil {
+		return connector.Result{}, err
+	}
 	return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.WhatsApp, Message: "WhatsApp has no public posts"}
 }
 
@@ -192,6 +195,9 @@ func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector
 // window (quoting Target.ParentID), the Message.Template outside it, or
 // WindowClosed when there is no template.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
+	if err := conn.NoMedia(post.WhatsApp, m); err != nil {
+		return connector.Result{}, err
+	}
 	to := t.Recipient
 	if to == "" {
 		_, to, _ = strings.Cut(t.ThreadID, ":")
