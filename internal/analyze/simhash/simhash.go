@@ -31,7 +31,11 @@ const (
 
 // Of returns the SimHash of text. Empty or feature-less text hashes to 0.
 func Of(text string) uint64 {
-	if !isASCII(text) && !normalize.Folded(text) {
+	// Text that is not ASCII is matched case-folded; when Folded lets it
+	// skip Fold, ASCII letters keep their case and the RT test below
+	// ignores it instead.
+	folded := !isASCII(text)
+	if folded && !normalize.Folded(text) {
 		// Kannada and other scripts: NFC, zero-width characters removed,
 		// case folded, so visually equal copies hash equal. (Text that
 		// is already in that form but for ASCII case and spacing, as
@@ -70,9 +74,14 @@ func Of(text string) uint64 {
 	}
 	i := 0
 	for i < len(text) {
-		// Skip to the next token start.
-		r, size := utf8.DecodeRuneInString(text[i:])
-		if !isWordRune(r) && r != '@' && r != '#' {
+		// Skip to the next token start. ASCII bytes are tested by table;
+		// other runes are decoded.
+		if c := text[i]; c < utf8.RuneSelf {
+			if !asciiWord[c] && c != '@' && c != '#' {
+				i++
+				continue
+			}
+		} else if r, size := utf8.DecodeRuneInString(text[i:]); !isWordRune(r) {
 			i += size
 			continue
 		}
@@ -80,6 +89,13 @@ func Of(text string) uint64 {
 		// A token runs to the next white space.
 		j := i
 		for j < len(text) {
+			if c := text[j]; c < utf8.RuneSelf {
+				if asciiSpace[c] {
+					break
+				}
+				j++
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(text[j:])
 			if unicode.IsSpace(r) {
 				break
@@ -91,7 +107,8 @@ func Of(text string) uint64 {
 		if tok[0] == '@' || hasPrefixFold(tok, "http://") || hasPrefixFold(tok, "https://") || hasPrefixFold(tok, "www.") {
 			continue
 		}
-		if first && (tok == "RT" || tok == "rt" || tok == "RT:" || tok == "rt:") {
+		if first && (tok == "RT" || tok == "rt" || tok == "RT:" || tok == "rt:" ||
+			folded && (strings.EqualFold(tok, "rt") || strings.EqualFold(tok, "rt:"))) {
 			first = false
 			continue
 		}
@@ -113,24 +130,27 @@ func Of(text string) uint64 {
 			h, empty = fnvOffset, true
 		}
 		for k := 0; k < len(tok); {
+			if c := tok[k]; c < utf8.RuneSelf {
+				k++
+				if !asciiWord[c] {
+					flush()
+					continue
+				}
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				h = (h ^ uint64(c)) * fnvPrime
+				empty = false
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(tok[k:])
 			k += size
 			if !isWordRune(r) {
 				flush()
 				continue
 			}
-			if r >= 'A' && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			for b := 0; b < size; b++ {
-				var c byte
-				if size == 1 {
-					c = byte(r)
-				} else {
-					c = tok[k-size+b]
-				}
-				h ^= uint64(c)
-				h *= fnvPrime
+			for b := k - size; b < k; b++ {
+				h = (h ^ uint64(tok[b])) * fnvPrime
 			}
 			empty = false
 		}
@@ -169,18 +189,27 @@ func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
 // write vowels and viramas with.
 func isWordRune(r rune) bool {
 	if r < 0x80 {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		return asciiWord[r]
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
+// asciiWord and asciiSpace are isWordRune and unicode.IsSpace on ASCII.
+var asciiWord, asciiSpace = func() (w, s [128]bool) {
+	for c := range w {
+		w[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		s[c] = unicode.IsSpace(rune(c))
 	}
-	return true
+	return
+}()
+
+// isASCII ORs the bytes together without a branch per byte.
+func isASCII(s string) bool {
+	var or byte
+	for i := 0; i < len(s); i++ {
+		or |= s[i]
+	}
+	return or < utf8.RuneSelf
 }
 
 func hasPrefixFold(s, p string) bool {

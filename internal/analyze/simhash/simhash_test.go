@@ -76,7 +76,7 @@ func TestFoldedSkipsFold(t *testing.T) {
 var foldCases = []string{
 	"ಮಕ್ಕಳ ಅಪಹರಣ ಗ್ಯಾಂಗ್ ಮೆಜೆಸ್ಟಿಕ್ ಬಸ್ ನಿಲ್ದಾಣದ ಬಳಿ ಕಂಡುಬಂದಿದೆ, RT ಎಲ್ಲಾ ಪೋಷಕರಿಗೆ ಹಂಚಿಕೊಳ್ಳಿ",
 	"RT @x: Traffic JAM at Silk Board 😡🚗\n\nagain… “really”", "मेरे घर के पास चोरी हो गई है कृपया मदद करें",
-	"ಬೆಂಗಳೂರು  ಪೊಲೀಸ್\tಕೋರಮಂಗಲದಲ್ಲಿ", "Café RÉSUMÉ ÉCOLE Straße", "a\u200db ಜಯ\u200cನಗರ", "e\u0301 ಕೆ\u0cc2",
+	"ಬೆಂಗಳೂರು  ಪೊಲೀಸ್\tಕೋರಮಂಗಲದಲ್ಲಿ", "Café RÉSUMÉ ÉCOLE Straße", "a\u200db ಜಯ\u200cನಗರ", "e\u0301 ಕೆ\u0cc2", "Rt ” retweeted", "rT: ಕೋರಮಂಗಲ",
 }
 
 func FuzzOf(f *testing.F) {
