@@ -3,6 +3,7 @@ package lang
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // english are frequent English words that rarely occur as romanised
@@ -32,6 +33,65 @@ func set(s string) map[string]bool {
 	return m
 }
 
+// Marker classes in markerTable.
+const (
+	markerNone uint8 = iota
+	markerEnglish
+	markerIndic
+)
+
+// markerTable finds a word's class by the FNV-1a hash of its lower-cased
+// bytes, computed while the word is scanned: open addressing in a table
+// of a few kilobytes, the word itself compared only on a hash match.
+type markerTable struct {
+	hash  []uint64
+	class []uint8
+	word  []string
+}
+
+var markers = newMarkerTable()
+
+func newMarkerTable() *markerTable {
+	t := &markerTable{hash: make([]uint64, 1024), class: make([]uint8, 1024), word: make([]string, 1024)}
+	for w := range english {
+		t.add(w, markerEnglish)
+	}
+	for w := range indic {
+		if !english[w] { // English wins a word on both lists, as it always has
+			t.add(w, markerIndic)
+		}
+	}
+	return t
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (t *markerTable) add(w string, c uint8) {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint64(w[i])) * fnvPrime
+	}
+	mask := uint64(len(t.hash) - 1)
+	i := h & mask
+	for t.class[i] != markerNone {
+		i = (i + 1) & mask
+	}
+	t.hash[i], t.class[i], t.word[i] = h, c, w
+}
+
+func (t *markerTable) lookup(h uint64, w []byte) uint8 {
+	mask := uint64(len(t.hash) - 1)
+	for i := h & mask; t.class[i] != markerNone; i = (i + 1) & mask {
+		if t.hash[i] == h && t.word[i] == string(w) {
+			return t.class[i]
+		}
+	}
+	return markerNone
+}
+
 // Markers counts English and romanised Indian-language marker words among
 // the Latin words of text, and the Latin words in all. It looks at the
 // first 400 words only.
@@ -44,7 +104,13 @@ func Markers(text string) (englishWords, indicWords, words int) {
 			i++
 		}
 		j := i
+		h := uint64(fnvOffset)
 		for j < len(text) && isASCIILetter(text[j]) {
+			c := text[j] | 0x20
+			if j-i < len(buf) {
+				buf[j-i] = c
+			}
+			h = (h ^ uint64(c)) * fnvPrime
 			j++
 		}
 		if j == i {
@@ -52,21 +118,17 @@ func Markers(text string) (englishWords, indicWords, words int) {
 		}
 		if j < len(text) && text[j] >= 0x80 {
 			// A Latin run glued to other letters is not a word of its own.
-			r := []rune(text[j:min(len(text), j+4)])
-			if len(r) > 0 && unicode.IsLetter(r[0]) {
+			if r, _ := utf8.DecodeRuneInString(text[j:]); unicode.IsLetter(r) {
 				i = j + 1
 				continue
 			}
 		}
 		words++
 		if j-i <= len(buf) {
-			w := buf[:0]
-			for k := i; k < j; k++ {
-				w = append(w, text[k]|0x20)
-			}
-			if english[string(w)] {
+			switch markers.lookup(h, buf[:j-i]) {
+			case markerEnglish:
 				englishWords++
-			} else if indic[string(w)] {
+			case markerIndic:
 				indicWords++
 			}
 		}
