@@ -35,6 +35,9 @@ type matcher struct {
 	// exactBloom is 1<<18 bits over exact keys.
 	exactBloom []uint64
 	varmap     map[uint64]uint64
+	// varBloom is 1<<12 bits over varmap's keys: every word of a post
+	// is canonicalised, and almost none is a spelling variant.
+	varBloom []uint64
 }
 
 const (
@@ -60,9 +63,12 @@ func wordHash64(w string) uint64 {
 }
 
 func newMatcher() *matcher {
-	m := &matcher{exact: map[uint64][]hit{}, prefix: map[uint64][]hit{}, bloom: make([]uint64, 1<<10), exactBloom: make([]uint64, 1<<12), varmap: map[uint64]uint64{}}
+	m := &matcher{exact: map[uint64][]hit{}, prefix: map[uint64][]hit{}, bloom: make([]uint64, 1<<10), exactBloom: make([]uint64, 1<<12),
+		varmap: map[uint64]uint64{}, varBloom: make([]uint64, 1<<6)}
 	for v, c := range normalize.Variants() {
-		m.varmap[wordHash64(v)] = wordHash64(c)
+		h := wordHash64(v)
+		m.varmap[h] = wordHash64(c)
+		m.varBloom[(h>>6)&(1<<6-1)] |= 1 << (h & 63)
 	}
 	for ci, name := range Categories {
 		for _, p := range categoryLexicon[name] {
@@ -112,6 +118,9 @@ func (m *matcher) add(phrase string, h hit) {
 }
 
 func (m *matcher) canon(h uint64) uint64 {
+	if m.varBloom[(h>>6)&(1<<6-1)]&(1<<(h&63)) == 0 {
+		return h
+	}
 	if c, ok := m.varmap[h]; ok {
 		return c
 	}
