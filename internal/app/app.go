@@ -21,6 +21,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/channel"
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/connector/webform"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/geo"
@@ -165,6 +166,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := a.Web.Registry()
 	reg.MustRegister(ingest.Collectors()...)
 	reg.MustRegister(pipeline.Collectors()...)
+	reg.MustRegister(conn.Collectors()...)
 	a.metrics = outbox.NewMetrics(reg)
 	a.Web.DeskAPI(a.Desk)
 	a.Web.ChannelAPI(a.Channels, a.Manager)

@@ -474,6 +474,16 @@ func TestRepliesApprovalAndRefusals(t *testing.T) {
 		} else {
 			res.Body.Close()
 		}
+		// ...and counted where operators look.
+		if res, err := http.Get(a.srv.URL + "/metrics"); err != nil {
+			t.Fatal(err)
+		} else {
+			m, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if !strings.Contains(string(m), `kaval_webhook_refused_total{platform="whatsapp"`) {
+				t.Fatal("a refused delivery is missing from /metrics")
+			}
+		}
 		const citizen = "919812345678"
 		msg := fake.Text(citizen, "Meera", "A man has been following me from the bus stop to my house every night near Jayanagar 4th block", "", time.Time{})
 		if code, err := fake.Deliver(ctx, ch.WebhookURL, fake.Payload(msg)); err != nil || code != 200 {
