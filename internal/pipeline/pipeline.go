@@ -189,7 +189,7 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 		chunk := items[lo:min(lo+txPosts, len(items))]
 		n0, f0 := len(changed), fresh
 		var b desk.Batch
-		err = pl.db.Tx(ctx, func(tx *sql.Tx) error {
+		err = pl.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 			changed, fresh, b = changed[:n0], f0, desk.Batch{}
 			// Claim the chunk in one statement; posts a concurrent worker
 			// claimed first are theirs.

@@ -65,7 +65,7 @@ func (pl *Pipeline) Reanalyze(ctx context.Context, source string, batch int, pro
 			return done, err
 		}
 		last := items[len(items)-1].p.ID
-		err = pl.db.Tx(ctx, func(tx *sql.Tx) error {
+		err = pl.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 			for i := range items {
 				a := items[i].a
 				if err := pl.writeAnalysis(ctx, tx, items[i].p.ID, &a, 0, 0); err != nil {

@@ -43,6 +43,54 @@ type DB struct {
 
 	stmtOnce sync.Once
 	stmts    *stmtCache
+
+	fg foreground // SQLite: transactions someone is waiting on
+}
+
+// foreground counts SQLite transactions that are waiting for, or holding,
+// the single write connection on behalf of a caller who waits (a webhook
+// to acknowledge, an officer's click), so background work can step aside.
+type foreground struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0
+}
+
+func (f *foreground) enter() {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.idle = make(chan struct{})
+	}
+	f.n++
+	f.mu.Unlock()
+}
+
+func (f *foreground) leave() {
+	f.mu.Lock()
+	f.n--
+	if f.n == 0 {
+		close(f.idle)
+	}
+	f.mu.Unlock()
+}
+
+// wait returns once no foreground transaction is queued or running, or
+// after max, or when ctx ends.
+func (f *foreground) wait(ctx context.Context, max time.Duration) {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return
+	}
+	idle := f.idle
+	f.mu.Unlock()
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // Open parses a database URL: "sqlite:PATH" (or a bare path ending in .db),
@@ -120,6 +168,32 @@ func (db *DB) Close() error {
 
 // Tx runs fn in a write transaction, committing if it returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if db.Dialect == SQLite {
+		db.fg.enter()
+		defer db.fg.leave()
+	}
+	return db.tx(ctx, fn)
+}
+
+// BackgroundMaxWait bounds how long BackgroundTx steps aside, so that under
+// a sustained flood background work still advances.
+const BackgroundMaxWait = 25 * time.Millisecond
+
+// BackgroundTx is Tx for work nobody is waiting on (the pipeline threading
+// stored posts). On SQLite, whose one writer every transaction queues for,
+// it first lets the transactions queued through Tx go (up to
+// BackgroundMaxWait): a webhook delivery is acknowledged only after its
+// commit, so its wait is the platform's and the citizen's, while a post
+// threaded a few milliseconds later loses nothing. PostgreSQL has no single
+// writer; there it is Tx.
+func (db *DB) BackgroundTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if db.Dialect == SQLite {
+		db.fg.wait(ctx, BackgroundMaxWait)
+	}
+	return db.tx(ctx, fn)
+}
+
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: unable to begin: %w", err)
