@@ -166,35 +166,44 @@ func nullID(id int64) any {
 // ErrConflict if the message differs), so a double-clicked Send or a
 // retried API call never makes two rows.
 func (o *Outbox) Enqueue(ctx context.Context, it Item) (int64, error) {
+	id, _, err := o.EnqueueThen(ctx, it, nil)
+	return id, err
+}
+
+// EnqueueThen is Enqueue that also says whether this call created the row,
+// and runs then (when non-nil) inside the same transaction for a new row
+// only: an audit entry written there commits or rolls back with the row,
+// and a repeated request (same key) records nothing twice.
+func (o *Outbox) EnqueueThen(ctx context.Context, it Item, then func(tx *sql.Tx, id int64) error) (int64, bool, error) {
 	it.Text = textnorm.Clean(it.Text)
 	switch {
 	case it.IdempotencyKey == "" || len(it.IdempotencyKey) > MaxKeyLen || !utf8.ValidString(it.IdempotencyKey):
-		return 0, fmt.Errorf("%w: idempotency key must be 1–%d bytes of text", ErrInvalid, MaxKeyLen)
+		return 0, false, fmt.Errorf("%w: idempotency key must be 1–%d bytes of text", ErrInvalid, MaxKeyLen)
 	case it.Kind != Reply && it.Kind != Publish:
-		return 0, fmt.Errorf("%w: kind %q", ErrInvalid, it.Kind)
+		return 0, false, fmt.Errorf("%w: kind %q", ErrInvalid, it.Kind)
 	case textnorm.Fold(it.Text) == "" && it.Template == nil:
-		return 0, fmt.Errorf("%w: empty message", ErrInvalid)
+		return 0, false, fmt.Errorf("%w: empty message", ErrInvalid)
 	case len(it.Text) > MaxText:
-		return 0, fmt.Errorf("%w: message is %d bytes (max %d)", ErrInvalid, len(it.Text), MaxText)
+		return 0, false, fmt.Errorf("%w: message is %d bytes (max %d)", ErrInvalid, len(it.Text), MaxText)
 	case it.Kind == Reply && it.Target.ParentID == "" && it.Target.Recipient == "":
-		return 0, fmt.Errorf("%w: a reply needs a parent or a recipient", ErrInvalid)
+		return 0, false, fmt.Errorf("%w: a reply needs a parent or a recipient", ErrInvalid)
 	case len(it.Media) > MaxMedia:
-		return 0, fmt.Errorf("%w: %d media (max %d)", ErrInvalid, len(it.Media), MaxMedia)
+		return 0, false, fmt.Errorf("%w: %d media (max %d)", ErrInvalid, len(it.Media), MaxMedia)
 	}
 	for _, m := range it.Media {
 		if u, err := url.Parse(m); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(m) > 2048 {
-			return 0, fmt.Errorf("%w: media must be public http(s) URLs of at most 2048 bytes", ErrInvalid)
+			return 0, false, fmt.Errorf("%w: media must be public http(s) URLs of at most 2048 bytes", ErrInvalid)
 		}
 	}
 	target, err := json.Marshal(storedTarget{it.Target, it.Media})
 	if err != nil {
-		return 0, fmt.Errorf("%w: target: %v", ErrInvalid, err)
+		return 0, false, fmt.Errorf("%w: target: %v", ErrInvalid, err)
 	}
 	tmpl := ""
 	if it.Template != nil {
 		b, err := json.Marshal(it.Template)
 		if err != nil {
-			return 0, fmt.Errorf("%w: template: %v", ErrInvalid, err)
+			return 0, false, fmt.Errorf("%w: template: %v", ErrInvalid, err)
 		}
 		tmpl = string(b)
 	}
@@ -208,6 +217,7 @@ func (o *Outbox) Enqueue(ctx context.Context, it Item) (int64, error) {
 		due = it.NotBefore
 	}
 	var id int64
+	var created bool
 	err = o.db.Tx(ctx, func(tx *sql.Tx) error {
 		var platform string
 		err := tx.QueryRowContext(ctx, `SELECT platform FROM channels WHERE id = $1`, it.ChannelID).Scan(&platform)
@@ -225,20 +235,25 @@ func (o *Outbox) Enqueue(ctx context.Context, it Item) (int64, error) {
 			it.IdempotencyKey, it.ChannelID, platform, string(it.Kind), nullID(it.CaseID), nullID(it.PostID), string(target),
 			it.Text, tmpl, string(state), store.Millis(due), store.Bool(it.NeedsApproval), nullID(it.CreatedBy), store.Millis(now)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
+			created = false
 			return o.sameAs(ctx, tx, it, &id)
 		}
 		if err != nil {
 			return fmt.Errorf("outbox: unable to enqueue: %w", err)
 		}
+		created = true
+		if then != nil {
+			return then(tx, id)
+		}
 		return nil
 	})
 	if err != nil {
-		return id, err
+		return id, false, err
 	}
 	if state == Pending {
 		o.notify()
 	}
-	return id, nil
+	return id, created, nil
 }
 
 // sameAs finds the row already holding it's key and checks it says the same.
@@ -309,6 +324,7 @@ func (o *Outbox) Get(ctx context.Context, id int64) (Item, error) {
 // Filter selects rows for List; zero fields match everything.
 type Filter struct {
 	States    []State
+	Kind      Kind // "" for both
 	ChannelID int64
 	CaseID    int64
 	BeforeID  int64 // paging: rows with id < BeforeID
@@ -326,6 +342,9 @@ func (o *Outbox) List(ctx context.Context, f Filter) ([]Item, error) {
 			ph[i] = arg(string(s))
 		}
 		where = append(where, "state IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Kind != "" {
+		where = append(where, "kind = "+arg(string(f.Kind)))
 	}
 	if f.ChannelID != 0 {
 		where = append(where, "channel_id = "+arg(f.ChannelID))
