@@ -171,6 +171,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.DeskAPI(a.Desk)
 	a.Web.ChannelAPI(a.Channels, a.Manager)
 	a.Web.ReplyAPI(a.Desk, a.Outbox)
+	a.Web.PublishAPI(a.Channels, a.Outbox)
 	a.Web.IntakeAPI(a.Intake)
 
 	secret, err := formSecret(cfg)

@@ -66,14 +66,14 @@ func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 		Params: id, Request: replyRequest{}, Response: outbox.Item{}, Status: http.StatusCreated}, h.create)
 	s.Route("GET", "/api/v1/outbox", auth.PermRepliesSend, OpDoc{Summary: "List outbox items, newest first", Tags: []string{"replies"},
 		Params: []Param{{Name: "state", Description: "comma-separated: awaiting_approval, pending, sending, sent, failed, unknown, cancelled"},
-			{Name: "case", Type: "integer"}, {Name: "channel", Type: "integer"},
+			{Name: "kind", Description: "reply or publish"}, {Name: "case", Type: "integer"}, {Name: "channel", Type: "integer"},
 			{Name: "before", Type: "integer", Description: "items with a smaller id (next page)"}, {Name: "limit", Type: "integer", Description: "1–500, default 50"}},
 		Response: outboxPage{}}, h.list)
 	s.Route("GET", "/api/v1/outbox/{id}", auth.PermRepliesSend, OpDoc{Summary: "Get an outbox item with its state and the platform's answer", Tags: []string{"replies"},
 		Params: id, Response: outbox.Item{}}, h.get)
-	s.Route("POST", "/api/v1/outbox/{id}/approve", auth.PermRepliesApprove, OpDoc{Summary: "Approve a reply awaiting approval (not one's own)", Tags: []string{"replies"},
+	s.Route("POST", "/api/v1/outbox/{id}/approve", auth.PermRepliesApprove, OpDoc{Summary: "Approve a reply or post awaiting approval (not one's own)", Tags: []string{"replies"},
 		Params: id, Response: outbox.Item{}}, h.approve)
-	s.Route("POST", "/api/v1/outbox/{id}/reject", auth.PermRepliesApprove, OpDoc{Summary: "Reject a reply awaiting approval", Tags: []string{"replies"},
+	s.Route("POST", "/api/v1/outbox/{id}/reject", auth.PermRepliesApprove, OpDoc{Summary: "Reject a reply or post awaiting approval", Tags: []string{"replies"},
 		Params: id, Request: decisionRequest{}, Response: outbox.Item{}}, h.reject)
 	s.Route("POST", "/api/v1/outbox/{id}/retry", auth.PermRepliesApprove, OpDoc{Summary: "Send a failed or unknown item again", Tags: []string{"replies"},
 		Description: "For unknown items: first check on the platform that the reply was not published, or the citizen gets it twice.",
@@ -288,6 +288,12 @@ func (h *replyHandlers) list(w http.ResponseWriter, r *http.Request) error {
 			f.States = append(f.States, s)
 		}
 	}
+	switch k := outbox.Kind(r.URL.Query().Get("kind")); k {
+	case "", outbox.Reply, outbox.Publish:
+		f.Kind = k
+	default:
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_parameter", Field: "kind", Message: fmt.Sprintf("unknown kind %q (want reply or publish)", k)}
+	}
 	var err error
 	var limit int64
 	if f.CaseID, err = QueryInt(r, "case", 0, 0, 1<<62); err != nil {
@@ -360,7 +366,7 @@ func (h *replyHandlers) decide(w http.ResponseWriter, r *http.Request, action st
 	if err != nil {
 		return err
 	}
-	details := map[string]any{"case_id": it.CaseID, "channel_id": it.ChannelID, "state": it.State}
+	details := map[string]any{"kind": it.Kind, "case_id": it.CaseID, "channel_id": it.ChannelID, "state": it.State}
 	if req.Reason != "" {
 		details["reason"] = req.Reason
 	}
@@ -370,7 +376,7 @@ func (h *replyHandlers) decide(w http.ResponseWriter, r *http.Request, action st
 	return JSON(w, http.StatusOK, it)
 }
 
-var errOwnItem = &Error{Status: http.StatusForbidden, Code: "own_item", Message: "you may not approve your own reply; another approver must"}
+var errOwnItem = &Error{Status: http.StatusForbidden, Code: "own_item", Message: "you may not approve what you wrote; another approver must"}
 
 func (h *replyHandlers) approve(w http.ResponseWriter, r *http.Request) error {
 	return h.decide(w, r, "outbox.approve", func(ctx context.Context, id, user int64, _ string) error {

@@ -161,7 +161,9 @@ func mountAll(e *env) {
 	e.srv.IntakeAPI(in)
 	chs := channel.NewStore(e.db, nil)
 	e.srv.ChannelAPI(chs, channel.NewManager(chs, channel.Options{Sink: in, Checkpoints: in}))
-	e.srv.ReplyAPI(d, outbox.New(e.db))
+	ob := outbox.New(e.db)
+	e.srv.ReplyAPI(d, ob)
+	e.srv.PublishAPI(chs, ob)
 }
 
 // TestRouteTablePermissions walks every registered route: each role gets
