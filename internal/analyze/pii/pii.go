@@ -53,6 +53,8 @@ func Find(text string) []post.Span {
 			} else if e, ok := pan(text, i); ok {
 				out = append(out, post.Span{Type: PAN, Start: i, End: e})
 				i = e - 1
+			} else {
+				i = wordRunEnd(text, i)
 			}
 		case isDigit(c) || c == '+':
 			if !wordStart(text, i) {
@@ -85,10 +87,22 @@ func Find(text string) []post.Span {
 			} else if e, ok := pan(text, i); ok {
 				out = append(out, post.Span{Type: PAN, Start: i, End: e})
 				i = e - 1
+			} else {
+				i = wordRunEnd(text, i)
 			}
 		}
 	}
 	return resolve(out)
+}
+
+// wordRunEnd returns the last index of the letters and digits run at i.
+// No detector starts inside a run (wordStart is false there), so Find
+// skips it whole once the run's start has been tried.
+func wordRunEnd(s string, i int) int {
+	for i+1 < len(s) && isAlnum(s[i+1]) {
+		i++
+	}
+	return i
 }
 
 // resolve sorts spans and drops the lower-priority one of any overlap
@@ -329,12 +343,14 @@ func verhoeff(ds []byte) bool {
 	return c == 0
 }
 
-// state codes of Indian registration marks (old and new).
-var states = map[string]bool{}
+// states marks the state codes of Indian registration marks (old and
+// new), indexed by their two upper-case letters: a table, not a map,
+// since every word of a post that starts with two letters asks.
+var states [26][26]bool
 
 func init() {
 	for _, s := range strings.Fields("AN AP AR AS BR CH CG DD DL DN GA GJ HR HP JK JH KA KL LA LD MP MH MN ML MZ NL OD OR PB PY RJ SK TN TS TG TR UP UK UA WB") {
-		states[s] = true
+		states[s[0]-'A'][s[1]-'A'] = true
 	}
 }
 
@@ -352,8 +368,7 @@ func vehicle(s string, i int) (int, bool) {
 	if len(s)-i < 6 || !isLetter(s[i]) || !isLetter(s[i+1]) {
 		return 0, false
 	}
-	st := string([]byte{s[i] &^ 0x20, s[i+1] &^ 0x20})
-	if !states[st] {
+	if !states[s[i]&^0x20-'A'][s[i+1]&^0x20-'A'] {
 		return 0, false
 	}
 	upper := isUpper(s[i]) && isUpper(s[i+1])
@@ -463,6 +478,9 @@ func pan(s string, i int) (int, bool) {
 // fir matches "FIR No. 123/2024", "F.I.R. 45/23", "Cr. No. 45/2023",
 // "Crime No: 12/2022".
 func fir(s string, i int) (int, bool) {
+	if c := s[i] | 0x20; c != 'f' && c != 'c' {
+		return 0, false
+	}
 	j := i
 	switch {
 	case hasPrefixFold(s, j, "f.i.r."):
