@@ -10,8 +10,9 @@ package analyze
 import (
 	_ "embed"
 	"fmt"
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -415,7 +416,9 @@ func (e *Engine) understand(text string, places []post.Place, a *post.Analysis) 
 			a.Categories = append(a.Categories, post.Category{Name: name, Score: round3(float64(v))})
 		}
 	}
-	sort.SliceStable(a.Categories, func(i, j int) bool { return a.Categories[i].Score > a.Categories[j].Score })
+	// slices' generic sort allocates nothing (sort.SliceStable builds a
+	// reflection swapper per call).
+	slices.SortStableFunc(a.Categories, func(x, y post.Category) int { return cmp.Compare(y.Score, x.Score) })
 	a.Urgency = urgency(&s, a.Emergency.Label)
 }
 

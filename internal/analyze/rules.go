@@ -139,10 +139,18 @@ type ruleScores struct {
 
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\''
+		return asciiWordRune[r]
 	}
 	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
 }
+
+// asciiWordRune is isWordRune on ASCII, as a table the scan reads per byte.
+var asciiWordRune = func() (t [utf8.RuneSelf]bool) {
+	for r := range t {
+		t[r] = r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\''
+	}
+	return
+}()
 
 func isASCIIHandle(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
