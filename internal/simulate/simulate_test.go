@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -275,6 +276,42 @@ func TestSameSeedSameTraffic(t *testing.T) {
 	a, b := run(), run()
 	if strings.Join(a, "\n") != strings.Join(b, "\n") {
 		t.Fatal("same seed, different traffic")
+	}
+}
+
+// Prebuilt deliveries are the same signed traffic as deliveries built on
+// the fly, only built before the clock starts.
+func TestPrebuiltTrafficIsTheSame(t *testing.T) {
+	run := func(prebuild bool) map[string][]string {
+		c := &checker{got: map[string]int{}, bodies: map[string][][]byte{}}
+		srv := httptest.NewServer(c)
+		defer srv.Close()
+		rep, err := Run(context.Background(), Config{Target: srv.URL, Rate: 100000, Count: 120, Seed: 3, Workers: 1,
+			Channels: testChannels(), Prebuild: prebuild, Now: func() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.problems {
+			t.Fatal(p)
+		}
+		if rep.Events != 120 || rep.Accepted != rep.Requests {
+			t.Fatalf("prebuild %v: report %+v", prebuild, rep.Counts)
+		}
+		out := map[string][]string{}
+		for id, bs := range c.bodies {
+			for _, b := range bs {
+				out[id] = append(out[id], string(b))
+			}
+		}
+		return out
+	}
+	live, pre := run(false), run(true)
+	if fmt.Sprint(live) != fmt.Sprint(pre) {
+		t.Fatal("prebuilt deliveries differ from live ones")
+	}
+	if _, err := Run(context.Background(), Config{Target: "http://127.0.0.1:1", Rate: 1, Duration: time.Second,
+		Channels: testChannels(), Prebuild: true}); err == nil {
+		t.Fatal("prebuild without a count accepted")
 	}
 }
 
