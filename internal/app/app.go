@@ -53,6 +53,9 @@ type Config struct {
 	Getenv func(string) string
 	// HTTP is the client connectors use (tests point it at fakes).
 	HTTP *http.Client
+	// DeferPipeline makes Start leave the pipeline for StartPipeline, so a
+	// benchmark can measure intake alone and then the desk catching up.
+	DeferPipeline bool
 }
 
 // App is a running desk.
@@ -74,6 +77,7 @@ type App struct {
 	metrics *outbox.Metrics
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
+	ctx     context.Context // Start's, for StartPipeline
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -194,13 +198,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Start runs the background workers until Close or ctx ends.
 func (a *App) Start(ctx context.Context) {
 	ctx, a.cancel = context.WithCancel(ctx)
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		if err := a.Pipeline.Run(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
-			a.log.Error("pipeline stopped", "err", err)
-		}
-	}()
+	a.ctx = ctx
+	if !a.cfg.DeferPipeline {
+		a.StartPipeline()
+	}
 	a.wg.Add(1)
 	go func() {
 		// Expired sessions are refused on use already; this only keeps the
@@ -231,6 +232,19 @@ func (a *App) Start(ctx context.Context) {
 		defer a.wg.Done()
 		if err := w.Run(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("outbox stopped", "err", err)
+		}
+	}()
+}
+
+// StartPipeline starts analysing and threading stored posts; Start does it
+// unless Config.DeferPipeline. Call it once, after Start.
+func (a *App) StartPipeline() {
+	ctx := a.ctx
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.Pipeline.Run(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
+			a.log.Error("pipeline stopped", "err", err)
 		}
 	}()
 }

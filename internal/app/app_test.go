@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,6 +29,12 @@ type testApp struct {
 
 func newTestApp(t *testing.T, db *store.DB) *testApp {
 	t.Helper()
+	return newTestAppWith(t, db, Config{})
+}
+
+// newTestAppWith starts a desk with cfg's switches (DeferPipeline…).
+func newTestAppWith(t *testing.T, db *store.DB, cfg Config) *testApp {
+	t.Helper()
 	ctx := context.Background()
 	dsn := db.DSN
 	if db.Dialect == store.SQLite {
@@ -35,7 +42,8 @@ func newTestApp(t *testing.T, db *store.DB) *testApp {
 	} else {
 		dsn = pgDSN(t, db)
 	}
-	a, err := New(ctx, Config{DB: dsn, DataDir: t.TempDir(), AuthConfig: auth.Config{Hash: auth.TestHashParams}})
+	cfg.DB, cfg.DataDir, cfg.AuthConfig = dsn, t.TempDir(), auth.Config{Hash: auth.TestHashParams}
+	a, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +249,42 @@ func TestDeskEndToEnd(t *testing.T) {
 			if doc.Paths[p] == nil {
 				t.Errorf("openapi lacks %s", p)
 			}
+		}
+	})
+}
+
+// A post is analysed by the real models before intake acknowledges it and
+// stored with the analysis; threading it into a case is the pipeline's,
+// which here starts only afterwards.
+func TestAnalysedBeforeAcknowledged(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		ta := newTestAppWith(t, db, Config{DeferPipeline: true})
+		posts := map[string]any{"posts": []map[string]any{
+			{"platform": "x", "external_id": "2001", "kind": "mention", "author": map[string]any{"id": "u1", "handle": "asha"},
+				"text": "Chain snatching near Jayanagar 4th block right now, please help!", "created_at": time.Now().UTC()},
+		}}
+		var ir intakeResp
+		if code := ta.call(t, "admin", "POST", "/api/v1/posts", posts, &ir); code != 200 || ir.Stored != 1 {
+			t.Fatalf("intake: %d %+v", code, ir)
+		}
+		var stage, emergency int
+		var station string
+		var analysis sql.NullString
+		var caseID sql.NullInt64
+		if err := ta.DB.Read.QueryRow("SELECT stage, station, emergency, analysis, case_id FROM posts WHERE external_id = '2001'").
+			Scan(&stage, &station, &emergency, &analysis, &caseID); err != nil {
+			t.Fatal(err)
+		}
+		if stage != 1 || station != "Jayanagar PS" || emergency != 1 || !strings.Contains(analysis.String, `"station":"Jayanagar PS"`) || caseID.Valid {
+			t.Fatalf("on acknowledgement: stage %d station %q emergency %d case %v analysis %.120s", stage, station, emergency, caseID, analysis.String)
+		}
+		ta.StartPipeline()
+		ta.waitSettled(t)
+		var unit string
+		ta.DB.Read.QueryRow(`SELECT u.name FROM posts p JOIN cases c ON c.id = p.case_id JOIN units u ON u.id = c.unit_id
+			WHERE p.external_id = '2001'`).Scan(&unit)
+		if unit != "Jayanagar PS" {
+			t.Fatalf("case routed to %q", unit)
 		}
 	})
 }
