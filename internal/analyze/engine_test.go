@@ -287,3 +287,21 @@ func BenchmarkPlaces(b *testing.B) {
 		i++
 	}
 }
+
+// TestScanCountsEachPhraseOnce: a phrase repeated later in a post counts
+// once, also past the first 16 distinct phrases (hitSet's overflow).
+func TestScanCountsEachPhraseOnce(t *testing.T) {
+	e := engine(t)
+	words := []string{"traffic", "parking", "towing", "helmet", "footpath", "signal", "congestion", "gridlock", "flyover",
+		"junction", "honking", "towed", "parked", "jam", "garbage", "pothole", "potholes", "streetlight", "drainage", "stolen", "theft"}
+	once := strings.Join(words, " , ")
+	var a, b ruleScores
+	e.match.scan(once, &a)
+	e.match.scan(once+" . "+once, &b)
+	if a != b {
+		t.Fatalf("repeated phrases counted again:\n%+v\n%+v", a, b)
+	}
+	if a.cat[1] < 10 {
+		t.Fatalf("traffic words barely counted: %+v", a.cat)
+	}
+}

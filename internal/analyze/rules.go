@@ -38,6 +38,10 @@ type matcher struct {
 	// varBloom is 1<<12 bits over varmap's keys: every word of a post
 	// is canonicalised, and almost none is a spelling variant.
 	varBloom []uint64
+	// lastBloom is 1<<12 bits over the hashes of prefix entries' last
+	// words: scan tests it at every rune boundary before building the
+	// one- and two-word phrase keys it would otherwise probe.
+	lastBloom []uint64
 }
 
 const (
@@ -64,7 +68,7 @@ func wordHash64(w string) uint64 {
 
 func newMatcher() *matcher {
 	m := &matcher{exact: map[uint64][]hit{}, prefix: map[uint64][]hit{}, bloom: make([]uint64, 1<<10), exactBloom: make([]uint64, 1<<12),
-		varmap: map[uint64]uint64{}, varBloom: make([]uint64, 1<<6)}
+		varmap: map[uint64]uint64{}, varBloom: make([]uint64, 1<<6), lastBloom: make([]uint64, 1<<6)}
 	for v, c := range normalize.Variants() {
 		h := wordHash64(v)
 		m.varmap[h] = wordHash64(c)
@@ -109,6 +113,8 @@ func (m *matcher) add(phrase string, h hit) {
 	hs[len(ws)-1] = m.canon(wordHash64(last))
 	k := phraseKey(hs...)
 	if isPrefix {
+		l := hs[len(ws)-1]
+		m.lastBloom[(l>>6)&(1<<6-1)] |= 1 << (l & 63)
 		m.prefix[k] = append(m.prefix[k], h)
 		m.bloom[(k>>6)&(1<<10-1)] |= 1 << (k & 63)
 	} else {
@@ -167,8 +173,8 @@ func (m *matcher) scan(text string, rs *ruleScores) {
 	var lastWord uint64
 	same := 0
 	bangs := 0
-	var seenBuf [16]uint64
-	seen := &hitSet{keys: seenBuf[:0]} // phrase keys already counted (dedupe)
+	var seenSet hitSet
+	seen := &seenSet // phrase keys already counted (dedupe)
 	i := 0
 	for i < len(text) {
 		r, size := rune(text[i]), 1
@@ -273,16 +279,31 @@ func nextIs(s string, r rune) bool {
 }
 
 // hitSet is the set of phrase keys a scan has counted; posts match few
-// phrases, so a short slice (on the caller's stack) beats a map.
-type hitSet struct{ keys []uint64 }
+// phrases, so a short array on the caller's stack beats a map (a slice
+// over a stack array moved to the heap: one allocation per post).
+type hitSet struct {
+	n    int
+	keys [16]uint64
+	more []uint64 // past 16 distinct phrases (rare)
+}
 
 func (s *hitSet) add(k uint64) bool {
-	for _, x := range s.keys {
+	for _, x := range s.keys[:s.n] {
 		if x == k {
 			return false
 		}
 	}
-	s.keys = append(s.keys, k)
+	for _, x := range s.more {
+		if x == k {
+			return false
+		}
+	}
+	if s.n < len(s.keys) {
+		s.keys[s.n] = k
+		s.n++
+	} else {
+		s.more = append(s.more, k)
+	}
 	return true
 }
 
@@ -296,6 +317,9 @@ func (m *matcher) probeExact(k uint64, rs *ruleScores, seen *hitSet) {
 }
 
 func (m *matcher) probePrefix(h uint64, prev [2]uint64, nprev int, rs *ruleScores, seen *hitSet) {
+	if m.lastBloom[(h>>6)&(1<<6-1)]&(1<<(h&63)) == 0 {
+		return // no prefix entry ends in this word prefix
+	}
 	k := phraseKey(h)
 	if m.bloom[(k>>6)&(1<<10-1)]&(1<<(k&63)) != 0 {
 		m.probe(m.prefix, k, rs, seen)
