@@ -8,9 +8,9 @@
 package analyze
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
-	"cmp"
 	"math"
 	"slices"
 	"sync"
