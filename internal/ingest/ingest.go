@@ -88,7 +88,7 @@ type request struct {
 	posts []post.Post
 	res   []Result // indexes into posts
 	idx   []int    // which posts are valid and need storing
-	body  []string // search text per post, folded by the caller's goroutine
+	body  []string // PostgreSQL: search text per post, folded by the caller's goroutine
 	an    [][]any  // analysis columns per post (AnalysisColumns), nil when not analysed
 	err   chan error
 
@@ -153,7 +153,9 @@ func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, erro
 	// is spread over every core.
 	parallel(len(r.idx), func(k int) {
 		i := r.idx[k]
-		r.body[i] = searchBody(&posts[i])
+		if in.db.Dialect == store.Postgres {
+			r.body[i] = SearchBody(&posts[i])
+		}
 		if in.opt.Analyze == nil {
 			return
 		}
@@ -415,9 +417,6 @@ func (in *Intake) prepare() error {
 	stmts := map[string]*sql.Stmt{}
 	for _, n := range chunkSizes {
 		qs := map[string]string{"posts": insertValues(in.db.Dialect, n)}
-		if in.db.Dialect == store.SQLite {
-			qs["fts"] = "INSERT INTO posts_fts (rowid, body) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",")
-		}
 		for kind, q := range qs {
 			st, err := in.db.Write.Prepare(q)
 			if err != nil {
@@ -481,8 +480,10 @@ func insertValues(d store.Dialect, n int) string {
 }
 
 // insertChunk stores the posts of chunk (one of chunkSizes long) with one
-// multi-row INSERT, indexes the new ones (SQLite), and returns the ids of
-// the rows that were new, keyed by (platform, external id).
+// multi-row INSERT and returns the ids of the rows that were new, keyed by
+// (platform, external id). On PostgreSQL the search vector is a column of
+// the row; SQLite's full-text index is filled by the pipeline, in its
+// larger transactions, off the path a webhook waits on.
 func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64, error) {
 	pg := in.db.Dialect == store.Postgres
 	ins, err := in.stmt("posts", len(chunk))
@@ -490,10 +491,8 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 		return nil, err
 	}
 	args := make([]any, 0, len(chunk)*(insertColumns+1))
-	bodies := make(map[[2]string]string, len(chunk))
 	for _, pd := range chunk {
 		p := &pd.r.posts[pd.i]
-		body := pd.r.body[pd.i]
 		args = append(args, p.Platform, p.ExternalID, p.Kind, p.Channel, p.ThreadID, p.InReplyTo,
 			p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, p.Text, p.Lang, p.URL,
 			p.Lat, p.Lon, store.Bool(p.Private), store.Millis(p.CreatedAt), store.Millis(p.ReceivedAt), string(p.Raw), channelID(p.ChannelID))
@@ -505,9 +504,7 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 			args = append(args, noAnalysis...)
 		}
 		if pg {
-			args = append(args, body)
-		} else {
-			bodies[[2]string{p.Platform, p.ExternalID}] = body
+			args = append(args, pd.r.body[pd.i])
 		}
 	}
 	rs, err := tx.Stmt(ins).Query(args...)
@@ -528,30 +525,6 @@ func (in *Intake) insertChunk(tx *sql.Tx, chunk []pending) (map[[2]string]int64,
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("ingest: unable to store posts: %w", err)
 	}
-	if pg || len(got) == 0 {
-		return got, nil
-	}
-	// In insertion (so ascending rowid) order: FTS5 flushes its pending
-	// terms whenever a rowid goes backwards.
-	fargs := make([]any, 0, 2*len(got))
-	for _, pd := range chunk {
-		p := &pd.r.posts[pd.i]
-		k := [2]string{p.Platform, p.ExternalID}
-		if id, ok := got[k]; ok {
-			fargs = append(fargs, id, bodies[k])
-		}
-	}
-	for lo := 0; lo < len(fargs); {
-		n := chunkSize((len(fargs) - lo) / 2)
-		fts, err := in.stmt("fts", n)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Stmt(fts).Exec(fargs[lo : lo+2*n]...); err != nil {
-			return nil, fmt.Errorf("ingest: unable to index posts: %w", err)
-		}
-		lo += 2 * n
-	}
 	return got, nil
 }
 
@@ -569,9 +542,9 @@ func (in *Intake) fillDuplicateIDs(batch []*request) {
 	}
 }
 
-// searchBody is what the full-text index holds: the folded text and the
+// SearchBody is what the full-text index holds: the folded text and the
 // author's handle and name, so a search for a handle finds their posts.
-func searchBody(p *post.Post) string {
+func SearchBody(p *post.Post) string {
 	return textnorm.Fold(p.Text + " " + p.Author.Handle + " " + p.Author.Name)
 }
 

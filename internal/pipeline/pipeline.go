@@ -8,6 +8,7 @@ package pipeline
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -161,6 +162,7 @@ type item struct {
 	analysed bool
 	// fresh: the pipeline analysed the post and must store a.
 	fresh bool
+	body  string // SQLite: the post's full-text index entry (ingest.SearchBody)
 }
 
 // Process analyses the given posts (those intake stored without analysis)
@@ -176,10 +178,15 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 		return err
 	}
 	// Outside the transaction: preparing needs the write connection.
-	if err := pl.db.Prepare(ctx, append(pl.desk.HotQueries(), pl.qClaim(), qAuthor, qAnalysis)...); err != nil {
+	fts := pl.db.Dialect == store.SQLite // PostgreSQL's search vector is a column intake fills
+	hot := append(pl.desk.HotQueries(), pl.qClaim(), qAuthor, qAnalysis)
+	if fts {
+		hot = append(hot, qIndex)
+	}
+	if err := pl.db.Prepare(ctx, hot...); err != nil {
 		return fmt.Errorf("pipeline: unable to prepare: %w", err)
 	}
-	pl.runAnalysis(items)
+	pl.understand(items, fts)
 	var changed []int64
 	var fresh int
 	// Short transactions: on SQLite the pipeline shares the one write
@@ -196,6 +203,11 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 			claimed, err := pl.claim(ctx, tx, chunk)
 			if err != nil {
 				return err
+			}
+			if fts {
+				if err := pl.index(ctx, tx, chunk, claimed); err != nil {
+					return err
+				}
 			}
 			for i := range chunk {
 				it := &chunk[i]
@@ -301,6 +313,30 @@ func (pl *Pipeline) claim(ctx context.Context, tx *sql.Tx, chunk []item) (map[in
 	return claimed, nil
 }
 
+// index adds the claimed posts of chunk to SQLite's full-text index, in id
+// order (FTS5 flushes its pending terms whenever a rowid goes backwards),
+// with one statement. REPLACE: a post stored by an older desk, which
+// indexed at intake, is not indexed twice.
+func (pl *Pipeline) index(ctx context.Context, tx *sql.Tx, chunk []item, claimed map[int64]bool) error {
+	rows := make([][2]any, 0, len(chunk))
+	for i := range chunk {
+		if claimed[chunk[i].p.ID] {
+			rows = append(rows, [2]any{chunk[i].p.ID, chunk[i].body})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	js, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	if _, err := pl.exec(ctx, tx, qIndex, string(js)); err != nil {
+		return fmt.Errorf("pipeline: unable to index posts: %w", err)
+	}
+	return nil
+}
+
 func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
 
 func (pl *Pipeline) load(ctx context.Context, ids []int64) ([]item, error) {
@@ -347,30 +383,36 @@ func (pl *Pipeline) load(ctx context.Context, ids []int64) ([]item, error) {
 	return items, rows.Err()
 }
 
-// runAnalysis analyses items on all cores; analysis is pure, so order of
-// work does not matter, only the order of the writes that follow.
-func (pl *Pipeline) runAnalysis(items []item) {
-	if pl.analyze == nil {
-		return
-	}
+// understand readies items on all cores: the analysis of posts stored
+// without one and, when index is set, the folded text for SQLite's
+// full-text index. It is pure, so order of work does not matter, only the
+// order of the writes that follow.
+func (pl *Pipeline) understand(items []item, index bool) {
 	var wg sync.WaitGroup
 	next := make(chan int, len(items))
 	for i := range items {
-		if !items[i].analysed {
+		if index || (!items[i].analysed && pl.analyze != nil) {
 			next <- i
 		}
 	}
 	close(next)
-	for range min(pl.workers, len(items)) {
+	for range min(pl.workers, len(next)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				a, err := pl.analyze.Run(&items[i].p)
-				if err != nil {
-					pl.log.Error("pipeline: analysis failed", "post", items[i].p.ID, "err", err)
+				it := &items[i]
+				if index {
+					it.body = ingest.SearchBody(&it.p)
 				}
-				items[i].a, items[i].fresh = a, true
+				if it.analysed || pl.analyze == nil {
+					continue
+				}
+				a, err := pl.analyze.Run(&it.p)
+				if err != nil {
+					pl.log.Error("pipeline: analysis failed", "post", it.p.ID, "err", err)
+				}
+				it.a, it.fresh = a, true
 			}
 		}()
 	}
@@ -441,6 +483,7 @@ func Collectors() []prometheus.Collector {
 
 // The statements of the pipeline's hot path, prepared once per database.
 const (
+	qIndex  = "INSERT OR REPLACE INTO posts_fts (rowid, body) SELECT value->>0, value->>1 FROM json_each($1) ORDER BY key"
 	qAuthor = `INSERT INTO authors (platform, external_id, handle, name, location, first_seen_at, last_seen_at, post_count)
 		VALUES ($1, $2, $3, $4, $5, $6, $6, 1)
 		ON CONFLICT (platform, external_id) DO UPDATE SET

@@ -60,7 +60,7 @@ func (pl *Pipeline) Reanalyze(ctx context.Context, source string, batch int, pro
 		if len(items) == 0 {
 			return done, nil
 		}
-		pl.runAnalysis(items)
+		pl.understand(items, false)
 		if err := pl.db.Prepare(ctx, qAnalysis); err != nil {
 			return done, err
 		}
