@@ -27,7 +27,7 @@ var DevEvents = map[string]bool{"2013 queensland": true, "2013 boston": true, "2
 // C is the inverse regularisation strength of each head, chosen on the
 // dev splits (the documented model-selection split) from {0.25 … 8}.
 var C = map[string]float64{
-	"lang": 4, "sentiment_en": 1, "sentiment_kn": 0.5, "sentiment_hi": 2,
+	"lang": 4, "sentiment_en": 1, "sentiment_kn": 0.5, "sentiment_hi": 1,
 	"offensive": 3, "emergency": 0.1, "complaint": 1, "category": 1,
 }
 
@@ -38,6 +38,10 @@ var C = map[string]float64{
 // regression and is now trained NBSVM-style (trainOffensive), which
 // calibrate's fold models do not reproduce; it is not calibrated.
 var Calibrate = map[string]bool{"sentiment_en": true, "emergency": true, "complaint": true}
+
+// NBSentiment lists the sentiment heads trained one-vs-rest NBSVM-style
+// (trainOvRNB) instead of as one softmax regression.
+var NBSentiment = map[string]bool{"sentiment_hi": true}
 
 // Select makes Build also report the leave-events-out choice of the
 // emergency head's C (kaval train --select); it does not change C.
@@ -256,8 +260,13 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 			ex = append(ex, f.example(it.Text, h.group, indexOf(sent, it.Label)))
 		}
 		ex = append(ex, labelExamples(f, d.Labels, "sentiment", sent)...)
-		model.Balance(ex, 3)
-		dense := model.Train(ex, model.Softmax, 3, optionsFor(h.name))
+		var dense *model.Dense
+		if NBSentiment[h.name] {
+			dense = trainOvRNB(ex, 3, optionsFor(h.name))
+		} else {
+			model.Balance(ex, 3)
+			dense = model.Train(ex, model.Softmax, 3, optionsFor(h.name))
+		}
 		if Calibrate[h.name] {
 			off := calibrate(dense, ex, model.Softmax, 3, CalibrationFolds, func(i int) int { return i % CalibrationFolds },
 				func(int) bool { return true }, h.metric, optionsFor(h.name))
@@ -374,6 +383,43 @@ func trainOffensive(d *Data, offEx []model.Example) *model.Dense {
 	dense := model.Train(model.ScaleExamples(offEx, r, false), model.Sigmoid, 1, optionsFor("offensive"))
 	dense.ScaleRows(r, false)
 	return dense
+}
+
+// trainOvRNB trains a k-class head as k one-vs-rest NBSVM-style sigmoid
+// heads, one lane each: for class c every feature is scaled by √|r_c|,
+// r_c its Naive-Bayes log-count ratio of c against the rest over ex, the
+// examples are class-balanced for that split, and the scale is folded into
+// the lane's weights, so inference is unchanged (the lanes' argmax is the
+// class; the engine's softmax over them stays monotone). Measured on the
+// Hinglish head (dev macro-F1 through the engine): 0.614 as a balanced
+// softmax (C = 2), 0.6245 as OvR NB (C = 1); English and Kannada
+// sentiment, which mix in the Hinglish head for romanised text, moved by
+// +0.001 and 0.
+func trainOvRNB(ex []model.Example, k int, opt model.Options) *model.Dense {
+	nb := 1 << opt.Bits
+	out := &model.Dense{K: k, W: make([]float32, nb*k), Bias: make([]float32, k)}
+	bex := make([]model.Example, len(ex))
+	for c := 0; c < k; c++ {
+		for i, e := range ex {
+			bex[i] = e
+			bex[i].Label = 0
+			if e.Label == c {
+				bex[i].Label = 1
+			}
+		}
+		model.Balance(bex, 2)
+		r := model.LogCountRatio(bex, opt.Bits, 1)
+		for f, v := range r {
+			r[f] = float32(math.Sqrt(math.Abs(float64(v))))
+		}
+		d := model.Train(model.ScaleExamples(bex, r, false), model.Sigmoid, 1, opt)
+		d.ScaleRows(r, false)
+		for f := 0; f < nb; f++ {
+			out.W[f*k+c] = d.W[f]
+		}
+		out.Bias[c] = d.Bias[0]
+	}
+	return out
 }
 
 func boolLabel(s string) int {
