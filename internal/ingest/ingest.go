@@ -239,6 +239,10 @@ func (in *Intake) run() {
 				}
 			}
 		}
+		// Wait for a free committer before gathering: whatever queued
+		// while the previous commit ran then joins this one, instead of
+		// this batch being fixed at the moment the previous one began.
+		sem <- struct{}{}
 		batch := []*request{first}
 		n := len(first.idx)
 	fill:
@@ -251,7 +255,6 @@ func (in *Intake) run() {
 				break fill
 			}
 		}
-		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
 			in.commit(batch)
