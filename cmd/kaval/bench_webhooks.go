@@ -155,7 +155,7 @@ func benchWebhooks(ctx context.Context, env *cliEnv, args []string) error {
 	}
 
 	if *hold > 0 {
-		return holdForExternal(ctx, env, a, bc, target, *hold, *bodiesPath, *count, *seed)
+		return holdForExternal(ctx, env, a, bc, target, *hold, *bodiesPath, *count, *seed, *burst)
 	}
 
 	rate := *rateN
@@ -595,7 +595,7 @@ end
 
 // holdForExternal writes n signed WhatsApp deliveries and a wrk script,
 // serves until hold passes or ctx ends, and reports what the desk stored.
-func holdForExternal(ctx context.Context, env *cliEnv, a *app.App, bc *benchChans, target string, hold time.Duration, path string, n int, seed uint64) error {
+func holdForExternal(ctx context.Context, env *cliEnv, a *app.App, bc *benchChans, target string, hold time.Duration, path string, n int, seed uint64, burst bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -634,9 +634,14 @@ func holdForExternal(ctx context.Context, env *cliEnv, a *app.App, bc *benchChan
 		fmt.Fprintf(env.stdout, " over %.2fs: %.0f posts/s durable (one post per delivery)", span.Seconds(), float64(stored-1)/span.Seconds())
 	}
 	fmt.Fprintln(env.stdout)
-	left, took := hookWaitDesk(context.Background(), a.DB, 2*time.Minute)
+	if burst {
+		a.StartPipeline()
+	}
+	left, took := hookWaitDesk(context.Background(), a.DB, 5*time.Minute)
 	if left == 0 {
 		fmt.Fprintf(env.stdout, "  all on the desk %.1fs after the hold ended\n", took.Seconds())
+	} else {
+		fmt.Fprintf(env.stdout, "  %d posts still waiting for the desk after %s\n", left, took.Round(time.Second))
 	}
 	return nil
 }
