@@ -396,8 +396,10 @@ func (in *Intake) checkpoints(batch []*request) [][2]string {
 
 // chunkSizes are the row counts of the multi-row statements: a batch is cut
 // into these so each statement text is prepared once and reused, instead of
-// SQLite parsing a new statement for every commit.
-var chunkSizes = [...]int{rowsPerInsert, 50, 10, 1}
+// SQLite parsing a new statement for every commit. The small sizes matter:
+// under a steady stream of webhooks a group commit holds a handful of posts,
+// and each statement costs a pass through the driver.
+var chunkSizes = [...]int{rowsPerInsert, 50, 16, 8, 4, 2, 1}
 
 func chunkSize(left int) int {
 	for _, n := range chunkSizes {
