@@ -315,8 +315,8 @@ func (pl *Pipeline) claim(ctx context.Context, tx *sql.Tx, chunk []item) (map[in
 
 // index adds the claimed posts of chunk to SQLite's full-text index, in id
 // order (FTS5 flushes its pending terms whenever a rowid goes backwards),
-// with one statement. REPLACE: a post stored by an older desk, which
-// indexed at intake, is not indexed twice.
+// with one statement. (Posts an older desk indexed at intake lost their
+// entries in migration 00008, so none is indexed twice.)
 func (pl *Pipeline) index(ctx context.Context, tx *sql.Tx, chunk []item, claimed map[int64]bool) error {
 	rows := make([][2]any, 0, len(chunk))
 	for i := range chunk {
@@ -483,7 +483,7 @@ func Collectors() []prometheus.Collector {
 
 // The statements of the pipeline's hot path, prepared once per database.
 const (
-	qIndex  = "INSERT OR REPLACE INTO posts_fts (rowid, body) SELECT value->>0, value->>1 FROM json_each($1) ORDER BY key"
+	qIndex  = "INSERT INTO posts_fts (rowid, body) SELECT value->>0, value->>1 FROM json_each($1) ORDER BY key"
 	qAuthor = `INSERT INTO authors (platform, external_id, handle, name, location, first_seen_at, last_seen_at, post_count)
 		VALUES ($1, $2, $3, $4, $5, $6, $6, 1)
 		ON CONFLICT (platform, external_id) DO UPDATE SET

@@ -49,47 +49,62 @@ type DB struct {
 
 // foreground counts SQLite transactions that are waiting for, or holding,
 // the single write connection on behalf of a caller who waits (a webhook
-// to acknowledge, an officer's click), so background work can step aside.
+// to acknowledge, an officer's click), so background work can let the
+// ones queued ahead of it go first.
 type foreground struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed when n drops to 0
+	mu      sync.Mutex
+	entered uint64        // foreground transactions ever queued
+	left    uint64        // … and finished
+	changed chan struct{} // closed (and replaced) whenever one finishes
 }
 
 func (f *foreground) enter() {
 	f.mu.Lock()
-	if f.n == 0 {
-		f.idle = make(chan struct{})
-	}
-	f.n++
+	f.entered++
 	f.mu.Unlock()
 }
 
 func (f *foreground) leave() {
 	f.mu.Lock()
-	f.n--
-	if f.n == 0 {
-		close(f.idle)
+	f.left++
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
 	}
 	f.mu.Unlock()
 }
 
-// wait returns once no foreground transaction is queued or running, or
-// after max, or when ctx ends.
+// wait returns once every foreground transaction queued before the call
+// has finished (later ones do not hold background work back, so a steady
+// stream of webhooks cannot starve it), or after max, or when ctx ends.
 func (f *foreground) wait(ctx context.Context, max time.Duration) {
 	f.mu.Lock()
-	if f.n == 0 {
-		f.mu.Unlock()
-		return
-	}
-	idle := f.idle
+	target := f.entered
 	f.mu.Unlock()
-	t := time.NewTimer(max)
-	defer t.Stop()
-	select {
-	case <-idle:
-	case <-t.C:
-	case <-ctx.Done():
+	var deadline <-chan time.Time
+	for {
+		f.mu.Lock()
+		if f.left >= target {
+			f.mu.Unlock()
+			return
+		}
+		if f.changed == nil {
+			f.changed = make(chan struct{})
+		}
+		changed := f.changed
+		f.mu.Unlock()
+		if deadline == nil {
+			t := time.NewTimer(max)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -181,7 +196,7 @@ const BackgroundMaxWait = 25 * time.Millisecond
 
 // BackgroundTx is Tx for work nobody is waiting on (the pipeline threading
 // stored posts). On SQLite, whose one writer every transaction queues for,
-// it first lets the transactions queued through Tx go (up to
+// it first lets the transactions already queued through Tx go (up to
 // BackgroundMaxWait): a webhook delivery is acknowledged only after its
 // commit, so its wait is the platform's and the citizen's, while a post
 // threaded a few milliseconds later loses nothing. PostgreSQL has no single
