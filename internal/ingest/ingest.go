@@ -166,6 +166,8 @@ func (in *Intake) Submit(ctx context.Context, posts []post.Post) ([]Result, erro
 		}
 		cols, err := AnalysisColumns(&a)
 		if err != nil {
+			// Stored without it; the pipeline tries again.
+			in.opt.Log.Error("ingest: analysis cannot be stored", "platform", posts[i].Platform, "external_id", trunc(posts[i].ExternalID), "err", err)
 			return
 		}
 		posts[i].Analysis = &a

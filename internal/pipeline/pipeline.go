@@ -160,8 +160,10 @@ type item struct {
 	// analysed: intake stored the post with its analysis, and p.Analysis
 	// holds the part the desk threads on, read from the filter columns.
 	analysed bool
-	// fresh: the pipeline analysed the post and must store a.
+	// fresh: the pipeline analysed the post and must store a, encoded
+	// in cols (ingest.AnalysisColumns).
 	fresh bool
+	cols  []any
 	body  string // SQLite: the post's full-text index entry (ingest.SearchBody)
 }
 
@@ -226,7 +228,7 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 					return err
 				}
 				if it.fresh {
-					if err := pl.writeAnalysis(ctx, tx, it.p.ID, &it.a, authorID, caseID); err != nil {
+					if err := pl.writeAnalysis(ctx, tx, it.p.ID, it.cols, authorID, caseID); err != nil {
 						return err
 					}
 				} else {
@@ -412,7 +414,15 @@ func (pl *Pipeline) understand(items []item, index bool) {
 				if err != nil {
 					pl.log.Error("pipeline: analysis failed", "post", it.p.ID, "err", err)
 				}
-				it.a, it.fresh = a, true
+				// Encoded here, on every core and before the transaction;
+				// an analysis that cannot be encoded (a NaN score) leaves
+				// the post unanalysed rather than failing its chunk forever.
+				cols, err := ingest.AnalysisColumns(&a)
+				if err != nil {
+					pl.log.Error("pipeline: analysis cannot be stored; the post goes on the desk without it", "post", it.p.ID, "err", err)
+					continue
+				}
+				it.a, it.cols, it.fresh = a, cols, true
 			}
 		}()
 	}
@@ -436,15 +446,12 @@ func (pl *Pipeline) upsertAuthor(ctx context.Context, tx *sql.Tx, p *post.Post) 
 	return id, nil
 }
 
-// writeAnalysis stores an analysis the pipeline made: the JSON and the
-// columns the inbox filters on, so filters never parse JSON.
-func (pl *Pipeline) writeAnalysis(ctx context.Context, tx *sql.Tx, postID int64, a *post.Analysis, authorID, caseID int64) error {
-	cols, err := ingest.AnalysisColumns(a)
-	if err != nil {
-		return err
-	}
-	_, err = pl.exec(ctx, tx, qAnalysis, append(cols, nullID(authorID), nullID(caseID), postID)...)
-	if err != nil {
+// writeAnalysis stores an analysis the pipeline made, encoded by
+// ingest.AnalysisColumns: the JSON and the columns the inbox filters on, so
+// filters never parse JSON.
+func (pl *Pipeline) writeAnalysis(ctx context.Context, tx *sql.Tx, postID int64, cols []any, authorID, caseID int64) error {
+	args := append(append(make([]any, 0, len(cols)+3), cols...), nullID(authorID), nullID(caseID), postID)
+	if _, err := pl.exec(ctx, tx, qAnalysis, args...); err != nil {
 		return fmt.Errorf("pipeline: unable to store analysis: %w", err)
 	}
 	return nil

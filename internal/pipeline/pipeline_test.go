@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -562,4 +563,37 @@ func TestPipelineIndexesForSearch(t *testing.T) {
 	if count("snatching") != 1 || count("ಕೋರಮಂಗಲದಲ್ಲಿ") != 1 {
 		t.Fatalf("index: snatching %d, kannada %d", count("snatching"), count("ಕೋರಮಂಗಲದಲ್ಲಿ"))
 	}
+}
+
+// An analysis that cannot be stored (a NaN score has no JSON form) must
+// not stop intake or the desk: the post is stored and threaded without it.
+func TestUnencodableAnalysisDoesNotStallTheDesk(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		nan := func(p *post.Post) post.Analysis {
+			a := keywordAnalyzer(p)
+			a.Sentiment.Score = math.NaN()
+			return a
+		}
+		in := ingest.New(db, nil, ingest.Options{Now: e.pl.now, Analyze: nan})
+		defer in.Close()
+		e.pl = New(db, e.desk, nil, nan, Options{Now: e.pl.now})
+		p := mention("nan1", "z", "help in Jayanagar")
+		p.CreatedAt = e.now
+		res, err := in.Submit(ctx, []post.Post{p})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res)
+		}
+		if err := e.pl.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var stage int
+		var js sql.NullString
+		db.Read.QueryRow("SELECT stage, analysis FROM posts WHERE id = $1", res[0].ID).Scan(&stage, &js)
+		if stage != ingest.StageOnDesk || js.Valid {
+			t.Fatalf("stage %d, analysis %v", stage, js)
+		}
+		e.caseOf(t, res[0].ID) // on the desk, in a case
+	})
 }

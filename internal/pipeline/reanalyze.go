@@ -67,8 +67,10 @@ func (pl *Pipeline) Reanalyze(ctx context.Context, source string, batch int, pro
 		last := items[len(items)-1].p.ID
 		err = pl.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
 			for i := range items {
-				a := items[i].a
-				if err := pl.writeAnalysis(ctx, tx, items[i].p.ID, &a, 0, 0); err != nil {
+				if !items[i].fresh {
+					continue // could not be encoded; logged
+				}
+				if err := pl.writeAnalysis(ctx, tx, items[i].p.ID, items[i].cols, 0, 0); err != nil {
 					return err
 				}
 			}
