@@ -10,13 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/post"
-	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
 // MaxPostBytes is the longest post the API takes: room for a long
@@ -143,17 +141,9 @@ func (h *publishHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	text := strings.TrimSpace(textnorm.Clean(req.Text))
-	switch {
-	case !utf8.ValidString(req.Text):
-		return invalid("text", "text must be valid UTF-8")
-	case textnorm.Fold(text) == "":
-		return invalid("text", "text is empty")
-	case len(text) > MaxPostBytes:
-		return invalid("text", "text is %d bytes; at most %d", len(text), MaxPostBytes)
-	case len(req.IdempotencyKey) > maxClientKey || !utf8.ValidString(req.IdempotencyKey) ||
-		strings.ContainsFunc(req.IdempotencyKey, func(c rune) bool { return c < 0x20 || c == 0x7f }):
-		return invalid("idempotency_key", "idempotency_key must be at most %d bytes of printable text", maxClientKey)
+	text, err := outgoingText(req.Text, req.IdempotencyKey, MaxPostBytes)
+	if err != nil {
+		return err
 	}
 	if err := checkMedia(req.Media); err != nil {
 		return err

@@ -194,6 +194,25 @@ func (h *replyHandlers) recorded(ctx context.Context, caseID, itemID int64, sc d
 	return false, nil
 }
 
+// outgoingText checks what a person writes to go out under the force's
+// name (a reply or a post) and its client idempotency key, and returns the
+// text cleaned of control and invisible characters.
+func outgoingText(raw, key string, maxBytes int) (string, error) {
+	text := strings.TrimSpace(textnorm.Clean(raw))
+	switch {
+	case !utf8.ValidString(raw):
+		return "", invalid("text", "text must be valid UTF-8")
+	case textnorm.Fold(text) == "":
+		return "", invalid("text", "text is empty")
+	case len(text) > maxBytes:
+		return "", invalid("text", "text is %d bytes; at most %d", len(text), maxBytes)
+	case len(key) > maxClientKey || !utf8.ValidString(key) ||
+		strings.ContainsFunc(key, func(c rune) bool { return c < 0x20 || c == 0x7f }):
+		return "", invalid("idempotency_key", "idempotency_key must be at most %d bytes of printable text", maxClientKey)
+	}
+	return text, nil
+}
+
 func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	caseID, err := PathID(r, "id")
 	if err != nil {
@@ -203,18 +222,11 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	text := strings.TrimSpace(textnorm.Clean(req.Text))
-	switch {
-	case !utf8.ValidString(req.Text):
-		return invalid("text", "text must be valid UTF-8")
-	case textnorm.Fold(text) == "":
-		return invalid("text", "text is empty")
-	case len(text) > MaxReplyBytes:
-		return invalid("text", "text is %d bytes; at most %d", len(text), MaxReplyBytes)
-	case len(req.IdempotencyKey) > maxClientKey || !utf8.ValidString(req.IdempotencyKey) ||
-		strings.ContainsFunc(req.IdempotencyKey, func(c rune) bool { return c < 0x20 || c == 0x7f }):
-		return invalid("idempotency_key", "idempotency_key must be at most %d bytes of printable text", maxClientKey)
-	case req.PostID < 0:
+	text, err := outgoingText(req.Text, req.IdempotencyKey, MaxReplyBytes)
+	if err != nil {
+		return err
+	}
+	if req.PostID < 0 {
 		return invalid("post_id", "post_id must be positive")
 	}
 	ctx := r.Context()
