@@ -3,6 +3,7 @@ package model
 import (
 	"bufio"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -78,6 +79,26 @@ func BenchmarkVectorizeCorpus(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		x.Vectorize(posts[i%len(posts)], &m.Space)
+		i++
+	}
+}
+
+// BenchmarkAccumulate is Accumulate alone over the vectors of the same
+// posts, made beforehand (so their rows are not in cache from Vectorize).
+func BenchmarkAccumulate(b *testing.B) {
+	m := benchModel(b)
+	posts := benchCorpus(b, 20000)
+	var x Extractor
+	vecs := make([]Vec, len(posts))
+	for i, p := range posts {
+		v := x.Vectorize(p, &m.Space)
+		vecs[i] = Vec{Idx: slices.Clone(v.Idx), Val: slices.Clone(v.Val)}
+	}
+	acc := make([]float32, m.Width)
+	i := 0
+	for b.Loop() {
+		clear(acc)
+		m.Accumulate(vecs[i%len(vecs)], acc)
 		i++
 	}
 }

@@ -1,0 +1,24 @@
+package model
+
+import "unsafe"
+
+// mac20 is mac20Go in SSE2 (part of every amd64 CPU): the 20 lanes live in
+// five registers of four floats for the whole post, and each feature's
+// codes are widened, converted, multiplied and added four lanes per
+// instruction. MULPS and ADDPS round each lane exactly as MULSS and ADDSS
+// (what Go compiles the scalar loop to) do, and the features are added in
+// the same order, so the sums are bit for bit mac20Go's. On 20,000
+// different posts the multiply-adds took ~4.4 µs a post in the scalar Go
+// loop and take ~1.0 µs here (CPU profile of BenchmarkVectorizeAccumulate).
+//
+// The caller guarantees every idx[i] is a row of rows (20 bytes each) and len(val) ==
+// len(idx): the assembly does not check bounds.
+func mac20(rows []int8, idx []uint32, val []float32, a *[20]float32) {
+	if len(idx) == 0 {
+		return
+	}
+	mac20SSE2(unsafe.Pointer(&rows[0]), &idx[0], &val[0], len(idx), a)
+}
+
+//go:noescape
+func mac20SSE2(rows unsafe.Pointer, idx *uint32, val *float32, n int, a *[20]float32)

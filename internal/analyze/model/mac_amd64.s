@@ -1,0 +1,80 @@
+#include "textflag.h"
+
+// func mac20SSE2(rows unsafe.Pointer, idx *uint32, val *float32, n int, a *[20]float32)
+//
+// For each of the n features: x = val[i] * float32(1/127), then for lanes
+// j = 0..19: a[j] += x * float32(int8 code j of row idx[i]), a row being
+// 20 bytes. A signed byte b becomes the int32 b by
+// repeating it into all four bytes of a 32-bit lane (PUNPCKLBW, then
+// PUNPCKLWL) and shifting right arithmetically by 24.
+TEXT ·mac20SSE2(SB), NOSPLIT, $0-40
+	MOVQ rows+0(FP), SI
+	MOVQ idx+8(FP), DI
+	MOVQ val+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ a+32(FP), BX
+	MOVUPS 0(BX), X0  // lanes 0–3
+	MOVUPS 16(BX), X1 // lanes 4–7
+	MOVUPS 32(BX), X2 // lanes 8–11
+	MOVUPS 48(BX), X3 // lanes 12–15
+	MOVUPS 64(BX), X4 // lanes 16–19
+	MOVL $0x3c010204, AX // float32(1.0/127), the constant Go rounds 1.0/127 to
+	MOVQ AX, X7
+
+loop:
+	MOVL (DI), AX
+	LEAQ (AX)(AX*4), AX
+	SHLQ $2, AX // × 20
+	MOVSS (DX), X5
+	MULSS X7, X5
+	SHUFPS $0, X5, X5 // x in all four floats
+
+	MOVOU (SI)(AX*1), X6 // codes 0–15
+	MOVL 16(SI)(AX*1), R8 // codes 16–19
+
+	MOVO X6, X8
+	PUNPCKLBW X8, X8 // codes 0–7, each twice
+	MOVO X8, X9
+	PUNPCKLWL X8, X8 // codes 0–3, each four times
+	PUNPCKHWL X9, X9 // codes 4–7, each four times
+	PSRAL $24, X8
+	PSRAL $24, X9
+	CVTPL2PS X8, X8
+	CVTPL2PS X9, X9
+	MULPS X5, X8
+	MULPS X5, X9
+	ADDPS X8, X0
+	ADDPS X9, X1
+
+	PUNPCKHBW X6, X6 // codes 8–15, each twice
+	MOVO X6, X10
+	PUNPCKLWL X6, X6 // codes 8–11
+	PUNPCKHWL X10, X10 // codes 12–15
+	PSRAL $24, X6
+	PSRAL $24, X10
+	CVTPL2PS X6, X6
+	CVTPL2PS X10, X10
+	MULPS X5, X6
+	MULPS X5, X10
+	ADDPS X6, X2
+	ADDPS X10, X3
+
+	MOVQ R8, X11
+	PUNPCKLBW X11, X11
+	PUNPCKLWL X11, X11 // codes 16–19
+	PSRAL $24, X11
+	CVTPL2PS X11, X11
+	MULPS X5, X11
+	ADDPS X11, X4
+
+	ADDQ $4, DI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ loop
+
+	MOVUPS X0, 0(BX)
+	MOVUPS X1, 16(BX)
+	MOVUPS X2, 32(BX)
+	MOVUPS X3, 48(BX)
+	MOVUPS X4, 64(BX)
+	RET
