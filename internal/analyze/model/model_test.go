@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"testing"
 )
@@ -282,5 +283,28 @@ func TestNBScalingFoldsIntoWeights(t *testing.T) {
 	}
 	if err := m.Replace("nope", d); err == nil {
 		t.Fatal("Replace accepted an unknown head")
+	}
+}
+
+// TestNegatorPrefilter: the bit prefilter keeps every negator and agrees
+// with the map on other words.
+func TestNegatorPrefilter(t *testing.T) {
+	for h := range negators {
+		if !isNegator(h) {
+			t.Fatalf("negator hash %x filtered out", h)
+		}
+	}
+	for _, w := range []string{"yes", "good", "road", "water", "police", "ಬೆಂಕಿ", "पानी", "nothin", "nott"} {
+		h := wordHash(w)
+		if isNegator(h) != negators[h] {
+			t.Errorf("%q: prefilter %v, map %v", w, isNegator(h), negators[h])
+		}
+	}
+	set := 0
+	for _, b := range negatorBits {
+		set += bits.OnesCount64(b)
+	}
+	if set == 0 || set > len(negators) {
+		t.Errorf("%d of 256 prefilter bits set for %d negators", set, len(negators))
 	}
 }
