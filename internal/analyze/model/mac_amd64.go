@@ -11,6 +11,12 @@ import "unsafe"
 // different posts the multiply-adds took ~4.4 µs a post in the scalar Go
 // loop and take ~1.0 µs here (CPU profile of BenchmarkVectorizeAccumulate).
 //
+// The rows are random reads of a 21 MB table. Rather than a pass that
+// loads every row before the arithmetic (a load that misses holds up
+// everything behind it, so that pass is pure waiting), the loop prefetches
+// the row 16 features ahead: the misses overlap the arithmetic
+// (BenchmarkAccumulate 2.8 → 2.15 µs a post).
+//
 // The caller guarantees every idx[i] is a row of rows (20 bytes each) and len(val) ==
 // len(idx): the assembly does not check bounds.
 func mac20(rows []int8, idx []uint32, val []float32, a *[20]float32) {
