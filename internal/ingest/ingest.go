@@ -1,10 +1,11 @@
 // Package ingest is the one entry point every source uses: normalise →
+// analyse (in the caller's goroutine, when the desk gives an analyzer) →
 // dedupe on (platform, external id) → durable → acknowledged. Posts from
 // all callers are gathered into group commits (one transaction for
 // whatever is waiting, no added delay), so a thousand webhook deliveries in
 // flight cost a handful of fsyncs. Only after the commit does a caller get
 // its answer, and only then are the new post ids published on the bus for
-// the workers that analyse and thread them.
+// the pipeline that threads them into cases.
 package ingest
 
 import (

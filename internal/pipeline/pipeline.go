@@ -1,8 +1,10 @@
 // Package pipeline runs the work that follows the durable write: each
-// stored post is analysed, its author recorded, and it is threaded into a
-// case on the desk. It is driven by the bus (ids published by intake) and
-// by a sweep of unfinished rows, so a crash between intake and here loses
-// nothing: the post is simply picked up again.
+// stored post gets its author recorded, is threaded into a case on the
+// desk and (SQLite) added to the full-text index; a post intake stored
+// without an analysis is analysed here first. It is driven by the bus (ids
+// published by intake) and by a sweep of unfinished rows, so a crash
+// between intake and here loses nothing: the post is simply picked up
+// again.
 package pipeline
 
 import (
