@@ -196,12 +196,28 @@ func (a *apiRec) waitCase(t *testing.T, platform string) caseJSON {
 // waitItem waits for outbox item id to reach state.
 func (a *apiRec) waitItem(t *testing.T, id int64, state string) itemJSON {
 	t.Helper()
+	return waitOutbox[itemJSON](t, a, id, state)
+}
+
+// waitOutbox polls outbox item id until it reaches state, and returns it
+// decoded as T (a reply's or a post's view).
+func waitOutbox[T any](t *testing.T, a *apiRec, id int64, state string) T {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var it itemJSON
-		a.do(t, "agent", "GET", fmt.Sprintf("/api/v1/outbox/%d", id), nil, &it)
+		var raw json.RawMessage
+		a.do(t, "agent", "GET", fmt.Sprintf("/api/v1/outbox/%d", id), nil, &raw)
+		var it struct {
+			State     string
+			LastError string `json:"last_error"`
+		}
+		json.Unmarshal(raw, &it)
 		if it.State == state {
-			return it
+			var out T
+			if err := json.Unmarshal(raw, &out); err != nil {
+				t.Fatal(err)
+			}
+			return out
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("outbox item %d stayed %s (want %s): %s", id, it.State, state, it.LastError)

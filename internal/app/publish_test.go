@@ -31,18 +31,7 @@ type pubItemJSON struct {
 // waitPost waits for outbox item id to reach state.
 func (a *apiRec) waitPost(t *testing.T, id int64, state string) pubItemJSON {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var it pubItemJSON
-		a.do(t, "agent", "GET", fmt.Sprintf("/api/v1/outbox/%d", id), nil, &it)
-		if it.State == state {
-			return it
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox item %d stayed %s (want %s): %s", id, it.State, state, it.LastError)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	return waitOutbox[pubItemJSON](t, a, id, state)
 }
 
 // An agent composes a post on the force's Mastodon account through the
