@@ -237,6 +237,67 @@ type Sender interface {
 	Publish(ctx context.Context, m Message) (Result, error)
 }
 
+// Validator is implemented by connectors that can tell, without any
+// network I/O, whether their platform would take a message: its length as
+// the platform counts it (X's weighted characters, Bluesky's graphemes,
+// Telegram's UTF-16 units…), media counts, hashtags and mentions, the
+// shape of the target, and the channel settings a send needs. Reply and
+// Publish run the same checks before sending; the desk runs them when a
+// person queues a reply or a post, so a message the platform would refuse
+// is refused while its author is at the keyboard instead of failing after
+// a supervisor approved it.
+//
+// What can only be known at send time is not checked: the 24-hour windows
+// of WhatsApp and Messenger (they run on while an item waits), facts read
+// from the platform (a Mastodon parent's author, prefixed to the reply
+// when not given in Target.Extra), and credentials.
+//
+// A refusal is an *Error of class Invalid whose Field says what broke the
+// rule and whose Message names the rule.
+type Validator interface {
+	ValidateReply(t Target, m Message) error
+	ValidatePublish(m Message) error
+}
+
+// ValidatorFactory builds a channel's Validator from its platform and
+// Config alone: no secrets, no network, nothing started.
+type ValidatorFactory func(ch Channel) (Validator, error)
+
+// ErrNoValidator is returned by NewValidator for a platform that has
+// registered none.
+var ErrNoValidator = errors.New("connector: no validator for this platform")
+
+var validators = map[string]ValidatorFactory{}
+
+// RegisterValidator makes a platform's checks available without a live
+// connector; each platform package calls it from init, with a factory
+// building the same rules its connector embeds.
+func RegisterValidator(platform string, f ValidatorFactory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := validators[platform]; dup {
+		panic("connector: validator registered twice: " + platform)
+	}
+	validators[platform] = f
+}
+
+// NewValidator returns the checks of ch's platform under ch's Config
+// (ch.Secrets are not needed). It wraps ErrNoValidator when the platform
+// registered none, and returns the factory's error for a Config the
+// connector would not start with either.
+func NewValidator(ch Channel) (Validator, error) {
+	mu.RLock()
+	f, ok := validators[ch.Platform]
+	mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoValidator, ch.Platform)
+	}
+	if ch.Config == nil {
+		ch.Config = map[string]string{}
+	}
+	return f(ch)
+}
+
 // Class says what the outbox should do with a failure.
 type Class int
 
@@ -257,11 +318,16 @@ func (c Class) String() string {
 
 // Error is a platform failure with the platform's own code and message.
 type Error struct {
-	Class      Class
-	Platform   string
-	Status     int    // HTTP status, 0 if none
-	Code       string // the platform's error code
-	Message    string // the platform's own message
+	Class    Class
+	Platform string
+	Status   int    // HTTP status, 0 if none
+	Code     string // the platform's error code
+	Message  string // the platform's own message
+	// Field is set on Invalid refusals made before sending: the part of
+	// the message that broke the rule, FieldText, FieldMedia or
+	// FieldTarget; "" when it is the channel (a missing setting, a
+	// platform without posts).
+	Field      string
 	RetryAfter time.Duration
 	Err        error
 }
@@ -284,6 +350,18 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Parts of a message an Invalid refusal can name (Error.Field).
+const (
+	FieldText   = "text"
+	FieldMedia  = "media"
+	FieldTarget = "target"
+)
+
+// Refuse returns an Invalid refusal of field by platform's rule msg.
+func Refuse(platform, field, msg string) *Error {
+	return &Error{Class: Invalid, Platform: platform, Field: field, Message: msg}
+}
 
 // ClassOf returns the class of err, Retryable for errors that are not *Error
 // (network failures before anything was sent).

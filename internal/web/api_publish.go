@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,39 +14,20 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/channel"
+	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/outbox"
-	"github.com/kaval-desk/kaval/internal/post"
 )
 
 // MaxPostBytes is the longest post the API takes: room for a long
 // Facebook advisory in Kannada (three bytes a letter). Each platform's own
-// limit (280 weighted characters on X, 500 on Mastodon, 2,200 for an
-// Instagram caption…) is checked by its connector before sending; a post
-// over it fails in the outbox with the platform's reason.
+// rules (280 weighted characters on X, 500 on Mastodon, an image and a
+// caption of at most 2,200 characters on Instagram…) are its connector's
+// (connector.Validator), checked here when the post is queued and again by
+// the connector before sending.
 const MaxPostBytes = 16 << 10
 
 // maxScheduleAhead bounds not_before: a date years ahead is a typo.
 const maxScheduleAhead = 366 * 24 * time.Hour
-
-// publishRule is what a platform's connector needs to publish on the
-// force's own account. The table mirrors the connectors' Publish checks so
-// that a post they would refuse is refused here, while its author is at
-// the keyboard, instead of failing after a supervisor approved it; the
-// connector still checks everything before sending.
-type publishRule struct {
-	minMedia, maxMedia int
-	config             string // channel config key Publish needs ("" for none)
-}
-
-var publishRules = map[string]publishRule{
-	post.X:         {},
-	post.Mastodon:  {},
-	post.Bluesky:   {},
-	post.Telegram:  {config: "publish_chat"},                                       // posts go to a channel the bot admins
-	post.Facebook:  {maxMedia: 1, config: "page_id"},                               // a Page post, or a photo post with one image
-	post.Instagram: {minMedia: 1, maxMedia: outbox.MaxMedia, config: "ig_user_id"}, // no text-only posts; carousels of up to 10
-	// Messenger, WhatsApp, RSS and the web form have no public posts.
-}
 
 // PublishAPI mounts composing posts on the force's own accounts.
 //
@@ -132,6 +114,23 @@ func cannotPublish(format string, args ...any) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "cannot_publish", Message: fmt.Sprintf(format, args...)}
 }
 
+// refused turns a connector's refusal of a message (connector.Validator)
+// into 422 with the rule's words: "invalid" on the request field that
+// broke it (fields maps the connector's part to the request's field), or
+// code when it is the channel (a missing setting, a platform without
+// posts) or a part the request does not name.
+func refused(err error, code string, fields map[string]string) *Error {
+	var ce *connector.Error
+	if !errors.As(err, &ce) {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: code, Message: err.Error(), Err: err}
+	}
+	msg := ce.Platform + ": " + ce.Message
+	if f, ok := fields[ce.Field]; ok {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: f, Message: msg, Err: err}
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: code, Message: msg, Err: err}
+}
+
 func (h *publishHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	chID, err := PathID(r, "id")
 	if err != nil {
@@ -166,21 +165,21 @@ func (h *publishHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rule, ok := publishRules[ch.Platform]
+	// The platform's connector says what it takes (connector.Validator):
+	// the same checks it runs before sending, so a post it would refuse
+	// after a supervisor approved it is refused now, while its author is
+	// at the keyboard.
+	v, err := connector.NewValidator(connector.Channel{ID: ch.ID, Platform: ch.Platform, Name: ch.Name, Config: ch.Config})
 	switch {
-	case !ok:
+	case errors.Is(err, connector.ErrNoValidator):
 		return cannotPublish("channel %d is on %s, which has no posts of the force's own to publish", ch.ID, ch.Platform)
+	case err != nil:
+		return cannotPublish("channel %d's settings are not valid: %v", ch.ID, err)
 	case ch.Status != channel.Active:
 		return &Error{Status: http.StatusConflict, Code: "channel_inactive", Message: fmt.Sprintf("channel %d is %s, not active: resume it before publishing", ch.ID, ch.Status)}
-	case rule.config != "" && strings.TrimSpace(ch.Config[rule.config]) == "":
-		return cannotPublish("channel %d has no %s in its config, which %s needs to publish", ch.ID, rule.config, ch.Platform)
-	case len(req.Media) < rule.minMedia:
-		return invalid("media", "a %s post needs at least %d image URL in media", ch.Platform, rule.minMedia)
-	case len(req.Media) > rule.maxMedia:
-		if rule.maxMedia == 0 {
-			return invalid("media", "%s posts are text only here: remove media", ch.Platform)
-		}
-		return invalid("media", "a %s post carries at most %d image(s)", ch.Platform, rule.maxMedia)
+	}
+	if err := v.ValidatePublish(connector.Message{Text: text, Media: req.Media}); err != nil {
+		return refused(err, "cannot_publish", map[string]string{connector.FieldText: "text", connector.FieldMedia: "media"})
 	}
 	p := Principal(r)
 	it := outbox.Item{

@@ -41,6 +41,16 @@ func TestPublishRefusesBadInputAndQueuesNothing(t *testing.T) {
 		messenger := addChannel(t, db, "messenger", "BCP inbox", "active", `{}`)
 		paused := addChannel(t, db, "mastodon", "Old account", "paused", `{}`)
 		tg := addChannel(t, db, "telegram", "Bot without a channel", "active", `{}`)
+		tgPub := addChannel(t, db, "telegram", "Bot with a channel", "active", `{"publish_chat":"@blrcitypolice"}`)
+		xch := addChannel(t, db, "x", "BCP on X", "active", `{"mode":"webhook"}`)
+		bsky := addChannel(t, db, "bluesky", "BCP on Bluesky", "active", `{"handle":"blrcitypolice.bsky.social"}`)
+		fb := addChannel(t, db, "facebook", "BCP Page", "active", `{"page_id":"1044"}`)
+		fbNoPage := addChannel(t, db, "facebook", "Page without an id", "active", `{}`)
+		smallMasto := addChannel(t, db, "mastodon", "Instance with 100 characters", "active", `{"instance_url":"https://mastodon.example","max_chars":"100"}`)
+		badMasto := addChannel(t, db, "mastodon", "Broken settings", "active", `{"max_chars":"many"}`)
+		wa := addChannel(t, db, "whatsapp", "Helpline", "active", `{"phone_number_id":"1090"}`)
+		feed := addChannel(t, db, "rss", "News feed", "active", `{"url":"https://news.example/rss"}`)
+		img := []string{"https://cdn.example/1.jpg"}
 		agent := e.tokens[auth.RoleAgent]
 		path := func(id int64) string { return fmt.Sprintf("/api/v1/channels/%d/posts", id) }
 		ok := "Heavy rain: avoid the Hebbal flyover underpass until 6 p.m."
@@ -85,6 +95,20 @@ func TestPublishRefusesBadInputAndQueuesNothing(t *testing.T) {
 			{"messenger has no posts", messenger, map[string]any{"text": ok}, 422, "cannot_publish", ""},
 			{"telegram without publish_chat", tg, map[string]any{"text": ok}, 422, "cannot_publish", ""},
 			{"paused channel", paused, map[string]any{"text": ok, "not_before": future}, 409, "channel_inactive", ""},
+			// Each platform's own rules, from its connector.
+			{"x over 280 weighted", xch, map[string]any{"text": strings.Repeat("交", 141)}, 422, "invalid", "text"},
+			{"x media", xch, map[string]any{"text": ok, "media": img}, 422, "invalid", "media"},
+			{"bluesky over 300 graphemes", bsky, map[string]any{"text": strings.Repeat("ಕಾ", 301)}, 422, "invalid", "text"},
+			{"telegram over 4096", tgPub, map[string]any{"text": strings.Repeat("ಕ", 4097)}, 422, "invalid", "text"},
+			{"mastodon over the instance's max_chars", smallMasto, map[string]any{"text": strings.Repeat("m", 101)}, 422, "invalid", "text"},
+			{"mastodon settings broken", badMasto, map[string]any{"text": ok}, 422, "cannot_publish", ""},
+			{"instagram 31 hashtags", ig, map[string]any{"text": strings.Repeat("#blr ", 31), "media": img}, 422, "invalid", "text"},
+			{"instagram 21 mentions", ig, map[string]any{"text": strings.Repeat("@someone ", 21), "media": img}, 422, "invalid", "text"},
+			{"instagram caption over 2200", ig, map[string]any{"text": strings.Repeat("ಕ", 2201), "media": img}, 422, "invalid", "text"},
+			{"facebook two images", fb, map[string]any{"text": ok, "media": []string{"https://cdn.example/1.jpg", "https://cdn.example/2.jpg"}}, 422, "invalid", "media"},
+			{"facebook without page_id", fbNoPage, map[string]any{"text": ok}, 422, "cannot_publish", ""},
+			{"whatsapp has no posts", wa, map[string]any{"text": ok}, 422, "cannot_publish", ""},
+			{"feeds are read-only", feed, map[string]any{"text": ok}, 422, "cannot_publish", ""},
 		}
 		for _, c := range cases {
 			st, m, _ := e.req("POST", path(c.ch), agent, c.body)

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/outbox"
@@ -21,9 +22,9 @@ import (
 )
 
 // MaxReplyBytes is the longest reply the API takes. Each platform's own
-// limit (280 characters on X, 500 on Mastodon, 300 graphemes on Bluesky…)
-// is checked by its connector before sending, and a reply over it fails
-// in the outbox with the platform's reason.
+// rules (280 weighted characters on X, 500 on Mastodon, 300 graphemes on
+// Bluesky…) are its connector's (connector.Validator): checked when the
+// reply is queued, and again by the connector before sending.
 const MaxReplyBytes = 4096
 
 // maxClientKey bounds a client's idempotency key (the outbox allows 200
@@ -57,11 +58,14 @@ func Sensitive(c desk.Case) bool {
 // platform accepts it: the SLA measures the desk's answer; approval and
 // sending latency are visible on the outbox item instead.
 func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
-	h := &replyHandlers{s: s, d: d, ob: ob}
+	// Channel settings are read from the desk's database; secrets are
+	// never needed to check a reply, so the store has no key.
+	h := &replyHandlers{s: s, d: d, ob: ob, chs: channel.NewStore(d.DB(), nil)}
 	id := []Param{{Name: "id", In: "path", Type: "integer", Required: true}}
 	s.Route("POST", "/api/v1/cases/{id}/replies", auth.PermRepliesSend, OpDoc{Summary: "Reply to the citizen through the outbox", Tags: []string{"replies"},
 		Description: "Answers post_id (a post of this case; default: the case's latest post) through the channel it came in on. " +
 			"Idempotent: the same idempotency_key (or, without one, the same text from the same user to the same post) returns the first item (200) instead of queueing another (201). " +
+			"The platform's own rules (length as it counts it, the shape of the post answered) are checked now by the same code its connector runs before sending: a reply it would refuse is refused with 422 and the rule, and nothing is queued. " +
 			"Replies on critical, private or sensitive-category cases by someone without replies:approve wait for approval.",
 		Params: id, Request: replyRequest{}, Response: outbox.Item{}, Status: http.StatusCreated}, h.create)
 	s.Route("GET", "/api/v1/outbox", auth.PermRepliesSend, OpDoc{Summary: "List outbox items, newest first", Tags: []string{"replies"},
@@ -98,9 +102,10 @@ type outboxPage struct {
 }
 
 type replyHandlers struct {
-	s  *Server
-	d  *desk.Desk
-	ob *outbox.Outbox
+	s   *Server
+	d   *desk.Desk
+	ob  *outbox.Outbox
+	chs *channel.Store
 	// record serialises "is the reply event on the timeline yet? if not,
 	// add it", so two identical requests racing on this replica record
 	// one event. (Across replicas the race remains, at worst a duplicate
@@ -243,6 +248,17 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if ans.ChannelID == 0 {
 		return invalid("post_id", "no channel to reply through: post %d came in by import or the API, not through a connected channel", ans.ID)
 	}
+	// LastInboundAt is the citizen's latest post in the case: the 24-hour
+	// windows (WhatsApp, Messenger) run from it. Extra["kind"] tells the
+	// connector what it answers (an Instagram @mention of us in another
+	// account's media is answered through another endpoint).
+	target := connector.Target{Channel: ans.Channel, ParentID: ans.ExternalID, ThreadID: ans.ThreadID, LastInboundAt: c.LastPostAt}
+	if ans.Kind != "" {
+		target.Extra = map[string]string{"kind": ans.Kind}
+	}
+	if err := h.check(ctx, ans, target, text); err != nil {
+		return err
+	}
 	needs := Sensitive(c) && !p.Can(auth.PermRepliesApprove)
 	itemID, err := h.ob.Enqueue(ctx, outbox.Item{
 		IdempotencyKey: replyKey(c.ID, p.UserID, ans.ID, text, req.IdempotencyKey),
@@ -250,12 +266,10 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 		Kind:           outbox.Reply,
 		CaseID:         c.ID,
 		PostID:         ans.ID,
-		// LastInboundAt is the citizen's latest post in the case: the
-		// 24-hour windows (WhatsApp, Messenger) run from it.
-		Target:        connector.Target{Channel: ans.Channel, ParentID: ans.ExternalID, ThreadID: ans.ThreadID, LastInboundAt: c.LastPostAt},
-		Text:          text,
-		NeedsApproval: needs,
-		CreatedBy:     p.UserID,
+		Target:         target,
+		Text:           text,
+		NeedsApproval:  needs,
+		CreatedBy:      p.UserID,
 	})
 	if err != nil {
 		return outboxError(err)
@@ -285,6 +299,31 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 		h.s.log.Error("audit failed", "action", "reply.create", "err", err)
 	}
 	return JSON(w, http.StatusCreated, it)
+}
+
+// check asks the channel's connector whether its platform would take the
+// reply (connector.Validator), with the same checks it runs before
+// sending: a reply it would refuse is refused now, before anyone approves
+// it and before it is queued.
+func (h *replyHandlers) check(ctx context.Context, ans post.Post, t connector.Target, text string) error {
+	ch, err := h.chs.Get(ctx, ans.ChannelID)
+	if errors.Is(err, channel.ErrNotFound) {
+		return invalid("post_id", "no channel to reply through: post %d came in on channel %d, which was deleted", ans.ID, ans.ChannelID)
+	}
+	if err != nil {
+		return err
+	}
+	v, err := connector.NewValidator(connector.Channel{ID: ch.ID, Platform: ch.Platform, Name: ch.Name, Config: ch.Config})
+	switch {
+	case errors.Is(err, connector.ErrNoValidator):
+		return nil // no checks of its own: the connector still checks before sending
+	case err != nil:
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "cannot_reply", Message: fmt.Sprintf("channel %d's settings are not valid: %v", ch.ID, err)}
+	}
+	if err := v.ValidateReply(t, connector.Message{Text: text}); err != nil {
+		return refused(err, "cannot_reply", map[string]string{connector.FieldText: "text", connector.FieldTarget: "post_id"})
+	}
+	return nil
 }
 
 var outboxStates = []outbox.State{outbox.AwaitingApproval, outbox.Pending, outbox.Sending, outbox.Sent, outbox.Failed, outbox.Unknown, outbox.Cancelled}

@@ -54,6 +54,8 @@ func init() { connector.Register(post.Bluesky, New) }
 
 // Connector is one Bluesky account (or a keyword listener without one).
 type Connector struct {
+	rules // what Bluesky accepts, checked before sending (send.go)
+
 	ch          connector.Channel
 	deps        connector.Deps
 	pds         string

@@ -72,18 +72,47 @@ func Facets(text string, resolve func(handle string) string) []Facet {
 	return out
 }
 
-// CheckText enforces the lexicon limits before sending.
+// CheckText enforces the lexicon limits before sending. Graphemes are
+// extended grapheme clusters (uniseg, Unicode 15.0): a Kannada or
+// Devanagari conjunct (consonant, virama, consonant) counts 2 where a
+// Unicode 15.1 segmenter joins it into 1, so the count errs high and a
+// post we accept is never refused for length by the PDS.
 func CheckText(text string) error {
 	if strings.TrimSpace(text) == "" {
-		return &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: "text is empty"}
+		return connector.Refuse(post.Bluesky, connector.FieldText, "text is empty")
 	}
 	if n := uniseg.GraphemeClusterCount(text); n > MaxGraphemes {
-		return &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: fmt.Sprintf("text is %d graphemes, limit %d", n, MaxGraphemes)}
+		return connector.Refuse(post.Bluesky, connector.FieldText, fmt.Sprintf("text is %d graphemes, limit %d", n, MaxGraphemes))
 	}
 	if len(text) > MaxBytes {
-		return &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: fmt.Sprintf("text is %d bytes, limit %d", len(text), MaxBytes)}
+		return connector.Refuse(post.Bluesky, connector.FieldText, fmt.Sprintf("text is %d bytes, limit %d", len(text), MaxBytes))
 	}
 	return nil
+}
+
+func init() {
+	connector.RegisterValidator(post.Bluesky, func(connector.Channel) (connector.Validator, error) { return rules{}, nil })
+}
+
+// rules are Bluesky's checks of an outgoing message that need no
+// network; the Connector embeds them (connector.Validator).
+type rules struct{}
+
+// ValidateReply checks a reply: an at:// parent, the lexicon's text
+// limits, no media.
+func (rules) ValidateReply(t connector.Target, m connector.Message) error {
+	if !strings.HasPrefix(t.ParentID, "at://") {
+		return connector.Refuse(post.Bluesky, connector.FieldTarget, fmt.Sprintf("parent must be an at:// URI, got %q", t.ParentID))
+	}
+	return rules{}.ValidatePublish(m)
+}
+
+// ValidatePublish checks a post on our account.
+func (rules) ValidatePublish(m connector.Message) error {
+	if err := CheckText(m.Text); err != nil {
+		return err
+	}
+	return conn.NoMedia(post.Bluesky, m)
 }
 
 type createRecordReq struct {
@@ -109,13 +138,7 @@ type postView struct {
 // strongRefs come from t.Extra (parent_cid, root_uri, root_cid) when the
 // outbox has them, else from app.bsky.feed.getPosts.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
-	if !strings.HasPrefix(t.ParentID, "at://") {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Bluesky, Message: fmt.Sprintf("parent must be an at:// URI, got %q", t.ParentID)}
-	}
-	if err := CheckText(m.Text); err != nil {
-		return connector.Result{}, err
-	}
-	if err := conn.NoMedia(post.Bluesky, m); err != nil {
+	if err := c.ValidateReply(t, m); err != nil {
 		return connector.Result{}, err
 	}
 	parent := StrongRef{URI: t.ParentID, CID: t.Extra["parent_cid"]}
@@ -162,10 +185,7 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 
 // Publish posts on our account.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
-	if err := CheckText(m.Text); err != nil {
-		return connector.Result{}, err
-	}
-	if err := conn.NoMedia(post.Bluesky, m); err != nil {
+	if err := c.ValidatePublish(m); err != nil {
 		return connector.Result{}, err
 	}
 	return c.create(ctx, m, nil)

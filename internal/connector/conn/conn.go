@@ -174,5 +174,5 @@ func NoMedia(platform string, m connector.Message) error {
 	if len(m.Media) == 0 {
 		return nil
 	}
-	return &connector.Error{Class: connector.Invalid, Platform: platform, Message: "this connector does not attach media"}
+	return connector.Refuse(platform, connector.FieldMedia, platform+" messages are text only here: remove media")
 }

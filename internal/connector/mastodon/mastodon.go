@@ -44,13 +44,14 @@ func init() { connector.Register(post.Mastodon, New) }
 
 // Connector is one Mastodon account.
 type Connector struct {
+	rules // what the instance accepts, checked before sending (send.go)
+
 	ch           connector.Channel
 	deps         connector.Deps
 	instance     *url.URL
 	streaming    string
 	streams      []string
 	pollEvery    time.Duration
-	maxChars     int
 	replyVis     string
 	publishVis   string
 	idle         time.Duration
@@ -105,11 +106,8 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 			return nil, fmt.Errorf("mastodon: bad poll_interval %q", ch.Config["poll_interval"])
 		}
 	}
-	c.maxChars = 500
-	if v := ch.Config["max_chars"]; v != "" {
-		if c.maxChars, err = strconv.Atoi(v); err != nil || c.maxChars < 1 {
-			return nil, fmt.Errorf("mastodon: bad max_chars %q", v)
-		}
+	if c.rules, err = newRules(ch); err != nil {
+		return nil, err
 	}
 	for key, dst := range map[string]*string{"reply_visibility": &c.replyVis, "publish_visibility": &c.publishVis} {
 		*dst = ch.Config[key]

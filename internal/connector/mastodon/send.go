@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -36,16 +37,80 @@ type statusParams struct {
 	Language    string `json:"language,omitempty"`
 }
 
+func init() {
+	connector.RegisterValidator(post.Mastodon, func(ch connector.Channel) (connector.Validator, error) { return newRules(ch) })
+}
+
+// rules are the instance's checks of an outgoing status that need no
+// network; the Connector embeds them (connector.Validator).
+type rules struct {
+	maxChars int // the instance's configuration.statuses.max_characters
+}
+
+// newRules reads max_chars (default 500, Mastodon's own default).
+func newRules(ch connector.Channel) (rules, error) {
+	r := rules{maxChars: 500}
+	if v := ch.Config["max_chars"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return r, fmt.Errorf("mastodon: bad max_chars %q", v)
+		}
+		r.maxChars = n
+	}
+	return r, nil
+}
+
+// checkStatus checks the status text exactly as it will be sent.
+func (r rules) checkStatus(status string) error {
+	if status == "" {
+		return connector.Refuse(post.Mastodon, connector.FieldText, "text is empty")
+	}
+	if n := Length(status); n > r.maxChars {
+		return connector.Refuse(post.Mastodon, connector.FieldText, fmt.Sprintf("text is %d characters (URLs count 23, remote mentions their local part), instance limit %d", n, r.maxChars))
+	}
+	return nil
+}
+
+func validParent(id string) bool { return id != "" && !strings.ContainsAny(id, "/?#") }
+
+// replyText is the status a reply sends: the text, after @acct of the
+// parent's author unless that is us (own) or the text starts with it.
+func replyText(acct, own, text string) string {
+	text = strings.TrimSpace(text)
+	if acct != "" && !strings.EqualFold(acct, own) && !strings.HasPrefix(strings.ToLower(text), "@"+strings.ToLower(acct)) {
+		text = "@" + acct + " " + text
+	}
+	return text
+}
+
+// ValidateReply checks a reply. The @acct prefix counts when
+// t.Extra["acct"] names the parent's author; otherwise it is learned from
+// the instance at send time and counted then.
+func (r rules) ValidateReply(t connector.Target, m connector.Message) error {
+	if err := conn.NoMedia(post.Mastodon, m); err != nil {
+		return err
+	}
+	if !validParent(t.ParentID) {
+		return connector.Refuse(post.Mastodon, connector.FieldTarget, fmt.Sprintf("bad parent status id %q", t.ParentID))
+	}
+	return r.checkStatus(replyText(t.Extra["acct"], "", m.Text))
+}
+
+// ValidatePublish checks a status on our account.
+func (r rules) ValidatePublish(m connector.Message) error {
+	if err := conn.NoMedia(post.Mastodon, m); err != nil {
+		return err
+	}
+	return r.checkStatus(strings.TrimSpace(m.Text))
+}
+
 // Reply answers status t.ParentID in its thread. The parent's visibility
 // and author come from t.Extra["visibility"] / t.Extra["acct"], else from
 // GET /api/v1/statuses/{id}. The reply is never more visible than the
 // parent and starts with @acct of the parent's author.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.Mastodon, m); err != nil {
+	if err := c.ValidateReply(t, m); err != nil {
 		return connector.Result{}, err
-	}
-	if t.ParentID == "" || strings.ContainsAny(t.ParentID, "/?#") {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Mastodon, Message: "bad parent status id " + fmt.Sprintf("%q", t.ParentID)}
 	}
 	vis, acct := t.Extra["visibility"], t.Extra["acct"]
 	if vis == "" || acct == "" {
@@ -62,27 +127,22 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 	if visRank[c.replyVis] > visRank[vis] {
 		vis = c.replyVis
 	}
-	text := strings.TrimSpace(m.Text)
-	if acct != "" && !strings.EqualFold(acct, c.account().Acct) && !strings.HasPrefix(strings.ToLower(text), "@"+strings.ToLower(acct)) {
-		text = "@" + acct + " " + text
-	}
-	return c.post(ctx, statusParams{Status: text, InReplyToID: t.ParentID, Visibility: vis}, m.IdempotencyKey)
+	return c.post(ctx, statusParams{Status: replyText(acct, c.account().Acct, m.Text), InReplyToID: t.ParentID, Visibility: vis}, m.IdempotencyKey)
 }
 
 // Publish posts a status on our account.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.Mastodon, m); err != nil {
+	if err := c.ValidatePublish(m); err != nil {
 		return connector.Result{}, err
 	}
 	return c.post(ctx, statusParams{Status: strings.TrimSpace(m.Text), Visibility: c.publishVis}, m.IdempotencyKey)
 }
 
+// post sends a status, checked again as sent: a reply's @acct prefix may
+// only now be known.
 func (c *Connector) post(ctx context.Context, p statusParams, key string) (connector.Result, error) {
-	if p.Status == "" {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Mastodon, Message: "text is empty"}
-	}
-	if n := Length(p.Status); n > c.maxChars {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Mastodon, Message: fmt.Sprintf("text is %d characters, instance limit %d", n, c.maxChars)}
+	if err := c.checkStatus(p.Status); err != nil {
+		return connector.Result{}, err
 	}
 	body, _ := json.Marshal(p)
 	hdr := http.Header{"Content-Type": {"application/json"}}

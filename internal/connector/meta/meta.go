@@ -45,8 +45,12 @@
 // Recipient or a "page:psid" ThreadID means a DM (Instagram when
 // Target.Channel is ig_user_id, else Messenger); otherwise Target.Channel
 // equal to ig_user_id means an Instagram comment reply
-// (POST /{comment}/replies), anything else a Facebook comment
-// (POST /{parent}/comments).
+// (POST /{comment}/replies), or, when Extra["kind"] is "mention" (we were
+// @mentioned in another account's caption or comment), a reply through
+// POST /{ig-user-id}/mentions with media_id (the ThreadID) and comment_id
+// (the ParentID when it is not the media); anything else a Facebook
+// comment (POST /{parent}/comments). Every check that needs no network
+// is in validate.go (connector.Validator).
 //
 // Checkpoints: "meta:<channel id>:<entry id>" holds last_entry_time (Unix
 // seconds), noted after each accepted delivery (informational);
@@ -67,7 +71,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/connector/conn"
@@ -97,11 +100,11 @@ func init() {
 
 // Connector is one Page (+ linked Instagram account).
 type Connector struct {
+	rules // what Meta accepts, checked before sending (validate.go)
+
 	ch          connector.Channel
 	deps        connector.Deps
 	graph       string
-	pageID      string
-	igUserID    string
 	verifyToken string
 	appSecret   string
 	pageToken   string
@@ -129,8 +132,7 @@ func New(ch connector.Channel, deps connector.Deps) (*Connector, error) {
 		ch:          ch,
 		deps:        deps,
 		graph:       conn.BaseURL(ch.Config, "graph_url", DefaultGraphURL),
-		pageID:      conn.Str(ch.Config, "page_id", ""),
-		igUserID:    conn.Str(ch.Config, "ig_user_id", ""),
+		rules:       newRules(ch),
 		verifyToken: conn.Str(ch.Config, "verify_token", ch.Secrets["verify_token"]),
 		appSecret:   ch.Secrets["app_secret"],
 		pageToken:   ch.Secrets["page_token"],
@@ -367,56 +369,24 @@ func AppSecretProof(appSecret, token string) string {
 
 // --- sending ---
 
-func invalid(platform, msg string) error {
-	return &connector.Error{Class: connector.Invalid, Platform: platform, Message: msg}
-}
-
-func (c *Connector) replyKind(t connector.Target) string {
-	if p := t.Extra["platform"]; p == post.Facebook || p == post.Instagram || p == post.Messenger {
-		if p == post.Instagram && (t.Recipient != "" || strings.Contains(t.ThreadID, ":")) {
-			return "instagram_dm"
-		}
-		return p
-	}
-	dm := t.Recipient != "" || strings.Contains(t.ThreadID, ":")
-	ig := c.igUserID != "" && t.Channel == c.igUserID
-	switch {
-	case dm && ig:
-		return "instagram_dm"
-	case dm:
-		return post.Messenger
-	case ig:
-		return post.Instagram
-	}
-	return post.Facebook
-}
-
-// Reply answers on the item's own platform and thread.
+// Reply answers on the item's own platform and thread, after the checks
+// of ValidateReply (validate.go).
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(c.ch.Platform, m); err != nil {
+	if err := c.ValidateReply(t, m); err != nil {
 		return connector.Result{}, err
 	}
-	if strings.TrimSpace(m.Text) == "" {
-		return connector.Result{}, invalid(c.ch.Platform, "empty text")
+	var out struct {
+		ID          string `json:"id"`
+		RecipientID string `json:"recipient_id"`
+		MessageID   string `json:"message_id"`
 	}
-	n := utf8.RuneCountInString(m.Text)
 	switch kind := c.replyKind(t); kind {
-	case post.Messenger, "instagram_dm":
+	case post.Messenger, routeInstagramDM:
 		platform, account := post.Messenger, c.pageID
-		if kind == "instagram_dm" {
+		if kind == routeInstagramDM {
 			platform, account = post.Instagram, c.igUserID
 		}
-		if n > MessengerMaxChars {
-			return connector.Result{}, invalid(platform, fmt.Sprintf("text is %d characters, limit %d", n, MessengerMaxChars))
-		}
-		to := t.Recipient
-		if to == "" {
-			_, to, _ = strings.Cut(t.ThreadID, ":")
-		}
-		if to == "" || account == "" {
-			return connector.Result{}, invalid(platform, "DM reply needs a recipient and our account id")
-		}
-		body := map[string]any{"recipient": map[string]string{"id": to}, "messaging_type": "RESPONSE", "message": map[string]string{"text": m.Text}}
+		body := map[string]any{"recipient": map[string]string{"id": dmRecipient(t)}, "messaging_type": "RESPONSE", "message": map[string]string{"text": m.Text}}
 		since := c.deps.Now().Sub(t.LastInboundAt)
 		switch {
 		case !t.LastInboundAt.IsZero() && since <= 24*time.Hour:
@@ -426,38 +396,29 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 			return connector.Result{}, &connector.Error{Class: connector.WindowClosed, Platform: platform,
 				Message: "more than 24 hours since the user's last message"}
 		}
-		var out struct {
-			RecipientID string `json:"recipient_id"`
-			MessageID   string `json:"message_id"`
-		}
 		if err := c.call(ctx, http.MethodPost, "/"+url.PathEscape(account)+"/messages", nil, body, &out); err != nil {
 			return connector.Result{}, err
 		}
 		return connector.Result{ExternalID: out.MessageID}, nil
+	case routeInstagramMention:
+		// Another account's media or comment: we may not use
+		// /{comment}/replies there, only the mentions edge of our own
+		// account, which comments on the media (or under the comment).
+		media, comment := mention(t)
+		form := url.Values{"media_id": {media}, "message": {m.Text}}
+		if comment != "" {
+			form.Set("comment_id", comment)
+		}
+		if err := c.call(ctx, http.MethodPost, "/"+url.PathEscape(c.igUserID)+"/mentions", form, nil, &out); err != nil {
+			return connector.Result{}, err
+		}
+		return connector.Result{ExternalID: out.ID}, nil
 	case post.Instagram:
-		if n > IGCommentMaxChars {
-			return connector.Result{}, invalid(post.Instagram, fmt.Sprintf("text is %d characters, limit %d", n, IGCommentMaxChars))
-		}
-		if t.ParentID == "" {
-			return connector.Result{}, invalid(post.Instagram, "reply needs the parent comment id")
-		}
-		var out struct {
-			ID string `json:"id"`
-		}
 		if err := c.call(ctx, http.MethodPost, "/"+url.PathEscape(t.ParentID)+"/replies", url.Values{"message": {m.Text}}, nil, &out); err != nil {
 			return connector.Result{}, err
 		}
 		return connector.Result{ExternalID: out.ID}, nil
 	default:
-		if n > FBCommentMaxChars {
-			return connector.Result{}, invalid(post.Facebook, fmt.Sprintf("text is %d characters, limit %d", n, FBCommentMaxChars))
-		}
-		if t.ParentID == "" {
-			return connector.Result{}, invalid(post.Facebook, "reply needs the parent post or comment id")
-		}
-		var out struct {
-			ID string `json:"id"`
-		}
 		if err := c.call(ctx, http.MethodPost, "/"+url.PathEscape(t.ParentID)+"/comments", url.Values{"message": {m.Text}}, nil, &out); err != nil {
 			return connector.Result{}, err
 		}
@@ -469,17 +430,11 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 // in Message.Media makes it a photo post) or an Instagram post (instagram
 // channels; Media is required). Messenger has no public posts.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
-	switch c.ch.Platform {
-	case post.Instagram:
+	if err := c.ValidatePublish(m); err != nil {
+		return connector.Result{}, err
+	}
+	if c.platform == post.Instagram {
 		return c.publishInstagram(ctx, m)
-	case post.Messenger:
-		return connector.Result{}, invalid(post.Messenger, "Messenger has no public posts")
-	}
-	if strings.TrimSpace(m.Text) == "" || c.pageID == "" {
-		return connector.Result{}, invalid(post.Facebook, "publish needs text and page_id")
-	}
-	if len(m.Media) > 1 {
-		return connector.Result{}, invalid(post.Facebook, "a Page post carries at most one image here")
 	}
 	var out struct {
 		ID     string `json:"id"`

@@ -37,12 +37,7 @@ const (
 // harmless (Instagram drops them after 24 hours), so a lost answer while
 // creating one is just retryable.
 func (c *Connector) publishInstagram(ctx context.Context, m connector.Message) (connector.Result, error) {
-	if c.igUserID == "" {
-		return connector.Result{}, invalid(post.Instagram, "publish needs ig_user_id")
-	}
-	if err := CheckIGPost(m); err != nil {
-		return connector.Result{}, err
-	}
+	// ValidatePublish checked ig_user_id and CheckIGPost.
 	if res, ok, err := c.findIGPost(ctx, m); err != nil {
 		return connector.Result{}, err
 	} else if ok {
@@ -97,23 +92,23 @@ func (c *Connector) publishInstagram(ctx context.Context, m connector.Message) (
 func CheckIGPost(m connector.Message) error {
 	switch n := len(m.Media); {
 	case n == 0:
-		return invalid(post.Instagram, "Instagram posts need an image (Message.Media); text-only posts do not exist there")
+		return connector.Refuse(post.Instagram, connector.FieldMedia, "Instagram posts need an image in media; text-only posts do not exist there")
 	case n > IGMaxCarousel:
-		return invalid(post.Instagram, fmt.Sprintf("%d images; a carousel holds at most %d", n, IGMaxCarousel))
+		return connector.Refuse(post.Instagram, connector.FieldMedia, fmt.Sprintf("%d images; a carousel holds at most %d", n, IGMaxCarousel))
 	}
 	for _, u := range m.Media {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			return invalid(post.Instagram, "media must be public http(s) URLs Instagram can download")
+			return connector.Refuse(post.Instagram, connector.FieldMedia, "media must be public http(s) URLs Instagram can download")
 		}
 	}
 	if n := utf8.RuneCountInString(m.Text); n > IGCaptionMaxChars {
-		return invalid(post.Instagram, fmt.Sprintf("caption is %d characters, limit %d", n, IGCaptionMaxChars))
+		return connector.Refuse(post.Instagram, connector.FieldText, fmt.Sprintf("caption is %d characters, limit %d", n, IGCaptionMaxChars))
 	}
 	if n := countPrefixed(m.Text, '#'); n > IGMaxHashtags {
-		return invalid(post.Instagram, fmt.Sprintf("caption has %d hashtags, limit %d", n, IGMaxHashtags))
+		return connector.Refuse(post.Instagram, connector.FieldText, fmt.Sprintf("caption has %d hashtags, limit %d", n, IGMaxHashtags))
 	}
 	if n := countPrefixed(m.Text, '@'); n > IGMaxMentions {
-		return invalid(post.Instagram, fmt.Sprintf("caption has %d @mentions, limit %d", n, IGMaxMentions))
+		return connector.Refuse(post.Instagram, connector.FieldText, fmt.Sprintf("caption has %d @mentions, limit %d", n, IGMaxMentions))
 	}
 	return nil
 }

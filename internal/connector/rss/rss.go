@@ -57,6 +57,8 @@ const (
 
 // Connector polls one feed.
 type Connector struct {
+	rules // a feed takes nothing
+
 	ch       connector.Channel
 	deps     connector.Deps
 	feedURL  string
@@ -130,16 +132,26 @@ func (c *Connector) Check(ctx context.Context) error {
 	return err
 }
 
-var readOnly = &connector.Error{Class: connector.Invalid, Platform: post.RSS, Message: "feeds are read-only"}
+var readOnly = connector.Refuse(post.RSS, "", "feeds are read-only: nothing can be sent to a feed")
+
+func init() {
+	connector.RegisterValidator(post.RSS, func(connector.Channel) (connector.Validator, error) { return rules{}, nil })
+}
+
+// rules refuse everything: a feed is read-only (connector.Validator).
+type rules struct{}
+
+func (rules) ValidateReply(connector.Target, connector.Message) error { return readOnly }
+func (rules) ValidatePublish(connector.Message) error                 { return readOnly }
 
 // Reply is not possible on a feed.
-func (c *Connector) Reply(context.Context, connector.Target, connector.Message) (connector.Result, error) {
-	return connector.Result{}, readOnly
+func (c *Connector) Reply(_ context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
+	return connector.Result{}, c.ValidateReply(t, m)
 }
 
 // Publish is not possible on a feed.
-func (c *Connector) Publish(context.Context, connector.Message) (connector.Result, error) {
-	return connector.Result{}, readOnly
+func (c *Connector) Publish(_ context.Context, m connector.Message) (connector.Result, error) {
+	return connector.Result{}, c.ValidatePublish(m)
 }
 
 // Run polls the feed every interval until ctx ends. It returns a Permanent

@@ -51,6 +51,8 @@ func init() { connector.Register(post.Telegram, New) }
 
 // Connector is one bot.
 type Connector struct {
+	rules // what Telegram accepts, checked before sending
+
 	ch          connector.Channel
 	deps        connector.Deps
 	apiURL      string
@@ -59,7 +61,6 @@ type Connector struct {
 	mode        string
 	webhookURL  string
 	pollTimeout time.Duration
-	publishChat string
 	bo          conn.Doubling
 	health      *conn.Health
 	source      string
@@ -94,7 +95,7 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 		return nil, fmt.Errorf("telegram: unknown mode %q (poll or webhook)", c.mode)
 	}
 	c.webhookURL = ch.Config["webhook_url"]
-	c.publishChat = ch.Config["publish_chat"]
+	c.rules = rules{publishChat: ch.Config["publish_chat"]}
 	var err error
 	if c.pollTimeout, err = conn.LenientDuration(ch.Config, "poll_timeout", 25*time.Second); err != nil {
 		return nil, fmt.Errorf("telegram: bad poll_timeout: %w", err)
@@ -432,30 +433,69 @@ func checkText(s string) error {
 	n := len(utf16.Encode([]rune(s)))
 	switch {
 	case strings.TrimSpace(s) == "":
-		return &connector.Error{Class: connector.Invalid, Platform: post.Telegram, Message: "text is empty"}
+		return connector.Refuse(post.Telegram, connector.FieldText, "text is empty")
 	case n > MaxText:
-		return &connector.Error{Class: connector.Invalid, Platform: post.Telegram, Message: fmt.Sprintf("text is %d UTF-16 units, limit %d", n, MaxText)}
+		return connector.Refuse(post.Telegram, connector.FieldText, fmt.Sprintf("text is %d UTF-16 units, limit %d", n, MaxText))
 	}
 	return nil
+}
+
+func init() {
+	connector.RegisterValidator(post.Telegram, func(ch connector.Channel) (connector.Validator, error) {
+		return rules{publishChat: ch.Config["publish_chat"]}, nil
+	})
+}
+
+// rules are Telegram's checks of an outgoing message that need no
+// network; the Connector embeds them (connector.Validator).
+type rules struct {
+	publishChat string // the channel the bot posts to (config publish_chat)
+}
+
+// parent splits a reply target: t.ParentID is "chat:message" as produced
+// by Normalize, or a bare message id with the chat in t.Recipient.
+func parent(t connector.Target) (chat string, msg int64, err error) {
+	chat, id, ok := strings.Cut(t.ParentID, ":")
+	if !ok {
+		chat, id = t.Recipient, t.ParentID
+	}
+	msg, perr := strconv.ParseInt(id, 10, 64)
+	if perr != nil || chat == "" {
+		return "", 0, connector.Refuse(post.Telegram, connector.FieldTarget, "parent id must be chat:message, got "+strconv.Quote(t.ParentID))
+	}
+	return chat, msg, nil
+}
+
+// ValidateReply checks a reply.
+func (rules) ValidateReply(t connector.Target, m connector.Message) error {
+	if err := conn.NoMedia(post.Telegram, m); err != nil {
+		return err
+	}
+	if err := checkText(m.Text); err != nil {
+		return err
+	}
+	_, _, err := parent(t)
+	return err
+}
+
+// ValidatePublish checks a post to publish_chat.
+func (r rules) ValidatePublish(m connector.Message) error {
+	if err := conn.NoMedia(post.Telegram, m); err != nil {
+		return err
+	}
+	if r.publishChat == "" {
+		return connector.Refuse(post.Telegram, "", "no publish_chat configured: the bot has no channel to post to")
+	}
+	return checkText(m.Text)
 }
 
 // Reply answers a message in its own chat and topic. t.ParentID is
 // "chat:message" as produced by Normalize; t.ThreadID may be "chat:topic".
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.Telegram, m); err != nil {
+	if err := c.ValidateReply(t, m); err != nil {
 		return connector.Result{}, err
 	}
-	if err := checkText(m.Text); err != nil {
-		return connector.Result{}, err
-	}
-	chat, msg, ok := strings.Cut(t.ParentID, ":")
-	if !ok {
-		chat, msg = t.Recipient, t.ParentID
-	}
-	msgN, err := strconv.ParseInt(msg, 10, 64)
-	if err != nil || chat == "" {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Telegram, Message: "parent id must be chat:message, got " + strconv.Quote(t.ParentID)}
-	}
+	chat, msgN, _ := parent(t)
 	p := sendParams{ChatID: chat, Text: m.Text, ReplyParameters: &replyParameters{MessageID: msgN, AllowSendingWithoutReply: true}}
 	if tc, topic, ok := strings.Cut(t.ThreadID, ":"); ok && tc == chat {
 		if n, err := strconv.ParseInt(topic, 10, 64); err == nil {
@@ -467,14 +507,8 @@ func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.M
 
 // Publish posts to the configured publish_chat (a channel the bot admins).
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.Telegram, m); err != nil {
+	if err := c.ValidatePublish(m); err != nil {
 		return connector.Result{}, err
-	}
-	if err := checkText(m.Text); err != nil {
-		return connector.Result{}, err
-	}
-	if c.publishChat == "" {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.Telegram, Message: "no publish_chat configured"}
 	}
 	return c.send(ctx, sendParams{ChatID: c.publishChat, Text: m.Text})
 }

@@ -60,6 +60,8 @@ func init() {
 
 // Connector is one WhatsApp business number.
 type Connector struct {
+	rules // what WhatsApp accepts, checked before sending
+
 	ch          connector.Channel
 	deps        connector.Deps
 	graph       string
@@ -183,37 +185,80 @@ func (c *Connector) Check(ctx context.Context) error {
 	return err
 }
 
+func init() {
+	connector.RegisterValidator(post.WhatsApp, func(connector.Channel) (connector.Validator, error) { return rules{}, nil })
+}
+
+// rules are WhatsApp's checks of an outgoing message that need no
+// network; the Connector embeds them (connector.Validator). Whether the
+// 24-hour window is open is decided at send time.
+type rules struct{}
+
+func checkText(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return connector.Refuse(post.WhatsApp, connector.FieldText, "empty text")
+	}
+	if n := utf8.RuneCountInString(text); n > MaxText {
+		return connector.Refuse(post.WhatsApp, connector.FieldText, fmt.Sprintf("text is %d characters, limit %d", n, MaxText))
+	}
+	return nil
+}
+
+// recipient is the user a reply goes to: t.Recipient, or the wa_id of a
+// "phone_number_id:wa_id" thread.
+func recipient(t connector.Target) (string, error) {
+	to := t.Recipient
+	if to == "" {
+		_, to, _ = strings.Cut(t.ThreadID, ":")
+	}
+	if !validWaID(to) {
+		return "", connector.Refuse(post.WhatsApp, connector.FieldTarget, "reply needs the user's wa_id")
+	}
+	return to, nil
+}
+
+// ValidateReply checks a reply. Its text is what goes out inside the
+// window, so it is checked unless a template stands in for an empty one.
+func (rules) ValidateReply(t connector.Target, m connector.Message) error {
+	if err := conn.NoMedia(post.WhatsApp, m); err != nil {
+		return err
+	}
+	if _, err := recipient(t); err != nil {
+		return err
+	}
+	if m.Template != nil && m.Template.Name != "" && strings.TrimSpace(m.Text) == "" {
+		return nil
+	}
+	return checkText(m.Text)
+}
+
+// ValidatePublish refuses: WhatsApp has no public posts.
+func (rules) ValidatePublish(m connector.Message) error {
+	if err := conn.NoMedia(post.WhatsApp, m); err != nil {
+		return err
+	}
+	return connector.Refuse(post.WhatsApp, "", "WhatsApp has no public posts")
+}
+
 // Publish is refused: WhatsApp has no public posts.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.WhatsApp, m); err != nil {
-		return connector.Result{}, err
-	}
-	return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.WhatsApp, Message: "WhatsApp has no public posts"}
+	return connector.Result{}, c.ValidatePublish(m)
 }
 
 // Reply sends to the conversation's user: free-form text inside the 24-hour
 // window (quoting Target.ParentID), the Message.Template outside it, or
 // WindowClosed when there is no template.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.WhatsApp, m); err != nil {
+	if err := c.ValidateReply(t, m); err != nil {
 		return connector.Result{}, err
 	}
-	to := t.Recipient
-	if to == "" {
-		_, to, _ = strings.Cut(t.ThreadID, ":")
-	}
-	if !validWaID(to) {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.WhatsApp, Message: "reply needs the user's wa_id"}
-	}
+	to, _ := recipient(t)
 	open := !t.LastInboundAt.IsZero() && c.deps.Now().Sub(t.LastInboundAt) <= Window
 	body := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
 	switch {
 	case open:
-		if strings.TrimSpace(m.Text) == "" {
-			return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.WhatsApp, Message: "empty text"}
-		}
-		if n := utf8.RuneCountInString(m.Text); n > MaxText {
-			return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.WhatsApp, Message: fmt.Sprintf("text is %d characters, limit %d", n, MaxText)}
+		if err := checkText(m.Text); err != nil {
+			return connector.Result{}, err
 		}
 		body["type"] = "text"
 		body["text"] = map[string]any{"preview_url": false, "body": m.Text}

@@ -72,7 +72,6 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/connector/conn"
-	"github.com/kaval-desk/kaval/internal/connector/x/xtext"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -97,6 +96,8 @@ func init() {
 
 // Connector is one X account.
 type Connector struct {
+	rules // what X accepts, checked before sending (validate.go)
+
 	ch     connector.Channel
 	deps   connector.Deps
 	me     Account
@@ -729,41 +730,34 @@ func (c *Connector) do(ctx context.Context, method, u, token string, body []byte
 // Reply answers a post in its thread (Target.ParentID), or sends a DM when
 // Target.Recipient is set.
 func (c *Connector) Reply(ctx context.Context, t connector.Target, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.X, m); err != nil {
+	if err := c.ValidateReply(t, m); err != nil {
 		return connector.Result{}, err
 	}
 	if t.Recipient != "" {
 		return c.sendDM(ctx, t.Recipient, m.Text)
 	}
-	if !validID(t.ParentID) {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.X, Message: "reply needs the parent post id"}
-	}
-	return c.createPost(ctx, map[string]any{"text": m.Text, "reply": map[string]string{"in_reply_to_tweet_id": t.ParentID}}, m.Text)
+	return c.createPost(ctx, map[string]any{"text": m.Text, "reply": map[string]string{"in_reply_to_tweet_id": t.ParentID}})
 }
 
 // Publish posts on our account.
 func (c *Connector) Publish(ctx context.Context, m connector.Message) (connector.Result, error) {
-	if err := conn.NoMedia(post.X, m); err != nil {
+	if err := c.ValidatePublish(m); err != nil {
 		return connector.Result{}, err
 	}
-	return c.createPost(ctx, map[string]any{"text": m.Text}, m.Text)
+	return c.createPost(ctx, map[string]any{"text": m.Text})
 }
 
-func (c *Connector) precheck(text string, limit int) error {
-	if strings.TrimSpace(text) == "" {
-		return &connector.Error{Class: connector.Invalid, Platform: post.X, Message: "empty text"}
-	}
-	if n := xtext.Weighted(text); n > limit {
-		return &connector.Error{Class: connector.Invalid, Platform: post.X, Message: fmt.Sprintf("text is %d weighted characters, limit %d", n, limit)}
-	}
+// canPost refuses before sending when there are no user-context
+// credentials (app-only bearer tokens cannot post).
+func (c *Connector) canPost() error {
 	if !c.user.configured() {
 		return &connector.Error{Class: connector.AuthExpired, Platform: post.X, Message: "no user-context credentials (user_access_token, or OAuth 1.0a access_token): cannot post"}
 	}
 	return nil
 }
 
-func (c *Connector) createPost(ctx context.Context, payload map[string]any, text string) (connector.Result, error) {
-	if err := c.precheck(text, xtext.MaxWeighted); err != nil {
+func (c *Connector) createPost(ctx context.Context, payload map[string]any) (connector.Result, error) {
+	if err := c.canPost(); err != nil {
 		return connector.Result{}, err
 	}
 	b, _ := json.Marshal(payload)
@@ -784,10 +778,7 @@ func (c *Connector) createPost(ctx context.Context, payload map[string]any, text
 
 // sendDM uses POST /2/dm_conversations/with/{participant_id}/messages.
 func (c *Connector) sendDM(ctx context.Context, to, text string) (connector.Result, error) {
-	if !validID(to) {
-		return connector.Result{}, &connector.Error{Class: connector.Invalid, Platform: post.X, Message: "bad DM recipient id"}
-	}
-	if err := c.precheck(text, 10000); err != nil {
+	if err := c.canPost(); err != nil {
 		return connector.Result{}, err
 	}
 	b, _ := json.Marshal(map[string]string{"text": text})
