@@ -190,7 +190,8 @@ func (c *Connector) Run(ctx context.Context) error {
 		return nil
 	}
 	for {
-		if err := c.Reconcile(ctx); err != nil && ctx.Err() == nil {
+		// Failed sources were logged, and put in health, as they failed.
+		if err := c.Reconcile(ctx); err != nil && ctx.Err() == nil && !logged(err) {
 			c.logErr("meta: reconcile", err)
 		}
 		if conn.Sleep(ctx, conn.Jitter(c.reconcileEvery)) != nil {

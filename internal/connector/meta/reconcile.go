@@ -3,10 +3,12 @@ package meta
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/post"
@@ -21,7 +23,18 @@ import (
 // margin, walking Graph's cursor paging, and hands it to intake. Intake
 // dedupes on (platform, external id), and the posts built here carry the
 // same ids as the webhook's, so whatever did arrive is not stored twice.
-// The pass's start is saved as "since" only after every post is durable.
+//
+// Each source advances on its own: the Page feed ("feed"), each post's
+// comments ("fb_comments:<post id>"), Messenger conversations
+// ("conversations"), the Instagram media list ("ig_media") and each
+// medium's comments ("ig_comments:<media id>") keep their own cursor in
+// the checkpoint, the start of the last pass in which that source was read
+// and its posts were durable. A source whose Graph read (or intake) fails
+// is logged with the platform's error, shows in the channel's health,
+// keeps its old cursor and is read again next pass; the others' posts are
+// stored and their cursors saved. "since" is the start of the last pass
+// in which every source succeeded, the default for a source without a
+// cursor of its own.
 
 type graphPage struct {
 	Data   []json.RawMessage `json:"data"`
@@ -44,43 +57,115 @@ func (c *Connector) reconcileSource() string {
 	return "meta:" + strconv.FormatInt(c.ch.ID, 10) + ":reconcile"
 }
 
-// Reconcile runs one reconciliation pass.
+// SourceError is a reconciliation source that failed in a pass. It was
+// logged and recorded in the channel's health when it happened; the
+// source keeps its cursor and is read again next pass.
+type SourceError struct {
+	Source string
+	Err    error
+}
+
+func (e *SourceError) Error() string { return "meta: reconcile " + e.Source + ": " + e.Err.Error() }
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// pass is one reconciliation pass's cursors: those it started from and
+// those it will save.
+type pass struct {
+	old, next map[string]string
+	start     time.Time
+	margin    time.Duration
+	base      time.Time // for sources without a cursor of their own
+	failed    []error
+}
+
+// since is where source key reads from: its last success minus the
+// margin (webhooks and Graph's clocks disagree a little), else def.
+func (p *pass) since(key string, def time.Time) time.Time {
+	if n, err := strconv.ParseInt(p.old[key], 10, 64); err == nil && n > 0 {
+		return time.Unix(n, 0).Add(-p.margin)
+	}
+	return def
+}
+
+// done records that key was read and its posts are durable.
+func (p *pass) done(key string) { p.next[key] = strconv.FormatInt(p.start.Unix(), 10) }
+
+// fail keeps key's old cursor (or, without one, where it read from this
+// time) and records the error.
+func (p *pass) fail(c *Connector, key string, since time.Time, err error) {
+	if v, ok := p.old[key]; ok {
+		p.next[key] = v
+	} else {
+		p.next[key] = strconv.FormatInt(since.Add(p.margin).Unix(), 10)
+	}
+	c.health.Count("reconcile_source_failures", 1)
+	se := &SourceError{Source: key, Err: err}
+	c.logErr("meta: reconcile "+key, err)
+	p.failed = append(p.failed, se)
+}
+
+// keep carries forward the old cursors under prefix: the listing that
+// names those sources failed, so none of them was read.
+func (p *pass) keep(prefix string) {
+	for k, v := range p.old {
+		if strings.HasPrefix(k, prefix) {
+			p.next[k] = v
+		}
+	}
+}
+
+// Reconcile runs one reconciliation pass. Sources that fail do not stop
+// the others (see SourceError); the error returned joins theirs, and that
+// of loading or saving the checkpoint.
 func (c *Connector) Reconcile(ctx context.Context) error {
 	src := c.reconcileSource()
 	cp, err := c.deps.Checkpoints.LoadCheckpoint(ctx, src)
 	if err != nil {
 		return fmt.Errorf("meta: unable to load checkpoint: %w", err)
 	}
-	start := c.deps.Now().UTC()
-	since := start.Add(-c.lookback)
-	if n, err := strconv.ParseInt(cp["since"], 10, 64); err == nil && n > 0 {
-		since = time.Unix(n, 0).Add(-c.margin)
+	p := &pass{old: cp, next: map[string]string{}, start: c.deps.Now().UTC(), margin: c.margin}
+	if p.old == nil {
+		p.old = map[string]string{}
 	}
+	p.base = p.since("since", p.start.Add(-c.lookback))
 	var n int
 	if c.pageID != "" {
-		k, err := c.reconcilePage(ctx, since, start)
-		n += k
-		if err != nil {
-			return err
-		}
-		if k, err = c.reconcileConversations(ctx, since, start); err != nil {
-			return err
-		}
-		n += k
+		n += c.reconcilePage(ctx, p)
+		n += c.reconcileConversations(ctx, p)
 	}
 	if c.igUserID != "" {
-		k, err := c.reconcileInstagram(ctx, since, start)
-		n += k
-		if err != nil {
-			return err
-		}
+		n += c.reconcileInstagram(ctx, p)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: keep every cursor as it was
 	}
 	c.health.Count("reconcile_passes", 1)
 	c.health.Count("reconciled", n)
-	if err := c.deps.Checkpoints.SaveCheckpoint(ctx, src, map[string]string{"since": strconv.FormatInt(start.Unix(), 10)}); err != nil {
-		return fmt.Errorf("meta: unable to save checkpoint: %w", err)
+	if len(p.failed) == 0 {
+		p.done("since")
+	} else if v, ok := p.old["since"]; ok {
+		p.next["since"] = v
 	}
-	return nil
+	errs := p.failed
+	if err := c.deps.Checkpoints.SaveCheckpoint(ctx, src, p.next); err != nil {
+		errs = append(errs, fmt.Errorf("meta: unable to save checkpoint: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// logged reports whether every error in err is a SourceError (already
+// logged and in health when it happened).
+func logged(err error) bool {
+	var se *SourceError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !errors.As(e, &se) {
+				return false
+			}
+		}
+		return true
+	}
+	return errors.As(err, &se)
 }
 
 // walk GETs path with q and calls fn with each item of each page,
@@ -127,8 +212,10 @@ func graphTime(s string) time.Time {
 
 // reconcilePage reads the feed (posts up to reconcile_post_window old, so
 // new comments on older posts are found too) and each post's comments.
-func (c *Connector) reconcilePage(ctx context.Context, since, now time.Time) (int, error) {
+func (c *Connector) reconcilePage(ctx context.Context, ps *pass) int {
 	n := 0
+	now := ps.start
+	since := ps.since("feed", ps.base)
 	q := url.Values{"fields": {"id,message,from,created_time,permalink_url"}, "limit": {"50"},
 		"since": {strconv.FormatInt(since.Add(-c.postWindow).Unix(), 10)}}
 	var postIDs []string
@@ -158,13 +245,26 @@ func (c *Connector) reconcilePage(ctx context.Context, since, now time.Time) (in
 		return true, nil
 	})
 	if err != nil {
-		return n, err
+		// Without the list of posts their comments cannot be read either.
+		ps.fail(c, "feed", since, err)
+		ps.keep("fb_comments:")
+		return n
 	}
 	if err := c.ingestBatch(ctx, visitors); err != nil {
-		return n, err
+		ps.fail(c, "feed", since, err)
+	} else {
+		ps.done("feed")
+		n += len(visitors)
 	}
-	n += len(visitors)
+	// A post without a cursor of its own is new since the feed's: its
+	// comments are too.
+	feedSince := since
 	for _, pid := range postIDs {
+		key := "fb_comments:" + pid
+		if _, seen := ps.next[key]; seen {
+			continue // listed twice (the feed moved between pages)
+		}
+		since := ps.since(key, feedSince)
 		var got []post.Post
 		q := url.Values{"fields": {"id,message,from,created_time,parent{id}"}, "filter": {"stream"}, "order": {"reverse_chronological"},
 			"limit": {"50"}, "since": {strconv.FormatInt(since.Unix(), 10)}}
@@ -201,20 +301,23 @@ func (c *Connector) reconcilePage(ctx context.Context, since, now time.Time) (in
 			got = append(got, p)
 			return true, nil
 		})
+		if err == nil {
+			err = c.ingestBatch(ctx, got)
+		}
 		if err != nil {
-			return n, err
+			ps.fail(c, key, since, err)
+			continue
 		}
-		if err := c.ingestBatch(ctx, got); err != nil {
-			return n, err
-		}
+		ps.done(key)
 		n += len(got)
 	}
-	return n, nil
+	return n
 }
 
 // reconcileConversations reads Messenger threads active since the last
 // pass, with their latest messages embedded.
-func (c *Connector) reconcileConversations(ctx context.Context, since, now time.Time) (int, error) {
+func (c *Connector) reconcileConversations(ctx context.Context, ps *pass) int {
+	now, since := ps.start, ps.since("conversations", ps.base)
 	var got []post.Post
 	q := url.Values{"fields": {"id,updated_time,messages.limit(25){id,message,from,created_time}"}, "limit": {"25"}}
 	err := c.walk(ctx, "/"+url.PathEscape(c.pageID)+"/conversations", q, func(raw json.RawMessage) (bool, error) {
@@ -247,10 +350,15 @@ func (c *Connector) reconcileConversations(ctx context.Context, since, now time.
 		}
 		return true, nil
 	})
-	if err != nil {
-		return 0, err
+	if err == nil {
+		err = c.ingestBatch(ctx, got)
 	}
-	return len(got), c.ingestBatch(ctx, got)
+	if err != nil {
+		ps.fail(c, "conversations", since, err)
+		return 0
+	}
+	ps.done("conversations")
+	return len(got)
 }
 
 type igCommentRead struct {
@@ -266,10 +374,11 @@ type igCommentRead struct {
 
 // reconcileInstagram reads our recent media and their comments (replies
 // nested in each).
-func (c *Connector) reconcileInstagram(ctx context.Context, since, now time.Time) (int, error) {
+func (c *Connector) reconcileInstagram(ctx context.Context, ps *pass) int {
+	now, mediaSince := ps.start, ps.since("ig_media", ps.base)
 	var media []string
 	q := url.Values{"fields": {"id,timestamp"}, "limit": {"25"}}
-	oldest := since.Add(-c.postWindow)
+	oldest := mediaSince.Add(-c.postWindow)
 	err := c.walk(ctx, "/"+url.PathEscape(c.igUserID)+"/media", q, func(raw json.RawMessage) (bool, error) {
 		var m struct {
 			ID        string `json:"id"`
@@ -286,10 +395,18 @@ func (c *Connector) reconcileInstagram(ctx context.Context, since, now time.Time
 		return true, nil
 	})
 	if err != nil {
-		return 0, err
+		ps.fail(c, "ig_media", mediaSince, err)
+		ps.keep("ig_comments:")
+		return 0
 	}
+	ps.done("ig_media")
 	n := 0
 	for _, mid := range media {
+		key := "ig_comments:" + mid
+		if _, seen := ps.next[key]; seen {
+			continue
+		}
+		since := ps.since(key, mediaSince)
 		var got []post.Post
 		add := func(cm igCommentRead, parent string, raw json.RawMessage) {
 			at := graphTime(cm.Timestamp)
@@ -326,13 +443,15 @@ func (c *Connector) reconcileInstagram(ctx context.Context, since, now time.Time
 			}
 			return true, nil
 		})
+		if err == nil {
+			err = c.ingestBatch(ctx, got)
+		}
 		if err != nil {
-			return n, err
+			ps.fail(c, key, since, err)
+			continue
 		}
-		if err := c.ingestBatch(ctx, got); err != nil {
-			return n, err
-		}
+		ps.done(key)
 		n += len(got)
 	}
-	return n, nil
+	return n
 }

@@ -2,13 +2,16 @@ package meta_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/connector/conntest"
+	"github.com/kaval-desk/kaval/internal/connector/meta"
 	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
 	"github.com/kaval-desk/kaval/internal/post"
 )
@@ -126,5 +129,94 @@ func TestRunReconciles(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// One failing Graph read fails only its own source: the others' posts are
+// stored and their cursors move; the failing one is in health with Graph's
+// error, keeps its cursor, and is read again (and found) next pass.
+func TestReconcileSourcesAdvanceIndependently(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, post.Facebook, map[string]string{"reconcile_lookback": "2h", "reconcile_margin": "1m"})
+	pass1 := r.now
+	_, broken := r.f.FeedComment(metafake.Comment{FromID: "6020000000000001", Message: "Is the Hosur Road underpass flooded?", Time: r.now.Add(-30 * time.Minute)})
+	_, fine := r.f.FeedComment(metafake.Comment{FromID: "6020000000000002", Message: "Signal out at Silk Board", Time: r.now.Add(-25 * time.Minute)})
+	_, dm := r.f.MessengerMessage(metafake.Message{PSID: "7100000000000009", Text: "My phone was snatched near the bus stand", Time: r.now.Add(-5 * time.Minute)})
+	_, ig := r.f.IGComment(metafake.IGCommentIn{FromID: "178", Username: "jo.res", Text: "is the festival route closed?", Time: r.now.Add(-15 * time.Minute)})
+
+	// Graph error code 2 (temporary service issue) on one post's comments,
+	// and a bare 500 on the Instagram media's comments.
+	r.f.FailOn("GET", broken.PostID, "comments", -1, metafake.Error{HTTPStatus: 500, Code: 2, Type: "OAuthException", Message: "An unexpected error has occurred. Please retry your request later.", Transient: true})
+	r.f.FailOn("GET", ig.MediaID, "comments", -1, metafake.Error{HTTPStatus: 500})
+
+	err := r.c.Reconcile(ctx)
+	var se *meta.SourceError
+	if err == nil || !errors.As(err, &se) {
+		t.Fatalf("a pass with failing sources: %v", err)
+	}
+	for _, k := range []string{post.Facebook + "/" + fine.ID, post.Messenger + "/" + dm.MID} {
+		if _, ok := r.sink.Get(k); !ok {
+			t.Fatalf("%s not stored although its source worked: %v", k, r.sink.Order())
+		}
+	}
+	if r.sink.Len() != 2 {
+		t.Fatalf("%d posts after the first pass, want 2: %v", r.sink.Len(), r.sink.Order())
+	}
+	cp := func(key string) string { return r.cp.Get("meta:3:reconcile", key) }
+	at := func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+	for key, want := range map[string]string{
+		"feed": at(pass1), "conversations": at(pass1), "ig_media": at(pass1), "fb_comments:" + fine.PostID: at(pass1),
+		// Failing sources without a cursor keep where they read from
+		// (the lookback) plus the margin, so the next pass reads it again.
+		"fb_comments:" + broken.PostID: at(pass1.Add(-2*time.Hour + time.Minute)),
+		"ig_comments:" + ig.MediaID:    at(pass1.Add(-2*time.Hour + time.Minute)),
+		"since":                        "", // not every source succeeded
+	} {
+		if got := cp(key); got != want {
+			t.Errorf("cursor %s = %q, want %q", key, got, want)
+		}
+	}
+	h := strings.Join(r.c.Health().Errors, "\n")
+	if !strings.Contains(h, "fb_comments:"+broken.PostID) || !strings.Contains(h, "An unexpected error has occurred") ||
+		!strings.Contains(h, "ig_comments:"+ig.MediaID) || !strings.Contains(h, "HTTP 500") {
+		t.Fatalf("health must name each failing source with the platform's error:\n%s", h)
+	}
+
+	// Next pass: Graph has recovered. The failed sources are read from
+	// their old cursors and their posts found; the others read from this
+	// pass's start and add nothing twice.
+	r.f.FailOn("GET", broken.PostID, "comments", 0, metafake.Error{})
+	r.f.FailOn("GET", ig.MediaID, "comments", 0, metafake.Error{})
+	r.now = r.now.Add(15 * time.Minute)
+	if err := r.c.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{post.Facebook + "/" + broken.ID, post.Instagram + "/" + ig.ID} {
+		if _, ok := r.sink.Get(k); !ok {
+			t.Fatalf("%s not found on the retry: %v", k, r.sink.Order())
+		}
+	}
+	if r.sink.Len() != 4 {
+		t.Fatalf("%d posts after the retry, want 4: %v", r.sink.Len(), r.sink.Order())
+	}
+	for _, key := range []string{"since", "feed", "fb_comments:" + broken.PostID, "ig_comments:" + ig.MediaID} {
+		if got := cp(key); got != at(r.now) {
+			t.Errorf("cursor %s = %q after a clean pass, want %q", key, got, at(r.now))
+		}
+	}
+
+	// A failing listing keeps every cursor it names: with the feed down,
+	// no post's comments can be read and none of their cursors moves.
+	before := cp("fb_comments:" + fine.PostID)
+	r.f.FailOn("GET", r.f.PageID(), "feed", 1, metafake.Error{Code: 1, Message: "An unknown error occurred"})
+	r.now = r.now.Add(15 * time.Minute)
+	if err := r.c.Reconcile(ctx); err == nil {
+		t.Fatal("feed down: the pass must report it")
+	}
+	if got := cp("fb_comments:" + fine.PostID); got != before {
+		t.Fatalf("a post's comment cursor moved while the feed was down: %s → %s", before, got)
+	}
+	if got := cp("conversations"); got != at(r.now) {
+		t.Fatalf("conversations did not advance while the feed was down: %s", got)
 	}
 }

@@ -81,6 +81,7 @@ type Server struct {
 	lastIn    map[string]time.Time // PSID/IGSID → last inbound message
 	sent      []Sent
 	fail      []Error
+	failOn    map[string]*failRule // "METHOD id/edge" → injected failure
 	calls     int
 	igComment map[string]map[string]any // mention lookups by comment id
 	igMention map[string]map[string]any // mention lookups by media id
@@ -136,6 +137,46 @@ func (s *Server) Calls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls
+}
+
+type failRule struct {
+	n int // calls left to fail; < 0: every call
+	e Error
+}
+
+// FailOn makes the next n calls of method on id's edge fail with e
+// (edge "" is the object itself; n < 0: every call until FailOn again with
+// n == 0). Other paths answer as usual, so a test can break one source of
+// several.
+func (s *Server) FailOn(method, id, edge string, n int, e Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failOn == nil {
+		s.failOn = map[string]*failRule{}
+	}
+	key := method + " " + id + "/" + edge
+	if n == 0 {
+		delete(s.failOn, key)
+		return
+	}
+	s.failOn[key] = &failRule{n: n, e: e}
+}
+
+// failing returns the injected failure for this call, if any.
+func (s *Server) failing(method, id, edge string) *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.failOn[method+" "+id+"/"+edge]
+	if r == nil {
+		return nil
+	}
+	if r.n > 0 {
+		if r.n--; r.n == 0 {
+			delete(s.failOn, method+" "+id+"/"+edge)
+		}
+	}
+	e := r.e
+	return &e
 }
 
 // FailNext makes the next n Graph calls fail with e.
@@ -252,6 +293,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, edge := m[1], m[2]
+	if f := s.failing(r.Method, id, edge); f != nil {
+		if f.HTTPStatus >= 500 && f.Message == "" {
+			// A bare 5xx, as Graph's front ends send when overloaded.
+			w.WriteHeader(f.HTTPStatus)
+			return
+		}
+		graphError(w, *f, trace)
+		return
+	}
 	switch {
 	case r.Method == "GET" && edge == "":
 		s.serveObject(w, r, id, trace)
