@@ -162,10 +162,10 @@ func benchWebhooks(ctx context.Context, env *cliEnv, args []string) error {
 	if rate == 0 {
 		rate = 1e7 // effectively unpaced: the workers are the bound
 	}
-	rec := &ackRecorder{next: &http.Transport{MaxIdleConnsPerHost: *workers, MaxConnsPerHost: *workers, IdleConnTimeout: 30 * time.Second}}
+	rec := &ackRecorder{next: simulate.NewWireTransport(30*time.Second, *workers)}
 	cfg := simulate.Config{Target: target, Rate: rate, Duration: *duration, Count: *count, Seed: *seed,
 		Channels: bc.sim, Mix: mix, Workers: *workers, ForceHandle: benchXHandle,
-		HTTP: &http.Client{Timeout: 30 * time.Second, Transport: rec}, Prebuild: *count > 0 && !*live}
+		HTTP: &http.Client{Transport: rec}, Prebuild: *count > 0 && !*live}
 
 	what := fmt.Sprintf("%d events", *count)
 	if cfg.Prebuild {

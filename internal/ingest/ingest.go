@@ -2,8 +2,9 @@
 // analyse (in the caller's goroutine, when the desk gives an analyzer) →
 // dedupe on (platform, external id) → durable → acknowledged. Posts from
 // all callers are gathered into group commits (one transaction for
-// whatever is waiting, no added delay), so a thousand webhook deliveries in
-// flight cost a handful of fsyncs. Only after the commit does a caller get
+// whatever is waiting; on SQLite's one writer under load, up to a
+// millisecond more for a fuller batch), so a thousand webhook deliveries in
+// flight cost a handful of commits. Only after the commit does a caller get
 // its answer, and only then are the new post ids published on the bus for
 // the pipeline that threads them into cases.
 package ingest

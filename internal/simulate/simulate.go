@@ -238,8 +238,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		cfg.Workers = 8
 	}
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-			MaxIdleConnsPerHost: cfg.Workers, MaxConnsPerHost: cfg.Workers, IdleConnTimeout: 30 * time.Second}}
+		cfg.HTTP = &http.Client{Transport: NewWireTransport(30*time.Second, cfg.Workers)}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
