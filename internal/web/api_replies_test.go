@@ -3,11 +3,14 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/ingest"
 	"github.com/kaval-desk/kaval/internal/outbox"
@@ -51,16 +54,22 @@ func newReplyEnv(t *testing.T, db *store.DB) *replyEnv {
 // onDesk ingests p and returns the id of the case it was threaded into.
 func (r *replyEnv) onDesk(t *testing.T, p post.Post) int64 {
 	t.Helper()
-	ctx := context.Background()
-	if err := r.in.Ingest(ctx, []post.Post{p}); err != nil {
+	if err := r.in.Ingest(context.Background(), []post.Post{p}); err != nil {
 		t.Fatal(err)
 	}
-	if err := pipeline.New(r.db, r.d, nil, nil, pipeline.Options{}).Sweep(ctx); err != nil {
+	return r.caseOf(t, p.Platform, p.ExternalID)
+}
+
+// caseOf threads what is stored into cases and returns the case of the
+// post (platform, externalID).
+func (r *replyEnv) caseOf(t *testing.T, platform, externalID string) int64 {
+	t.Helper()
+	if err := pipeline.New(r.db, r.d, nil, nil, pipeline.Options{}).Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var caseID int64
-	if err := r.db.Read.QueryRow(`SELECT case_id FROM posts WHERE platform = $1 AND external_id = $2`, p.Platform, p.ExternalID).Scan(&caseID); err != nil || caseID == 0 {
-		t.Fatalf("post %s not on the desk: case %d, %v", p.ExternalID, caseID, err)
+	if err := r.db.Read.QueryRow(`SELECT case_id FROM posts WHERE platform = $1 AND external_id = $2`, platform, externalID).Scan(&caseID); err != nil || caseID == 0 {
+		t.Fatalf("post %s not on the desk: case %d, %v", externalID, caseID, err)
 	}
 	return caseID
 }
@@ -127,6 +136,109 @@ func TestReplyRefusedByPlatformRulesQueuesNothing(t *testing.T) {
 		}
 		if n := countRows(t, db, `SELECT count(*) FROM outbox`); n != len(accepted) {
 			t.Fatalf("%d outbox rows after a refused reply, want %d", n, len(accepted))
+		}
+	})
+}
+
+// stampSink is intake as the channel manager hands it to a connector: each
+// post carries the channel it came through.
+type stampSink struct {
+	in *ingest.Intake
+	id int64
+}
+
+func (s stampSink) Ingest(ctx context.Context, posts []post.Post) error {
+	for i := range posts {
+		posts[i].ChannelID = s.id
+	}
+	return s.in.Ingest(ctx, posts)
+}
+
+type oneSender struct {
+	id int64
+	s  connector.Sender
+}
+
+func (o oneSender) Sender(id int64) (connector.Sender, error) {
+	if id != o.id {
+		return nil, fmt.Errorf("no channel %d", id)
+	}
+	return o.s, nil
+}
+
+// An Instagram @mention of the force in another account's comment or
+// caption arrives by webhook, becomes a case, and the reply queued through
+// the API goes out through POST /{ig-user-id}/mentions onto that comment
+// or media (the comment-replies edge is refused on another account's
+// media).
+func TestInstagramMentionReplyLandsOnTheMention(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		r := newReplyEnv(t, db)
+		const secret, token = "ig-app-secret-1", "EAAG-page-token-1"
+		fake := metafake.New(metafake.Options{AppSecret: secret, PageToken: token})
+		defer fake.Close()
+		cfg := fmt.Sprintf(`{"graph_url":%q,"page_id":%q,"ig_user_id":%q,"verify_token":"v","reconcile_every":"0"}`, fake.GraphURL(), fake.PageID(), fake.IGUserID())
+		chID := addChannel(t, db, "instagram", "BCP on Instagram", "active", cfg)
+		c, err := connector.New(connector.Channel{ID: chID, Platform: post.Instagram,
+			Config:  map[string]string{"graph_url": fake.GraphURL(), "page_id": fake.PageID(), "ig_user_id": fake.IGUserID(), "verify_token": "v"},
+			Secrets: map[string]string{"app_secret": secret, "page_token": token}},
+			connector.Deps{Sink: stampSink{r.in, chID}, Checkpoints: r.in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook := httptest.NewServer(c.Webhook())
+		defer hook.Close()
+
+		const media, comment, captionMedia = "17920000000000005", "17900000000000077", "17920000000000009"
+		inComment := fake.IGMention(comment, media, "asha.k", "@blrcitypolice my bike was stolen outside Indiranagar metro", time.Now().Add(-2*time.Minute))
+		inCaption := fake.IGMention("", captionMedia, "ravi.blr", "Water logging at Silk Board again @blrcitypolice", time.Now().Add(-time.Minute))
+		for _, e := range []metafake.Entry{inComment, inCaption} {
+			if code, err := fake.Deliver(ctx, hook.URL, metafake.Payload(e)); err != nil || code != 200 {
+				t.Fatalf("mention webhook: %d %v", code, err)
+			}
+		}
+		commentCase := r.caseOf(t, post.Instagram, comment)
+		captionCase := r.caseOf(t, post.Instagram, captionMedia)
+
+		sup := r.tokens[auth.RoleSupervisor]
+		for _, c := range []struct {
+			caseID int64
+			text   string
+		}{{commentCase, "Sorry to hear this, Asha. Please file an e-FIR at ksp.karnataka.gov.in; Indiranagar PS will follow up."},
+			{captionCase, "Thank you, Ravi. Traffic police are on their way to Silk Board."}} {
+			if st, m, _ := r.req("POST", fmt.Sprintf("/api/v1/cases/%d/replies", c.caseID), sup, map[string]any{"text": c.text}); st != 201 || m["state"] != "pending" {
+				t.Fatalf("reply: %d %v", st, m)
+			}
+		}
+		// Over Instagram's comment limit: refused at the API.
+		if st, m, _ := r.req("POST", fmt.Sprintf("/api/v1/cases/%d/replies", commentCase), sup, map[string]any{"text": strings.Repeat("ಕ", 2201)}); st != 422 || errField(m) != "text" {
+			t.Fatalf("2,201 characters to an Instagram mention: %d %v", st, m)
+		}
+
+		w := outbox.NewWorker(outbox.New(db), oneSender{chID, c}, outbox.WorkerOptions{})
+		if n, err := w.RunOnce(ctx); err != nil || n != 2 {
+			t.Fatalf("worker: %d sent, %v", n, err)
+		}
+		sent := fake.Sent()
+		if len(sent) != 2 {
+			t.Fatalf("sent %+v", sent)
+		}
+		got := map[string]metafake.Sent{}
+		for _, s := range sent {
+			if s.Kind != "ig_mention_reply" {
+				t.Fatalf("a mention reply went out as %q: %+v", s.Kind, s)
+			}
+			got[s.Parent] = s
+		}
+		if s := got[comment]; s.Media != media || !strings.HasPrefix(s.Text, "Sorry to hear this, Asha") {
+			t.Fatalf("comment mention answered on %+v", s)
+		}
+		if s := got[captionMedia]; s.Media != captionMedia || !strings.HasPrefix(s.Text, "Thank you, Ravi") {
+			t.Fatalf("caption mention answered on %+v", s)
+		}
+		if n := countRows(t, db, `SELECT count(*) FROM outbox WHERE state = 'sent' AND external_id <> ''`); n != 2 {
+			t.Fatalf("%d items sent with the platform's id, want 2", n)
 		}
 	})
 }

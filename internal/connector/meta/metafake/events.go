@@ -220,7 +220,10 @@ func (s *Server) IGMention(commentID, mediaID, username, text string, at time.Ti
 		v["comment_id"] = commentID
 		s.igComment[commentID] = map[string]any{"id": commentID, "text": text, "username": username,
 			"timestamp": at.UTC().Format("2006-01-02T15:04:05-0700"), "media": map[string]string{"id": mediaID}}
-		s.objects[commentID] = "ig_comment"
+		// Another account's comment: /replies is refused there; the
+		// mentions edge answers it.
+		s.objects[commentID] = "ig_mention_comment"
+		s.mentionMedia[commentID] = mediaID
 	} else {
 		s.igMention[mediaID] = map[string]any{"id": mediaID, "caption": text, "username": username,
 			"timestamp": at.UTC().Format("2006-01-02T15:04:05-0700"), "permalink": "https://www.instagram.com/p/" + mediaID}

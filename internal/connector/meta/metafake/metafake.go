@@ -49,8 +49,9 @@ type Options struct {
 
 // Sent is one thing our connector sent.
 type Sent struct {
-	Kind          string // "comment" (FB), "ig_reply", "message" (Messenger), "ig_message", "feed"
-	Parent        string // parent post/comment id, or the account for messages/feed
+	Kind          string // "comment" (FB), "ig_reply", "ig_mention_reply", "message" (Messenger), "ig_message", "feed"
+	Parent        string // parent post/comment id, or the account for messages/feed; for ig_mention_reply the comment, or the media for a caption mention
+	Media         string // ig_mention_reply: the media commented on
 	Recipient     string // PSID / IGSID for messages
 	Text          string
 	MessagingType string
@@ -85,6 +86,8 @@ type Server struct {
 	calls     int
 	igComment map[string]map[string]any // mention lookups by comment id
 	igMention map[string]map[string]any // mention lookups by media id
+	// mentionMedia maps a comment that @mentions us to its media.
+	mentionMedia map[string]string
 
 	feed       []fbPost               // Page feed
 	comments   map[string][]fbComment // by post id
@@ -110,7 +113,7 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{o: o, seq: 555000111222000, objects: map[string]string{}, lastIn: map[string]time.Time{},
-		igComment: map[string]map[string]any{}, igMention: map[string]map[string]any{},
+		igComment: map[string]map[string]any{}, igMention: map[string]map[string]any{}, mentionMedia: map[string]string{},
 		comments: map[string][]fbComment{}, convs: map[string][]dm{}, igComments: map[string][]igComment{},
 		containers: map[string]*container{}, drop: map[string]int{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -313,6 +316,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveFeed(w, r, trace)
 	case r.Method == "POST" && edge == "photos" && id == s.o.PageID:
 		s.servePhoto(w, r, trace)
+	case r.Method == "POST" && edge == "mentions" && id == s.o.IGUserID:
+		s.serveMentionReply(w, r, trace)
 	case r.Method == "POST" && edge == "media" && id == s.o.IGUserID:
 		s.serveIGContainer(w, r, trace)
 	case r.Method == "POST" && edge == "media_publish" && id == s.o.IGUserID:
@@ -380,7 +385,7 @@ func (s *Server) serveComment(w http.ResponseWriter, r *http.Request, parent, ed
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	kind, ok := s.objects[parent]
-	if !ok || (edge == "replies") != strings.HasPrefix(kind, "ig_") {
+	if !ok || (edge == "replies") != strings.HasPrefix(kind, "ig_") || kind == "ig_mention_comment" {
 		graphError(w, Error{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported post request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation", parent)}, trace)
 		return
 	}
@@ -394,6 +399,39 @@ func (s *Server) serveComment(w http.ResponseWriter, r *http.Request, parent, ed
 	}
 	s.objects[id] = k
 	s.sent = append(s.sent, Sent{Kind: k, Parent: parent, Text: msg, ID: id, At: s.o.Now()})
+	writeJSON(w, map[string]string{"id": id})
+}
+
+// serveMentionReply is POST /{ig-user-id}/mentions: a comment on a
+// medium (media_id, required) whose caption @mentions us, or under a
+// comment (comment_id) on it that does; message is required. Like Graph,
+// it refuses media and comments that did not mention us.
+func (s *Server) serveMentionReply(w http.ResponseWriter, r *http.Request, trace string) {
+	media, comment, msg := r.Form.Get("media_id"), r.Form.Get("comment_id"), r.Form.Get("message")
+	switch {
+	case media == "":
+		graphError(w, Error{Code: 100, Message: "(#100) The parameter media_id is required"}, trace)
+		return
+	case strings.TrimSpace(msg) == "":
+		graphError(w, Error{Code: 100, Message: "(#100) The parameter message is required"}, trace)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parent := media
+	if comment != "" {
+		if s.mentionMedia[comment] != media {
+			graphError(w, Error{Code: 100, Subcode: 33, Message: fmt.Sprintf("(#100) Comment '%s' on media '%s' does not mention this account", comment, media)}, trace)
+			return
+		}
+		parent = comment
+	} else if s.igMention[media] == nil {
+		graphError(w, Error{Code: 100, Subcode: 33, Message: fmt.Sprintf("(#100) Media '%s' does not mention this account in its caption", media)}, trace)
+		return
+	}
+	id := "179" + s.id()
+	s.objects[id] = "ig_reply"
+	s.sent = append(s.sent, Sent{Kind: "ig_mention_reply", Parent: parent, Media: media, Text: msg, ID: id, At: s.o.Now()})
 	writeJSON(w, map[string]string{"id": id})
 }
 
