@@ -95,7 +95,8 @@ func TestReplyRefusedByPlatformRulesQueuesNothing(t *testing.T) {
 		}
 		for _, c := range refused {
 			st, m, _ := r.req("POST", path, sup, map[string]any{"text": c.text})
-			msg, _ := m["error"].(map[string]any)["message"].(string)
+			e, _ := m["error"].(map[string]any)
+			msg, _ := e["message"].(string)
 			if st != 422 || errCode(m) != "invalid" || errField(m) != "text" || !strings.Contains(msg, "x: text is") || !strings.Contains(msg, "limit 280") {
 				t.Errorf("%s: got %d %v, want 422 invalid text naming X's 280 limit", c.name, st, m)
 			}
