@@ -110,7 +110,11 @@ var incidentLexicon = []string{"accident", "crash*", "collision", "collided", "h
 	"stalk*", "rape", "eve teas*", "suicide", "heart attack", "ambulance", "earthquake", "landslide", "storm", "cyclone",
 	"ಅಪಘಾತ", "ಬೆಂಕಿ", "ಕೊಲೆ", "ಹಲ್ಲೆ", "ಕಳ್ಳತನ", "ನಾಪತ್ತೆ", "ಪ್ರವಾಹ", "ಕುಸಿತ", "ಗಾಯ",
 	"apaghata", "benki", "kole", "halle", "हादसा", "दुर्घटना", "आग", "हत्या", "हमला", "चोरी", "बाढ़", "घायल",
-	"hadsa", "aag", "hamla", "maar", "maarpeet", "ladai", "jhagda"}
+	"hadsa", "aag", "hamla", "maar", "maarpeet", "ladai", "jhagda",
+	"bomb", "bombs", "bombing*", "bomb blast", "bomb threat", "bomber*", "explosive*", "terror attack", "terrorist attack", "gunfire", "gunman",
+	"shooter", "hostage", "evacuat*", "rescue team", "rescue operation", "rescued", "stranded", "trapped", "casualt*", "wounded", "death toll",
+	"tornado", "hurricane", "typhoon", "wildfire", "bushfire", "tsunami", "derail*", "stampede", "riot*",
+	"ಬಾಂಬ್", "ಸ್ಫೋಟ", "ಭೂಕಂಪ", "ಕಾಲ್ತುಳಿತ", "बम", "धमाका", "विस्फोट", "भूकंप", "भगदड़", "dhamaka"}
 
 // figurative are patterns where disaster words do not mean a disaster
 // ("this song is fire", "my inbox is a disaster"). A hit pulls the

@@ -286,7 +286,18 @@ func Dravidian(root string) ([]Item, error) {
 // Crisis returns CrisisLexT6 (on-topic = 1) and CrisisLexT26 (related and
 // informative = 1, not related = 0; related-but-not-informative is left
 // out as ambiguous) with Group = a normalised event name ("2013 boston").
-func Crisis(root string) ([]Item, error) {
+// These are the labels of the emergency dev split.
+func Crisis(root string) ([]Item, error) { return crisis(root, false) }
+
+// CrisisRelated returns only the CrisisLexT26 tweets labelled "Related -
+// but not informative" (Label "1"), which training counts as positives:
+// they are about the event (prayers, reactions, news of it), as
+// CrisisLexT6's on-topic tweets are, and without them the head learnt that
+// only informative reports are on topic. The dev split never includes
+// them (its labels are Crisis's).
+func CrisisRelated(root string) ([]Item, error) { return crisis(root, true) }
+
+func crisis(root string, related bool) ([]Item, error) {
 	var out []Item
 	t6, _ := filepath.Glob(filepath.Join(root, "crisis/CrisisLexT6/*/*.csv"))
 	t26, _ := filepath.Glob(filepath.Join(root, "crisis/CrisisLexT26/*/*labeled.csv"))
@@ -305,6 +316,10 @@ func Crisis(root string) ([]Item, error) {
 		for _, r := range rows {
 			var lab string
 			switch {
+			case related:
+				if !isT6 && len(r) >= 5 && strings.TrimSpace(r[4]) == "Related - but not informative" {
+					lab = "1"
+				}
 			case isT6 && len(r) >= 3:
 				lab = map[string]string{"on-topic": "1", "off-topic": "0"}[strings.TrimSpace(r[2])]
 			case !isT6 && len(r) >= 5:

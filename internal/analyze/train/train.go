@@ -67,6 +67,7 @@ type Label struct {
 // Data is everything training reads, loaded once.
 type Data struct {
 	SentEN, SentKN, SentHI, Offensive, Crisis, Mumbai, Complaints, Civic, Dravidian, KannadaLatin []Item
+	CrisisRelated                                                                                 []Item // training positives only (see CrisisRelated)
 	Vader                                                                                         map[string]float64
 	Labels                                                                                        []Label
 }
@@ -81,7 +82,7 @@ func Load(root string) (*Data, error) {
 	}{
 		{&d.SentEN, SentimentEN}, {&d.SentKN, SentimentKN}, {&d.SentHI, Hinglish}, {&d.Offensive, Offensive},
 		{&d.Crisis, Crisis}, {&d.Mumbai, Mumbai}, {&d.Complaints, Complaints}, {&d.Civic, Civic},
-		{&d.Dravidian, Dravidian}, {&d.KannadaLatin, KannadaLatin},
+		{&d.Dravidian, Dravidian}, {&d.KannadaLatin, KannadaLatin}, {&d.CrisisRelated, CrisisRelated},
 	}
 	for _, s := range steps {
 		if *s.dst, err = s.fn(root); err != nil {
@@ -512,7 +513,8 @@ func LangItems(d *Data, dev bool) []Item {
 // police categories of mumbai-urban-issues that are emergencies/incidents.
 var mumbaiEmergency = map[string]bool{"violence": true, "harassment": true, "robbery": true, "missing person": true}
 
-// EmergencyExamples: crisis on/off-topic of the training events, Mumbai
+// EmergencyExamples: crisis on/off-topic of the training events (and
+// CrisisLexT26's related-but-not-informative tweets as positives), Mumbai
 // police incidents (positive) and every other Mumbai category (negative:
 // civic trouble is not an emergency), and samples of everyday tweets in
 // all three languages as negatives.
@@ -521,10 +523,12 @@ var mumbaiEmergency = map[string]bool{"violence": true, "harassment": true, "rob
 func EmergencyExamples(d *Data, f *featurizer, _ bool) ([]model.Example, []string) {
 	var ex []model.Example
 	var events []string
-	for _, it := range d.Crisis {
-		if !DevEvents[it.Group] {
-			ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
-			events = append(events, it.Group)
+	for _, src := range [][]Item{d.Crisis, d.CrisisRelated} {
+		for _, it := range src {
+			if !DevEvents[it.Group] {
+				ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
+				events = append(events, it.Group)
+			}
 		}
 	}
 	for _, it := range d.Mumbai {
