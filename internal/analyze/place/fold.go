@@ -44,7 +44,15 @@ func byteTables() (word, cons [128]bool) {
 // separated by dots or spaces ("J.P.", "K R", "H.S.R.") merge into one
 // token ("jp", "kr", "hsr"), as people write initials every way.
 // buf is scratch space reused between calls.
+//
+// Keys are built in the same pass as the tokens: each word's bytes go
+// into buf as they are read (ASCII lower-cased), then a Latin word is
+// skeletonised in place and any other word replaced by its fold when it
+// is not already folded. All keys lie one after another in buf; a
+// token's key aliases its part of buf (earlier backing arrays stay
+// valid if buf grows).
 func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
+	buf = buf[:0]
 	i := 0
 	for i < len(text) {
 		if c := text[i]; c < 0x80 {
@@ -56,7 +64,7 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 			i += size
 			continue
 		}
-		st := i
+		st, kst := i, len(buf)
 		ascii, digits := true, true
 		for i < len(text) {
 			if c := text[i]; c < 0x80 {
@@ -66,6 +74,7 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 				if c > '9' {
 					digits = false
 				}
+				buf = append(buf, c|0x20) // lower case; digits already have the bit
 				i++
 				continue
 			}
@@ -74,56 +83,42 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 				break
 			}
 			ascii, digits = false, false
+			buf = append(buf, text[i:i+size]...)
 			i += size
 		}
-		t := token{start: st, end: i, latin: ascii, digits: digits, upper: text[st] >= 'A' && text[st] <= 'Z'}
 		// Merge initials: previous token was a single letter (or merged
 		// initials) and this one is a single letter, separated by at most
-		// ". " / "." / " ".
+		// ". " / "." / " ". The merged key is rebuilt from its letters (it
+		// is the last key in buf).
 		if ascii && i-st == 1 && !digits && len(toks) > 0 {
 			p := &toks[len(toks)-1]
 			gap := text[p.end:st]
 			if p.latin && !p.digits && isInitials(text[p.start:p.end]) && len(gap) <= 2 && strings.Trim(gap, ". ") == "" {
 				p.end = i
+				pst := kst - len(p.key)
+				buf = buf[:pst]
+				w := text[p.start:p.end]
+				for j := 0; j < len(w); j++ {
+					if c := w[j]; c != '.' && c != ' ' {
+						buf = append(buf, c|0x20)
+					}
+				}
+				n := len(skeleton(buf[pst:]))
+				buf = buf[:pst+n]
+				p.key = buf[pst:len(buf):len(buf)]
 				continue
 			}
 		}
-		toks = append(toks, t)
-	}
-	// All keys go into buf one after another; a token's key aliases its
-	// part of buf (earlier backing arrays stay valid if buf grows).
-	buf = buf[:0]
-	for k := range toks {
-		t := &toks[k]
-		w := text[t.start:t.end]
-		st := len(buf)
-		if t.latin {
-			for j := 0; j < len(w); j++ {
-				c := w[j]
-				if c >= 'A' && c <= 'Z' {
-					c += 32
-				}
-				if c == '.' || c == ' ' {
-					continue
-				}
-				buf = append(buf, c)
-			}
-			n := len(skeleton(buf[st:]))
-			buf = buf[:st+n]
-		} else if normalize.Folded(w) {
+		if ascii {
+			n := len(skeleton(buf[kst:]))
+			buf = buf[:kst+n]
+		} else if !normalize.Folded(text[st:i]) {
 			// Already its own fold but for ASCII case (most Kannada
-			// words): skip Fold's passes and allocations.
-			for j := 0; j < len(w); j++ {
-				c := w[j]
-				if c >= 'A' && c <= 'Z' {
-					c += 32
-				}
-				buf = append(buf, c)
-			}
-		} else {
-			buf = append(buf, textnorm.Fold(w)...)
+			// words): the bytes copied above are the key. Otherwise Fold.
+			buf = append(buf[:kst], textnorm.Fold(text[st:i])...)
 		}
-		t.key = buf[st:len(buf):len(buf)]
+		toks = append(toks, token{start: st, end: i, key: buf[kst:len(buf):len(buf)], latin: ascii, digits: digits,
+			upper: text[st] >= 'A' && text[st] <= 'Z'})
 	}
 	return toks, buf
 }
@@ -156,49 +151,47 @@ func isInitials(s string) bool {
 // Digits pass through ("4th" stays "4t" on both sides).
 func skeleton(b []byte) []byte {
 	n := len(b)
-	w := 0 // b[:w] is the output so far; it never overtakes the input
+	w := 0          // b[:w] is the output so far; it never overtakes the input
+	last := byte(0) // b[w-1], or 0 when w == 0 (0 is never a doubled letter: < 'a')
 	for i := 0; i < n; i++ {
 		c := b[i]
-		if c < 0x80 && skelSpecial[c] {
+		o := skelMap[c] // w→v, z→j, else c
+		// ee/ei → i, ie → i, oo → u: one output for two input letters.
+		// One test that is rarely true, so well predicted.
+		nx := byte(0)
+		if i+1 < n {
+			nx = b[i+1]
+		}
+		if skelPair[c]&nextBit[nx] != 0 {
+			o = skelPairOut[c]
+			i++
+		} else if skelRare[c] {
 			switch c {
-			case 'w':
-				c = 'v'
-			case 'z':
-				c = 'j'
 			case 'h':
 				// drop h after a consonant (aspirate) or after 's'/'c'
-				if w > 0 && isConsonant(b[w-1]) {
+				if isConsonant(last) {
 					continue
-				}
-			case 'e':
-				if i+1 < n && (b[i+1] == 'e' || b[i+1] == 'i') {
-					c = 'i'
-					i++
-				}
-			case 'i':
-				if i+1 < n && b[i+1] == 'e' {
-					i++
-				}
-			case 'o':
-				if i+1 < n && b[i+1] == 'o' {
-					c = 'u'
-					i++
 				}
 			case 'y':
 				if i == n-1 && n > 3 {
-					c = 'i'
+					o = 'i'
 				}
 			case 'k':
-				if w > 0 && b[w-1] == 'c' {
+				if last == 'c' {
 					w--
+					last = 0
+					if w > 0 {
+						last = b[w-1]
+					}
 				}
 			}
 		}
-		if w > 0 && b[w-1] == c && c >= 'a' {
+		if last == o && o >= 'a' {
 			continue // doubled letter
 		}
-		b[w] = c
+		b[w] = o
 		w++
+		last = o
 	}
 	out := b[:w]
 	if len(out) > 5 && out[len(out)-1] == 'm' && out[len(out)-2] == 'a' {
@@ -213,8 +206,25 @@ func skeleton(b []byte) []byte {
 	return out
 }
 
-// skelSpecial marks the letters skeleton rewrites.
-var skelSpecial = [128]bool{'w': true, 'z': true, 'h': true, 'e': true, 'i': true, 'o': true, 'y': true, 'k': true}
+// Tables of skeleton, indexed by byte: skelMap is the letter written
+// for a letter (w→v, z→j); skelPair[c]&nextBit[d] is nonzero when c
+// followed by d is written as the one letter skelPairOut[c]; skelRare
+// marks the letters whose rule looks at the letter before or at their
+// place (h, k, y).
+var skelMap, skelPair, nextBit, skelPairOut, skelRare = skelTables()
+
+func skelTables() (m, pair, next, pairOut [256]byte, rare [256]bool) {
+	for c := range m {
+		m[c] = byte(c)
+	}
+	m['w'], m['z'] = 'v', 'j'
+	next['e'], next['i'], next['o'] = 1, 2, 4
+	pair['e'], pairOut['e'] = 1|2, 'i' // ee, ei
+	pair['i'], pairOut['i'] = 1, 'i'   // ie
+	pair['o'], pairOut['o'] = 4, 'u'   // oo
+	rare['h'], rare['y'], rare['k'] = true, true, true
+	return
+}
 
 func isConsonant(c byte) bool {
 	return c < 0x80 && consonant[c]
