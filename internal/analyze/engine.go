@@ -51,6 +51,8 @@ type scratch struct {
 	acc    []float32
 	logits []float32
 
+	handles []uint32 // model.HandleBuckets of the post
+
 	mx   model.Extractor // the place-masked text, for the language head
 	lacc []float32
 	mask []byte
@@ -333,7 +335,17 @@ func (e *Engine) score(text string, places []post.Place) Scores {
 	r := &s.Rules
 
 	s.Offensive = e.offensive.Probs(e.offensive.Logits(acc, sc.logits[:0]))[0]
-	s.Complaint = e.complaint.Probs(e.complaint.Logits(acc, sc.logits[:0]))[0]
+	zc := e.complaint.Logits(acc, sc.logits[:0])
+	if sc.handles = model.HandleBuckets(text, &e.m.Space, sc.handles[:0]); len(sc.handles) > 0 {
+		// Who the post is addressed to (@FC_Help, @BlrCityPolice) is
+		// read by the complaint head alone (see model.HandleBuckets).
+		var q float32
+		for _, b := range sc.handles {
+			q += model.Levels[uint8(e.m.W[int(b)*e.m.Width+e.complaint.Offset])]
+		}
+		zc[0] += model.HandleValue * q * e.complaint.Scales[0]
+	}
+	s.Complaint = e.complaint.Probs(zc)[0]
 
 	// Emergency: the model's logit, moved by the lexicons. Incidents and
 	// cries for help push up (together more than apart); figurative use of

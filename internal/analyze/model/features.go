@@ -11,6 +11,7 @@ package model
 
 import (
 	"math"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -407,3 +408,67 @@ func (x *Extractor) Vectorize(text string, sp *Space) Vec {
 
 // Tag is the bucket of a meta feature in this space.
 func (sp *Space) Tag(name string) uint32 { return Tag(name) & (1<<sp.Bits - 1) }
+
+// seedHandle seeds the hashes of @handle parts (HandleBuckets).
+const seedHandle = 0x165667b1
+
+// MaxHandleParts caps the handle parts HandleBuckets returns, so a post of
+// 10,000 mentions costs no more than one of a few.
+const MaxHandleParts = 8
+
+// HandleValue is the feature value of each handle part.
+const HandleValue = 0.5
+
+// HandleBuckets appends to out the buckets of the parts of the @handles in
+// text ("@FC_Help" → "fc", "help"; "@VerizonSupport" → "verizon",
+// "support"): parts split at '_', digits-to-letters stay joined, and a
+// lower-to-upper case change starts a new part; parts shorter than two
+// letters are dropped, the rest are lowercased. Vectorize replaces every
+// mention by one placeholder, so who a post is addressed to is otherwise
+// lost; the complaint head reads these features (a post to a help desk
+// is more often a complaint), the other heads do not.
+func HandleBuckets(text string, sp *Space, out []uint32) []uint32 {
+	mask := uint32(1)<<sp.Bits - 1
+	n := 0
+	for i := 0; i < len(text) && n < MaxHandleParts; {
+		j := strings.IndexByte(text[i:], '@')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i >= len(text) || !isASCIIWord(text[i]) {
+			continue
+		}
+		// One handle: [A-Za-z0-9_]+ after '@', as prepare reads it.
+		h := uint32(fnvOffset) ^ seedHandle
+		size := 0
+		var prev byte
+		flush := func() {
+			if size >= 2 && n < MaxHandleParts {
+				out = append(out, bucket(h)&mask)
+				n++
+			}
+			h, size = uint32(fnvOffset)^seedHandle, 0
+		}
+		for ; i < len(text) && (isASCIIWord(text[i]) || text[i] == '_'); i++ {
+			c := text[i]
+			switch {
+			case c == '_':
+				flush()
+			case c >= 'A' && c <= 'Z' && prev >= 'a' && prev <= 'z':
+				flush()
+				fallthrough
+			default:
+				lc := c
+				if lc >= 'A' && lc <= 'Z' {
+					lc += 'a' - 'A'
+				}
+				h = (h ^ uint32(lc)) * fnvPrime
+				size++
+			}
+			prev = c
+		}
+		flush()
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -306,5 +307,32 @@ func TestNegatorPrefilter(t *testing.T) {
 	}
 	if set == 0 || set > len(negators) {
 		t.Errorf("%d of 256 prefilter bits set for %d negators", set, len(negators))
+	}
+}
+
+func TestHandleBuckets(t *testing.T) {
+	sp := &Space{Bits: Bits}
+	one := func(s string) []uint32 { return HandleBuckets(s, sp, nil) }
+	got := one("@FC_Help my coat @VerizonSupport2 hi @x a@ @ @_ok")
+	want := append(one("@fc"), one("@help")...)
+	want = append(want, one("@verizon")...)
+	want = append(want, one("@support2")...)
+	// "@x": one letter; "a@ ", "@ " and "@_ok" are not handles (as prepare reads them).
+	if !slices.Equal(got, want) {
+		t.Fatalf("parts %v, want %v", got, want)
+	}
+	if n := len(one("no handles here, mail a@b")); n != 0 { // "b": one letter
+		t.Fatalf("one-letter part kept: %d", n)
+	}
+	if n := len(one(strings.Repeat("@HelpDesk ", 10000))); n != MaxHandleParts {
+		t.Fatalf("%d parts from 10,000 handles, want the cap %d", n, MaxHandleParts)
+	}
+	if len(one("@fc")) != 1 || one("@fc")[0] == one("@cf")[0] || one("@FC")[0] != one("@fc")[0] {
+		t.Fatal("parts are hashed by their lowercased letters in order")
+	}
+	for _, b := range one("@Ünïcode_ab @ab\xff\xfe_cd") {
+		if b >= 1<<sp.Bits {
+			t.Fatal("bucket outside the space")
+		}
 	}
 }

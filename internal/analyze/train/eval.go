@@ -179,7 +179,7 @@ func Evaluate(d *Data, m *model.Model, logw io.Writer) ([]Metrics, error) {
 		dense := model.Train(ex, model.Sigmoid, 1, optionsFor("complaint"))
 		var z []float32
 		for _, it := range te {
-			x := f.example(it.Text, "", 0)
+			x := f.complaintExample(it.Text, 0)
 			z = dense.Score(x.Idx, x.Val, z)
 			gold = append(gold, boolLabel(it.Label))
 			p := 0

@@ -318,7 +318,13 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 
 	// Complaint.
 	coEx := ComplaintExamples(d, f, d.Complaints)
-	coEx = append(coEx, labelExamples(f, d.Labels, "complaint", []string{"false", "true"})...)
+	for _, l := range d.Labels {
+		if l.Task == "complaint" && (l.Label == "true" || l.Label == "false") {
+			e := f.complaintExample(l.Text, boolLabel(l.Label))
+			e.Weight = 2 // as labelExamples
+			coEx = append(coEx, e)
+		}
+	}
 	model.Balance(coEx, 2)
 	coDense := model.Train(coEx, model.Sigmoid, 1, optionsFor("complaint"))
 	if Calibrate["complaint"] {
@@ -586,14 +592,25 @@ func eventFolds(events []string) (func(int) int, int) {
 func ComplaintExamples(d *Data, f *featurizer, complaints []Item) []model.Example {
 	var ex []model.Example
 	for _, it := range complaints {
-		ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
+		ex = append(ex, f.complaintExample(it.Text, boolLabel(it.Label)))
 	}
 	for _, it := range d.Mumbai {
-		e := f.example(it.Text, "", boolLabel(it.Label))
+		e := f.complaintExample(it.Text, boolLabel(it.Label))
 		e.Weight = 0.3 // another collection's notion of complaint: a hint, not the truth
 		ex = append(ex, e)
 	}
 	return ex
+}
+
+// complaintExample is an example with the parts of the post's @handles
+// (model.HandleBuckets) appended, as the engine scores the complaint head.
+func (f *featurizer) complaintExample(text string, label int) model.Example {
+	e := f.example(text, "", label)
+	for _, b := range model.HandleBuckets(text, &f.sp, nil) {
+		e.Idx = append(e.Idx, b)
+		e.Val = append(e.Val, model.HandleValue)
+	}
+	return e
 }
 
 var mumbaiCategory = map[string]string{
