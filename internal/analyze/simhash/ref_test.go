@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kaval-desk/kaval/internal/analyze/devsample"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
@@ -155,7 +156,17 @@ func TestOfMatchesReference(t *testing.T) {
 			t.Fatalf("%q: %016x, reference %016x", s, got, want)
 		}
 	}
-	for _, s := range append(foldCases, rumour, "") {
+	for _, s := range append(foldCases, rumour, "", "@a http://x RT hi", "RT @a: https://b RT", strings.Repeat("ab cd ", 300)) {
+		if got, want := Of(s), ofRef(s); got != want {
+			t.Fatalf("%q: %016x, reference %016x", s, got, want)
+		}
+	}
+	// Real posts of every language in the benchmark's sample.
+	posts, err := devsample.Posts(2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range posts {
 		if got, want := Of(s), ofRef(s); got != want {
 			t.Fatalf("%q: %016x, reference %016x", s, got, want)
 		}

@@ -8,6 +8,7 @@
 package simhash
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"strings"
 	"unicode"
@@ -42,36 +43,8 @@ func Of(text string) uint64 {
 		// most is, hashes the same without the pass.)
 		text = textnorm.Fold(text)
 	}
-	// Bit counting in SWAR form: counters[i] holds eight 8-bit lanes, the
-	// number of (weighted) features with bit 8*i+k set; flushed into acc
-	// before a lane can overflow. Eight additions per feature instead of
-	// sixty-four.
-	var acc [64]int32
-	var counters [8]uint64
-	var total, pending int32
-	var prev uint64
-	havePrev := false
+	var f features
 	first := true
-	n := 0
-	flushCounters := func() {
-		for i := range counters {
-			c := counters[i]
-			for k := 0; k < 8; k++ {
-				acc[i*8+k] += int32(c >> (8 * k) & 0xff)
-			}
-			counters[i] = 0
-		}
-		pending = 0
-	}
-	add := func(h uint64, w int32) {
-		for i := 0; i < 8; i++ {
-			counters[i] += spread[byte(h>>(8*i))] * uint64(w)
-		}
-		total += w
-		if pending += w; pending > 250 {
-			flushCounters()
-		}
-	}
 	i := 0
 	for i < len(text) {
 		// Skip to the next token start. ASCII bytes are tested by table;
@@ -85,84 +58,155 @@ func Of(text string) uint64 {
 			i += size
 			continue
 		}
-		start := i
-		// A token runs to the next white space.
-		j := i
-		for j < len(text) {
-			if c := text[j]; c < utf8.RuneSelf {
+		// A token runs to the next white space. Mentions and links are
+		// dropped whole (their prefixes hold no space, so testing them on
+		// the text is testing them on the token).
+		if c := text[i]; c == '@' || (c|0x20 == 'h' || c|0x20 == 'w') &&
+			(hasPrefixFold(text[i:], "http://") || hasPrefixFold(text[i:], "https://") || hasPrefixFold(text[i:], "www.")) {
+			i = tokenEnd(text, i)
+			continue
+		}
+		if first {
+			// A leading retweet marker is dropped; it needs the whole token.
+			first = false
+			j := tokenEnd(text, i)
+			if tok := text[i:j]; tok == "RT" || tok == "rt" || tok == "RT:" || tok == "rt:" ||
+				folded && (strings.EqualFold(tok, "rt") || strings.EqualFold(tok, "rt:")) {
+				i = j
+				continue
+			}
+		}
+		// Hash the word characters of the token while finding its end,
+		// lower-casing ASCII; punctuation and emoji inside the token
+		// split it into words.
+		h := uint64(fnvOffset)
+		empty := true
+		for i < len(text) {
+			if c := text[i]; c < utf8.RuneSelf {
 				if asciiSpace[c] {
 					break
 				}
-				j++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(text[j:])
-			if unicode.IsSpace(r) {
-				break
-			}
-			j += size
-		}
-		tok := text[start:j]
-		i = j
-		if tok[0] == '@' || hasPrefixFold(tok, "http://") || hasPrefixFold(tok, "https://") || hasPrefixFold(tok, "www.") {
-			continue
-		}
-		if first && (tok == "RT" || tok == "rt" || tok == "RT:" || tok == "rt:" ||
-			folded && (strings.EqualFold(tok, "rt") || strings.EqualFold(tok, "rt:"))) {
-			first = false
-			continue
-		}
-		first = false
-		// Hash the word characters of the token, lower-casing ASCII;
-		// punctuation and emoji inside the token split it into words.
-		h := uint64(fnvOffset)
-		empty := true
-		flush := func() {
-			if empty {
-				return
-			}
-			add(h, wordWeight)
-			if havePrev {
-				add((prev*31+h)*fnvPrime^prev>>7, bigramWeight)
-			}
-			prev, havePrev = h, true
-			n++
-			h, empty = fnvOffset, true
-		}
-		for k := 0; k < len(tok); {
-			if c := tok[k]; c < utf8.RuneSelf {
-				k++
+				i++
 				if !asciiWord[c] {
-					flush()
+					if !empty {
+						f.word(h)
+						h, empty = fnvOffset, true
+					}
 					continue
 				}
-				if c >= 'A' && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				h = (h ^ uint64(c)) * fnvPrime
+				h = (h ^ uint64(lowerASCII[c])) * fnvPrime
 				empty = false
 				continue
 			}
-			r, size := utf8.DecodeRuneInString(tok[k:])
-			k += size
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			i += size
 			if !isWordRune(r) {
-				flush()
+				if !empty {
+					f.word(h)
+					h, empty = fnvOffset, true
+				}
 				continue
 			}
-			for b := k - size; b < k; b++ {
-				h = (h ^ uint64(tok[b])) * fnvPrime
+			for b := i - size; b < i; b++ {
+				h = (h ^ uint64(text[b])) * fnvPrime
 			}
 			empty = false
 		}
-		flush()
+		if !empty {
+			f.word(h)
+		}
 	}
-	if n == 0 {
+	return f.sum()
+}
+
+// tokenEnd returns the index of the white space that ends the token at i
+// (or len(text)).
+func tokenEnd(text string, i int) int {
+	for i < len(text) {
+		if c := text[i]; c < utf8.RuneSelf {
+			if asciiSpace[c] {
+				break
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsSpace(r) {
+			break
+		}
+		i += size
+	}
+	return i
+}
+
+// features counts, for each of the 64 bits, the weighted features that
+// have it set. Bit counting in SWAR form: counters[i] holds eight 8-bit
+// lanes, the number of (weighted) features with bit 8*i+k set; flushed
+// into acc before a lane can overflow. Eight additions per feature
+// instead of sixty-four.
+type features struct {
+	acc            [64]int32
+	counters       [8]uint64
+	total, pending int32
+	prev           uint64
+	havePrev       bool
+	n              int
+}
+
+// word adds a word's hash, and the bigram with the word before, in one
+// pass over the lanes (unrolled: this is most of Of's time).
+func (f *features) word(h uint64) {
+	c := &f.counters
+	if f.havePrev {
+		b := (f.prev*31+h)*fnvPrime ^ f.prev>>7
+		c[0] += spread[byte(h)]*wordWeight + spread[byte(b)]*bigramWeight
+		c[1] += spread[byte(h>>8)]*wordWeight + spread[byte(b>>8)]*bigramWeight
+		c[2] += spread[byte(h>>16)]*wordWeight + spread[byte(b>>16)]*bigramWeight
+		c[3] += spread[byte(h>>24)]*wordWeight + spread[byte(b>>24)]*bigramWeight
+		c[4] += spread[byte(h>>32)]*wordWeight + spread[byte(b>>32)]*bigramWeight
+		c[5] += spread[byte(h>>40)]*wordWeight + spread[byte(b>>40)]*bigramWeight
+		c[6] += spread[byte(h>>48)]*wordWeight + spread[byte(b>>48)]*bigramWeight
+		c[7] += spread[byte(h>>56)]*wordWeight + spread[byte(b>>56)]*bigramWeight
+		f.total += wordWeight + bigramWeight
+		f.pending += wordWeight + bigramWeight
+	} else {
+		for i := range c {
+			c[i] += spread[byte(h>>(8*i))] * wordWeight
+		}
+		f.total += wordWeight
+		f.pending += wordWeight
+	}
+	// A lane holds at most 255: flush before the next word could pass it.
+	if f.pending > 255-(wordWeight+bigramWeight) {
+		f.flush()
+	}
+	f.prev, f.havePrev = h, true
+	f.n++
+}
+
+func (f *features) flush() {
+	for i := range f.counters {
+		c := f.counters[i]
+		for k := 0; k < 8; k++ {
+			f.acc[i*8+k] += int32(c >> (8 * k) & 0xff)
+		}
+		f.counters[i] = 0
+	}
+	f.pending = 0
+}
+
+// sum is the hash: the bits set in more than half the weighted features.
+func (f *features) sum() uint64 {
+	if f.n == 0 {
 		return 0
 	}
-	flushCounters()
+	f.flush()
 	var out uint64
 	for b := 0; b < 64; b++ {
-		if 2*acc[b] > total {
+		if 2*f.acc[b] > f.total {
 			out |= 1 << uint(b)
 		}
 	}
@@ -194,22 +238,32 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
 
-// asciiWord and asciiSpace are isWordRune and unicode.IsSpace on ASCII.
-var asciiWord, asciiSpace = func() (w, s [128]bool) {
+// asciiWord and asciiSpace are isWordRune and unicode.IsSpace on ASCII;
+// lowerASCII lower-cases A–Z.
+var asciiWord, asciiSpace, lowerASCII = func() (w, s [128]bool, l [128]byte) {
 	for c := range w {
 		w[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		s[c] = unicode.IsSpace(rune(c))
+		l[c] = byte(c)
+		if c >= 'A' && c <= 'Z' {
+			l[c] += 'a' - 'A'
+		}
 	}
 	return
 }()
 
-// isASCII ORs the bytes together without a branch per byte.
+// isASCII ORs the bytes together eight at a time.
 func isASCII(s string) bool {
-	var or byte
-	for i := 0; i < len(s); i++ {
-		or |= s[i]
+	var or uint64
+	for len(s) >= 8 {
+		or |= binary.LittleEndian.Uint64([]byte(s[:8]))
+		s = s[8:]
 	}
-	return or < utf8.RuneSelf
+	var tail byte
+	for i := 0; i < len(s); i++ {
+		tail |= s[i]
+	}
+	return or&0x8080808080808080 == 0 && tail < utf8.RuneSelf
 }
 
 func hasPrefixFold(s, p string) bool {
