@@ -37,26 +37,14 @@ func Find(text string) []post.Span {
 	n := len(text)
 	for i := 0; i < n; i++ {
 		c := text[i]
-		switch {
-		case c == '@':
+		switch byteClass[c] {
+		case clsOther:
+		case clsAt:
 			if s, e, ok := email(text, i); ok {
 				out = append(out, post.Span{Type: Email, Start: s, End: e})
 				i = e - 1
 			}
-		case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && wordStart(text, i):
-			if e, ok := url(text, i); ok {
-				out = append(out, post.Span{Type: URL, Start: i, End: e})
-				i = e - 1
-			} else if e, ok := vehicle(text, i); ok {
-				out = append(out, post.Span{Type: Vehicle, Start: i, End: e})
-				i = e - 1
-			} else if e, ok := pan(text, i); ok {
-				out = append(out, post.Span{Type: PAN, Start: i, End: e})
-				i = e - 1
-			} else {
-				i = wordRunEnd(text, i)
-			}
-		case isDigit(c) || c == '+':
+		case clsDigit, clsPlus:
 			if !wordStart(text, i) {
 				// Skip the rest of this alphanumeric run.
 				for i+1 < n && isAlnum(text[i+1]) {
@@ -77,29 +65,85 @@ func Find(text string) []post.Span {
 			for i+1 < n && (isDigit(text[i+1]) || text[i+1] == ' ' && i+2 < n && isDigit(text[i+2]) || text[i+1] == '-') {
 				i++ // do not re-scan inside a number we rejected
 			}
-		case isLetter(c) && wordStart(text, i):
-			if e, ok := fir(text, i); ok {
-				out = append(out, post.Span{Type: FIR, Start: i, End: e})
-				i = e - 1
-			} else if e, ok := vehicle(text, i); ok {
-				out = append(out, post.Span{Type: Vehicle, Start: i, End: e})
-				i = e - 1
-			} else if e, ok := pan(text, i); ok {
-				out = append(out, post.Span{Type: PAN, Start: i, End: e})
-				i = e - 1
-			} else {
+		case clsLetter:
+			if !wordStart(text, i) {
+				// No detector starts inside a run of letters and digits
+				// (wordStart is false at each of its bytes), nor at a
+				// letter glued to '_', '@', '/', '.', '-' or '+'.
 				i = wordRunEnd(text, i)
+				continue
 			}
+			// Each detector's first letter, tested before it is called:
+			// URLs start with h or w, FIR numbers with f or c.
+			switch c | 0x20 {
+			case 'h', 'w':
+				if e, ok := url(text, i); ok {
+					out = append(out, post.Span{Type: URL, Start: i, End: e})
+					i = e - 1
+					continue
+				}
+			case 'f', 'c':
+				if e, ok := fir(text, i); ok {
+					out = append(out, post.Span{Type: FIR, Start: i, End: e})
+					i = e - 1
+					continue
+				}
+			}
+			// A registration mark has its first digits right after the
+			// state code, or after one separator: most words need no call.
+			if i+3 < n && (isDigit(text[i+2]) || (text[i+2] == ' ' || text[i+2] == '-' || text[i+2] == '.') && isDigit(text[i+3])) {
+				if e, ok := vehicle(text, i); ok {
+					out = append(out, post.Span{Type: Vehicle, Start: i, End: e})
+					i = e - 1
+					continue
+				}
+			}
+			// A PAN is a whole run of exactly ten letters and digits.
+			r := wordRunEnd(text, i)
+			if r-i == 9 {
+				if e, ok := pan(text, i); ok {
+					out = append(out, post.Span{Type: PAN, Start: i, End: e})
+					i = e - 1
+					continue
+				}
+			}
+			i = r
 		}
 	}
 	return resolve(out)
 }
 
+// Byte classes of Find's scan.
+const (
+	clsOther  = 0
+	clsAt     = 1
+	clsPlus   = 2
+	clsDigit  = 4
+	clsLetter = 8
+	clsAlnum  = clsDigit | clsLetter
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range t {
+		switch b := byte(c); {
+		case b == '@':
+			t[c] = clsAt
+		case b == '+':
+			t[c] = clsPlus
+		case isDigit(b):
+			t[c] = clsDigit
+		case isLetter(b):
+			t[c] = clsLetter
+		}
+	}
+	return
+}()
+
 // wordRunEnd returns the last index of the letters and digits run at i.
 // No detector starts inside a run (wordStart is false there), so Find
 // skips it whole once the run's start has been tried.
 func wordRunEnd(s string, i int) int {
-	for i+1 < len(s) && isAlnum(s[i+1]) {
+	for i+1 < len(s) && byteClass[s[i+1]]&clsAlnum != 0 {
 		i++
 	}
 	return i

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaval-desk/kaval/internal/analyze/devsample"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -199,6 +200,16 @@ func TestFindMatchesReference(t *testing.T) {
 			}
 		}
 		check(t, b.String())
+	}
+	// Real posts of every language in the benchmark's sample, and words
+	// that start like a registration mark, a PAN or an FIR number.
+	posts, err := devsample.Posts(2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range append(posts, "KA.01.AB.1234", "ka 01", "as 2 pm 5", "an-1 x", "ABCPE1234FG", "x ABCPE1234F", "cr-12/2023",
+		"firm 12/2023", "hi there www", "H", "ka0", "KA 1") {
+		check(t, s)
 	}
 }
 
