@@ -8,6 +8,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -183,7 +185,7 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 	}
 	// Outside the transaction: preparing needs the write connection.
 	fts := pl.db.Dialect == store.SQLite // PostgreSQL's search vector is a column intake fills
-	hot := append(pl.desk.HotQueries(), pl.qClaim(), qAuthor, qAnalysis)
+	hot := append(pl.desk.HotQueries(), pl.qClaim(), pl.qAuthors(), qAnalysis)
 	if fts {
 		hot = append(hot, qIndex)
 	}
@@ -213,15 +215,16 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 					return err
 				}
 			}
+			authors, err := pl.upsertAuthors(ctx, tx, chunk, claimed)
+			if err != nil {
+				return err
+			}
 			for i := range chunk {
 				it := &chunk[i]
 				if !claimed[it.p.ID] {
 					continue
 				}
-				authorID, err := pl.upsertAuthor(ctx, tx, &it.p)
-				if err != nil {
-					return err
-				}
+				authorID := authors[authorKey{it.p.Platform, it.p.Author.ExternalID}]
 				if it.fresh {
 					it.p.Analysis = &it.a
 				}
@@ -431,21 +434,108 @@ func (pl *Pipeline) understand(items []item, index bool) {
 	wg.Wait()
 }
 
-func (pl *Pipeline) upsertAuthor(ctx context.Context, tx *sql.Tx, p *post.Post) (int64, error) {
-	if p.Author.ExternalID == "" {
-		return 0, nil
+// authorKey identifies an author on a platform.
+type authorKey struct{ platform, id string }
+
+// upsertAuthors records the authors of the claimed posts of chunk with one
+// statement and returns their ids. Each author is one row, folded from its
+// posts in id order as one upsert per post would leave it: the last
+// non-empty handle, name and location, how many posts, and first and last
+// seen by the posts' own times (a platform may deliver an older post
+// later). One statement instead of one per post saves a round trip per
+// post on PostgreSQL. Rows go in key order, so two replicas upserting
+// overlapping authors lock them in the same order.
+func (pl *Pipeline) upsertAuthors(ctx context.Context, tx *sql.Tx, chunk []item, claimed map[int64]bool) (map[authorKey]int64, error) {
+	type row struct {
+		handle, name, location string
+		first, last, count     int64
 	}
-	ms := store.Millis(p.CreatedAt)
-	var id int64
-	st, err := pl.db.Stmt(ctx, tx, qAuthor)
+	rows := map[authorKey]*row{}
+	for i := range chunk {
+		p := &chunk[i].p
+		if !claimed[p.ID] || p.Author.ExternalID == "" {
+			continue
+		}
+		k := authorKey{p.Platform, p.Author.ExternalID}
+		ms := store.Millis(p.CreatedAt)
+		r := rows[k]
+		if r == nil {
+			r = &row{first: ms, last: ms}
+			rows[k] = r
+		}
+		r.first, r.last = min(r.first, ms), max(r.last, ms)
+		r.count++
+		for _, f := range []struct {
+			dst *string
+			v   string
+		}{{&r.handle, p.Author.Handle}, {&r.name, p.Author.Name}, {&r.location, p.Author.Location}} {
+			if f.v != "" {
+				*f.dst = f.v
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	keys := make([]authorKey, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b authorKey) int {
+		return cmp.Or(strings.Compare(a.platform, b.platform), strings.Compare(a.id, b.id))
+	})
+	list := make([][8]any, len(keys))
+	for i, k := range keys {
+		r := rows[k]
+		list[i] = [8]any{k.platform, k.id, r.handle, r.name, r.location, r.first, r.last, r.count}
+	}
+	js, err := json.Marshal(list)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	err = st.QueryRowContext(ctx, p.Platform, p.Author.ExternalID, p.Author.Handle, p.Author.Name, p.Author.Location, ms).Scan(&id)
+	st, err := pl.db.Stmt(ctx, tx, pl.qAuthors())
 	if err != nil {
-		return 0, fmt.Errorf("pipeline: unable to record author: %w", err)
+		return nil, err
 	}
-	return id, nil
+	rs, err := st.QueryContext(ctx, string(js))
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: unable to record authors: %w", err)
+	}
+	defer rs.Close()
+	ids := make(map[authorKey]int64, len(keys))
+	for rs.Next() {
+		var id int64
+		var k authorKey
+		if err := rs.Scan(&id, &k.platform, &k.id); err != nil {
+			return nil, fmt.Errorf("pipeline: unable to record authors: %w", err)
+		}
+		ids[k] = id
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("pipeline: unable to record authors: %w", err)
+	}
+	return ids, nil
+}
+
+// qAuthors upserts the rows of a JSON array of [platform, external id,
+// handle, name, location, first seen, last seen, posts], in array order.
+func (pl *Pipeline) qAuthors() string {
+	rows := `SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7
+		FROM json_each($1) WHERE true ORDER BY key` // WHERE: SQLite's parser needs it before ON CONFLICT
+	if pl.db.Dialect == store.Postgres {
+		rows = `SELECT e->>0, e->>1, e->>2, e->>3, e->>4, (e->>5)::bigint, (e->>6)::bigint, (e->>7)::int
+		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(e, n) ORDER BY n`
+	}
+	return `INSERT INTO authors (platform, external_id, handle, name, location, first_seen_at, last_seen_at, post_count)
+		` + rows + `
+		ON CONFLICT (platform, external_id) DO UPDATE SET
+			handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE authors.handle END,
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE authors.name END,
+			location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE authors.location END,
+			first_seen_at = CASE WHEN authors.first_seen_at < excluded.first_seen_at THEN authors.first_seen_at ELSE excluded.first_seen_at END,
+			last_seen_at = CASE WHEN authors.last_seen_at > excluded.last_seen_at THEN authors.last_seen_at ELSE excluded.last_seen_at END,
+			post_count = authors.post_count + excluded.post_count
+		RETURNING id, platform, external_id`
 }
 
 // writeAnalysis stores an analysis the pipeline made, encoded by
@@ -492,16 +582,7 @@ func Collectors() []prometheus.Collector {
 
 // The statements of the pipeline's hot path, prepared once per database.
 const (
-	qIndex  = "INSERT INTO posts_fts (rowid, body) SELECT value->>0, value->>1 FROM json_each($1) ORDER BY key"
-	qAuthor = `INSERT INTO authors (platform, external_id, handle, name, location, first_seen_at, last_seen_at, post_count)
-		VALUES ($1, $2, $3, $4, $5, $6, $6, 1)
-		ON CONFLICT (platform, external_id) DO UPDATE SET
-			handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE authors.handle END,
-			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE authors.name END,
-			location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE authors.location END,
-			last_seen_at = CASE WHEN authors.last_seen_at > excluded.last_seen_at THEN authors.last_seen_at ELSE excluded.last_seen_at END,
-			post_count = authors.post_count + 1
-		RETURNING id`
+	qIndex = "INSERT INTO posts_fts (rowid, body) SELECT value->>0, value->>1 FROM json_each($1) ORDER BY key"
 	// qAnalysis binds ingest.AnalysisColumns. A post it analyses is
 	// stored as analysed at least; the claim has already moved one being
 	// threaded on the desk.

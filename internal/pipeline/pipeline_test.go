@@ -597,3 +597,73 @@ func TestUnencodableAnalysisDoesNotStallTheDesk(t *testing.T) {
 		e.caseOf(t, res[0].ID) // on the desk, in a case
 	})
 }
+
+// Authors are recorded once per platform identity, whether their posts are
+// threaded in one chunk or several: how many posts, first and last seen by
+// the posts' own times, and the latest non-empty handle, name and
+// location; every post points at its author.
+func TestAuthorsRecorded(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		at := func(min int) time.Time { return e.now.Add(time.Duration(min) * time.Minute) }
+		withAuthor := func(p post.Post, name, location string, created time.Time) post.Post {
+			p.Author.Name, p.Author.Location, p.CreatedAt = name, location, created
+			return p
+		}
+		// One chunk: three posts by a (out of time order, one without a
+		// name), one by b, one by a on another platform with the same id.
+		tg := mention("t1", "a", "hello from telegram")
+		tg.Platform, tg.Kind, tg.ThreadID = post.Telegram, post.KindDirectMessage, "chat-a"
+		ids := e.put(t,
+			withAuthor(mention("1", "a", "first"), "Asha", "Jayanagar", at(10)),
+			withAuthor(mention("2", "a", "second"), "", "", at(5)),
+			withAuthor(mention("3", "b", "other citizen"), "Bharat", "", at(7)),
+			withAuthor(mention("4", "a", "third"), "Asha K", "", at(12)),
+			withAuthor(tg, "Asha on Telegram", "", at(1)),
+		)
+		// A later chunk: a again, with a new handle and location.
+		later := withAuthor(mention("5", "a", "fourth"), "", "JP Nagar", at(40))
+		later.Author.Handle = "asha_new"
+		// And b, with a post older than any seen (a late delivery).
+		late := withAuthor(mention("6", "b", "sent earlier, delivered late"), "", "", at(2))
+		ids = append(ids, e.put(t, later, late)...)
+
+		type author struct {
+			id                      int64
+			handle, name, location  string
+			first, last, postsCount int64
+		}
+		get := func(platform, ext string) author {
+			t.Helper()
+			var a author
+			if err := db.Read.QueryRow(`SELECT id, handle, name, location, first_seen_at, last_seen_at, post_count
+				FROM authors WHERE platform = $1 AND external_id = $2`, platform, ext).
+				Scan(&a.id, &a.handle, &a.name, &a.location, &a.first, &a.last, &a.postsCount); err != nil {
+				t.Fatalf("author %s/%s: %v", platform, ext, err)
+			}
+			return a
+		}
+		a, b, ta := get(post.X, "a"), get(post.X, "b"), get(post.Telegram, "a")
+		want := author{id: a.id, handle: "asha_new", name: "Asha K", location: "JP Nagar",
+			first: store.Millis(at(5)), last: store.Millis(at(40)), postsCount: 4}
+		if a != want {
+			t.Fatalf("x/a = %+v, want %+v", a, want)
+		}
+		if b.postsCount != 2 || b.name != "Bharat" || b.handle != "hb" || b.first != store.Millis(at(2)) || b.last != store.Millis(at(7)) {
+			t.Fatalf("x/b = %+v", b)
+		}
+		if ta.postsCount != 1 || ta.name != "Asha on Telegram" || ta.id == a.id {
+			t.Fatalf("telegram/a = %+v (x/a is %d)", ta, a.id)
+		}
+		wantAuthor := []int64{a.id, a.id, b.id, a.id, ta.id, a.id, b.id}
+		for i, id := range ids {
+			var got int64
+			if err := db.Read.QueryRow("SELECT COALESCE(author_id, 0) FROM posts WHERE id = $1", id).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != wantAuthor[i] {
+				t.Fatalf("post %d (#%d) author %d, want %d", id, i, got, wantAuthor[i])
+			}
+		}
+	})
+}
