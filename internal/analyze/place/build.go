@@ -86,7 +86,7 @@ func (b *builder) build() error {
 		if len(k) < 6 || k[0] >= 0x80 || commonWords[k] {
 			continue
 		}
-		g.prefix3[prefixKey([]byte(k))] = true
+		g.prefix3.add([]byte(k))
 		for i := 0; i < len(k); i++ {
 			d := k[:i] + k[i+1:]
 			if old, ok := g.dels[d]; ok && old != id {

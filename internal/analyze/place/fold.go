@@ -1,6 +1,7 @@
 package place
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -74,7 +75,6 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 				if c > '9' {
 					digits = false
 				}
-				buf = append(buf, c|0x20) // lower case; digits already have the bit
 				i++
 				continue
 			}
@@ -83,8 +83,13 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 				break
 			}
 			ascii, digits = false, false
-			buf = append(buf, text[i:i+size]...)
 			i += size
+		}
+		buf = append(buf, text[st:i]...)
+		if ascii {
+			lowerAlnum(buf[kst:])
+		} else {
+			lowerASCII(buf[kst:])
 		}
 		// Merge initials: previous token was a single letter (or merged
 		// initials) and this one is a single letter, separated by at most
@@ -121,6 +126,27 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 			upper: text[st] >= 'A' && text[st] <= 'Z'})
 	}
 	return toks, buf
+}
+
+// lowerAlnum lower-cases ASCII letters and digits, eight at a time:
+// setting bit 0x20 lower-cases a letter and leaves a digit as it is.
+func lowerAlnum(b []byte) {
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)|0x2020202020202020)
+		b = b[8:]
+	}
+	for i := range b {
+		b[i] |= 0x20
+	}
+}
+
+// lowerASCII lower-cases the ASCII letters A–Z in b.
+func lowerASCII(b []byte) {
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
 }
 
 // isInitials: "j", "J", or merged initials like "J.P" / "K R".

@@ -12,6 +12,7 @@
 package place
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"sort"
@@ -60,7 +61,7 @@ type Gazetteer struct {
 	final   []int32          // node -> entry index, -1 if none
 	dels    map[string]int32 // one-deletion variants of long vocabulary keys -> token id (-1: ambiguous)
 	pins    map[string]int32 // "560034" -> entry
-	prefix3 map[uint32]bool  // first three key bytes of long Latin vocabulary words: gate for the fuzzy path
+	prefix3 prefixSet        // first three key bytes of long Latin vocabulary words: gate for the fuzzy path
 	pool    sync.Pool
 
 	// Bloom filters in front of vocab and dels: most words of a post
@@ -69,8 +70,10 @@ type Gazetteer struct {
 	vocabSet, delSet keySet
 }
 
-// keySet is a Bloom filter over keys with two bits per key. has may say
-// yes for a key never added (about 1 in 100 at the sizes used), never no
+// keySet is a Bloom filter over keys with two bits per key, both in the
+// same 64-bit word so a test costs one memory access (the filter over
+// the deletion index is larger than the first-level cache). has may say
+// yes for a key never added (a few in 100 at the sizes used), never no
 // for one that was: callers confirm in the map.
 type keySet []uint64
 
@@ -83,24 +86,34 @@ func newKeySet(n int) keySet {
 }
 
 func (s keySet) add(h uint64) {
-	m := uint64(len(s)*64 - 1)
-	a, b := h&m, (h>>32)&m
-	s[a>>6] |= 1 << (a & 63)
-	s[b>>6] |= 1 << (b & 63)
+	s[h&uint64(len(s)-1)] |= 1<<(h>>58) | 1<<(h>>52&63)
 }
 
 func (s keySet) has(h uint64) bool {
-	m := uint64(len(s)*64 - 1)
-	a, b := h&m, (h>>32)&m
-	return s[a>>6]&(1<<(a&63)) != 0 && s[b>>6]&(1<<(b&63)) != 0
+	m := uint64(1)<<(h>>58) | 1<<(h>>52&63)
+	return s[h&uint64(len(s)-1)]&m == m
 }
 
-// keyHash is FNV-1a with a final mix, so both 32-bit halves are usable.
+// keyHash hashes a key a word at a time (most keys are under 16 bytes)
+// and mixes the result, so both the low bits (the word) and the top
+// bits (the two bits in it) are usable.
 func keyHash(k []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range k {
-		h = (h ^ uint64(c)) * 1099511628211
+	h := uint64(len(k)) * 0x9e3779b97f4a7c15
+	for len(k) > 8 {
+		h = (h ^ binary.LittleEndian.Uint64(k)) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+		k = k[8:]
 	}
+	// The last 1–8 bytes, read as two overlapping halves or three bytes
+	// (with the length in h this names the bytes exactly).
+	var t uint64
+	switch n := len(k); {
+	case n >= 4:
+		t = uint64(binary.LittleEndian.Uint32(k)) | uint64(binary.LittleEndian.Uint32(k[n-4:]))<<32
+	case n > 0:
+		t = uint64(k[0])<<16 | uint64(k[n>>1])<<8 | uint64(k[n-1])
+	}
+	h = (h ^ t) * 0x94d049bb133111eb
 	h ^= h >> 29
 	h *= 0xbf58476d1ce4e5b9
 	return h ^ h>>32
@@ -136,7 +149,7 @@ func Default() (*Gazetteer, error) {
 // New builds a gazetteer over a pack.
 func New(p *geo.Pack) (*Gazetteer, error) {
 	g := &Gazetteer{pack: p, vocab: map[string]int32{}, next: map[uint64]int32{}, final: []int32{-1},
-		dels: map[string]int32{}, pins: map[string]int32{}, prefix3: map[uint32]bool{}}
+		dels: map[string]int32{}, pins: map[string]int32{}, prefix3: prefixSet{other: map[uint32]bool{}}}
 	g.pool.New = func() any { return &scratch{toks: make([]token, 0, 64), buf: make([]byte, 0, 64)} }
 	b := builder{g: g, byKey: map[string]int32{}}
 	if err := b.build(); err != nil {
@@ -323,7 +336,7 @@ func (g *Gazetteer) tokenID(text string, t *token, buf *[]byte, fuzzy *bool) int
 		}
 		return -1
 	}
-	if len(t.key) < 6 || len(t.key) > 20 || !g.prefix3[prefixKey(t.key)] || commonWords[string(t.key)] {
+	if len(t.key) < 6 || len(t.key) > 20 || !g.prefix3.has(t.key) || commonWords[string(t.key)] {
 		return -1
 	}
 	w := text[t.start:t.end]
@@ -422,3 +435,52 @@ func init() {
 }
 
 func prefixKey(k []byte) uint32 { return uint32(k[0])<<16 | uint32(k[1])<<8 | uint32(k[2]) }
+
+// prefixSet is a set of three-byte key prefixes: a bitmap over the 36³
+// prefixes of letters a–z and digits (every Latin key's), a map for any
+// other.
+type prefixSet struct {
+	bits  [(36*36*36 + 63) / 64]uint64
+	other map[uint32]bool
+}
+
+// alnum36 numbers a–z and 0–9 from 0 to 35; other bytes are 255.
+var alnum36 = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] = uint8(c - 'a')
+		case c >= '0' && c <= '9':
+			t[c] = uint8(26 + c - '0')
+		default:
+			t[c] = 255
+		}
+	}
+	return
+}()
+
+// index is the bitmap position of k's first three bytes, or -1 when one
+// is not a–z or 0–9.
+func (s *prefixSet) index(k []byte) int {
+	a, b, c := alnum36[k[0]], alnum36[k[1]], alnum36[k[2]]
+	if a|b|c == 255 { // any 255 makes the OR 255; 0–35 cannot
+
+		return -1
+	}
+	return (int(a)*36+int(b))*36 + int(c)
+}
+
+func (s *prefixSet) add(k []byte) {
+	if i := s.index(k); i >= 0 {
+		s.bits[i>>6] |= 1 << (i & 63)
+	} else {
+		s.other[prefixKey(k)] = true
+	}
+}
+
+func (s *prefixSet) has(k []byte) bool {
+	if i := s.index(k); i >= 0 {
+		return s.bits[i>>6]&(1<<(i&63)) != 0
+	}
+	return s.other[prefixKey(k)]
+}
