@@ -7,6 +7,8 @@
 package lang
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -81,24 +83,46 @@ func scriptIndex(r rune) int {
 // Count tallies letters by script over at most the first 4,000 runes.
 func Count(text string) Counts {
 	var c Counts
-	n := 0
-	for _, r := range text {
+	n := 0 // runes read
+	latin := 0
+	for i := 0; i < len(text); {
+		// Eight ASCII bytes at a time (eight runes): most posts are
+		// mostly ASCII.
+		if i+8 <= len(text) && n+8 <= 4000 {
+			x := binary.LittleEndian.Uint64([]byte(text[i : i+8]))
+			if x&0x8080808080808080 == 0 {
+				// Lower-case every byte (x|0x20), then mark bytes >= 'a' and
+				// bytes >= '{': the letters are the first without the
+				// second. No byte carries into the next (all are < 0x80).
+				y := x | 0x2020202020202020
+				ge := y + 0x1f1f1f1f1f1f1f1f // high bit set where y >= 'a'
+				gt := y + 0x0505050505050505 // high bit set where y >= '{'
+				latin += bits.OnesCount64(ge &^ gt & 0x8080808080808080)
+				i += 8
+				n += 8
+				continue
+			}
+		}
 		if n++; n > 4000 {
 			break
 		}
-		if r < utf8.RuneSelf {
-			if r|0x20 >= 'a' && r|0x20 <= 'z' {
-				c.N[0]++
-				c.Letters++
+		if b := text[i]; b < utf8.RuneSelf {
+			if b|0x20 >= 'a' && b|0x20 <= 'z' {
+				latin++
 			}
+			i++
 			continue
 		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
 		if !unicode.IsLetter(r) && !unicode.IsMark(r) {
 			continue
 		}
 		c.N[scriptIndex(r)]++
 		c.Letters++
 	}
+	c.N[0] += latin
+	c.Letters += latin
 	return c
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/kaval-desk/kaval/internal/analyze/devsample"
 )
 
 // markersRef is Markers as first written, over the word maps; the hashed
@@ -71,6 +73,17 @@ func TestMarkersMatchReference(t *testing.T) {
 			t.Fatalf("%q: Markers %d %d %d, reference %d %d %d", s, e1, i1, w1, e2, i2, w2)
 		}
 	}
+	posts, err := devsample.Posts(2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range posts {
+		e1, i1, w1 := Markers(s)
+		e2, i2, w2 := markersRef(s)
+		if e1 != e2 || i1 != i2 || w1 != w2 {
+			t.Fatalf("%q: Markers %d %d %d, reference %d %d %d", s, e1, i1, w1, e2, i2, w2)
+		}
+	}
 	if e, i, w := Markers("The traffic hai bahut bad, please help yaar"); e != 5 || i != 3 || w != 8 {
 		t.Errorf("counts %d %d %d", e, i, w)
 	}
@@ -81,4 +94,15 @@ func BenchmarkMarkers(b *testing.B) {
 	for b.Loop() {
 		Markers(s)
 	}
+}
+
+func FuzzMarkersReference(f *testing.F) {
+	f.Add("The traffic hai bahut bad, please help yaar ಕನ್ನಡ \xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		e1, i1, w1 := Markers(s)
+		e2, i2, w2 := markersRef(s)
+		if e1 != e2 || i1 != i2 || w1 != w2 {
+			t.Fatalf("%q: Markers %d %d %d, reference %d %d %d", s, e1, i1, w1, e2, i2, w2)
+		}
+	})
 }
