@@ -1,7 +1,7 @@
 package place
 
 import (
-	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -85,10 +85,8 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 			ascii, digits = false, false
 			i += size
 		}
-		buf = append(buf, text[st:i]...)
-		if ascii {
-			lowerAlnum(buf[kst:])
-		} else {
+		if !ascii {
+			buf = append(buf, text[st:i]...)
 			lowerASCII(buf[kst:])
 		}
 		// Merge initials: previous token was a single letter (or merged
@@ -108,15 +106,13 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 						buf = append(buf, c|0x20)
 					}
 				}
-				n := len(skeleton(buf[pst:]))
-				buf = buf[:pst+n]
+				buf = buf[:pst+len(skeleton(buf[pst:]))]
 				p.key = buf[pst:len(buf):len(buf)]
 				continue
 			}
 		}
 		if ascii {
-			n := len(skeleton(buf[kst:]))
-			buf = buf[:kst+n]
+			buf = skelAppend(buf, text[st:i], 0x20)
 		} else if !normalize.Folded(text[st:i]) {
 			// Already its own fold but for ASCII case (most Kannada
 			// words): the bytes copied above are the key. Otherwise Fold.
@@ -126,18 +122,6 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 			upper: text[st] >= 'A' && text[st] <= 'Z'})
 	}
 	return toks, buf
-}
-
-// lowerAlnum lower-cases ASCII letters and digits, eight at a time:
-// setting bit 0x20 lower-cases a letter and leaves a digit as it is.
-func lowerAlnum(b []byte) {
-	for len(b) >= 8 {
-		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)|0x2020202020202020)
-		b = b[8:]
-	}
-	for i := range b {
-		b[i] |= 0x20
-	}
 }
 
 // lowerASCII lower-cases the ASCII letters A–Z in b.
@@ -175,18 +159,27 @@ func isInitials(s string) bool {
 // Whitefeild/Whitefield, Malleswaram/Malleshwaram/Malleshwara,
 // Cottonpet/Cottonpete, Halasur/Halasuru, Jayanagara/Jayanagar meet.
 // Digits pass through ("4th" stays "4t" on both sides).
-func skeleton(b []byte) []byte {
-	n := len(b)
-	w := 0          // b[:w] is the output so far; it never overtakes the input
-	last := byte(0) // b[w-1], or 0 when w == 0 (0 is never a doubled letter: < 'a')
+func skeleton(b []byte) []byte { return skelAppend(b[:0], b, 0) }
+
+// skelAppend appends the skeleton of src, each byte ORed with or first
+// (0x20 lower-cases a word of ASCII letters and digits as it is read),
+// to dst. dst may be src[:0]: the output never overtakes the input.
+func skelAppend[S ~string | ~[]byte](dst []byte, src S, or byte) []byte {
+	n := len(src)
+	w := len(dst)   // dst[:w] is the output so far
+	base := w       // where this skeleton starts
+	last := byte(0) // dst[w-1] since base, or 0 (0 is never a doubled letter: < 'a')
+	// Room for n more bytes without writing them: when dst is src[:0]
+	// they are the input.
+	dst = slices.Grow(dst, n)[:w+n]
 	for i := 0; i < n; i++ {
-		c := b[i]
+		c := src[i] | or
 		o := skelMap[c] // w→v, z→j, else c
 		// ee/ei → i, ie → i, oo → u: one output for two input letters.
 		// One test that is rarely true, so well predicted.
 		nx := byte(0)
 		if i+1 < n {
-			nx = b[i+1]
+			nx = src[i+1] | or
 		}
 		if skelPair[c]&nextBit[nx] != 0 {
 			o = skelPairOut[c]
@@ -206,8 +199,8 @@ func skeleton(b []byte) []byte {
 				if last == 'c' {
 					w--
 					last = 0
-					if w > 0 {
-						last = b[w-1]
+					if w > base {
+						last = dst[w-1]
 					}
 				}
 			}
@@ -215,11 +208,11 @@ func skeleton(b []byte) []byte {
 		if last == o && o >= 'a' {
 			continue // doubled letter
 		}
-		b[w] = o
+		dst[w] = o
 		w++
 		last = o
 	}
-	out := b[:w]
+	out := dst[base:w]
 	if len(out) > 5 && out[len(out)-1] == 'm' && out[len(out)-2] == 'a' {
 		out = out[:len(out)-1]
 	}
@@ -229,7 +222,7 @@ func skeleton(b []byte) []byte {
 			out = out[:len(out)-1]
 		}
 	}
-	return out
+	return dst[:base+len(out)]
 }
 
 // Tables of skeleton, indexed by byte: skelMap is the letter written
