@@ -46,12 +46,12 @@ func byteTables() (word, cons [128]bool) {
 // token ("jp", "kr", "hsr"), as people write initials every way.
 // buf is scratch space reused between calls.
 //
-// Keys are built in the same pass as the tokens: each word's bytes go
-// into buf as they are read (ASCII lower-cased), then a Latin word is
-// skeletonised in place and any other word replaced by its fold when it
-// is not already folded. All keys lie one after another in buf; a
-// token's key aliases its part of buf (earlier backing arrays stay
-// valid if buf grows).
+// Keys are built in the same pass as the tokens, as each word ends: a
+// Latin word's skeleton is written into buf straight from the text
+// (lower-cased as it is read); any other word is copied with ASCII
+// lower-cased, or replaced by its fold when it is not already folded.
+// All keys lie one after another in buf; a token's key aliases its part
+// of buf (earlier backing arrays stay valid if buf grows).
 func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 	buf = buf[:0]
 	i := 0
@@ -114,8 +114,8 @@ func tokenize(text string, toks []token, buf []byte) ([]token, []byte) {
 		if ascii {
 			buf = skelAppend(buf, text[st:i], 0x20)
 		} else if !normalize.Folded(text[st:i]) {
-			// Already its own fold but for ASCII case (most Kannada
-			// words): the bytes copied above are the key. Otherwise Fold.
+			// A word that is already its own fold but for ASCII case (most
+			// Kannada words) keeps the bytes copied above; others Fold.
 			buf = append(buf[:kst], textnorm.Fold(text[st:i])...)
 		}
 		toks = append(toks, token{start: st, end: i, key: buf[kst:len(buf):len(buf)], latin: ascii, digits: digits,
