@@ -84,3 +84,52 @@ func TestNearDuplicates(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// TestNoDevTextInTraining guards against the leak where the language head
+// read the KanCMD and SentiMix dev comments (its probabilities mix the
+// sentiment heads and pick the offensive head's language tag): no text of
+// any dev split, exact or normalised, may reach a head's training items,
+// and language ID's own 15% dev split stays out of its training.
+func TestNoDevTextInTraining(t *testing.T) {
+	d, err := Load(dataRoot)
+	if err != nil {
+		t.Fatalf("training data missing (../shared/data is required): %v", err)
+	}
+	dev := map[string]bool{}
+	for _, src := range [][]Item{d.SentEN, d.SentKN, d.SentHI, d.Offensive} {
+		for _, it := range src {
+			if it.Group == "dev" || it.Group == "dev-kn" {
+				dev[it.Text] = true
+			}
+		}
+	}
+	for _, it := range d.Crisis {
+		if DevEvents[it.Group] {
+			dev[it.Text] = true
+		}
+	}
+	langDev := map[string]bool{}
+	for _, it := range LangItems(d, true) {
+		langDev[it.Text] = true
+	}
+	if len(langDev) < 4000 {
+		t.Fatalf("language ID dev split has %d texts", len(langDev))
+	}
+	check := func(name string, items []Item, extra map[string]bool) {
+		if len(items) == 0 {
+			t.Fatalf("%s: no training items", name)
+		}
+		for _, it := range items {
+			if dev[it.Text] || extra[it.Text] || d.isDev(it.Text) {
+				t.Errorf("%s trains on a dev text: %.60q", name, it.Text)
+				return
+			}
+		}
+	}
+	check("lang", LangItems(d, false), langDev)
+	check("offensive", offensiveTrain(d), nil)
+	check("sentiment_en", d.englishTrain(), nil)
+	check("sentiment_kn", d.trainOnly(split(d.SentKN, "train")), nil)
+	check("sentiment_hi", d.trainOnly(split(d.SentHI, "train")), nil)
+	check("complaint", d.trainOnly(d.Complaints), nil)
+}

@@ -70,6 +70,79 @@ type Data struct {
 	CrisisRelated                                                                                 []Item // training positives only (see CrisisRelated)
 	Vader                                                                                         map[string]float64
 	Labels                                                                                        []Label
+
+	dev     map[string]bool // see isDev
+	enTrain []Item          // see englishTrain
+}
+
+// devKeys lists every text of every data set's dev split (TweetEval
+// sentiment and offensive val, KanCMD sentiment and offensive dev, SentiMix
+// dev, the held-out crisis events), exactly and as dupKey's normalised
+// form. The sets repeat texts across their splits and across each other
+// (108 of KanCMD's 585 offensive dev comments are also offensive training
+// comments, 407 of its 569 sentiment dev comments are romanised comments
+// the language head read, 36 are in VarDial), so each training set is
+// filtered by text, not by its own split name.
+func (d *Data) devKeys() map[string]bool {
+	if d.dev != nil {
+		return d.dev
+	}
+	d.dev = map[string]bool{}
+	add := func(items []Item, dev func(Item) bool) {
+		for _, it := range items {
+			if dev(it) {
+				d.dev[it.Text] = true
+				if k, _ := dupKey(it.Text); k != "" {
+					d.dev["\x00"+k] = true
+				}
+			}
+		}
+	}
+	isDev := func(it Item) bool { return it.Group == "dev" || it.Group == "dev-kn" }
+	for _, src := range [][]Item{d.SentEN, d.SentKN, d.SentHI, d.Offensive} {
+		add(src, isDev)
+	}
+	heldOut := func(it Item) bool { return DevEvents[it.Group] }
+	add(d.Crisis, heldOut)
+	add(d.CrisisRelated, heldOut)
+	return d.dev
+}
+
+// isDev reports whether text is (or normalises to) a text of any dev
+// split: such a text trains no head and counts in no idf, whatever the
+// split or data set it also appears in. The per-task hash splits (language
+// ID's 15%, categories' 20%) are held out of the heads that score them
+// (LangItems, CategoryExamples), not of the others: they are carved from
+// other tasks' training pools, and no other head feeds those scores.
+func (d *Data) isDev(text string) bool {
+	dev := d.devKeys()
+	if dev[text] {
+		return true
+	}
+	k, _ := dupKey(text)
+	return k != "" && dev["\x00"+k]
+}
+
+// trainOnly returns the items whose text is in no dev split.
+func (d *Data) trainOnly(items []Item) []Item {
+	var out []Item
+	for _, it := range items {
+		if !d.isDev(it.Text) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// englishTrain is the SemEval training pool without the near-duplicates
+// of TweetEval val (RemoveNearDuplicates) and without dev texts: every
+// head that reads English tweets (sentiment, language, emergency
+// negatives) takes them from here.
+func (d *Data) englishTrain() []Item {
+	if d.enTrain == nil {
+		d.enTrain = d.trainOnly(RemoveNearDuplicates(split(d.SentEN, "train"), split(d.SentEN, "dev")))
+	}
+	return d.enTrain
 }
 
 // Load reads every data set under root (../shared/data).
@@ -182,13 +255,14 @@ func (f *featurizer) example(text, langGroup string, label int) model.Example {
 }
 
 // newFeaturizer computes the idf of every bucket over the training text of
-// every task (each distinct text one document; dev splits excluded).
+// every task (each distinct text one document; no text of any dev split:
+// d.isDev).
 func newFeaturizer(d *Data) *featurizer {
 	f := &featurizer{sp: model.Space{Bits: model.Bits}}
 	seen := map[string]bool{}
 	var docs [][]uint32
 	add := func(t string) {
-		if seen[t] {
+		if seen[t] || d.isDev(t) {
 			return
 		}
 		seen[t] = true
@@ -249,13 +323,13 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 
 	// Sentiment, one head per language group.
 	sent := []string{"negative", "neutral", "positive"}
-	enTrain := RemoveNearDuplicates(split(d.SentEN, "train"), split(d.SentEN, "dev"))
+	enTrain := d.englishTrain()
 	say("sentiment_en: %d of %d training tweets left after removing near-duplicates of the dev split", len(enTrain), len(split(d.SentEN, "train")))
 	for _, h := range []struct {
 		name, group string
 		items       []Item
 		metric      metricFn
-	}{{"sentiment_en", "en", enTrain, macroRecallOf}, {"sentiment_kn", "kn", split(d.SentKN, "train"), macroF1Of}, {"sentiment_hi", "hi", split(d.SentHI, "train"), macroF1Of}} {
+	}{{"sentiment_en", "en", enTrain, macroRecallOf}, {"sentiment_kn", "kn", d.trainOnly(split(d.SentKN, "train")), macroF1Of}, {"sentiment_hi", "hi", d.trainOnly(split(d.SentHI, "train")), macroF1Of}} {
 		var ex []model.Example
 		for _, it := range h.items {
 			ex = append(ex, f.example(it.Text, h.group, indexOf(sent, it.Label)))
@@ -278,15 +352,14 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 	}
 
 	// Offensive: English and Kannada code-mixed together, with the language tag.
+	offItems := offensiveTrain(d)
 	var offEx []model.Example
-	for _, it := range d.Offensive {
-		if it.Group == "train" || it.Group == "train-kn" {
-			offEx = append(offEx, f.example(it.Text, analyze.LangGroup(it.Lang), boolLabel(it.Label)))
-		}
+	for _, it := range offItems {
+		offEx = append(offEx, f.example(it.Text, analyze.LangGroup(it.Lang), boolLabel(it.Label)))
 	}
 	offEx = append(offEx, labelExamples(f, d.Labels, "offensive", []string{"false", "true"})...)
 	model.Balance(offEx, 2)
-	offDense := trainOffensive(d, offEx)
+	offDense := trainOffensive(offItems, offEx)
 	if Calibrate["offensive"] {
 		off := calibrate(offDense, offEx, model.Sigmoid, 1, CalibrationFolds, func(i int) int { return i % CalibrationFolds },
 			func(int) bool { return true }, macroF1Of, optionsFor("offensive"))
@@ -328,7 +401,7 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 	model.Balance(coEx, 2)
 	coDense := model.Train(coEx, model.Sigmoid, 1, optionsFor("complaint"))
 	if Calibrate["complaint"] {
-		n := len(d.Complaints) // the complaints set is scored; Mumbai labels only train
+		n := len(d.trainOnly(d.Complaints)) // the complaints set is scored; Mumbai labels only train
 		off := calibrate(coDense, coEx, model.Sigmoid, 1, CalibrationFolds, func(i int) int {
 			if i >= n {
 				return -1
@@ -356,16 +429,13 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 // inference). r comes from the English examples only; buckets that occur
 // in the Kannada training comments keep scale 1, since a ratio learnt from
 // English tweets misjudges them (with r over both sets the Kannada dev
-// macro-F1 fell from 0.776 to 0.751). offEx must list the "train" items of
-// d.Offensive before anything else, in order, as Build makes them.
-func trainOffensive(d *Data, offEx []model.Example) *model.Dense {
+// macro-F1 fell from 0.776 to 0.751). offEx must list the examples of
+// items (offensiveTrain) before anything else, in order, as Build makes them.
+func trainOffensive(items []Item, offEx []model.Example) *model.Dense {
 	var enEx []model.Example
 	other := make([]bool, 1<<model.Bits)
 	i := 0
-	for _, it := range d.Offensive {
-		if it.Group != "train" && it.Group != "train-kn" {
-			continue
-		}
+	for _, it := range items {
 		if it.Group == "train" {
 			enEx = append(enEx, offEx[i])
 		} else {
@@ -429,6 +499,18 @@ func trainOvRNB(ex []model.Example, k int, opt model.Options) *model.Dense {
 	return out
 }
 
+// offensiveTrain is the training items of the offensive head: TweetEval
+// and KanCMD offensive training rows whose text is in no dev split.
+func offensiveTrain(d *Data) []Item {
+	var out []Item
+	for _, it := range d.Offensive {
+		if (it.Group == "train" || it.Group == "train-kn") && !d.isDev(it.Text) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
 func boolLabel(s string) int {
 	if s == "1" || s == "true" {
 		return 1
@@ -483,7 +565,28 @@ func foldVader(d *model.Dense, vader map[string]float64, group string) {
 // LangItems builds the Latin language-ID set: VarDial (ta, ml, kn, other
 // → en), romanised KanCMD (kn-Latn), SentiMix (hi-Latn) and SemEval
 // tweets (en), at most 6,000 per class. dev selects a deterministic 15%.
+// Training (dev = false) also leaves out every text of another task's dev
+// split (d.isDev) and the SemEval near-duplicates of TweetEval val: the
+// language probabilities mix the sentiment heads and pick the offensive
+// head's language tag, so a language head that had read the KanCMD or
+// SentiMix dev comments would flatter those scores. The dev set is built
+// from the same pool as before, so language ID is scored on the same rows.
 func LangItems(d *Data, dev bool) []Item {
+	if !dev {
+		var pool []Item
+		for _, it := range langPool(d, d.englishTrain()) {
+			if !d.isDev(it.Text) {
+				pool = append(pool, it)
+			}
+		}
+		return langCap(pool, false)
+	}
+	return langCap(langPool(d, split(d.SentEN, "train")), true)
+}
+
+// langPool lists the language-ID candidates in a fixed order; en is the
+// SemEval tweets given.
+func langPool(d *Data, en []Item) []Item {
 	var pool []Item
 	pool = append(pool, d.Dravidian...)
 	pool = append(pool, d.KannadaLatin...)
@@ -492,11 +595,15 @@ func LangItems(d *Data, dev bool) []Item {
 			pool = append(pool, Item{Text: it.Text, Label: "hi-Latn"})
 		}
 	}
-	for _, it := range d.SentEN {
-		if it.Group == "train" {
-			pool = append(pool, Item{Text: it.Text, Label: "en"})
-		}
+	for _, it := range en {
+		pool = append(pool, Item{Text: it.Text, Label: "en"})
 	}
+	return pool
+}
+
+// langCap keeps pool's items on the dev side of the 15% hash split (or
+// off it), at most 6,000 per class for training and 1,000 for dev.
+func langCap(pool []Item, dev bool) []Item {
 	per := map[string]int{}
 	var out []Item
 	for _, it := range pool {
@@ -531,13 +638,13 @@ func EmergencyExamples(d *Data, f *featurizer, _ bool) ([]model.Example, []strin
 	var events []string
 	for _, src := range [][]Item{d.Crisis, d.CrisisRelated} {
 		for _, it := range src {
-			if !DevEvents[it.Group] {
+			if !DevEvents[it.Group] && !d.isDev(it.Text) {
 				ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
 				events = append(events, it.Group)
 			}
 		}
 	}
-	for _, it := range d.Mumbai {
+	for _, it := range d.trainOnly(d.Mumbai) {
 		l := 0
 		if mumbaiEmergency[it.Group] {
 			l = 1
@@ -549,7 +656,7 @@ func EmergencyExamples(d *Data, f *featurizer, _ bool) ([]model.Example, []strin
 		ex = append(ex, e)
 	}
 	rng := rand.New(rand.NewPCG(Seed, 2))
-	for _, src := range [][]Item{split(d.SentEN, "train"), split(d.SentKN, "train"), split(d.SentHI, "train")} {
+	for _, src := range [][]Item{d.englishTrain(), d.trainOnly(split(d.SentKN, "train")), d.trainOnly(split(d.SentHI, "train"))} {
 		for _, it := range src {
 			if rng.IntN(10) == 0 {
 				ex = append(ex, f.example(it.Text, "", 0))
@@ -591,10 +698,10 @@ func eventFolds(events []string) (func(int) int, int) {
 // ComplaintExamples: the complaints set given plus Mumbai complaint labels.
 func ComplaintExamples(d *Data, f *featurizer, complaints []Item) []model.Example {
 	var ex []model.Example
-	for _, it := range complaints {
+	for _, it := range d.trainOnly(complaints) {
 		ex = append(ex, f.complaintExample(it.Text, boolLabel(it.Label)))
 	}
-	for _, it := range d.Mumbai {
+	for _, it := range d.trainOnly(d.Mumbai) {
 		e := f.complaintExample(it.Text, boolLabel(it.Label))
 		e.Weight = 0.3 // another collection's notion of complaint: a hint, not the truth
 		ex = append(ex, e)
@@ -656,7 +763,7 @@ func CategoryExamples(d *Data, f *featurizer, dev bool) ([]string, []model.Examp
 	count := map[string]int{}
 	var kept []row
 	for _, r := range rows {
-		if hashSplit(r.text, 20) != dev {
+		if hashSplit(r.text, 20) != dev || !dev && d.isDev(r.text) {
 			continue
 		}
 		kept = append(kept, r)
