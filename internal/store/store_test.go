@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestMigrateTwice(t *testing.T) {
@@ -32,4 +35,45 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// The WAL is copied into the database file in the background, without a
+// commit reaching SQLite's own checkpoint threshold: a few hundred pages
+// written by the writer reach the main file within a couple of
+// checkpoint periods.
+func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	db, err := Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Write.Exec("CREATE TABLE blobs (b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	blob := make([]byte, 64<<10)
+	for range 32 { // 2 MB, ~520 pages: under the 1,000 at which SQLite would checkpoint by itself
+		if _, err := db.Write.Exec("INSERT INTO blobs VALUES (?)", blob); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for size() < before+(2<<20) {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes after 5 s (was %d): the WAL was not checkpointed", size(), before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var n int
+	if err := db.Read.QueryRow("SELECT count(*) FROM blobs").Scan(&n); err != nil || n != 32 {
+		t.Fatalf("rows %d, %v", n, err)
+	}
 }
