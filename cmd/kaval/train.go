@@ -278,6 +278,15 @@ macro-recall is 0.944 (0.945 without places); the same rule applied to every sho
   language argmax 0.6243, a fixed 10/20/30% of the Hinglish share moved to the English head 0.6258/0.6254/0.6224
   (to the Kannada head 0.6220/0.6254/0.6239); a word-only or char-only OvR NB head blended into the weights at
   0.3 0.6217/0.6223; VADER valences folded into the unigram weights (strength 0.05–0.4) 0.6230–0.6210.
+  Session 4, Hinglish, **a different model class blended with the linear head** (measured, not shipped): a
+  one-hidden-layer network over the shared sparse features (buckets hashed into 2^18 embedding rows of H
+  int8 codes, tanh hidden layer, softmax; plain SGD over a seeded shuffle, class-balanced, learning rate decayed
+  linearly to 0, so deterministic). Head alone, dev macro-F1, H/epochs/rate: 16/3/0.1 0.615, 32/4/0.05 0.614,
+  16/8/0.2 0.601, 32/10/0.5 0.600, 16/5/1 0.540; its probabilities blended with the linear head's (0.6278
+  alone) at α = 0.2/0.3/0.4/0.5/0.6/0.8: 0.575–0.626 over all five nets (best 32/4/0.05 at α = 0.5: 0.6255).
+  No α, even one picked on dev, beats the linear head alone, so no blend weight was cross-validated and
+  nothing ships (no inference cost). A fastText-style input (the same buckets, each with value 1/n instead
+  of tf-idf) did not learn at 5–10 epochs, rate 0.2–1 (alone one class, 0.15–0.16; blends ≤ 0.6274).
 - **Categories**: heads trained where data exists (Mumbai + Bengaluru civic, ≥ 30 positives), multilingual
   lexicons for every category of the taxonomy (analyze.Categories); desk labels from the labels table join
   the training set with ` + "`kaval train --db URL`" + `. cybercrime_fraud and womens_safety have too few labelled
