@@ -804,10 +804,23 @@ func Write(m *model.Model, repoRoot string) error {
 
 // WriteWords writes the hashtag-segmentation word list (most frequent
 // words of the English and civic training text, then the gazetteer-like
-// words of the civic set) to internal/analyze/normalize/words.txt.
+// words of the civic set) to internal/analyze/normalize/words.txt. Dev
+// texts take no part: no text of a dev split (isDev), and none of the
+// categories' 20% dev split of the Mumbai and civic sets. The complaints
+// set is read whole, as its shared idf is: it is scored by 5-fold
+// cross-validation, with labels only from the training folds.
 func WriteWords(d *Data, repoRoot string) error {
 	count := map[string]int{}
-	for _, src := range [][]Item{d.SentEN, d.Civic, d.Mumbai, d.Complaints, d.Crisis} {
+	notCategoryDev := func(items []Item) []Item {
+		var out []Item
+		for _, it := range items {
+			if !hashSplit(it.Text, 20) {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	for _, src := range [][]Item{d.trainOnly(d.SentEN), notCategoryDev(d.Civic), notCategoryDev(d.Mumbai), d.Complaints, d.trainOnly(d.Crisis)} {
 		for _, it := range src {
 			for _, w := range strings.Fields(strings.ToLower(it.Text)) {
 				w = strings.Trim(w, ".,!?:;\"'()[]")
