@@ -51,6 +51,7 @@ type DB struct {
 	ckpt     *sql.DB
 	ckptStop chan struct{}
 	ckptDone chan struct{}
+	ckptOnce sync.Once
 }
 
 // foreground counts SQLite transactions that are waiting for, or holding,
@@ -185,10 +186,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 // stalled for the copy and the fsync (4% of the desk's CPU at 5,000
 // deliveries/s, and the wait for the disk on top). Instead a connection of
 // its own checkpoints every checkpointEvery in PASSIVE mode, which runs
-// beside the writer and readers without blocking them; the writer starts
-// the WAL over once everything in it is checkpointed. If the checkpointer
-// falls behind (a reader holding an old snapshot), the writer still
-// checkpoints at walBackstopPages, so the WAL stays bounded.
+// beside the writer and readers without blocking them. The writer starts
+// the WAL over once everything in it is checkpointed, which happens at the
+// first pause in writing; under a steady stream of writes the WAL can grow to
+// walBackstopPages instead, where the writer's own checkpoint, with all
+// but the latest frames already copied, completes it and the WAL starts
+// over. The same backstop bounds the WAL if a reader holds an old
+// snapshot.
 const (
 	checkpointEvery  = 200 * time.Millisecond
 	walBackstopPages = 16384 // 64 MB of 4 KB pages
@@ -230,9 +234,11 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // Close closes both pools.
 func (db *DB) Close() error {
 	if db.ckpt != nil {
-		close(db.ckptStop)
-		<-db.ckptDone
-		db.ckpt.Close()
+		db.ckptOnce.Do(func() {
+			close(db.ckptStop)
+			<-db.ckptDone
+			db.ckpt.Close()
+		})
 	}
 	db.closeStmts()
 	err := db.Write.Close()
