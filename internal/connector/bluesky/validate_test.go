@@ -1,20 +1,12 @@
 package bluesky
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 )
-
-func refusedOn(t *testing.T, err error, field string) {
-	t.Helper()
-	var ce *connector.Error
-	if !errors.As(err, &ce) || ce.Class != connector.Invalid || ce.Field != field || ce.Message == "" {
-		t.Fatalf("want an Invalid refusal of %q, got %v", field, err)
-	}
-}
 
 func TestValidatorCountsGraphemes(t *testing.T) {
 	v, err := connector.NewValidator(connector.Channel{Platform: "bluesky"})
@@ -46,7 +38,7 @@ func TestValidatorCountsGraphemes(t *testing.T) {
 				t.Fatalf("300 graphemes: %v", err)
 			}
 			err := v.ValidatePublish(connector.Message{Text: at + c.unit})
-			refusedOn(t, err, connector.FieldText)
+			conntest.RefusedOn(t, err, connector.FieldText)
 			if !strings.Contains(err.Error(), "graphemes, limit 300") {
 				t.Fatalf("the refusal must name the rule: %v", err)
 			}
@@ -58,11 +50,11 @@ func TestValidatorCountsGraphemes(t *testing.T) {
 	if err := v.ValidatePublish(connector.Message{Text: family}); err != nil {
 		t.Fatalf("100 family emoji and 200 letters: %v", err)
 	}
-	refusedOn(t, v.ValidatePublish(connector.Message{Text: family + "👨‍👩‍👧"}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidatePublish(connector.Message{Text: family + "👨‍👩‍👧"}), connector.FieldText)
 	// 3000 bytes bind before 300 graphemes for long clusters: 200 family
 	// emoji are 200 graphemes but 3,600 bytes.
-	refusedOn(t, v.ValidatePublish(connector.Message{Text: strings.Repeat("👨‍👩‍👧", 200)}), connector.FieldText)
-	refusedOn(t, v.ValidateReply(connector.Target{ParentID: "1790000000000000001"}, connector.Message{Text: "hi"}), connector.FieldTarget)
-	refusedOn(t, v.ValidatePublish(connector.Message{Text: "hi", Media: []string{"https://cdn.example/a.jpg"}}), connector.FieldMedia)
-	refusedOn(t, v.ValidatePublish(connector.Message{Text: " \n"}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidatePublish(connector.Message{Text: strings.Repeat("👨‍👩‍👧", 200)}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidateReply(connector.Target{ParentID: "1790000000000000001"}, connector.Message{Text: "hi"}), connector.FieldTarget)
+	conntest.RefusedOn(t, v.ValidatePublish(connector.Message{Text: "hi", Media: []string{"https://cdn.example/a.jpg"}}), connector.FieldMedia)
+	conntest.RefusedOn(t, v.ValidatePublish(connector.Message{Text: " \n"}), connector.FieldText)
 }

@@ -12,8 +12,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/post"
 )
+
+// RefusedOn fails the test unless err is a connector's Invalid refusal of
+// field (connector.FieldText, FieldMedia, FieldTarget, or "" for the
+// channel) that names its rule.
+func RefusedOn(t *testing.T, err error, field string) {
+	t.Helper()
+	var ce *connector.Error
+	if !errors.As(err, &ce) || ce.Class != connector.Invalid || ce.Field != field || ce.Message == "" {
+		t.Fatalf("want an Invalid refusal of %q, got %v", field, err)
+	}
+}
 
 // Sink stands in for the intake: it dedupes on (platform, external id) like
 // the real one, counts deliveries and duplicates, and can be told to fail.

@@ -1,20 +1,12 @@
 package mastodon
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 )
-
-func refusedOn(t *testing.T, err error, field string) {
-	t.Helper()
-	var ce *connector.Error
-	if !errors.As(err, &ce) || ce.Class != connector.Invalid || ce.Field != field || ce.Message == "" {
-		t.Fatalf("want an Invalid refusal of %q, got %v", field, err)
-	}
-}
 
 func TestValidatorUsesTheInstanceLimit(t *testing.T) {
 	v, err := connector.NewValidator(connector.Channel{Platform: "mastodon"})
@@ -29,21 +21,21 @@ func TestValidatorUsesTheInstanceLimit(t *testing.T) {
 	if err := v.ValidatePublish(connector.Message{Text: at}); err != nil {
 		t.Fatal(err)
 	}
-	refusedOn(t, v.ValidatePublish(connector.Message{Text: strings.Repeat("a", 501)}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidatePublish(connector.Message{Text: strings.Repeat("a", 501)}), connector.FieldText)
 	// The reply's @acct prefix counts when the target names the author.
 	parent := connector.Target{ParentID: "110000000000000001"}
 	if err := v.ValidateReply(parent, connector.Message{Text: strings.Repeat("a", 500)}); err != nil {
 		t.Fatal(err)
 	}
 	parent.Extra = map[string]string{"acct": "meera"}
-	refusedOn(t, v.ValidateReply(parent, connector.Message{Text: strings.Repeat("a", 500)}), connector.FieldText)
-	refusedOn(t, v.ValidateReply(connector.Target{ParentID: "../admin"}, connector.Message{Text: "hi"}), connector.FieldTarget)
+	conntest.RefusedOn(t, v.ValidateReply(parent, connector.Message{Text: strings.Repeat("a", 500)}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidateReply(connector.Target{ParentID: "../admin"}, connector.Message{Text: "hi"}), connector.FieldTarget)
 
 	small, err := connector.NewValidator(connector.Channel{Platform: "mastodon", Config: map[string]string{"max_chars": "100"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	refusedOn(t, small.ValidatePublish(connector.Message{Text: strings.Repeat("a", 101)}), connector.FieldText)
+	conntest.RefusedOn(t, small.ValidatePublish(connector.Message{Text: strings.Repeat("a", 101)}), connector.FieldText)
 	if _, err := connector.NewValidator(connector.Channel{Platform: "mastodon", Config: map[string]string{"max_chars": "lots"}}); err == nil {
 		t.Fatal("a bad max_chars must be refused as the connector refuses it")
 	}

@@ -1,20 +1,12 @@
 package telegram
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 )
-
-func refusedOn(t *testing.T, err error, field string) {
-	t.Helper()
-	var ce *connector.Error
-	if !errors.As(err, &ce) || ce.Class != connector.Invalid || ce.Field != field || ce.Message == "" {
-		t.Fatalf("want an Invalid refusal of %q, got %v", field, err)
-	}
-}
 
 func TestValidatorCountsUTF16(t *testing.T) {
 	v, err := connector.NewValidator(connector.Channel{Platform: "telegram", Config: map[string]string{"publish_chat": "@blrcitypolice"}})
@@ -27,9 +19,9 @@ func TestValidatorCountsUTF16(t *testing.T) {
 		if err := v.ValidateReply(parent, connector.Message{Text: text}); err != nil {
 			t.Fatal(err)
 		}
-		refusedOn(t, v.ValidatePublish(connector.Message{Text: text + "ಕ"}), connector.FieldText)
+		conntest.RefusedOn(t, v.ValidatePublish(connector.Message{Text: text + "ಕ"}), connector.FieldText)
 	}
-	refusedOn(t, v.ValidateReply(connector.Target{ParentID: "77"}, connector.Message{Text: "hi"}), connector.FieldTarget)
+	conntest.RefusedOn(t, v.ValidateReply(connector.Target{ParentID: "77"}, connector.Message{Text: "hi"}), connector.FieldTarget)
 	noChat, _ := connector.NewValidator(connector.Channel{Platform: "telegram"})
-	refusedOn(t, noChat.ValidatePublish(connector.Message{Text: "hi"}), "")
+	conntest.RefusedOn(t, noChat.ValidatePublish(connector.Message{Text: "hi"}), "")
 }

@@ -1,20 +1,12 @@
 package whatsapp
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 )
-
-func refusedOn(t *testing.T, err error, field string) {
-	t.Helper()
-	var ce *connector.Error
-	if !errors.As(err, &ce) || ce.Class != connector.Invalid || ce.Field != field || ce.Message == "" {
-		t.Fatalf("want an Invalid refusal of %q, got %v", field, err)
-	}
-}
 
 func TestValidatorRules(t *testing.T) {
 	v, err := connector.NewValidator(connector.Channel{Platform: "whatsapp"})
@@ -25,11 +17,11 @@ func TestValidatorRules(t *testing.T) {
 	if err := v.ValidateReply(to, connector.Message{Text: strings.Repeat("ಕ", MaxText)}); err != nil {
 		t.Fatal(err)
 	}
-	refusedOn(t, v.ValidateReply(to, connector.Message{Text: strings.Repeat("ಕ", MaxText+1)}), connector.FieldText)
-	refusedOn(t, v.ValidateReply(connector.Target{ThreadID: "1090:meera"}, connector.Message{Text: "hi"}), connector.FieldTarget)
+	conntest.RefusedOn(t, v.ValidateReply(to, connector.Message{Text: strings.Repeat("ಕ", MaxText+1)}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidateReply(connector.Target{ThreadID: "1090:meera"}, connector.Message{Text: "hi"}), connector.FieldTarget)
 	// A template may stand in for the text outside the window.
 	if err := v.ValidateReply(to, connector.Message{Template: &connector.Template{Name: "case_update", Language: "en"}}); err != nil {
 		t.Fatal(err)
 	}
-	refusedOn(t, v.ValidatePublish(connector.Message{Text: "hi"}), "")
+	conntest.RefusedOn(t, v.ValidatePublish(connector.Message{Text: "hi"}), "")
 }

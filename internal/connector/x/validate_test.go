@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 )
 
 // noNetwork fails any request: the checks must refuse before sending.
@@ -16,14 +17,6 @@ type noNetwork struct{ t *testing.T }
 func (n noNetwork) RoundTrip(r *http.Request) (*http.Response, error) {
 	n.t.Errorf("network I/O during a refused send: %s %s", r.Method, r.URL)
 	return nil, errors.New("no network in this test")
-}
-
-func refusedOn(t *testing.T, err error, field string) {
-	t.Helper()
-	var ce *connector.Error
-	if !errors.As(err, &ce) || ce.Class != connector.Invalid || ce.Field != field || ce.Message == "" {
-		t.Fatalf("want an Invalid refusal of %q, got %v", field, err)
-	}
 }
 
 func TestValidatorCountsAsXDoes(t *testing.T) {
@@ -56,22 +49,22 @@ func TestValidatorCountsAsXDoes(t *testing.T) {
 			}
 			over := "x" + c.text // 281
 			err := v.ValidateReply(reply, connector.Message{Text: over})
-			refusedOn(t, err, connector.FieldText)
+			conntest.RefusedOn(t, err, connector.FieldText)
 			if !strings.Contains(err.Error(), "limit 280") {
 				t.Fatalf("the refusal must name the rule: %v", err)
 			}
 		})
 	}
-	refusedOn(t, v.ValidateReply(reply, connector.Message{Text: "  "}), connector.FieldText)
-	refusedOn(t, v.ValidateReply(connector.Target{ParentID: "at://did:plc:x/app.bsky.feed.post/1"}, connector.Message{Text: "hi"}), connector.FieldTarget)
-	refusedOn(t, v.ValidateReply(reply, connector.Message{Text: "hi", Media: []string{"https://cdn.example/a.jpg"}}), connector.FieldMedia)
+	conntest.RefusedOn(t, v.ValidateReply(reply, connector.Message{Text: "  "}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidateReply(connector.Target{ParentID: "at://did:plc:x/app.bsky.feed.post/1"}, connector.Message{Text: "hi"}), connector.FieldTarget)
+	conntest.RefusedOn(t, v.ValidateReply(reply, connector.Message{Text: "hi", Media: []string{"https://cdn.example/a.jpg"}}), connector.FieldMedia)
 	// Direct messages take 10,000.
 	dm := connector.Target{Recipient: "42"}
 	if err := v.ValidateReply(dm, connector.Message{Text: strings.Repeat("a", MaxDM)}); err != nil {
 		t.Fatal(err)
 	}
-	refusedOn(t, v.ValidateReply(dm, connector.Message{Text: strings.Repeat("a", MaxDM+1)}), connector.FieldText)
-	refusedOn(t, v.ValidateReply(connector.Target{Recipient: "@meera"}, connector.Message{Text: "hi"}), connector.FieldTarget)
+	conntest.RefusedOn(t, v.ValidateReply(dm, connector.Message{Text: strings.Repeat("a", MaxDM+1)}), connector.FieldText)
+	conntest.RefusedOn(t, v.ValidateReply(connector.Target{Recipient: "@meera"}, connector.Message{Text: "hi"}), connector.FieldTarget)
 }
 
 // The connector refuses at send time with the same checks, before any
@@ -85,7 +78,7 @@ func TestSendRunsTheSameChecks(t *testing.T) {
 	var _ connector.Validator = c
 	long := strings.Repeat("交", 141)
 	_, err = c.Reply(context.Background(), connector.Target{ParentID: "1790000000000000001"}, connector.Message{Text: long})
-	refusedOn(t, err, connector.FieldText)
+	conntest.RefusedOn(t, err, connector.FieldText)
 	_, err = c.Publish(context.Background(), connector.Message{Text: long})
-	refusedOn(t, err, connector.FieldText)
+	conntest.RefusedOn(t, err, connector.FieldText)
 }
