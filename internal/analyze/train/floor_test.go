@@ -38,7 +38,7 @@ func TestDevFloors(t *testing.T) {
 	}
 	check("sentiment en macro-recall", sentiment(split(d.SentEN, "dev")).MacroRecall, 0.68)
 	check("sentiment kn macro-F1", sentiment(split(d.SentKN, "dev")).MacroF1, 0.72)
-	check("sentiment hi macro-F1", sentiment(split(d.SentHI, "dev")).MacroF1, 0.615)
+	check("sentiment hi macro-F1", sentiment(split(d.SentHI, "dev")).MacroF1, 0.62)
 
 	binary := func(items []Item, fn func(string) bool) Metrics {
 		var g, p []int
