@@ -36,9 +36,9 @@ func TestDevFloors(t *testing.T) {
 		}
 		return score("", "", sent, g, p, 0, "")
 	}
-	check("sentiment en macro-recall", sentiment(split(d.SentEN, "dev")).MacroRecall, 0.68)
+	check("sentiment en macro-recall", sentiment(split(d.SentEN, "dev")).MacroRecall, 0.685)
 	check("sentiment kn macro-F1", sentiment(split(d.SentKN, "dev")).MacroF1, 0.72)
-	check("sentiment hi macro-F1", sentiment(split(d.SentHI, "dev")).MacroF1, 0.62)
+	check("sentiment hi macro-F1", sentiment(split(d.SentHI, "dev")).MacroF1, 0.632)
 
 	binary := func(items []Item, fn func(string) bool) Metrics {
 		var g, p []int

@@ -51,6 +51,14 @@ var NBSentiment = map[string]bool{"sentiment_hi": true}
 // say about the English words of code-mixed text.
 var AdaptSentiment = map[string]string{"sentiment_hi": "en"}
 
+// CleanSentiment names the sentiment heads whose data-set examples are
+// first cleaned of likely label errors (cleanLabels), with the threshold:
+// an example leaves training when models that did not see it give its own
+// label less than this probability. SentiMix's labels are noisy ("Wish you
+// all the very best and do your best sir" neutral, an abusive tweet
+// positive); the English and Kannada sets lost by it (see cleanLabels).
+var CleanSentiment = map[string]float64{"sentiment_hi": 0.15}
+
 // Select makes Build also report the leave-events-out choice of the
 // emergency head's C (kaval train --select); it does not change C.
 var Select bool
@@ -325,9 +333,13 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 	for _, it := range LangItems(d, false) {
 		langEx = append(langEx, f.example(it.Text, "", indexOf(lang.LatinClasses, it.Label)))
 	}
+	perLang := map[string]int{}
+	for _, e := range langEx {
+		perLang[lang.LatinClasses[e.Label]]++
+	}
 	model.Balance(langEx, len(lang.LatinClasses))
 	b.Add("lang", model.Softmax, lang.LatinClasses, model.Train(langEx, model.Softmax, len(lang.LatinClasses), optionsFor("lang")))
-	say("lang: %d examples", len(langEx))
+	say("lang: %d examples %v", len(langEx), perLang)
 
 	// Sentiment, one head per language group.
 	sent := []string{"negative", "neutral", "positive"}
@@ -342,6 +354,11 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 		var ex []model.Example
 		for _, it := range h.items {
 			ex = append(ex, f.example(it.Text, h.group, indexOf(sent, it.Label)))
+		}
+		if tau := CleanSentiment[h.name]; tau > 0 {
+			n := len(ex)
+			ex = cleanLabels(ex, 3, tau, optionsFor(h.name))
+			say("%s: %d of %d training tweets kept after dropping likely label errors", h.name, len(ex), n)
 		}
 		byGroup[h.group] = slices.Clone(ex) // before the head balances its weights
 		ex = append(ex, labelExamples(f, d.Labels, "sentiment", sent)...)
@@ -568,6 +585,51 @@ func trainOvRNBAdapt(target, aux []model.Example, k int, opt model.Options) *mod
 	return out
 }
 
+// cleanLabels drops the examples whose label looks wrong to models that
+// did not see them ("confident learning", Northcutt et al., 2021, in its
+// simplest form): 5 one-vs-rest NBSVM heads (trainOvRNB), each trained
+// without one fold, score that fold, and an example whose own label gets
+// a probability (softmax over the lanes, as the engine reads them) below
+// tau is left out. Only the examples given are judged; desk corrections
+// are appended after and always train. Measured on the Hinglish head
+// alone (dev macro-F1, float weights; 0.6317 uncleaned): tau 0.10 / 0.15
+// / 0.20 keep 13,172 / 12,684 / 12,161 of 13,890 tweets and score 0.6335
+// / 0.6376 / 0.6354. The same cleaning lost on the English head (macro-
+// recall 0.6925 -> 0.6840 / 0.6876 / 0.6802, 4 folds of its softmax) and
+// on the Kannada head (macro-F1 0.7291 -> 0.7289 / 0.7246 / 0.7092): their
+// labels are cleaner, and what the folds doubt there is mostly genuinely
+// hard tweets.
+func cleanLabels(ex []model.Example, k int, tau float64, opt model.Options) []model.Example {
+	const folds = 5
+	own := make([]float64, len(ex))
+	for fo := 0; fo < folds; fo++ {
+		var tr []model.Example
+		for i := range ex {
+			if i%folds != fo {
+				tr = append(tr, ex[i])
+			}
+		}
+		d := trainOvRNB(tr, k, opt)
+		var z []float32
+		for i := fo; i < len(ex); i += folds {
+			z = d.Score(ex[i].Idx, ex[i].Val, z)
+			mx := z[argmax(z)]
+			tot := 0.0
+			for _, v := range z {
+				tot += math.Exp(float64(v - mx))
+			}
+			own[i] = math.Exp(float64(z[ex[i].Label]-mx)) / tot
+		}
+	}
+	var out []model.Example
+	for i, e := range ex {
+		if own[i] >= tau {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -612,7 +674,7 @@ func labelExamples(f *featurizer, labels []Label, task string, classes []string)
 
 // LangItems builds the Latin language-ID set: VarDial (ta, ml, kn, other
 // → en), romanised KanCMD (kn-Latn), SentiMix (hi-Latn) and SemEval
-// tweets (en), at most 6,000 per class. dev selects a deterministic 15%.
+// tweets (en), at most LangCap per class. dev selects a deterministic 15%.
 // Training (dev = false) also leaves out every text of another task's dev
 // split (d.isDev) and the SemEval near-duplicates of TweetEval val: the
 // language probabilities mix the sentiment heads and pick the offensive
@@ -649,8 +711,24 @@ func langPool(d *Data, en []Item) []Item {
 	return pool
 }
 
+// LangCap is the most training texts of one language for the language
+// head (its dev split keeps at most 1,000 a language, as before). The
+// head does more than name a language: its probabilities mix the three
+// sentiment heads for romanised text, so a head that is surer of English
+// and romanised Hindi leaves the English tweets to the English head and
+// the Hinglish tweets to the Hinglish head. 20,000 instead of 6,000 lets
+// it read all 11,791 romanised SentiMix training tweets, 20,000 of the
+// English ones and all 9,339 romanised Tamil ones (kn-Latn and ml-Latn
+// have fewer than 6,000 anyway):
+// English sentiment through the engine 0.6853 -> 0.6897 macro-recall,
+// Kannada 0.7248 -> 0.7279, Hinglish 0.6295 -> 0.6292 macro-F1 (float
+// language head, same sentiment heads), language ID macro-recall 0.9455
+// -> 0.9445, and its log-loss on its dev split is still lowest at power
+// 1-1.25 of its probabilities, so the mix is left unsharpened.
+const LangCap = 20000
+
 // langCap keeps pool's items on the dev side of the 15% hash split (or
-// off it), at most 6,000 per class for training and 1,000 for dev.
+// off it), at most LangCap per class for training and 1,000 for dev.
 func langCap(pool []Item, dev bool) []Item {
 	per := map[string]int{}
 	var out []Item
@@ -658,7 +736,7 @@ func langCap(pool []Item, dev bool) []Item {
 		if hashSplit(it.Text, 15) != dev {
 			continue
 		}
-		limit := 6000
+		limit := LangCap
 		if dev {
 			limit = 1000
 		}

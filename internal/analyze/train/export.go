@@ -1,0 +1,106 @@
+package train
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ExportSplits writes, for every task scored against a baseline, the exact
+// training and dev texts the heads are trained and scored on, so that an
+// outside implementation of the baseline (scripts/baseline.py) reads the
+// same rows: near-duplicates of TweetEval val gone, no dev text in any
+// training file, whole crisis events held out. Each file is TSV with a
+// header: label, group, text (tabs and line breaks in the text become
+// spaces). The files are copies of ../shared/data rows; they belong in a
+// scratch directory, never in the repository.
+func ExportSplits(d *Data, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	sentiment := func(items []Item) []Item {
+		var out []Item
+		for _, it := range items {
+			if it.Label == "negative" || it.Label == "neutral" || it.Label == "positive" {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	files := map[string][]Item{
+		"sentiment_en.train": sentiment(d.englishTrain()),
+		"sentiment_en.dev":   sentiment(split(d.SentEN, "dev")),
+		"sentiment_kn.train": sentiment(d.trainOnly(split(d.SentKN, "train"))),
+		"sentiment_kn.dev":   sentiment(split(d.SentKN, "dev")),
+		"sentiment_hi.train": sentiment(d.trainOnly(split(d.SentHI, "train"))),
+		"sentiment_hi.dev":   sentiment(split(d.SentHI, "dev")),
+		"offensive.dev":      split(d.Offensive, "dev"),
+		"offensive_kn.dev":   split(d.Offensive, "dev-kn"),
+		"langid.train":       LangItems(d, false),
+		"langid.dev":         LangItems(d, true),
+	}
+	// Offensive: the group says which language a training row is.
+	for _, it := range offensiveTrain(d) {
+		files["offensive.train"] = append(files["offensive.train"], Item{Text: it.Text, Label: it.Label, Group: it.Group})
+	}
+	// Emergency: group "crisis:<event>" for the crisis collections (the
+	// baseline's own data), "mumbai" and "everyday" for the rest of what
+	// the emergency head trains on.
+	var em []Item
+	for _, src := range [][]Item{d.Crisis, d.CrisisRelated} {
+		for _, it := range src {
+			if !DevEvents[it.Group] && !d.isDev(it.Text) {
+				em = append(em, Item{Text: it.Text, Label: it.Label, Group: "crisis:" + it.Group})
+			}
+		}
+	}
+	for _, it := range d.trainOnly(d.Mumbai) {
+		em = append(em, Item{Text: it.Text, Label: fmt.Sprint(b2i(mumbaiEmergency[it.Group])), Group: "mumbai"})
+	}
+	for _, src := range [][]Item{d.englishTrain(), d.trainOnly(split(d.SentKN, "train")), d.trainOnly(split(d.SentHI, "train"))} {
+		for _, it := range src {
+			em = append(em, Item{Text: it.Text, Label: "0", Group: "everyday"})
+		}
+	}
+	files["emergency.train"] = em
+	for _, it := range d.Crisis {
+		if DevEvents[it.Group] {
+			files["emergency.dev"] = append(files["emergency.dev"], Item{Text: it.Text, Label: it.Label, Group: it.Group})
+		}
+	}
+	// Complaint: 5-fold cross-validation on the complaints set (group =
+	// fold, as Evaluate deals them), Mumbai complaint labels always train.
+	for i, it := range d.Complaints {
+		files["complaint.folds"] = append(files["complaint.folds"], Item{Text: it.Text, Label: it.Label, Group: fmt.Sprint(i % 5)})
+	}
+	for _, it := range d.trainOnly(d.Mumbai) {
+		files["complaint.folds"] = append(files["complaint.folds"], Item{Text: it.Text, Label: it.Label, Group: "mumbai"})
+	}
+	for name, items := range files {
+		if err := writeTSV(filepath.Join(dir, name+".tsv"), items); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var tsvSpace = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+
+func writeTSV(path string, items []Item) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "label\tgroup\ttext")
+	for _, it := range items {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", it.Label, it.Group, tsvSpace.Replace(it.Text))
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
