@@ -129,7 +129,38 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-const modelsNotes = `## How the models are built
+const modelsNotes = `## The baseline on the same rows
+
+The baseline column above is the figure the issue states. ` + "`scripts/baseline.py`" + ` fits that baseline — scikit-learn 1.2
+(Debian's python3-sklearn), TF-IDF over word 1–2-grams and char_wb 2–5-grams (sublinear tf, min_df 2), logistic
+regression (plain or class-balanced) or a linear SVM, C ∈ {0.1, 0.3, 1, 3} (emergency 0.01–1) — on exactly the
+training rows our heads read and scores it on the same dev rows (` + "`kaval eval --splits DIR`" + ` writes them). The best
+of its 12–15 configurations is **picked on the dev split itself**, so it is the most a tuned baseline scores here,
+not what it would score on unseen data. Session 5, at this model:
+
+| task | stated | reproduced, best on dev (configuration) | ours |
+|---|---|---|---|
+| sentiment English, macro-recall | 0.686 | 0.6887 (LR balanced, C 1) | **0.6898** |
+| sentiment Kannada, macro-F1 | 0.713 | 0.7171 (LR balanced, C 1) | **0.7261** |
+| sentiment Hinglish, macro-F1 | 0.629 | 0.6200 (LR, C 0.3) | **0.6395** |
+| offensive English / Kannada, macro-F1, one model | 0.725 / 0.779 | 0.7233 / 0.7867 (LR balanced, C 1); best for Kannada alone 0.7909 (LinearSVC, C 3: English 0.7009) | **0.731 / 0.783** |
+| emergency, F1 on held-out events (crisis data, as the baseline) | 0.932 | 0.9203 (LinearSVC, C 0.01), flagging 2.5% of TweetEval val and 3.0% of SentiMix dev | **0.9296**, flagging 3.9% and 1.3% |
+| emergency, trained on everything our head reads | – | 0.8871 (LR balanced, C 0.1) | – |
+| complaint, F1, 5-fold | 0.759 | 0.7628 (LR balanced, C 3; without the Mumbai labels 0.7560) | **0.778** |
+| language ID (romanised), macro-recall | 0.834 | 0.9510 (LR balanced, C 3) | 0.944 |
+
+What this says: the heads are classical linear models too, so on most tasks they are a little above a tuned
+baseline, not far above it; the gains come from what the heads learn beyond one TF-IDF model per task (Hinglish:
+label cleaning and the English tweets; complaint: the @handles; emergency: Mumbai incidents, everyday negatives
+and the lexicons) at about 30× the speed the issue states for it (1,600 posts/s; ours 44,000–57,000 posts/s on
+one core, docs/BENCHMARKS.md). The stated emergency figure (0.932) is not reached by
+any configuration on the held-out-events protocol (crisis relevance, whole events held out), nor by ours; the
+stated language-ID figure (0.834) must come from a harder split than our 15% hash split of the same sources, on
+which the baseline is 0.007 above us (our head is tuned to mix the sentiment heads, not to win this split).
+Kannada offensive: one configuration scores 0.008 above us on Kannada (585 comments) while scoring 0.030 below
+us on English. The script takes 20–30 minutes on the 2-core machine.
+
+## How the models are built
 
 One feature space for every task, built like a TF-IDF union of a word and a character vectoriser: text
 lowercased, digits folded to 0, elongations cut to two, URLs and @mentions replaced by placeholders; word

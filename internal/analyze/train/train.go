@@ -612,6 +612,10 @@ func cleanLabels(ex []model.Example, k int, tau float64, opt model.Options) []mo
 		d := trainOvRNB(tr, k, opt)
 		var z []float32
 		for i := fo; i < len(ex); i += folds {
+			if ex[i].Label < 0 || ex[i].Label >= k {
+				own[i] = 1 // no class to doubt: kept, as training would read it
+				continue
+			}
 			z = d.Score(ex[i].Idx, ex[i].Val, z)
 			mx := z[argmax(z)]
 			tot := 0.0
