@@ -39,7 +39,15 @@ var C = map[string]float64{
 // The offensive head chose an offset of 0 when it was plain logistic
 // regression and is now trained NBSVM-style (trainOffensive), which
 // calibrate's fold models do not reproduce; it is not calibrated.
-var Calibrate = map[string]bool{"sentiment_en": true, "emergency": true, "complaint": true}
+//
+// The English sentiment head was calibrated until session 5 (offsets
+// negative +0.50, positive +0.10). Once the language head grew surer of
+// English (LangCap), those offsets cost the engine on TweetEval val:
+// macro-recall 0.6919 without them against 0.6898 with them, macro-F1
+// 0.677 against 0.646 (they bought negative recall with precision), with
+// Hinglish and Kannada unchanged to a tweet. The training folds' prior
+// (positive-heavy) is not the dev split's, so the offsets no longer carry.
+var Calibrate = map[string]bool{"emergency": true, "complaint": true}
 
 // NBSentiment lists the sentiment heads trained one-vs-rest NBSVM-style
 // (trainOvRNB) instead of as one softmax regression.
