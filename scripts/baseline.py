@@ -9,8 +9,7 @@ Needs scikit-learn (Debian: apt-get install python3-sklearn). For every task
 it fits TF-IDF over word 1-2-grams and character 2-5-grams (char_wb,
 sublinear tf, min_df 2) with logistic regression (class weights none or
 balanced) and a linear SVM, at C in {0.1, 0.3, 1, 3} (emergency: 0.01 to
-1), and prints each
-configuration's dev score and the best of them. The best is picked on the
+1), and prints each configuration's dev score and the best of them. The best is picked on the
 dev split itself, which flatters the baseline: it is the most a well-tuned
 baseline could score here, not what it would score on unseen data.
 

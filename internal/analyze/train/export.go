@@ -12,7 +12,9 @@ import (
 // training and dev texts the heads are trained and scored on, so that an
 // outside implementation of the baseline (scripts/baseline.py) reads the
 // same rows: near-duplicates of TweetEval val gone, no dev text in any
-// training file, whole crisis events held out. Each file is TSV with a
+// training file, whole crisis events held out. The rows are those before
+// any cleaning a head does itself: the Hinglish head drops likely label
+// errors (cleanLabels), the baseline gets all of SentiMix's training rows. Each file is TSV with a
 // header: label, group, text (tabs and line breaks in the text become
 // spaces). The files are copies of ../shared/data rows; they belong in a
 // scratch directory, never in the repository.
@@ -45,26 +47,10 @@ func ExportSplits(d *Data, dir string) error {
 	for _, it := range offensiveTrain(d) {
 		files["offensive.train"] = append(files["offensive.train"], Item{Text: it.Text, Label: it.Label, Group: it.Group})
 	}
-	// Emergency: group "crisis:<event>" for the crisis collections (the
-	// baseline's own data), "mumbai" and "everyday" for the rest of what
-	// the emergency head trains on.
-	var em []Item
-	for _, src := range [][]Item{d.Crisis, d.CrisisRelated} {
-		for _, it := range src {
-			if !DevEvents[it.Group] && !d.isDev(it.Text) {
-				em = append(em, Item{Text: it.Text, Label: it.Label, Group: "crisis:" + it.Group})
-			}
-		}
-	}
-	for _, it := range d.trainOnly(d.Mumbai) {
-		em = append(em, Item{Text: it.Text, Label: fmt.Sprint(b2i(mumbaiEmergency[it.Group])), Group: "mumbai"})
-	}
-	for _, src := range [][]Item{d.englishTrain(), d.trainOnly(split(d.SentKN, "train")), d.trainOnly(split(d.SentHI, "train"))} {
-		for _, it := range src {
-			em = append(em, Item{Text: it.Text, Label: "0", Group: "everyday"})
-		}
-	}
-	files["emergency.train"] = em
+	// Emergency: the head's own rows (emergencyItems): group "crisis:<event>"
+	// for the crisis collections (the baseline's own data), "mumbai" and
+	// "everyday" for the rest of what the emergency head trains on.
+	files["emergency.train"] = emergencyItems(d)
 	for _, it := range d.Crisis {
 		if DevEvents[it.Group] {
 			files["emergency.dev"] = append(files["emergency.dev"], Item{Text: it.Text, Label: it.Label, Group: it.Group})

@@ -768,42 +768,54 @@ func langCap(pool []Item, dev bool) []Item {
 // police categories of mumbai-urban-issues that are emergencies/incidents.
 var mumbaiEmergency = map[string]bool{"violence": true, "harassment": true, "robbery": true, "missing person": true}
 
-// EmergencyExamples: crisis on/off-topic of the training events (and
-// CrisisLexT26's related-but-not-informative tweets as positives), Mumbai
-// police incidents (positive) and every other Mumbai category (negative:
-// civic trouble is not an emergency), and samples of everyday tweets in
-// all three languages as negatives.
-// The second result names the crisis event of each of the first examples
-// ("" for the rest), for folds by event.
-func EmergencyExamples(d *Data, f *featurizer, _ bool) ([]model.Example, []string) {
-	var ex []model.Example
-	var events []string
+// emergencyItems lists the emergency head's training rows in order:
+// crisis on/off-topic of the training events (and CrisisLexT26's
+// related-but-not-informative tweets as positives), with Group "crisis:"
+// and the event; Mumbai police incidents (positive) and every other
+// Mumbai category (negative: civic trouble is not an emergency), Group
+// "mumbai"; and one everyday tweet in ten in all three languages
+// (negative), Group "everyday". Label is "1" or "0". ExportSplits writes
+// these same rows for the baseline.
+func emergencyItems(d *Data) []Item {
+	var out []Item
 	for _, src := range [][]Item{d.Crisis, d.CrisisRelated} {
 		for _, it := range src {
 			if !DevEvents[it.Group] && !d.isDev(it.Text) {
-				ex = append(ex, f.example(it.Text, "", boolLabel(it.Label)))
-				events = append(events, it.Group)
+				out = append(out, Item{Text: it.Text, Label: fmt.Sprint(boolLabel(it.Label)), Group: crisisGroup + it.Group})
 			}
 		}
 	}
 	for _, it := range d.trainOnly(d.Mumbai) {
-		l := 0
-		if mumbaiEmergency[it.Group] {
-			l = 1
-		}
-		e := f.example(it.Text, "", l)
-		if l == 1 {
-			e.Weight = 4
-		}
-		ex = append(ex, e)
+		out = append(out, Item{Text: it.Text, Label: fmt.Sprint(b2i(mumbaiEmergency[it.Group])), Group: "mumbai"})
 	}
 	rng := rand.New(rand.NewPCG(Seed, 2))
 	for _, src := range [][]Item{d.englishTrain(), d.trainOnly(split(d.SentKN, "train")), d.trainOnly(split(d.SentHI, "train"))} {
 		for _, it := range src {
 			if rng.IntN(10) == 0 {
-				ex = append(ex, f.example(it.Text, "", 0))
+				out = append(out, Item{Text: it.Text, Label: "0", Group: "everyday"})
 			}
 		}
+	}
+	return out
+}
+
+// crisisGroup prefixes the event of a crisis row in emergencyItems.
+const crisisGroup = "crisis:"
+
+// EmergencyExamples turns emergencyItems into examples (a Mumbai incident
+// weighs 4). The second result names the crisis event of each of the
+// first examples (the crisis rows come first), for folds by event.
+func EmergencyExamples(d *Data, f *featurizer, _ bool) ([]model.Example, []string) {
+	var ex []model.Example
+	var events []string
+	for _, it := range emergencyItems(d) {
+		e := f.example(it.Text, "", boolLabel(it.Label))
+		if event, ok := strings.CutPrefix(it.Group, crisisGroup); ok {
+			events = append(events, event)
+		} else if it.Group == "mumbai" && e.Label == 1 {
+			e.Weight = 4
+		}
+		ex = append(ex, e)
 	}
 	return ex, events
 }
