@@ -113,6 +113,22 @@ func benchQuery(ctx context.Context, env *cliEnv, args []string) error {
 			_, _, err := d.ListCases(ctx, desk.CaseFilter{Status: []string{"new", "open"}, Cursor: cursor}, desk.Scope{})
 			return err
 		}},
+		{"inbox: open cases, deadline order", func() error {
+			_, _, err := d.ListCases(ctx, desk.CaseFilter{Status: []string{"new", "open"}, Sort: desk.SortDeadline}, desk.Scope{})
+			return err
+		}},
+		{"inbox: open cases, latest change first", func() error {
+			_, _, err := d.ListCases(ctx, desk.CaseFilter{Status: []string{"new", "open"}, Sort: desk.SortUpdated}, desk.Scope{})
+			return err
+		}},
+		{"inbox: overdue, unassigned", func() error {
+			_, _, err := d.ListCases(ctx, desk.CaseFilter{Status: []string{"new", "open"}, Overdue: true, Unassigned: true}, desk.Scope{})
+			return err
+		}},
+		{"inbox: Kannada, urgency >= 60", func() error {
+			_, _, err := d.ListCases(ctx, desk.CaseFilter{Lang: "kn", MinUrgency: 60}, desk.Scope{})
+			return err
+		}},
 		{"inbox: critical only", func() error {
 			_, _, err := d.ListCases(ctx, desk.CaseFilter{Priority: 1}, desk.Scope{})
 			return err

@@ -70,6 +70,7 @@ type Case struct {
 	FirstResponseAt  *time.Time `json:"first_response_at,omitempty"`
 	ResolvedAt       *time.Time `json:"resolved_at,omitempty"`
 	ClosedAt         *time.Time `json:"closed_at,omitempty"`
+	DueAt            *time.Time `json:"due_at,omitempty"` // the SLA deadline running now; nil once finished
 	LastPostAt       time.Time  `json:"last_post_at"`
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
@@ -89,7 +90,7 @@ type Event struct {
 // Scope restricts what a caller sees. The zero Scope sees everything; the
 // web layer builds it from the signed-in principal.
 type Scope struct {
-	UnitID     int64 // when Restricted, only cases routed to this unit
+	UnitID     int64 // when Restricted, only cases routed to this unit or a unit beneath it
 	Restricted bool
 }
 

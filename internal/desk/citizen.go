@@ -115,7 +115,10 @@ func (d *Desk) GetCitizen(ctx context.Context, id int64, sc Scope) (Citizen, err
 	if sc.Restricted && len(ids) > 0 {
 		// Identities are shown only to those who may see one of their cases.
 		var n int
-		d.db.Read.QueryRowContext(ctx, "SELECT count(*) FROM cases c JOIN authors a ON a.id = c.author_id WHERE a.citizen_id = $1 AND c.unit_id = $2", id, sc.UnitID).Scan(&n)
+		w := &where{}
+		w.add("a.citizen_id = ?", id)
+		scoped(w, sc, "c.unit_id")
+		d.db.Read.QueryRowContext(ctx, "SELECT count(*) FROM cases c JOIN authors a ON a.id = c.author_id"+w.sql(), w.args...).Scan(&n)
 		if n == 0 {
 			return Citizen{}, store.ErrNotFound
 		}
@@ -124,9 +127,7 @@ func (d *Desk) GetCitizen(ctx context.Context, id int64, sc Scope) (Citizen, err
 	for _, aid := range ids {
 		w := &where{}
 		w.add("c.author_id = ?", aid)
-		if sc.Restricted {
-			w.add("c.unit_id = ?", sc.UnitID)
-		}
+		scoped(w, sc, "c.unit_id")
 		rs, err := d.db.Read.QueryContext(ctx, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY c.id DESC LIMIT 100", w.args...)
 		if err != nil {
 			return c, err

@@ -103,7 +103,7 @@ func (d *Desk) matchPosts(q string) (cond string, args []any, ok bool) {
 func (d *Desk) ListPosts(ctx context.Context, f PostFilter, sc Scope) ([]post.Post, error) {
 	w := &where{}
 	if sc.Restricted {
-		w.add("p.case_id IN (SELECT id FROM cases WHERE unit_id = ?)", sc.UnitID)
+		w.add("p.case_id IN (SELECT id FROM cases WHERE unit_id IN "+subtree+")", sc.UnitID)
 	}
 	if f.Q != "" {
 		cond, args, ok := d.matchPosts(f.Q)
@@ -163,12 +163,12 @@ func (d *Desk) ListPosts(ctx context.Context, f PostFilter, sc Scope) ([]post.Po
 
 // GetPost returns one post with its raw payload.
 func (d *Desk) GetPost(ctx context.Context, id int64, sc Scope) (post.Post, json.RawMessage, error) {
-	q := "SELECT " + postCols + ", p.raw FROM posts p WHERE p.id = $1"
-	args := []any{id}
+	w := &where{}
+	w.add("p.id = ?", id)
 	if sc.Restricted {
-		q += " AND p.case_id IN (SELECT id FROM cases WHERE unit_id = $2)"
-		args = append(args, sc.UnitID)
+		w.add("p.case_id IN (SELECT id FROM cases WHERE unit_id IN "+subtree+")", sc.UnitID)
 	}
+	q, args := "SELECT "+postCols+", p.raw FROM posts p"+w.sql(), w.args
 	var raw string
 	p, err := scanPost(d.db.Read.QueryRowContext(ctx, q, args...), &raw)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -24,10 +24,46 @@ type CaseFilter struct {
 	Category   string
 	Tag        string
 	Platform   string
+	Lang       string
+	Sentiment  string // a case with at least one post of this sentiment
+	MinUrgency int    // urgency at least this (0–100)
+	Overdue    bool   // the running SLA deadline has passed
+	Since      int64  // Unix ms: opened at or after
+	Until      int64  // Unix ms: opened before
 	Ref        string
 	Q          string // full-text over the case's posts
+	Sort       string // SortTriage (default), SortDeadline or SortUpdated
 	Limit      int    // default 50, at most 500
 	Cursor     string // opaque, from the previous page
+}
+
+// Inbox orders.
+const (
+	// SortTriage: emergencies and the highest urgency first (priority,
+	// then urgency), then the nearest SLA deadline.
+	SortTriage = "urgency"
+	// SortDeadline: the nearest SLA deadline first, whatever the priority.
+	SortDeadline = "deadline"
+	// SortUpdated: the latest change first.
+	SortUpdated = "updated"
+)
+
+// Sorts lists the inbox orders, the default first.
+var Sorts = []string{SortTriage, SortDeadline, SortUpdated}
+
+// NoDeadline is cases.due_at of a finished case (see migration 00550).
+const NoDeadline = 253402300799999
+
+// orderKey is one column of an inbox order.
+type orderKey struct {
+	col  string
+	desc bool
+}
+
+var orders = map[string][]orderKey{
+	SortTriage:   {{"priority", false}, {"urgency", true}, {"due_at", false}, {"id", false}},
+	SortDeadline: {{"due_at", false}, {"priority", false}, {"id", false}},
+	SortUpdated:  {{"updated_at", true}, {"id", true}},
 }
 
 // where builds the WHERE clause shared by list and count. Every value is a
@@ -58,7 +94,7 @@ const caseCols = `c.id, c.ref, c.status, c.priority, c.urgency, c.category, c.su
 	COALESCE(c.author_id, 0), COALESCE(a.handle, ''), COALESCE(a.name, ''), COALESCE(c.assignee_id, 0), c.team,
 	COALESCE(c.unit_id, 0), COALESCE(u.name, ''), COALESCE(c.traffic_unit_id, 0), c.lang, c.private, c.post_count,
 	c.first_response_due, c.resolve_due, c.first_response_at, c.resolved_at, c.closed_at, c.last_post_at,
-	c.created_at, c.updated_at, c.version`
+	c.created_at, c.updated_at, c.version, c.due_at`
 
 const caseFrom = ` FROM cases c LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN units u ON u.id = c.unit_id`
 
@@ -66,16 +102,20 @@ func scanCase(r interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var priv int
 	var frd, rd, fra, ra, ca sql.NullInt64
-	var last, created, updated int64
+	var last, created, updated, due int64
 	err := r.Scan(&c.ID, &c.Ref, &c.Status, &c.Priority, &c.Urgency, &c.Category, &c.Subject, &c.Platform, &c.Channel,
 		&c.AuthorID, &c.AuthorHandle, &c.AuthorName, &c.AssigneeID, &c.Team, &c.UnitID, &c.UnitName, &c.TrafficUnitID,
-		&c.Lang, &priv, &c.PostCount, &frd, &rd, &fra, &ra, &ca, &last, &created, &updated, &c.Version)
+		&c.Lang, &priv, &c.PostCount, &frd, &rd, &fra, &ra, &ca, &last, &created, &updated, &c.Version, &due)
 	if err != nil {
 		return c, err
 	}
 	c.Private = priv != 0
 	c.FirstResponseDue, c.ResolveDue, c.FirstResponseAt, c.ResolvedAt, c.ClosedAt = tp(frd), tp(rd), tp(fra), tp(ra), tp(ca)
 	c.LastPostAt, c.CreatedAt, c.UpdatedAt = store.Time(last), store.Time(created), store.Time(updated)
+	if due != NoDeadline {
+		t := store.Time(due)
+		c.DueAt = &t
+	}
 	c.Tags = []string{}
 	return c, nil
 }
@@ -88,21 +128,86 @@ func tp(v sql.NullInt64) *time.Time {
 	return &t
 }
 
-// inboxCursor is the keyset position of the last row of a page.
+// inboxCursor is the keyset position of the last row of a page: the
+// order's name and the row's values of its keys.
 type inboxCursor struct {
-	P  int   `json:"p"`
-	L  int64 `json:"l"`
-	ID int64 `json:"i"`
+	S string  `json:"s"`
+	K []int64 `json:"k"`
 }
 
-// ListCases returns a page of cases in triage order: priority first, then
-// the most recent activity. It returns the cursor of the next page, or "".
+// keyOf returns c's values of an order's keys.
+func keyOf(c Case, keys []orderKey) []int64 {
+	out := make([]int64, len(keys))
+	for i, k := range keys {
+		switch k.col {
+		case "priority":
+			out[i] = int64(c.Priority)
+		case "urgency":
+			out[i] = int64(c.Urgency)
+		case "due_at":
+			out[i] = NoDeadline
+			if c.DueAt != nil {
+				out[i] = store.Millis(*c.DueAt)
+			}
+		case "updated_at":
+			out[i] = store.Millis(c.UpdatedAt)
+		case "id":
+			out[i] = c.ID
+		}
+	}
+	return out
+}
+
+// after is the keyset condition "comes after these values in this order",
+// expanded as (a > x) OR (a = x AND (b > y OR …)) so each database can
+// still walk the order's index.
+func after(w *where, keys []orderKey, vals []int64) {
+	var build func(i int) string
+	var args []any
+	build = func(i int) string {
+		op := " > ?"
+		if keys[i].desc {
+			op = " < ?"
+		}
+		col := "c." + keys[i].col
+		args = append(args, vals[i])
+		if i == len(keys)-1 {
+			return col + op
+		}
+		first := col + op
+		args = append(args, vals[i])
+		return "(" + first + " OR (" + col + " = ? AND " + build(i+1) + "))"
+	}
+	cond := build(0)
+	w.add(cond, args...)
+}
+
+// ParseSort checks an inbox order's name ("" is the default).
+func ParseSort(s string) (string, error) {
+	if s == "" {
+		return SortTriage, nil
+	}
+	for _, x := range Sorts {
+		if x == s {
+			return s, nil
+		}
+	}
+	return "", Invalid("sort", "unknown sort %q (want urgency, deadline or updated)", s)
+}
+
+// ListCases returns a page of cases in the filter's order (triage order by
+// default) and the cursor of the next page, or "".
 func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, string, error) {
 	for _, st := range f.Status {
 		if !validStatus(st) {
 			return nil, "", Invalid("status", "unknown status %q", st)
 		}
 	}
+	sortName, err := ParseSort(f.Sort)
+	if err != nil {
+		return nil, "", err
+	}
+	keys := orders[sortName]
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
@@ -114,16 +219,23 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 	if f.Cursor != "" {
 		cur = new(inboxCursor)
 		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		if err != nil || json.Unmarshal(b, cur) != nil {
-			return nil, "", Invalid("cursor", "is not a cursor from this API")
+		if err != nil || json.Unmarshal(b, cur) != nil || cur.S != sortName || len(cur.K) != len(keys) {
+			return nil, "", Invalid("cursor", "is not a cursor of this order from this API")
 		}
 	}
-	const order = " ORDER BY c.priority, c.last_post_at DESC, c.id DESC LIMIT "
-	page := strconv.Itoa(limit + 1)
-	// One branch per status, each walking the (status, priority,
-	// last_post_at, id) index in triage order and stopping after a page;
-	// the branches are merged by the same order. A single IN (…) would
-	// make the database sort every matching case.
+	var ob []string
+	for _, k := range keys {
+		o := k.col
+		if k.desc {
+			o += " DESC"
+		}
+		ob = append(ob, o)
+	}
+	order := strings.Join(ob, ", ")
+	page := " LIMIT " + strconv.Itoa(limit+1)
+	// One branch per status, each walking a (status, order…) index and
+	// stopping after a page; the branches are merged by the same order. A
+	// single IN (…) would make the database sort every matching case.
 	statuses := f.Status
 	if len(statuses) == 0 {
 		statuses = []string{""}
@@ -135,17 +247,20 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 		if st != "" {
 			w.add("c.status = ?", st)
 		}
-		if ok := d.caseConds(w, f, sc, cur); !ok {
+		if ok := d.caseConds(w, f, sc); !ok {
 			return []Case{}, "", nil
 		}
-		branches = append(branches, "SELECT "+caseCols+caseFrom+w.sql()+order+page)
+		if cur != nil {
+			after(w, keys, cur.K)
+		}
+		branches = append(branches, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY c."+strings.ReplaceAll(order, ", ", ", c.")+page)
 	}
 	q := branches[0]
 	if len(branches) > 1 {
 		for k, b := range branches {
 			branches[k] = "SELECT * FROM (" + b + ") b" + strconv.Itoa(k)
 		}
-		q = strings.Join(branches, " UNION ALL ") + " ORDER BY priority, last_post_at DESC, id DESC LIMIT " + page
+		q = strings.Join(branches, " UNION ALL ") + " ORDER BY " + order + page
 	}
 	rows, err := d.db.Read.QueryContext(ctx, q, w.args...)
 	if err != nil {
@@ -166,8 +281,7 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
-		last := out[len(out)-1]
-		b, _ := json.Marshal(inboxCursor{P: last.Priority, L: store.Millis(last.LastPostAt), ID: last.ID})
+		b, _ := json.Marshal(inboxCursor{S: sortName, K: keyOf(out[len(out)-1], keys)})
 		next = base64.RawURLEncoding.EncodeToString(b)
 	}
 	if err := d.fillTags(ctx, out); err != nil {
@@ -176,13 +290,23 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 	return out, next, nil
 }
 
+// subtree is the set of a unit and every unit beneath it, for "?" = the
+// unit's id: a station officer of a sub-division sees its stations' cases.
+const subtree = `(WITH RECURSIVE sub(id) AS (SELECT CAST(? AS BIGINT) UNION ALL
+	SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)`
+
+// scoped adds the scope's condition on a case column (c.unit_id).
+func scoped(w *where, sc Scope, col string) {
+	if sc.Restricted {
+		w.add(col+" IN "+subtree, sc.UnitID)
+	}
+}
+
 // caseConds adds the filter's conditions other than status. It reports
 // false when the filter can match nothing (a search with no searchable
 // word).
-func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope, cur *inboxCursor) bool {
-	if sc.Restricted {
-		w.add("c.unit_id = ?", sc.UnitID)
-	}
+func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope) bool {
+	scoped(w, sc, "c.unit_id")
 	if f.Priority != 0 {
 		w.add("c.priority = ?", f.Priority)
 	}
@@ -201,11 +325,29 @@ func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope, cur *inboxCursor) boo
 	if f.Platform != "" {
 		w.add("c.platform = ?", f.Platform)
 	}
+	if f.Lang != "" {
+		w.add("c.lang = ?", f.Lang)
+	}
+	if f.MinUrgency > 0 {
+		w.add("c.urgency >= ?", f.MinUrgency)
+	}
+	if f.Overdue {
+		w.add("c.due_at < ?", store.Millis(d.opt.Now()))
+	}
+	if f.Since != 0 {
+		w.add("c.created_at >= ?", f.Since)
+	}
+	if f.Until != 0 {
+		w.add("c.created_at < ?", f.Until)
+	}
 	if f.Ref != "" {
 		w.add("c.ref = ?", f.Ref)
 	}
 	if f.Tag != "" {
 		w.add("EXISTS (SELECT 1 FROM case_tags t WHERE t.case_id = c.id AND t.tag = ?)", f.Tag)
+	}
+	if f.Sentiment != "" {
+		w.add("EXISTS (SELECT 1 FROM posts sp WHERE sp.case_id = c.id AND sp.sentiment = ?)", f.Sentiment)
 	}
 	if f.Q != "" {
 		q, args, ok := d.matchPosts(f.Q)
@@ -213,10 +355,6 @@ func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope, cur *inboxCursor) boo
 			return false
 		}
 		w.add("c.id IN (SELECT p.case_id FROM posts p WHERE p.case_id IS NOT NULL AND "+q+")", args...)
-	}
-	if cur != nil {
-		w.add("(c.priority > ? OR (c.priority = ? AND (c.last_post_at < ? OR (c.last_post_at = ? AND c.id < ?))))",
-			cur.P, cur.P, cur.L, cur.L, cur.ID)
 	}
 	return true
 }
@@ -265,12 +403,9 @@ type queryer interface {
 }
 
 func (d *Desk) getCase(ctx context.Context, q queryer, cond string, arg any, sc Scope) (Case, error) {
-	args := []any{arg}
-	if sc.Restricted {
-		cond += " AND c.unit_id = $2"
-		args = append(args, sc.UnitID)
-	}
-	c, err := scanCase(q.QueryRowContext(ctx, "SELECT "+caseCols+caseFrom+" WHERE "+cond, args...))
+	w := &where{args: []any{arg}, conds: []string{cond}}
+	scoped(w, sc, "c.unit_id")
+	c, err := scanCase(q.QueryRowContext(ctx, "SELECT "+caseCols+caseFrom+w.sql(), w.args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/kaval-desk/kaval/internal/analyze/pii"
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -17,17 +16,10 @@ import (
 // redacted for roles without pii:view.
 func (s *Server) DeskAPI(d *desk.Desk) {
 	units := unit.NewStore(d.DB())
-	caseParams := []Param{
-		{Name: "status", Description: "comma-separated statuses: new, open, waiting_station, waiting_citizen, resolved, closed"},
-		{Name: "priority", Type: "integer", Description: "1 critical … 4 low"},
-		{Name: "assignee", Type: "integer"}, {Name: "unassigned", Type: "boolean"},
-		{Name: "unit", Type: "integer"}, {Name: "category"}, {Name: "tag"}, {Name: "platform"}, {Name: "ref"},
-		{Name: "q", Description: "full-text search over the case's posts (any script; words match as prefixes)"},
-		{Name: "limit", Type: "integer"}, {Name: "cursor", Description: "next_cursor of the previous page"},
-	}
+	caseParams := inboxParams
 	s.Route("GET", "/api/v1/cases", auth.PermCasesRead, OpDoc{Summary: "List cases in triage order", Tags: []string{"cases"}, Params: caseParams, Response: casePage{}},
 		func(w http.ResponseWriter, r *http.Request) error {
-			f, err := caseFilter(r)
+			f, err := CaseFilterOf(r.URL.Query(), Principal(r))
 			if err != nil {
 				return err
 			}
@@ -298,44 +290,6 @@ func redactPosts(r *http.Request, posts []post.Post) {
 			p.Analysis.Places = nil
 		}
 	}
-}
-
-func caseFilter(r *http.Request) (desk.CaseFilter, error) {
-	q := r.URL.Query()
-	f := desk.CaseFilter{Category: q.Get("category"), Tag: q.Get("tag"), Platform: q.Get("platform"), Ref: q.Get("ref"),
-		Q: q.Get("q"), Cursor: q.Get("cursor")}
-	if st := q.Get("status"); st != "" {
-		f.Status = strings.Split(st, ",")
-	}
-	var err error
-	var v int64
-	if v, err = QueryInt(r, "priority", 0, 0, 4); err != nil {
-		return f, err
-	}
-	f.Priority = int(v)
-	if f.AssigneeID, err = QueryInt(r, "assignee", 0, 0, 1<<62); err != nil {
-		return f, err
-	}
-	if f.UnitID, err = QueryInt(r, "unit", 0, 0, 1<<62); err != nil {
-		return f, err
-	}
-	if v, err = QueryInt(r, "limit", 50, 1, 500); err != nil {
-		return f, err
-	}
-	f.Limit = int(v)
-	switch q.Get("unassigned") {
-	case "", "false", "0":
-	case "true", "1":
-		f.Unassigned = true
-	default:
-		return f, Errorf(http.StatusBadRequest, "bad_parameter", "unassigned must be true or false")
-	}
-	for _, s := range []string{f.Category, f.Tag, f.Platform, f.Ref, f.Q, f.Cursor} {
-		if len(s) > 512 {
-			return f, Errorf(http.StatusBadRequest, "bad_parameter", "a query parameter is longer than 512 bytes")
-		}
-	}
-	return f, nil
 }
 
 func postFilter(r *http.Request) (desk.PostFilter, error) {
