@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -597,8 +598,18 @@ func (in *Intake) fillDuplicateIDs(batch []*request) {
 
 // SearchBody is what the full-text index holds: the folded text and the
 // author's handle and name, so a search for a handle finds their posts.
+// Everything but letters, digits and marks becomes a space, so both
+// stores see the same words: PostgreSQL's parser would otherwise keep
+// "done.Next" as one host name, "1.5" as one number and a@b.in as one
+// address, and a search for "next", "5" or "b" would miss them (SQLite's
+// tokenizer already splits there).
 func SearchBody(p *post.Post) string {
-	return textnorm.Fold(p.Text + " " + p.Author.Handle + " " + p.Author.Name)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r) {
+			return r
+		}
+		return ' '
+	}, textnorm.Fold(p.Text+" "+p.Author.Handle+" "+p.Author.Name))
 }
 
 // label keeps metric label cardinality bounded: platform names are
