@@ -31,6 +31,7 @@ func TestImportExportBackup(t *testing.T) {
 		`{"platform":"x","external_id":"3","text":"unknown field","colour":"red"}`,
 		`{"platform":"x","external_id":"4","text":"bad` + "\xff" + `utf8"}`,
 		`{"platform":"x","external_id":"5","text":"steers replies","channel_id":7}`,
+		`{"platform":"nope","external_id":"8","text":"a typo in the platform"}`,
 		`not json at all`,
 		``,
 		`{"platform":"x","external_id":"6","text":"last line without newline","created_at":"` + now + `"}`,
@@ -38,10 +39,10 @@ func TestImportExportBackup(t *testing.T) {
 	file := filepath.Join(dir, "posts.jsonl")
 	os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o600)
 	out, errs, code := run(t, "", "import", "--db", db, file)
-	if code != 1 || !strings.Contains(out, "imported 3 posts (1 duplicates skipped, 4 lines refused)") {
+	if code != 1 || !strings.Contains(out, "imported 3 posts (1 duplicates skipped, 5 lines refused)") {
 		t.Fatalf("import: code %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"line 4:", "line 5:", "line 6:", "line 7:"} {
+	for _, want := range []string{"line 4:", "line 5:", "line 6:", `line 7: unknown platform "nope"`, "line 8:"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}

@@ -58,10 +58,32 @@ func envSecret(env *cliEnv, key string) (secret, error) {
 	return secret(env.getenv(key)), nil
 }
 
-// dbFlag adds the --db flag every store-using command shares.
+// dbFlag adds the --db flag every store-using command shares. Its default
+// is the desk's database, DATA/kaval.db; until that exists, a database the
+// demo made (DATA/demo.db) is the default instead, so that `kaval user
+// add` or `kaval import` after `kaval demo` act on the desk the newcomer
+// is looking at rather than silently creating a second, empty one. The
+// choice is said on stderr.
 func dbFlag(fs *flag.FlagSet, env *cliEnv) *string {
-	def := envOr(env, "KAVAL_DB", "sqlite:"+filepath.Join(envOr(env, "KAVAL_DATA_DIR", "data"), "kaval.db"))
-	return fs.String("db", def, "database: sqlite:PATH or postgres://… (env KAVAL_DB; KAVAL_DB_FILE for a URL with a password)")
+	def := envOr(env, "KAVAL_DB", "")
+	if def == "" {
+		dir := envOr(env, "KAVAL_DATA_DIR", "data")
+		def = "sqlite:" + filepath.Join(dir, "kaval.db")
+		if demo := filepath.Join(dir, demoDBName); !exists(filepath.Join(dir, "kaval.db")) && exists(demo) {
+			def = "sqlite:" + demo
+			fmt.Fprintf(env.stderr, "kaval: no %s yet, so --db defaults to the demo's database %s\n", filepath.Join(dir, "kaval.db"), def)
+		}
+	}
+	return fs.String("db", def, "database: sqlite:PATH or postgres://… (env KAVAL_DB; KAVAL_DB_FILE for a URL with a password; default DATA/kaval.db, or DATA/demo.db while only the demo's exists)")
+}
+
+// demoDBName is the file `kaval demo` keeps its desk in, in the data
+// directory.
+const demoDBName = "demo.db"
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (c *config) flags(fs *flag.FlagSet, env *cliEnv) {

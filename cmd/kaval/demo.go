@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kaval-desk/kaval/internal/demo"
 )
@@ -18,12 +20,12 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "demo", "[--rate N] [serve options]")
 	cfg.flags(fs, env)
 	rate := fs.Float64("rate", 2, "simulated citizen posts per second (0 for none)")
-	seed := fs.Uint64("seed", 1, "scenario seed: the same seed replays the same traffic")
+	seed := fs.Uint64("seed", 0, "scenario seed: 0 continues the last run with new citizens; another value replays that seed's texts (always under new ids)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if cfg.DB == "" && env.getenv("KAVAL_DB") == "" {
-		cfg.DB = "sqlite:" + filepath.Join(cfg.DataDir, "demo.db")
+		cfg.DB = "sqlite:" + filepath.Join(cfg.DataDir, demoDBName)
 	}
 	if err := cfg.finish(env); err != nil {
 		return err
@@ -33,13 +35,14 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	plat, err := demo.Setup(ctx, a.Channels, a.Manager)
+	plat, err := demo.Setup(ctx, a.DB, a.Channels, a.Manager)
 	if err != nil {
 		return err
 	}
 	defer plat.Close()
 	ready := func(url string) {
 		fmt.Fprintf(env.stdout, "Demo channels (local fakes of the real APIs): %s\n", plat.Describe())
+		fmt.Fprint(env.stdout, tryCommands(cfg, url))
 		if *rate <= 0 {
 			return
 		}
@@ -54,4 +57,34 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		}()
 	}
 	return listen(ctx, env, cfg.Listen, a, ready)
+}
+
+// tryCommands is what to type next, in another terminal, with the flags
+// that reach this demo's database: copied as printed, they work.
+func tryCommands(cfg config, url string) string {
+	self := "kaval"
+	if strings.Contains(os.Args[0], "go-build") { // started by go run
+		self = "go run ./cmd/kaval"
+	}
+	db := "--db " + shellQuote(cfg.DB)
+	if strings.HasPrefix(cfg.DB, "postgres") {
+		db = "--db \"$KAVAL_DB\""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nTry it from another terminal in this directory:\n")
+	fmt.Fprintf(&b, "  TOKEN=$(%s token create %s --username admin --name cli | tail -n 1)\n", self, db)
+	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" '%s/api/v1/cases?status=new&limit=5'\n", url)
+	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" '%s/api/v1/posts?q=ಕೋರಮಂಗಲ'\n", url)
+	fmt.Fprintf(&b, "  %s user add %s --username asha --role agent\n\n", self, db)
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._:-=@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

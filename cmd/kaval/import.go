@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/ingest"
@@ -40,6 +41,9 @@ func decodeImportLine(line []byte) (post.Post, error) {
 	}
 	if p.Analysis != nil || p.ID != 0 || p.CaseID != 0 || p.ChannelID != 0 {
 		return p, errors.New("id, case_id, channel_id and analysis are assigned by the desk, not imported")
+	}
+	if !post.KnownPlatform(p.Platform) {
+		return p, fmt.Errorf("unknown platform %q (want one of %s)", trimField(p.Platform), strings.Join(post.Platforms, ", "))
 	}
 	return p, nil
 }
@@ -184,4 +188,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// trimField shortens a hostile value before it is echoed in an error.
+func trimField(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }

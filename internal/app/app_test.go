@@ -229,8 +229,23 @@ func TestDeskEndToEnd(t *testing.T) {
 		if code := ta.call(t, "supervisor", "POST", fmt.Sprintf("/api/v1/cases/%d/assign", top.ID), map[string]any{"assignee_id": ta.users["agent"]}, nil); code != 200 {
 			t.Fatalf("assign: %d", code)
 		}
-		if code := ta.call(t, "station_officer", "POST", fmt.Sprintf("/api/v1/cases/%d/comments", top.ID), `{"text":"Beat constable sent; suspect on a black Pulsar"}`, nil); code != 201 {
+		var note struct {
+			ID   int64
+			Kind string
+		}
+		if code := ta.call(t, "station_officer", "POST", fmt.Sprintf("/api/v1/cases/%d/comments", top.ID), `{"text":"Beat constable sent; suspect on a black Pulsar"}`, &note); code != 201 {
 			t.Fatalf("officer comment: %d", code)
+		}
+		// The answer names the new note by the id the timeline shows.
+		var withNote struct {
+			Timeline []struct {
+				ID   int64
+				Kind string
+			}
+		}
+		ta.call(t, "supervisor", "GET", fmt.Sprintf("/api/v1/cases/%d", top.ID), nil, &withNote)
+		if n := len(withNote.Timeline); note.ID == 0 || n == 0 || withNote.Timeline[n-1].ID != note.ID && withNote.Timeline[0].ID != note.ID {
+			t.Fatalf("comment answered with id %d; timeline %+v", note.ID, withNote.Timeline)
 		}
 		// Search in Kannada through the API finds the inflected word.
 		var found struct {

@@ -8,10 +8,15 @@ package demo
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/channel"
@@ -22,6 +27,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/simulate"
 	"github.com/kaval-desk/kaval/internal/simulate/scenario"
+	"github.com/kaval-desk/kaval/internal/store"
 )
 
 // Account ids the fakes answer to; the simulator signs deliveries for them.
@@ -39,6 +45,7 @@ type Platforms struct {
 	fakes  []interface{ Close() }
 	secret string
 	ids    map[string]int64 // platform → channel id
+	db     *store.DB
 }
 
 // Close stops the fake servers.
@@ -50,11 +57,11 @@ func (p *Platforms) Close() {
 
 // Setup starts the fakes and creates (or, on a later run, repoints) one
 // demo channel per platform, then asks the manager to start them.
-func Setup(ctx context.Context, st *channel.Store, m *channel.Manager) (*Platforms, error) {
+func Setup(ctx context.Context, db *store.DB, st *channel.Store, m *channel.Manager) (*Platforms, error) {
 	b := make([]byte, 16)
 	rand.Read(b)
 	secret := hex.EncodeToString(b)
-	p := &Platforms{secret: secret, ids: map[string]int64{}}
+	p := &Platforms{secret: secret, ids: map[string]int64{}, db: db}
 	xf := xfake.New(xfake.Options{ConsumerSecret: secret, UserID: xUserID, Handle: xHandle})
 	mf := metafake.New(metafake.Options{AppSecret: secret, PageID: pageID, IGUserID: igUserID, VerifyToken: "demo"})
 	wf := wafake.New(wafake.Options{AppSecret: secret, VerifyToken: "demo", PhoneNumberID: phoneID})
@@ -111,13 +118,32 @@ func Setup(ctx context.Context, st *channel.Store, m *channel.Manager) (*Platfor
 	return p, nil
 }
 
-// Traffic runs the simulator against the desk at baseURL until ctx ends,
-// with a burst of one theme now and then so the watch floor has something
-// to see.
+// Opening is the demo's first act: a flood in Koramangala, reported in
+// every language the city writes in, so the README's first search
+// (posts?q=ಕೋರಮಂಗಲ) finds posts within the first minute instead of after
+// the usual mix has happened to name the place in Kannada script.
+var Opening = scenario.Burst{Theme: scenario.ThemeFlood, Place: "Koramangala", Start: 0, Duration: 2 * time.Minute, Share: 0.5}
+
+// Traffic runs the simulator against the desk at baseURL until ctx ends.
+// Each run continues the last one: seed 0 takes the next run's seed, and
+// platform ids always start past those any earlier run used (both kept in
+// the database), so a restarted demo brings new citizens and new posts at
+// once instead of replaying the first run's posts as duplicates. A seed
+// other than 0 replays that seed's texts, still under new ids.
 func (p *Platforms) Traffic(ctx context.Context, baseURL string, rate float64, seed uint64) (simulate.Report, error) {
+	cur, err := p.reserve(ctx, seed == 0)
+	if err != nil {
+		return simulate.Report{}, err
+	}
+	if seed == 0 {
+		seed = cur.Run
+	}
 	id := func(platform string) string { return strconv.FormatInt(p.ids[platform], 10) }
+	var mu sync.Mutex
+	limit := cur.NextSeq // ids below this are reserved for this run
+	first := cur.NextSeq - trafficBlock
 	cfg := simulate.Config{
-		Target: baseURL, Rate: rate, Duration: 365 * 24 * time.Hour, Seed: seed, Token: p.secret,
+		Target: baseURL, Rate: rate, Duration: 365 * 24 * time.Hour, Seed: seed, FirstSeq: first, Token: p.secret,
 		Channels: map[string]simulate.Channel{
 			post.X:         {ChannelID: id(post.X), AccountID: xUserID, Handle: xHandle},
 			post.Facebook:  {ChannelID: id(post.Facebook), AccountID: pageID},
@@ -128,9 +154,70 @@ func (p *Platforms) Traffic(ctx context.Context, baseURL string, rate float64, s
 		},
 		Workers:     4,
 		ForceHandle: xHandle,
-		Bursts:      []scenario.Burst{{Theme: scenario.ThemeFlood, Place: "Koramangala", Start: 2 * time.Minute, Duration: 2 * time.Minute, Share: 0.6}},
+		Bursts:      []scenario.Burst{Opening},
+		// Before an event would use an id past the reservation, reserve
+		// the next block: a crash at any point leaves the stored cursor
+		// past every id sent.
+		OnEvent: func(e scenario.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			for first+e.Seq >= limit {
+				c, err := p.reserve(context.WithoutCancel(ctx), false)
+				if err != nil {
+					// The next event tries again. Ids sent meanwhile may be
+					// reused by a later run, whose posts are then skipped as
+					// duplicates: nothing is lost.
+					slog.Warn("demo: unable to reserve traffic ids", "err", err)
+					return
+				}
+				limit = c.NextSeq
+			}
+		},
 	}
 	return simulate.Run(ctx, cfg)
+}
+
+// trafficBlock is how many event ids one reservation covers.
+const trafficBlock = 10_000
+
+// trafficCursor is where the demo's simulated traffic stands, kept in the
+// checkpoints table under trafficSource.
+type trafficCursor struct {
+	Run     uint64 `json:"run"`      // runs started
+	NextSeq int64  `json:"next_seq"` // first event id not yet reserved
+}
+
+const trafficSource = "demo:traffic"
+
+// reserve moves the cursor one block on (and, for a new run, counts the
+// run) and returns it: ids from NextSeq-trafficBlock up are this caller's.
+func (p *Platforms) reserve(ctx context.Context, newRun bool) (trafficCursor, error) {
+	var cur trafficCursor
+	err := p.db.Tx(ctx, func(tx *sql.Tx) error {
+		var vals string
+		err := tx.QueryRowContext(ctx, "SELECT vals FROM checkpoints WHERE source = $1", trafficSource).Scan(&vals)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if vals != "" {
+			if err := json.Unmarshal([]byte(vals), &cur); err != nil {
+				return fmt.Errorf("demo: bad traffic cursor %q: %w", vals, err)
+			}
+		}
+		if newRun {
+			cur.Run++
+		}
+		cur.NextSeq += trafficBlock
+		b, _ := json.Marshal(cur)
+		_, err = tx.ExecContext(ctx, `INSERT INTO checkpoints (source, vals, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (source) DO UPDATE SET vals = excluded.vals, updated_at = excluded.updated_at`,
+			trafficSource, string(b), time.Now().UnixMilli())
+		return err
+	})
+	if err != nil {
+		return cur, fmt.Errorf("demo: unable to reserve traffic ids: %w", err)
+	}
+	return cur, nil
 }
 
 // Describe lists the demo channels for the console.

@@ -2,46 +2,69 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/app"
 	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/simulate/scenario"
 )
 
-// TestDemoTrafficReachesTheDesk runs what `kaval demo` runs: fakes, demo
-// channels, and signed traffic at the webhooks, and checks every platform's
-// posts become analysed cases. A second Setup on the same database repoints
-// the channels instead of duplicating them.
-func TestDemoTrafficReachesTheDesk(t *testing.T) {
+type demoEnv struct {
+	a   *app.App
+	srv *httptest.Server
+	p   *Platforms
+}
+
+func startDemo(t *testing.T, dir string) *demoEnv {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	a, err := app.New(ctx, app.Config{DataDir: dir, AuthConfig: auth.Config{Hash: auth.TestHashParams},
 		Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
 	a.Start(ctx)
 	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-
-	p, err := Setup(ctx, a.Channels, a.Manager)
+	p, err := Setup(ctx, a.DB, a.Channels, a.Manager)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
-	tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	e := &demoEnv{a: a, srv: srv, p: p}
+	t.Cleanup(e.close)
+	return e
+}
+
+func (e *demoEnv) close() {
+	if e.a == nil {
+		return
+	}
+	e.p.Close()
+	e.srv.Close()
+	e.a.Close()
+	e.a = nil
+}
+
+// traffic runs the demo's traffic for d at rate and waits until every
+// post it brought is on the desk.
+func (e *demoEnv) traffic(t *testing.T, rate float64, d time.Duration) int64 {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	rep, _ := p.Traffic(tctx, srv.URL, 40, 7)
+	rep, _ := e.p.Traffic(tctx, e.srv.URL, rate, 0)
 	if rep.Accepted == 0 || rep.Rejected != 0 || rep.Errors != 0 {
 		t.Fatalf("traffic: %+v (first error %q)", rep.Counts, rep.FirstError)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var left int
-		a.DB.Read.QueryRow("SELECT count(*) FROM posts WHERE stage < 2").Scan(&left)
+		e.a.DB.Read.QueryRow("SELECT count(*) FROM posts WHERE stage < 2").Scan(&left)
 		if left == 0 {
 			break
 		}
@@ -50,7 +73,24 @@ func TestDemoTrafficReachesTheDesk(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	rows, err := a.DB.Read.Query("SELECT platform, count(*), count(analysis), count(case_id) FROM posts GROUP BY platform")
+	return rep.Events
+}
+
+func (e *demoEnv) posts(t *testing.T) int {
+	var n int
+	e.a.DB.Read.QueryRow("SELECT count(*) FROM posts").Scan(&n)
+	return n
+}
+
+// TestDemoTrafficReachesTheDesk runs what `kaval demo` runs: fakes, demo
+// channels, and signed traffic at the webhooks, and checks every platform's
+// posts become analysed cases. A second Setup on the same database repoints
+// the channels instead of duplicating them.
+func TestDemoTrafficReachesTheDesk(t *testing.T) {
+	ctx := context.Background()
+	e := startDemo(t, t.TempDir())
+	e.traffic(t, 40, 3*time.Second)
+	rows, err := e.a.DB.Read.Query("SELECT platform, count(*), count(analysis), count(case_id) FROM posts GROUP BY platform")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +110,113 @@ func TestDemoTrafficReachesTheDesk(t *testing.T) {
 			t.Errorf("no %s posts reached the desk (saw %v)", pl, seen)
 		}
 	}
-	before, _ := a.Channels.List(ctx)
-	p2, err := Setup(ctx, a.Channels, a.Manager)
+	before, _ := e.a.Channels.List(ctx)
+	p2, err := Setup(ctx, e.a.DB, e.a.Channels, e.a.Manager)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p2.Close()
-	after, _ := a.Channels.List(ctx)
+	after, _ := e.a.Channels.List(ctx)
 	if len(after) != len(before) || len(before) != 4 {
 		t.Fatalf("channels: %d before, %d after a second setup", len(before), len(after))
+	}
+}
+
+// A restarted demo (same database, new process) brings new posts at once:
+// it neither replays the first run's posts as duplicates nor its texts.
+func TestDemoRestartBringsNewPosts(t *testing.T) {
+	dir := t.TempDir()
+	e := startDemo(t, dir)
+	e.traffic(t, 20, 2*time.Second)
+	first := e.posts(t)
+	var texts []string
+	rows, _ := e.a.DB.Read.Query("SELECT text FROM posts ORDER BY id LIMIT 5")
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		texts = append(texts, s)
+	}
+	rows.Close()
+	e.close()
+
+	e = startDemo(t, dir)
+	sent := e.traffic(t, 20, 2*time.Second)
+	second := e.posts(t) - first
+	// Every event is at least one post; locations shared beside a message
+	// may add one. Before, a restart stored none: every post a duplicate.
+	if int64(second) < sent {
+		t.Fatalf("restart: %d events sent, %d new posts (first run stored %d)", sent, second, first)
+	}
+	var again int
+	for _, s := range texts {
+		var n int
+		e.a.DB.Read.QueryRow("SELECT count(*) FROM posts WHERE text = $1", s).Scan(&n)
+		if n > 1 {
+			again++
+		}
+	}
+	if again == len(texts) {
+		t.Fatalf("the restarted demo replays the first run's texts: %q", texts)
+	}
+}
+
+// The README's first search finds posts within the demo's first minute.
+func TestReadmeSearchFindsDemoPosts(t *testing.T) {
+	// The generator, at the demo's pace (2 a second), names Koramangala
+	// in Kannada script within its first minute, whatever the run.
+	mix := map[string]float64{}
+	for _, pl := range []string{post.X, post.Facebook, post.Messenger, post.Instagram, post.WhatsApp, post.Telegram} {
+		mix[pl] = scenario.DefaultMix[pl] // the platforms the demo drives
+	}
+	for seed := uint64(1); seed <= 50; seed++ {
+		g := scenario.New(scenario.Config{Seed: seed, Rate: 2, Platforms: mix, Bursts: []scenario.Burst{Opening}})
+		found := false
+		for range 120 {
+			if strings.Contains(g.Next().Text, "ಕೋರಮಂಗಲ") {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("run %d: no Kannada Koramangala post in the first minute", seed)
+		}
+	}
+
+	// And the README's own request finds them on the desk.
+	e := startDemo(t, t.TempDir())
+	e.traffic(t, 40, 3*time.Second)
+	ctx := context.Background()
+	pw, err := e.a.EnsureAdmin(ctx, "admin")
+	if err != nil || pw == "" {
+		t.Fatal(err)
+	}
+	admin, err := e.a.Auth.GetUserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := e.a.Auth.CreateToken(ctx, admin.ID, "cli", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/posts?q="+url.QueryEscape("ಕೋರಮಂಗಲ"), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got struct {
+		Posts []struct{ Text string }
+	}
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || res.StatusCode != 200 {
+		t.Fatalf("search: %d %v", res.StatusCode, err)
+	}
+	if len(got.Posts) == 0 {
+		t.Fatal("the README's search finds nothing in the demo's traffic")
+	}
+	for _, p := range got.Posts {
+		if !strings.Contains(p.Text, "ಕೋರಮಂಗಲ") {
+			t.Errorf("search result without the word: %q", p.Text)
+		}
 	}
 }

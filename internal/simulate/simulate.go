@@ -47,6 +47,7 @@ type Config struct {
 	Duration time.Duration // stop after this long (0: no time bound)
 	Count    int           // stop after this many events (0: no count bound)
 	Seed     uint64
+	FirstSeq int64 // continue an earlier run of the same seed: see scenario.Config.FirstSeq
 	// Token is the default secret for channels that do not set their own,
 	// so a demo can configure every channel with one secret.
 	Token    string
@@ -264,7 +265,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 
 	start := cfg.Now()
-	gen := scenario.New(scenario.Config{Seed: cfg.Seed, Start: start, Rate: cfg.Rate, Platforms: active,
+	gen := scenario.New(scenario.Config{Seed: cfg.Seed, FirstSeq: cfg.FirstSeq, Start: start, Rate: cfg.Rate, Platforms: active,
 		ForceHandle: cfg.ForceHandle, Bursts: cfg.Bursts})
 	var built []job
 	if cfg.Prebuild {

@@ -35,6 +35,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
+		if err := db.ensureExtensions(ctx); err != nil {
+			return err
+		}
 	}
 	p, err := goose.NewProvider(dialect, db.Write, sub, opts...)
 	if err != nil {

@@ -73,9 +73,6 @@ func NewTestPostgres(t testing.TB) *DB {
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("postgres at %s: %v", Redact(base), err)
 	}
-	if _, err := admin.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm"); err != nil {
-		t.Fatalf("postgres: pg_trgm: %v", err)
-	}
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"

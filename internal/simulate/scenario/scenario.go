@@ -91,7 +91,13 @@ type Burst struct {
 
 // Config shapes the stream.
 type Config struct {
-	Seed        uint64
+	Seed uint64
+	// FirstSeq numbers the first event's platform ids after it: a run
+	// that continues an earlier one with the same seed (a restarted demo)
+	// starts past the ids the earlier run used, so its posts are new to
+	// the desk instead of duplicates. Ids stay distinct up to 10^9 events
+	// per seed.
+	FirstSeq    int64
 	Start       time.Time          // virtual time of the first event; zero means 2026-01-01 09:00 IST
 	Rate        float64            // events per virtual second, for At; 0 means 10
 	Platforms   map[string]float64 // weight per platform; nil means DefaultMix
@@ -172,7 +178,7 @@ func New(cfg Config) *Generator {
 	// Ids look like X snowflakes (19 digits) and differ between seeds; the
 	// low 9 digits are the sequence number, which emitters use for
 	// platforms with small integer ids (Telegram message_id).
-	g.idBase = 1_800_000_000_000_000_000 + int64(cfg.Seed%100_000_000)*1_000_000_000
+	g.idBase = 1_800_000_000_000_000_000 + int64(cfg.Seed%100_000_000)*1_000_000_000 + cfg.FirstSeq%1_000_000_000
 	g.authors = make([]author, 600)
 	for i := range g.authors {
 		first := firstNames[g.rng.IntN(len(firstNames))]

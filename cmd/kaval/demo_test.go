@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// After `kaval demo`, the commands it prints, and the README's table
+// without any --db, act on the demo's database, not on a second, empty one.
+func TestDemoPrintsCommandsThatReachItsDatabase(t *testing.T) {
+	dir := t.TempDir()
+	getenv := func(k string) string {
+		if k == "KAVAL_DATA_DIR" {
+			return dir
+		}
+		return ""
+	}
+	var out, errb lockedBuf
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- runMain(ctx, &cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: getenv},
+			[]string{"demo", "--listen", "127.0.0.1:0", "--rate", "0"})
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "user add") {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("demo printed no commands:\n%s\n%s", out.String(), errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("demo exited %d: %s", code, errb.String())
+	}
+	var tokenCmd []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if i := strings.Index(line, " token create "); i >= 0 {
+			end := strings.Index(line, " | tail")
+			tokenCmd = strings.Fields(line[i+1 : end])
+		}
+	}
+	want := "--db sqlite:" + filepath.Join(dir, "demo.db")
+	if !strings.Contains(strings.Join(tokenCmd, " "), want) {
+		t.Fatalf("token command %q lacks %q:\n%s", tokenCmd, want, out.String())
+	}
+	// As printed, the command finds the demo's admin.
+	stdout, stderr, code := runWith(t, func(string) string { return "" }, tokenCmd...)
+	if code != 0 || len(strings.TrimSpace(stdout)) < 20 {
+		t.Fatalf("printed token command: %d %q %q", code, stdout, stderr)
+	}
+	// Without --db (the README's table), user add finds the demo's
+	// database too, and says so.
+	_, stderr, code = runWith(t, getenv, "user", "add", "--username", "asha", "--role", "agent")
+	if code != 0 || !strings.Contains(stderr, "demo.db") {
+		t.Fatalf("user add: %d %q", code, stderr)
+	}
+	stdout, _, _ = runWith(t, getenv, "user", "list", "--db", "sqlite:"+filepath.Join(dir, "demo.db"))
+	if !strings.Contains(stdout, "asha") {
+		t.Fatalf("asha is not in the demo's database:\n%s", stdout)
+	}
+	if exists(filepath.Join(dir, "kaval.db")) {
+		t.Fatal("a second database was created beside the demo's")
+	}
+}
+
+func runWith(t *testing.T, getenv func(string) string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runMain(context.Background(), &cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: getenv}, args)
+	return out.String(), errb.String(), code
+}
