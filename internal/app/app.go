@@ -32,6 +32,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/store"
+	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/unit"
 	"github.com/kaval-desk/kaval/internal/web"
 )
@@ -71,6 +72,7 @@ type App struct {
 	Channels *channel.Store
 	Manager  *channel.Manager
 	Outbox   *outbox.Outbox
+	UI       *ui.UI
 	handler  http.Handler
 	log      *slog.Logger
 
@@ -177,6 +179,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.ReplyAPI(a.Desk, a.Outbox)
 	a.Web.PublishAPI(a.Channels, a.Outbox)
 	a.Web.IntakeAPI(a.Intake)
+	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
+		return nil, err
+	}
 
 	secret, err := formSecret(cfg)
 	if err != nil {
@@ -186,6 +191,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.Handle("/report/", webform.New(formDesk{a}, webform.Options{Secret: secret, ForceName: cfg.ForceName,
 		ForceNameKn: "ಬೆಂಗಳೂರು ನಗರ ಪೊಲೀಸ್", RefPrefix: cfg.RefPrefix, BasePath: "/report", Log: cfg.Log}))
 	mux.Handle("/report", http.RedirectHandler("/report/", http.StatusMovedPermanently))
+	// The force's public site will live at /; until it exists, the root
+	// leads staff to the desk's login.
+	mux.Handle("GET /{$}", http.RedirectHandler(ui.LoginPath, http.StatusFound))
 	mux.Handle("/", a.Web)
 	a.handler = mux
 	ok = true
@@ -281,6 +289,9 @@ func (a *App) Close() {
 	}
 	if a.Intake != nil {
 		a.Intake.Close()
+	}
+	if a.UI != nil {
+		a.UI.Close()
 	}
 	a.wg.Wait()
 	if a.Bus != nil {

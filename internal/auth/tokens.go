@@ -180,7 +180,10 @@ func (s *Service) ResolveToken(ctx context.Context, secret string) (*Principal, 
 	}
 	p := u.Principal(MethodToken)
 	p.TokenID = id
-	p.MustChange = false // a token is not the one-time password; it is its own credential
+	// A user still on a one-time password (new, or just reset by an
+	// administrator because the account may be in the wrong hands) is
+	// refused everywhere but "set my password", whatever credential they
+	// present: a token made before the reset must not outlive it.
 	return p, nil
 }
 

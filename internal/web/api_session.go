@@ -21,37 +21,57 @@ type loginResponse struct {
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	ip := infoFrom(r.Context()).ip
-	if ok, wait := s.login.allow(ip); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many login attempts from your address; slow down"}
-	}
 	var req loginRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	if req.Username == "" || req.Password == "" || len(req.Password) > auth.MaxPasswordLen {
-		return auth.ErrInvalidCredentials
-	}
-	u, err := s.auth.Authenticate(r.Context(), req.Username, req.Password, req.Code)
+	u, sess, err := s.LogIn(w, r, req.Username, req.Password, req.Code)
 	if err != nil {
 		return err
+	}
+	return JSON(w, http.StatusCreated, loginResponse{User: u, MustChange: u.MustChange, ExpiresAt: sess.ExpiresAt})
+}
+
+// LogIn is the one login path for the API and the login page: the
+// per-address rate limit, the password (and TOTP) check with its lockout
+// counter, a new session, and the session cookie on w.
+func (s *Server) LogIn(w http.ResponseWriter, r *http.Request, username, password, code string) (*auth.User, *auth.Session, error) {
+	ip := infoFrom(r.Context()).ip
+	if ok, wait := s.login.allow(ip); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return nil, nil, &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many login attempts from your address; slow down"}
+	}
+	if username == "" || password == "" || len(password) > auth.MaxPasswordLen {
+		return nil, nil, auth.ErrInvalidCredentials
+	}
+	u, err := s.auth.Authenticate(r.Context(), username, password, code)
+	if err != nil {
+		return nil, nil, err
 	}
 	sess, secret, err := s.auth.CreateSession(r.Context(), u, ip, r.UserAgent())
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cfg.CookieName, Value: secret, Path: "/", Expires: sess.ExpiresAt,
 		MaxAge: int(time.Until(sess.ExpiresAt).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.secure(r),
 	})
-	return JSON(w, http.StatusCreated, loginResponse{User: u, MustChange: u.MustChange, ExpiresAt: sess.ExpiresAt})
+	return u, sess, nil
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.LogOut(w, r); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// LogOut ends the request's session and clears its cookie.
+func (s *Server) LogOut(w http.ResponseWriter, r *http.Request) error {
 	p := Principal(r)
-	if p.Method != auth.MethodSession {
+	if p == nil || p.Method != auth.MethodSession {
 		return &Error{Status: http.StatusBadRequest, Code: "not_a_session", Message: "this request is authenticated by a token, not a session; revoke tokens with DELETE /api/v1/tokens/{id}"}
 	}
 	if err := s.auth.RevokeSession(r.Context(), p.SessionID); err != nil {
@@ -59,9 +79,12 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cfg.CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.secure(r)})
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// Secure says whether the client reached us over TLS (directly or through
+// our own proxy), so that cookies set by pages are marked Secure too.
+func (s *Server) Secure(r *http.Request) bool { return s.secure(r) }
 
 // secure says whether the client reached us over TLS, directly or through
 // our own proxy.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/store"
@@ -130,4 +132,79 @@ func argsToAttrs(args []any) []slog.Attr {
 		out = append(out, slog.Any(args[i].(string), args[i+1]))
 	}
 	return out
+}
+
+// writePageError is writeError for page routes: people get a page, not
+// JSON. An anonymous GET goes to the login page and comes back after; a
+// user still on a one-time password goes to the password page first.
+func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, err error) {
+	e := toError(err)
+	if info := infoFrom(r.Context()); info != nil {
+		info.errCode = e.Code
+	}
+	if e.Status >= 500 {
+		s.log.Error("page failed", "code", e.Code, "status", e.Status, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
+	} else {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "page refused", slog.String("code", e.Code), slog.Int("status", e.Status),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("request_id", requestID(r.Context())))
+	}
+	hooks := s.pageHooks()
+	target := ""
+	switch {
+	case e.Code == "unauthenticated" && hooks.LoginPath != "":
+		target = hooks.LoginPath
+	case e == errMustChange && hooks.PasswordPath != "":
+		target = hooks.PasswordPath
+	}
+	if target != "" {
+		if r.Header.Get("HX-Request") == "true" {
+			// htmx follows HX-Redirect with a full page load; come back to
+			// the page the fragment was requested from.
+			next := ""
+			if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil {
+				next = u.RequestURI()
+			}
+			w.Header().Set("HX-Redirect", withNext(target, next))
+			w.WriteHeader(e.Status)
+			return
+		}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, withNext(target, r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+	}
+	if hooks.Error == nil {
+		http.Error(w, e.Message, e.Status)
+		return
+	}
+	hooks.Error(w, r, e)
+}
+
+// withNext appends ?next=path to target when path is a local page worth
+// coming back to.
+func withNext(target, next string) string {
+	if next == "" || next == "/" || next == target || !LocalPath(next) {
+		return target
+	}
+	return target + "?next=" + url.QueryEscape(next)
+}
+
+// LocalPath reports whether p is safe to redirect to after login: a path
+// on this site (starting with one "/", no scheme, no host, no
+// backslash or control character), so ?next= cannot send a person to
+// another site (open redirect).
+func LocalPath(p string) bool {
+	if p == "" || p[0] != '/' || len(p) > 2048 {
+		return false
+	}
+	if len(p) > 1 && (p[1] == '/' || p[1] == '\\') {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && strings.HasPrefix(u.Path, "/")
 }

@@ -31,6 +31,9 @@ func (s *Server) openAPIDoc() []byte {
 	g := &schemaGen{defs: map[string]any{}}
 	paths := map[string]map[string]any{}
 	for _, ri := range s.routes {
+		if ri.Page {
+			continue // pages are for browsers, not API clients
+		}
 		path := strings.TrimSuffix(ri.Pattern, "{$}")
 		path = wildcardRE.ReplaceAllString(path, "{$1}")
 		op := map[string]any{

@@ -43,6 +43,10 @@ type RouteInfo struct {
 	Pattern string
 	Perm    auth.Perm
 	Doc     OpDoc
+	// Page marks a browser page or form action (see Page): its errors are
+	// HTML, an anonymous GET is sent to the login page, and it is left
+	// out of the OpenAPI document.
+	Page bool
 }
 
 // Routes returns a copy of the route table, in registration order.
@@ -58,6 +62,45 @@ func (s *Server) Routes() []RouteInfo {
 // logged in). It panics on a programming error: empty or unknown
 // permission, missing summary, bad method, duplicate route.
 func (s *Server) Route(method, pattern string, perm auth.Perm, doc OpDoc, h HandlerFunc) {
+	s.register(RouteInfo{Method: method, Pattern: pattern, Perm: perm, Doc: doc}, h)
+}
+
+// Page registers a browser page or form action in the same route table
+// and with the same permission check as the API. What differs is how
+// failures reach a person (see PageHooks): an HTML error page, a redirect
+// to the login page for an anonymous GET, to the password page while a
+// one-time password is in use. Package ui builds on this.
+func (s *Server) Page(method, pattern string, perm auth.Perm, summary string, h HandlerFunc) {
+	s.register(RouteInfo{Method: method, Pattern: pattern, Perm: perm, Doc: OpDoc{Summary: summary}, Page: true}, h)
+}
+
+// PageHooks tell the server how page routes fail. Set them once, before
+// serving, with SetPageHooks.
+type PageHooks struct {
+	// Error writes the HTML error page for e (status, code, message).
+	Error func(w http.ResponseWriter, r *http.Request, e *Error)
+	// LoginPath receives anonymous page GETs, with ?next=<the page>.
+	LoginPath string
+	// PasswordPath receives page GETs of a user who must change a
+	// one-time password first.
+	PasswordPath string
+}
+
+// SetPageHooks installs the page error behaviour (package ui does this).
+func (s *Server) SetPageHooks(h PageHooks) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages = h
+}
+
+func (s *Server) pageHooks() PageHooks {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pages
+}
+
+func (s *Server) register(ri RouteInfo, h HandlerFunc) {
+	method, pattern, perm, doc := ri.Method, ri.Pattern, ri.Perm, ri.Doc
 	switch method {
 	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 	default:
@@ -72,7 +115,6 @@ func (s *Server) Route(method, pattern string, perm auth.Perm, doc OpDoc, h Hand
 	if !strings.HasPrefix(pattern, "/") {
 		panic(fmt.Sprintf("web: route %s %s: pattern must be a path", method, pattern))
 	}
-	ri := RouteInfo{Method: method, Pattern: pattern, Perm: perm, Doc: doc}
 	s.mu.Lock()
 	for _, o := range s.routes {
 		if o.Method == method && o.Pattern == pattern {
@@ -90,7 +132,12 @@ func (s *Server) Route(method, pattern string, perm auth.Perm, doc OpDoc, h Hand
 // sessions, permission, then the handler, with errors mapped centrally.
 func (s *Server) wrap(ri RouteInfo, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.serveRoute(ri, h, w, r); err != nil {
+		r, err := s.serveRoute(ri, h, w, r)
+		switch {
+		case err == nil:
+		case ri.Page:
+			s.writePageError(w, r, err)
+		default:
 			s.writeError(w, r, err)
 		}
 	})
@@ -102,27 +149,16 @@ var (
 	errCrossOrigin = &Error{Status: http.StatusForbidden, Code: "cross_origin", Message: "cross-origin request refused; API clients must use a bearer token"}
 )
 
-func (s *Server) serveRoute(ri RouteInfo, h HandlerFunc, w http.ResponseWriter, r *http.Request) error {
+// serveRoute returns the request as the handler saw it (with the
+// principal in its context, also when a check failed) so that an error
+// page can still show who is logged in.
+func (s *Server) serveRoute(ri RouteInfo, h HandlerFunc, w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	p, err := s.authenticate(r)
 	if err != nil {
-		return err
-	}
-	// Cookies ride along on cross-site requests; bearer tokens don't. So
-	// the origin check guards every unsafe request not carrying a token,
-	// including the anonymous login POST (login CSRF).
-	if p == nil || p.Method == auth.MethodSession {
-		if err := s.cop.Check(r); err != nil {
-			return errCrossOrigin
-		}
-	}
-	if ri.Perm != auth.PermPublic {
-		switch {
-		case p == nil:
-			return auth.ErrUnauthenticated
-		case p.MustChange && ri.Perm != auth.PermAuthenticated:
-			return errMustChange
-		case !p.Can(ri.Perm):
-			return errForbidden
+		if ri.Page && errors.Is(err, auth.ErrUnauthenticated) {
+			p = nil // a page treats a dead token like no credentials: log in again
+		} else {
+			return r, err
 		}
 	}
 	if p != nil {
@@ -131,7 +167,25 @@ func (s *Server) serveRoute(ri RouteInfo, h HandlerFunc, w http.ResponseWriter, 
 		}
 		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 	}
-	return h(w, r)
+	// Cookies ride along on cross-site requests; bearer tokens don't. So
+	// the origin check guards every unsafe request not carrying a token,
+	// including the anonymous login POST (login CSRF).
+	if p == nil || p.Method == auth.MethodSession {
+		if err := s.cop.Check(r); err != nil {
+			return r, errCrossOrigin
+		}
+	}
+	if ri.Perm != auth.PermPublic {
+		switch {
+		case p == nil:
+			return r, auth.ErrUnauthenticated
+		case p.MustChange && ri.Perm != auth.PermAuthenticated:
+			return r, errMustChange
+		case !p.Can(ri.Perm):
+			return r, errForbidden
+		}
+	}
+	return r, h(w, r)
 }
 
 // authenticate finds the principal: an Authorization: Bearer token wins;

@@ -113,6 +113,7 @@ type Server struct {
 	duration *prometheus.HistogramVec
 
 	mu      sync.Mutex
+	pages   PageHooks
 	routes  []RouteInfo
 	openapi []byte // cached document, rebuilt after Route
 }

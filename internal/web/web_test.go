@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/ingest"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/store"
+	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/web"
 )
 
@@ -164,12 +166,24 @@ func mountAll(e *env) {
 	ob := outbox.New(e.db)
 	e.srv.ReplyAPI(d, ob)
 	e.srv.PublishAPI(chs, ob)
+	u, err := ui.New(ui.Deps{Server: e.srv, Auth: e.auth, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(u.Close)
 }
 
-// TestRouteTablePermissions walks every registered route: each role gets
-// 403 exactly where its permissions lack the route's permission, and no
-// credentials get 401 on every non-public route. A route added without a
-// fitting permission shows up here.
+// wildcardRE matches path wildcards such as {id} or {file}.
+var wildcardRE = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// noRedirects is a client that shows redirects instead of following them.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// TestRouteTablePermissions walks every registered route, API and pages:
+// each role gets 403 exactly where its permissions lack the route's
+// permission, and no credentials get 401 on every non-public API route,
+// and on a page the login page (GET) or a 401 page (POST). A route added
+// without a fitting permission shows up here.
 func TestRouteTablePermissions(t *testing.T) {
 	store.ForEach(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
@@ -182,10 +196,14 @@ func TestRouteTablePermissions(t *testing.T) {
 			if !auth.KnownPerm(rt.Perm) {
 				t.Errorf("%s %s: unknown permission %q", rt.Method, rt.Pattern, rt.Perm)
 			}
-			path := strings.NewReplacer("{id}", "999999", "{$}", "").Replace(rt.Pattern)
+			path := wildcardRE.ReplaceAllString(strings.ReplaceAll(rt.Pattern, "{$}", ""), "999999")
 			var body any
 			if rt.Method == http.MethodPost || rt.Method == http.MethodPatch || rt.Method == http.MethodPut {
 				body = "{}"
+			}
+			if rt.Page {
+				checkPage(t, e, rt, path)
+				continue
 			}
 			if rt.Perm != auth.PermPublic {
 				if st, m, _ := e.req(rt.Method, path, "", body); st != http.StatusUnauthorized || errCode(m) != "unauthenticated" {
@@ -204,6 +222,52 @@ func TestRouteTablePermissions(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkPage is the route x role check of a page: the same permission
+// decisions, told the way a browser is told (redirect to login, HTML
+// error pages, never JSON).
+func checkPage(t *testing.T, e *env, rt web.RouteInfo, path string) {
+	t.Helper()
+	send := func(token string) *http.Response {
+		r, _ := http.NewRequest(rt.Method, e.ts.URL+path, strings.NewReader(""))
+		if rt.Method != http.MethodGet {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := noRedirects.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode >= 400 && !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("page %s %s: error answered as %q", rt.Method, rt.Pattern, ct)
+		}
+		return resp
+	}
+	if rt.Perm != auth.PermPublic {
+		resp := send("")
+		switch {
+		case rt.Method == http.MethodGet && (resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/desk/login")):
+			t.Errorf("page %s %s anonymous: %d to %q, want the login page", rt.Method, rt.Pattern, resp.StatusCode, resp.Header.Get("Location"))
+		case rt.Method != http.MethodGet && resp.StatusCode != http.StatusUnauthorized:
+			t.Errorf("page %s %s anonymous: %d, want 401", rt.Method, rt.Pattern, resp.StatusCode)
+		}
+	}
+	for _, role := range auth.Roles {
+		allowed := auth.PermsOf(role).Has(rt.Perm)
+		st := send(e.tokens[role]).StatusCode
+		if !allowed && st != http.StatusForbidden {
+			t.Errorf("page %s %s as %s: want 403, got %d", rt.Method, rt.Pattern, role, st)
+		}
+		// A public page may say 401 itself (the login form: wrong password).
+		if allowed && (st == http.StatusForbidden || st == http.StatusUnauthorized && rt.Perm != auth.PermPublic || st >= 500) {
+			t.Errorf("page %s %s as %s: allowed but got %d", rt.Method, rt.Pattern, role, st)
+		}
+	}
 }
 
 func TestRouteNeedsPermission(t *testing.T) {
@@ -347,6 +411,29 @@ func TestSessionFlow(t *testing.T) {
 		// A bearer client cannot "log out" a token.
 		if st, m, _ := e.req("DELETE", "/api/v1/session", e.tokens[auth.RoleAgent], nil); st != 400 || errCode(m) != "not_a_session" {
 			t.Fatalf("logout with token: %d %v", st, m)
+		}
+	})
+}
+
+// TestMustChangeTokenRefused: a user still on a one-time password (new, or
+// reset by an administrator) is refused with a token as with a session,
+// until they set their own password.
+func TestMustChangeTokenRefused(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		u := e.users[auth.RoleAgent]
+		if _, err := e.auth.ResetPassword(context.Background(), u.ID); err != nil {
+			t.Fatal(err)
+		}
+		tok := e.tokens[auth.RoleAgent] // made before the reset
+		if st, m, _ := e.req("GET", "/api/v1/tokens", tok, nil); st != 403 || errCode(m) != "password_change_required" {
+			t.Fatalf("token of a user who must change their password: %d %v", st, m)
+		}
+		if st, m, _ := e.req("POST", "/api/v1/tokens", tok, map[string]string{"name": "more"}); st != 403 || errCode(m) != "password_change_required" {
+			t.Fatalf("new token while on a one-time password: %d %v", st, m)
+		}
+		if st, _, _ := e.req("GET", "/api/v1/me", tok, nil); st != 200 {
+			t.Fatalf("me: %d", st)
 		}
 	})
 }
@@ -638,6 +725,12 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		"DELETE /api/v1/session": auth.PermAuthenticated, "GET /api/v1/me": auth.PermAuthenticated,
 		"POST /api/v1/me/password": auth.PermAuthenticated, "POST /api/v1/me/totp": auth.PermAuthenticated,
 		"POST /api/v1/me/totp/confirm": auth.PermAuthenticated,
+		// Desk pages open to anyone: the login, static files, the language
+		// switch and the not-found page; to any user: their own account.
+		"GET /desk/assets/{file}": auth.PermPublic, "GET /desk/": auth.PermPublic, "POST /desk/lang": auth.PermPublic,
+		"GET /desk/login": auth.PermPublic, "POST /desk/login": auth.PermPublic,
+		"GET /desk/{$}": auth.PermAuthenticated, "POST /desk/logout": auth.PermAuthenticated,
+		"GET /desk/password": auth.PermAuthenticated, "POST /desk/password": auth.PermAuthenticated,
 	}
 	e := newEnv(t, store.NewTestSQLite(t))
 	mountAll(e)

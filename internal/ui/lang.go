@@ -1,0 +1,75 @@
+package ui
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// LangCookie remembers the chosen language on this browser (a shared
+// station PC keeps the language of the station, not of one officer).
+const LangCookie = "kaval_lang"
+
+// Lang is the language of the request: the cookie set by the switch,
+// else the browser's Accept-Language preference between English and
+// Kannada, else English.
+func Lang(r *http.Request) string {
+	if c, err := r.Cookie(LangCookie); err == nil && slices.Contains(Languages, c.Value) {
+		return c.Value
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if slices.Contains(Languages, base) {
+			return base
+		}
+	}
+	return "en"
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case uint:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func toTime(v any) time.Time {
+	switch x := v.(type) {
+	case time.Time:
+		return x
+	case *time.Time:
+		if x != nil {
+			return *x
+		}
+	case int64: // unix milliseconds, as the store keeps them
+		return time.UnixMilli(x)
+	}
+	return time.Time{}
+}
+
+// setLang is the language switch: POST /desk/lang with lang and next.
+func (u *UI) setLang(w http.ResponseWriter, r *http.Request) error {
+	l := r.PostFormValue("lang")
+	if !slices.Contains(Languages, l) {
+		return errBadRequest
+	}
+	http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: u.srv.Secure(r)})
+	next := r.PostFormValue("next")
+	return u.Redirect(w, r, next)
+}
