@@ -160,6 +160,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("app: the master key does not open the stored channel secrets: %w", err)
 	}
 	a.Outbox = outbox.New(db)
+	a.Outbox.SetLogger(cfg.Log)
+	a.Outbox.OnOutcome(a.replyOutcome)
 	mopt := channel.Options{Sink: a.Intake, Checkpoints: a.Intake, Statuses: a.Outbox, HTTP: cfg.HTTP, Log: cfg.Log}
 	if db.Dialect == store.Postgres {
 		mopt.Leases = lease.New(db) // pollers and streams run on one replica
@@ -173,6 +175,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(ingest.Collectors()...)
 	reg.MustRegister(pipeline.Collectors()...)
 	reg.MustRegister(conn.Collectors()...)
+	reg.MustRegister(outbox.Collectors()...)
 	a.metrics = outbox.NewMetrics(reg)
 	a.Web.DeskAPI(a.Desk)
 	a.Web.ChannelAPI(a.Channels, a.Manager)

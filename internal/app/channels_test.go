@@ -147,9 +147,9 @@ type itemJSON struct {
 	DeliveryStatus string `json:"delivery_status"`
 	Target         struct {
 		Channel       string
-		ParentID      string
-		ThreadID      string
-		LastInboundAt time.Time
+		ParentID      string    `json:"parent_id"`
+		ThreadID      string    `json:"thread_id"`
+		LastInboundAt time.Time `json:"last_inbound_at"`
 	}
 }
 
@@ -229,7 +229,7 @@ func waitOutbox[T any](t *testing.T, a *apiRec, id int64, state string) T {
 func replyEvents(d detailJSON) []map[string]any {
 	var out []map[string]any
 	for _, e := range d.Timeline {
-		if e.Kind == "reply" {
+		if e.Kind == "reply_queued" {
 			out = append(out, e.Body)
 		}
 	}

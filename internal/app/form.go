@@ -67,7 +67,7 @@ func (f formDesk) PublicStatus(ctx context.Context, ref string) (webform.PublicS
 					ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "Sent to " + u.Name})
 				}
 			}
-		case "reply":
+		case desk.EventReplySent:
 			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "The police replied"})
 		}
 	}

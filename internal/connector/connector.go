@@ -185,15 +185,17 @@ type RateInfo struct {
 
 // Target says where a reply goes: the parent item on its own platform and
 // thread. The outbox fills it from the post being answered.
+//
+// Its JSON names are the API's (snake_case); the outbox stores it so too.
 type Target struct {
-	Channel   string // our account/page/number/chat
-	ParentID  string // the external id of the post, comment or message answered
-	ThreadID  string // conversation root (Bluesky root URI, DM conversation…)
-	Recipient string // PSID / wa_id / chat id for direct-message platforms
-	Extra     map[string]string
+	Channel   string            `json:"channel,omitempty"`   // our account/page/number/chat
+	ParentID  string            `json:"parent_id,omitempty"` // the external id of the post, comment or message answered
+	ThreadID  string            `json:"thread_id,omitempty"` // conversation root (Bluesky root URI, DM conversation…)
+	Recipient string            `json:"recipient,omitempty"` // PSID / wa_id / chat id for direct-message platforms
+	Extra     map[string]string `json:"extra,omitempty"`
 	// LastInboundAt is when the citizen last wrote to us on this thread,
 	// for the 24-hour windows of WhatsApp and Messenger.
-	LastInboundAt time.Time
+	LastInboundAt time.Time `json:"last_inbound_at,omitzero"`
 }
 
 // Message is what to send.

@@ -240,16 +240,3 @@ func (d *Desk) Comment(ctx context.Context, id int64, sc Scope, actor int64, tex
 	}
 	return Event{ID: evID, At: now, ActorID: actor, Kind: "comment", Body: map[string]any{"text": text}}, nil
 }
-
-// MarkResponded stops the first-response clock when the desk first answers
-// the citizen (a reply sent through the outbox).
-func (d *Desk) MarkResponded(ctx context.Context, id int64, actor int64, detail map[string]any) error {
-	now := d.opt.Now().UTC()
-	return d.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE cases SET first_response_at = COALESCE(first_response_at, $1), updated_at = $1 WHERE id = $2",
-			store.Millis(now), id); err != nil {
-			return err
-		}
-		return d.event(ctx, tx, id, actor, "reply", detail, now)
-	})
-}

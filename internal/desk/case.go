@@ -76,6 +76,14 @@ type Case struct {
 	UpdatedAt        time.Time  `json:"updated_at"`
 	Tags             []string   `json:"tags"`
 	Version          int        `json:"version"`
+	// ReplyFailed is raised when a reply to the citizen failed or its
+	// outcome is unknown, and lowered by the next reply that is sent: the
+	// desk must act (reword, retry, answer another way).
+	ReplyFailed   bool       `json:"reply_failed"`
+	ReplyFailedAt *time.Time `json:"reply_failed_at,omitempty"`
+	// StatusCode is the citizen's key to the public status page, given
+	// with the reference (FormatStatusCode prints it).
+	StatusCode string `json:"status_code"`
 }
 
 // Event is one entry of a case's timeline.

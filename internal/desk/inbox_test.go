@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"testing"
@@ -99,7 +100,9 @@ func TestInboxOrdersAndFilters(t *testing.T) {
 			t.Fatalf("overdue: %q", got)
 		}
 		b, _, _ := e.desk.ListCases(ctx, desk.CaseFilter{Limit: 1}, desk.Scope{})
-		if err := e.desk.MarkResponded(ctx, b[0].ID, 0, map[string]any{}); err != nil {
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			return e.desk.RecordReply(ctx, tx, desk.ReplyOutcome{CaseID: b[0].ID, Outcome: desk.ReplySent})
+		}); err != nil {
 			t.Fatal(err)
 		}
 		if got := subjects(t, e, desk.CaseFilter{Overdue: true}, desk.Scope{}); !slices.Equal(got, triage[1:2]) {

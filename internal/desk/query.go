@@ -31,10 +31,13 @@ type CaseFilter struct {
 	Since      int64  // Unix ms: opened at or after
 	Until      int64  // Unix ms: opened before
 	Ref        string
-	Q          string // full-text over the case's posts
-	Sort       string // SortTriage (default), SortDeadline or SortUpdated
-	Limit      int    // default 50, at most 500
-	Cursor     string // opaque, from the previous page
+	// ReplyFailed selects cases with a reply that failed (or whose
+	// outcome is unknown) and was not followed by one that was sent.
+	ReplyFailed bool
+	Q           string // full-text over the case's posts
+	Sort        string // SortTriage (default), SortDeadline or SortUpdated
+	Limit       int    // default 50, at most 500
+	Cursor      string // opaque, from the previous page
 }
 
 // Inbox orders.
@@ -94,22 +97,24 @@ const caseCols = `c.id, c.ref, c.status, c.priority, c.urgency, c.category, c.su
 	COALESCE(c.author_id, 0), COALESCE(a.handle, ''), COALESCE(a.name, ''), COALESCE(c.assignee_id, 0), c.team,
 	COALESCE(c.unit_id, 0), COALESCE(u.name, ''), COALESCE(c.traffic_unit_id, 0), c.lang, c.private, c.post_count,
 	c.first_response_due, c.resolve_due, c.first_response_at, c.resolved_at, c.closed_at, c.last_post_at,
-	c.created_at, c.updated_at, c.version, c.due_at`
+	c.created_at, c.updated_at, c.version, c.due_at, c.reply_failed_at, c.status_code`
 
 const caseFrom = ` FROM cases c LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN units u ON u.id = c.unit_id`
 
 func scanCase(r interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var priv int
-	var frd, rd, fra, ra, ca sql.NullInt64
+	var frd, rd, fra, ra, ca, rf sql.NullInt64
 	var last, created, updated, due int64
 	err := r.Scan(&c.ID, &c.Ref, &c.Status, &c.Priority, &c.Urgency, &c.Category, &c.Subject, &c.Platform, &c.Channel,
 		&c.AuthorID, &c.AuthorHandle, &c.AuthorName, &c.AssigneeID, &c.Team, &c.UnitID, &c.UnitName, &c.TrafficUnitID,
-		&c.Lang, &priv, &c.PostCount, &frd, &rd, &fra, &ra, &ca, &last, &created, &updated, &c.Version, &due)
+		&c.Lang, &priv, &c.PostCount, &frd, &rd, &fra, &ra, &ca, &last, &created, &updated, &c.Version, &due, &rf, &c.StatusCode)
 	if err != nil {
 		return c, err
 	}
 	c.Private = priv != 0
+	c.ReplyFailedAt = tp(rf)
+	c.ReplyFailed = rf.Valid
 	c.FirstResponseDue, c.ResolveDue, c.FirstResponseAt, c.ResolvedAt, c.ClosedAt = tp(frd), tp(rd), tp(fra), tp(ra), tp(ca)
 	c.LastPostAt, c.CreatedAt, c.UpdatedAt = store.Time(last), store.Time(created), store.Time(updated)
 	if due != NoDeadline {
@@ -342,6 +347,9 @@ func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope) bool {
 	}
 	if f.Ref != "" {
 		w.add("c.ref = ?", f.Ref)
+	}
+	if f.ReplyFailed {
+		w.add("c.reply_failed_at IS NOT NULL")
 	}
 	if f.Tag != "" {
 		w.add("EXISTS (SELECT 1 FROM case_tags t WHERE t.case_id = c.id AND t.tag = ?)", f.Tag)

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -81,6 +82,34 @@ type storedTarget struct {
 	Media []string `json:"media,omitempty"`
 }
 
+// UnmarshalJSON reads the target as stored now (snake_case) and as rows
+// queued before connector.Target had JSON names stored it (Go field
+// names: ParentID, ThreadID, LastInboundAt; the others match either way,
+// since encoding/json matches names without regard to case).
+func (st *storedTarget) UnmarshalJSON(b []byte) error {
+	type plain storedTarget
+	var legacy struct {
+		plain
+		OldParentID      string    `json:"ParentID"`
+		OldThreadID      string    `json:"ThreadID"`
+		OldLastInboundAt time.Time `json:"LastInboundAt"`
+	}
+	if err := json.Unmarshal(b, &legacy); err != nil {
+		return err
+	}
+	*st = storedTarget(legacy.plain)
+	if st.ParentID == "" {
+		st.ParentID = legacy.OldParentID
+	}
+	if st.ThreadID == "" {
+		st.ThreadID = legacy.OldThreadID
+	}
+	if st.LastInboundAt.IsZero() {
+		st.LastInboundAt = legacy.OldLastInboundAt
+	}
+	return nil
+}
+
 // Item is one outbox row. Enqueue reads the fields marked "in"; the rest
 // are the row's state.
 type Item struct {
@@ -122,9 +151,39 @@ type Item struct {
 
 // Outbox is the outbox table.
 type Outbox struct {
-	db   *store.DB
-	now  func() time.Time
-	wake chan struct{}
+	db      *store.DB
+	now     func() time.Time
+	wake    chan struct{}
+	outcome OutcomeFunc
+	logger  *slog.Logger
+}
+
+// SetLogger sets where outcomes are logged (default slog.Default()).
+func (o *Outbox) SetLogger(l *slog.Logger) { o.logger = l }
+
+func (o *Outbox) log() *slog.Logger {
+	if o.logger == nil {
+		return slog.Default()
+	}
+	return o.logger
+}
+
+// OutcomeFunc is told of an item's outcome inside the transaction that
+// records it, so what it writes (a case's timeline, its clock) commits or
+// rolls back with the outbox row: the item as it now stands, with State
+// Sent, Failed or Unknown, or State Sent and DeliveryStatus "failed" when
+// the platform later reported it undelivered. An error rolls the outcome
+// back (a sent item's claim then expires into unknown).
+type OutcomeFunc func(ctx context.Context, tx *sql.Tx, it Item) error
+
+// OnOutcome sets the outcome hook; call it before starting workers.
+func (o *Outbox) OnOutcome(f OutcomeFunc) { o.outcome = f }
+
+func (o *Outbox) told(ctx context.Context, tx *sql.Tx, it Item) error {
+	if o.outcome == nil {
+		return nil
+	}
+	return o.outcome(ctx, tx, it)
 }
 
 // New returns the outbox over db.
@@ -467,7 +526,8 @@ func (o *Outbox) DeliveryStatus(ctx context.Context, platform, externalID, statu
 	if len(status) > 40 {
 		status = status[:40]
 	}
-	return o.db.Tx(ctx, func(tx *sql.Tx) error {
+	var undelivered *Item
+	err := o.db.Tx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		var cur string
 		var curAt sql.NullInt64
@@ -488,8 +548,20 @@ func (o *Outbox) DeliveryStatus(ctx context.Context, platform, externalID, statu
 		if err != nil {
 			return fmt.Errorf("outbox: unable to record status: %w", err)
 		}
-		return nil
+		if status != "failed" || cur == "failed" {
+			return nil
+		}
+		it, err := scanItem(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM outbox WHERE id = $1`, id))
+		if err != nil {
+			return fmt.Errorf("outbox: unable to record status: %w", err)
+		}
+		undelivered = &it
+		return o.told(ctx, tx, it)
 	})
+	if err == nil && undelivered != nil {
+		CountFailure(o.log(), *undelivered, "delivery_failed", "", detail)
+	}
+	return err
 }
 
 // UnknownNote is the message on rows whose outcome was lost.
@@ -505,10 +577,44 @@ func (o *Outbox) RecoverInterrupted(ctx context.Context, all bool) (int, error) 
 	if !all {
 		q += ` AND claim_expires_at < $1`
 	}
-	res, err := o.db.Write.ExecContext(ctx, q, now, UnknownNote)
+	var lost []Item
+	err := o.db.Tx(ctx, func(tx *sql.Tx) error {
+		lost = lost[:0]
+		rows, err := tx.QueryContext(ctx, q+` RETURNING id`, now, UnknownNote)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// A person must look at each: the case hears of it too.
+		for _, id := range ids {
+			it, err := scanItem(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM outbox WHERE id = $1`, id))
+			if err != nil {
+				return err
+			}
+			if err := o.told(ctx, tx, it); err != nil {
+				return err
+			}
+			lost = append(lost, it)
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("outbox: unable to recover interrupted sends: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	for _, it := range lost {
+		CountFailure(o.log(), it, "unknown", "", UnknownNote)
+	}
+	return len(lost), nil
 }

@@ -384,11 +384,21 @@ func (w *Worker) backoff(attempt int) time.Duration {
 func (w *Worker) sent(ctx context.Context, it Item, res connector.Result, note string) {
 	// Recorded even if the claim expired meanwhile (row already unknown):
 	// a real answer from the platform beats our guess.
-	now := store.Millis(w.opt.Now())
-	_, err := w.o.db.Write.ExecContext(ctx, `UPDATE outbox SET state = 'sent', external_id = $3, url = $4, sent_at = $5,
-		updated_at = $5, last_error = $6, error_class = '', error_code = ''
-		WHERE id = $1 AND claimed_by = $2 AND state IN ('sending', 'unknown')`,
-		it.ID, w.opt.ID, res.ExternalID, res.URL, now, note)
+	now := w.opt.Now()
+	err := w.o.db.Tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', external_id = $3, url = $4, sent_at = $5,
+			updated_at = $5, last_error = $6, error_class = '', error_code = ''
+			WHERE id = $1 AND claimed_by = $2 AND state IN ('sending', 'unknown')`,
+			it.ID, w.opt.ID, res.ExternalID, res.URL, store.Millis(now), note)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return nil // no longer ours: nothing to tell
+		}
+		it.State, it.ExternalID, it.URL, it.SentAt, it.LastError, it.ErrorClass, it.ErrorCode = Sent, res.ExternalID, res.URL, now, note, "", ""
+		return w.o.told(ctx, tx, it)
+	})
 	if err != nil {
 		// The platform has it but we could not record that; the claim will
 		// expire into unknown, which is the honest state.
@@ -398,14 +408,33 @@ func (w *Worker) sent(ctx context.Context, it Item, res connector.Result, note s
 	w.opt.Metrics.Sent.WithLabelValues(it.Platform).Inc()
 }
 
+// finish records a final failure or an unknown outcome, tells the outcome
+// hook in the same transaction, then logs and counts it.
 func (w *Worker) finish(ctx context.Context, it Item, st State, class, code, msg string) {
-	w.update(ctx, it, `state = $3, last_error = $4, error_class = $5, error_code = $6`, string(st), msg, class, code)
+	err := w.o.db.Tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE outbox SET state = $3, last_error = $4, error_class = $5, error_code = $6,
+			claimed_by = '', claim_expires_at = 0, updated_at = $7 WHERE id = $1 AND claimed_by = $2 AND state = 'sending'`,
+			it.ID, w.opt.ID, string(st), msg, class, code, store.Millis(w.opt.Now()))
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return nil
+		}
+		it.State, it.LastError, it.ErrorClass, it.ErrorCode = st, msg, class, code
+		return w.o.told(ctx, tx, it)
+	})
+	if err != nil {
+		w.opt.Log.Error("outbox: unable to record outcome", "outbox", it.ID, "state", st, "err", err)
+		return
+	}
 	switch st {
 	case Failed:
 		w.opt.Metrics.Failed.WithLabelValues(it.Platform, class).Inc()
 	case Unknown:
 		w.opt.Metrics.Unknown.WithLabelValues(it.Platform).Inc()
 	}
+	CountFailure(w.opt.Log, it, class, code, msg)
 }
 
 // update changes a row this worker holds in sending ($1 id, $2 claim).

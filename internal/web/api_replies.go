@@ -53,10 +53,12 @@ func Sensitive(c desk.Case) bool {
 // outbox worker; sensitive replies by people without replies:approve wait
 // in awaiting_approval.
 //
-// SLA: the reply event is recorded on the case's timeline, and the
-// first-response clock stops, when the reply is queued, not when the
-// platform accepts it: the SLA measures the desk's answer; approval and
-// sending latency are visible on the outbox item instead.
+// Timeline and SLA: queueing records reply_queued on the case's timeline;
+// the first-response clock stops, a new case becomes open and reply_sent
+// is recorded only when the platform accepts the reply (the outbox's
+// outcome hook, desk.RecordReply). A reply that fails raises the case's
+// reply_failed flag with reply_failed on the timeline: a reply nobody
+// received is no answer.
 func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 	// Channel settings are read from the desk's database; secrets are
 	// never needed to check a reply, so the store has no key.
@@ -189,7 +191,7 @@ func (h *replyHandlers) recorded(ctx context.Context, caseID, itemID int64, sc d
 		return false, err
 	}
 	for _, e := range ev {
-		if e.Kind != "reply" {
+		if e.Kind != desk.EventReplyQueued {
 			continue
 		}
 		if v, ok := e.Body["outbox_id"].(float64); ok && int64(v) == itemID {
@@ -284,7 +286,7 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	h.record.Lock()
 	done, err := h.recorded(ctx, c.ID, itemID, sc)
 	if err == nil && !done {
-		err = h.d.MarkResponded(ctx, c.ID, p.UserID, map[string]any{"outbox_id": itemID, "post_id": ans.ID,
+		err = h.d.ReplyQueued(ctx, c.ID, p.UserID, map[string]any{"outbox_id": itemID, "post_id": ans.ID,
 			"channel_id": ans.ChannelID, "text": it.Text, "needs_approval": needs})
 	}
 	h.record.Unlock()

@@ -23,6 +23,7 @@ var inboxParams = []Param{
 	{Name: "sentiment", Description: "negative, neutral or positive: cases with a post of this sentiment"},
 	{Name: "urgency", Type: "integer", Description: "minimum urgency, 0–100"},
 	{Name: "overdue", Type: "boolean", Description: "only cases whose running SLA deadline has passed"},
+	{Name: "reply_failed", Type: "boolean", Description: "only cases whose last reply failed, was undelivered or has an unknown outcome"},
 	{Name: "since", Description: "opened at or after: RFC 3339 time, or a date (YYYY-MM-DD, Asia/Kolkata)"},
 	{Name: "until", Description: "opened before: RFC 3339 time, or a date (the whole day included)"},
 	{Name: "q", Description: "full-text search over the case's posts (any script; words match as prefixes)"},
@@ -123,7 +124,7 @@ func CaseFilterOf(q url.Values, p *auth.Principal) (desk.CaseFilter, error) {
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{"unassigned", &f.Unassigned}, {"overdue", &f.Overdue}} {
+	}{{"unassigned", &f.Unassigned}, {"overdue", &f.Overdue}, {"reply_failed", &f.ReplyFailed}} {
 		switch q.Get(b.name) {
 		case "", "false", "0":
 		case "true", "1":
