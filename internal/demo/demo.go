@@ -21,6 +21,7 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
+	"github.com/kaval-desk/kaval/internal/connector/telegram"
 	"github.com/kaval-desk/kaval/internal/connector/telegram/tgfake"
 	"github.com/kaval-desk/kaval/internal/connector/whatsapp/wafake"
 	"github.com/kaval-desk/kaval/internal/connector/x/xfake"
@@ -46,6 +47,10 @@ type Platforms struct {
 	secret string
 	ids    map[string]int64 // platform → channel id
 	db     *store.DB
+	x      *xfake.Server
+	meta   *metafake.Server
+	wa     *wafake.Server
+	tg     *tgfake.Server
 }
 
 // Close stops the fake servers.
@@ -67,6 +72,7 @@ func Setup(ctx context.Context, db *store.DB, st *channel.Store, m *channel.Mana
 	wf := wafake.New(wafake.Options{AppSecret: secret, VerifyToken: "demo", PhoneNumberID: phoneID})
 	tf := tgfake.New("demo-bot-token")
 	p.fakes = append(p.fakes, xf, mf, wf, tf)
+	p.x, p.meta, p.wa, p.tg = xf, mf, wf, tf
 
 	specs := []channel.Spec{
 		{Platform: post.X, Name: namePrefix + "X @" + xHandle,
@@ -155,6 +161,7 @@ func (p *Platforms) Traffic(ctx context.Context, baseURL string, rate float64, s
 		Workers:     4,
 		ForceHandle: xHandle,
 		Bursts:      []scenario.Burst{Opening},
+		OnItem:      p.Know,
 		// Before an event would use an id past the reservation, reserve
 		// the next block: a crash at any point leaves the stored cursor
 		// past every id sent.
@@ -175,6 +182,38 @@ func (p *Platforms) Traffic(ctx context.Context, baseURL string, rate float64, s
 		},
 	}
 	return simulate.Run(ctx, cfg)
+}
+
+// Know tells the platform's fake about an item the simulator is about to
+// deliver to the desk's webhook, as the real platform knows its own posts:
+// a tweet the desk can reply to, a Facebook post or comment, an Instagram
+// comment, a Messenger user inside the 24-hour window, a Telegram chat and
+// message. (The WhatsApp fake takes any number; the connector checks the
+// 24-hour window itself.)
+func (p *Platforms) Know(it simulate.Item) {
+	switch it.Platform {
+	case post.X:
+		if it.Kind != post.KindDirectMessage { // a DM is answered to the user, not to a tweet
+			p.x.AddTweet(xfake.Tweet{ID: it.ID, Text: it.Text, AuthorID: it.AuthorID, Username: it.AuthorHandle, Name: it.AuthorName,
+				InReplyToID: it.ParentID, CreatedAt: it.At.UTC()})
+		}
+	case post.Facebook:
+		kind := "comment"
+		if it.Kind == post.KindPost {
+			kind = "post"
+		}
+		p.meta.AddObject(it.ID, kind)
+	case post.Instagram:
+		p.meta.AddObject(it.ID, "ig_comment")
+	case post.Messenger:
+		p.meta.NoteInbound(it.AuthorID, it.At)
+	case post.Telegram:
+		chat, err := strconv.ParseInt(it.ChatID, 10, 64)
+		msg, err2 := strconv.ParseInt(it.ID, 10, 64)
+		if err == nil && err2 == nil {
+			p.tg.Know(telegram.Chat{ID: chat, Type: it.ChatType, Title: it.ChatTitle}, msg)
+		}
+	}
 }
 
 // trafficBlock is how many event ids one reservation covers.

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -217,6 +218,117 @@ func TestReadmeSearchFindsDemoPosts(t *testing.T) {
 	for _, p := range got.Posts {
 		if !strings.Contains(p.Text, "ಕೋರಮಂಗಲ") {
 			t.Errorf("search result without the word: %q", p.Text)
+		}
+	}
+}
+
+// TestDemoRepliesReachEveryPlatform: in the demo, a reply to a case of
+// each platform the simulator drives reaches that platform's fake and is
+// sent. Before, the fakes never heard of the simulated posts (the
+// simulator posts straight to the desk's webhooks) and every reply but
+// WhatsApp's failed: "deleted or not visible" on X, code 100 on Facebook
+// and Instagram, "No matching user" on Messenger, "chat not found" on
+// Telegram.
+func TestDemoRepliesReachEveryPlatform(t *testing.T) {
+	ctx := context.Background()
+	e := startDemo(t, t.TempDir())
+	e.traffic(t, 40, 4*time.Second)
+	u, _, err := e.a.Auth.CreateUser(ctx, auth.NewUser{Username: "shift-sup", Role: auth.RoleSupervisor, Password: "correct horse battery staple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := e.a.Auth.CreateToken(ctx, u.ID, "test", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path string, body any, out any) int {
+		t.Helper()
+		var rd *strings.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = strings.NewReader(string(b))
+		} else {
+			rd = strings.NewReader("")
+		}
+		req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if out != nil {
+			json.NewDecoder(res.Body).Decode(out)
+		}
+		return res.StatusCode
+	}
+	type item struct {
+		ID        int64
+		State     string
+		Text      string
+		LastError string `json:"last_error"`
+	}
+	queued := map[string]item{}
+	for _, pl := range []string{post.X, post.Facebook, post.Messenger, post.Instagram, post.WhatsApp, post.Telegram} {
+		var page struct {
+			Cases []struct {
+				ID  int64
+				Ref string
+			}
+		}
+		if code := call("GET", "/api/v1/cases?limit=1&platform="+pl, nil, &page); code != 200 || len(page.Cases) == 0 {
+			t.Fatalf("no %s case after the traffic: %d", pl, code)
+		}
+		var it item
+		text := "Thank you for telling us. The " + pl + " desk has passed this to the station (" + page.Cases[0].Ref + ")."
+		if code := call("POST", fmt.Sprintf("/api/v1/cases/%d/replies", page.Cases[0].ID), map[string]any{"text": text}, &it); code != 201 {
+			t.Fatalf("%s reply: %d %+v", pl, code, it)
+		}
+		queued[pl] = it
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for pl, it := range queued {
+		for {
+			var got item
+			call("GET", fmt.Sprintf("/api/v1/outbox/%d", it.ID), nil, &got)
+			if got.State == "failed" || got.State == "unknown" {
+				t.Fatalf("%s reply %s: %s", pl, got.State, got.LastError)
+			}
+			if got.State == "sent" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s reply stayed %s", pl, got.State)
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	}
+	// Each fake holds the reply, on the platform's own terms.
+	has := func(texts []string, want string) bool {
+		for _, s := range texts {
+			if s == want {
+				return true
+			}
+		}
+		return false
+	}
+	var xs, metas, was, tgs []string
+	for _, s := range e.p.x.Sent() {
+		xs = append(xs, s.Text)
+	}
+	for _, s := range e.p.meta.Sent() {
+		metas = append(metas, s.Text)
+	}
+	for _, s := range e.p.wa.Sent() {
+		was = append(was, s.Text)
+	}
+	for _, s := range e.p.tg.Sent() {
+		tgs = append(tgs, s.Text)
+	}
+	for pl, texts := range map[string][]string{post.X: xs, post.Facebook: metas, post.Messenger: metas, post.Instagram: metas, post.WhatsApp: was, post.Telegram: tgs} {
+		if !has(texts, queued[pl].Text) {
+			t.Errorf("the %s fake did not receive the reply %q (has %q)", pl, queued[pl].Text, texts)
 		}
 	}
 }

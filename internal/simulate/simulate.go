@@ -65,6 +65,11 @@ type Config struct {
 	OnEvent func(scenario.Event)
 	// OnStart, if set, is called when the clock starts (after prebuilding).
 	OnStart func()
+	// OnItem, if set, is told of each item a webhook delivery makes exist
+	// on its platform, just before the delivery is sent (the demo tells
+	// its fakes, so that replies find what they answer). It must be safe
+	// for concurrent use.
+	OnItem func(Item)
 	// Prebuild builds and signs every webhook delivery of a Count-bounded
 	// run before the clock starts, so that a benchmark on the desk's own
 	// machine measures the desk, not the generator's text and signatures.
@@ -319,6 +324,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 					reqs = ems[j.e.Platform].build(j.e)
 				}
 				for _, r := range reqs {
+					if r.item != nil && cfg.OnItem != nil {
+						cfg.OnItem(*r.item)
+					}
 					status, lat, err := deliver(ctx, cfg.HTTP, r)
 					t.result(r.platform, status, lat, err)
 				}

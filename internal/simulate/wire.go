@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -43,6 +44,33 @@ type request struct {
 	url      string
 	body     []byte
 	header   http.Header
+	item     *Item // what the delivery makes exist on the platform
+}
+
+// Item is what one simulated event made exist on its platform, under the
+// ids the webhook delivery names: what a reply to it will address. A
+// real platform knows its own posts; the local fakes the desk replies
+// through only know what they are told, so `kaval demo` passes each Item
+// to the matching fake (Config.OnItem) before the desk hears of it.
+type Item struct {
+	Platform     string
+	Kind         string // post.KindPost, KindComment, KindReply, KindDirectMessage…
+	ID           string // tweet id, Facebook post or comment id, Instagram comment id, Messenger mid, wamid, Telegram message_id
+	ParentID     string // the item it answers, if any
+	ThreadID     string // Instagram media, Facebook post
+	ChatID       string // Telegram chat
+	ChatType     string // Telegram chat type
+	ChatTitle    string
+	AuthorID     string // X user id, PSID / IGSID, wa_id, Telegram user id
+	AuthorHandle string
+	AuthorName   string
+	Text         string
+	At           time.Time
+}
+
+func newItem(e scenario.Event, id string) *Item {
+	return &Item{Platform: e.Platform, Kind: e.Kind, ID: id, AuthorID: e.AuthorID, AuthorHandle: e.AuthorHandle,
+		AuthorName: e.AuthorName, Text: e.Text, At: e.At}
 }
 
 // emitter turns an event into the platform's webhook deliveries.
@@ -268,7 +296,9 @@ func (x *xEmitter) build(e scenario.Event) []request {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("x-twitter-webhooks-signature", signBase64(x.ch.Secret, body))
-	return []request{{platform: e.Platform, url: x.url, body: body, header: h}}
+	it := newItem(e, e.ID)
+	it.ParentID = e.ReplyTo
+	return []request{{platform: e.Platform, url: x.url, body: body, header: h, item: it}}
 }
 
 // --- Meta: Facebook Page, Messenger, Instagram ---------------------------
@@ -291,8 +321,10 @@ func metaHeaders(secret string, body []byte) http.Header {
 func (m *metaEmitter) build(e scenario.Event) []request {
 	acct := m.ch.AccountID
 	var payload map[string]any
+	var it *Item
 	switch e.Platform {
 	case post.Messenger:
+		it = newItem(e, "m_"+e.ID)
 		msg := map[string]any{"mid": "m_" + e.ID, "text": e.Text}
 		payload = map[string]any{"object": "page", "entry": []any{map[string]any{
 			"id": acct, "time": e.At.UnixMilli(),
@@ -310,6 +342,8 @@ func (m *metaEmitter) build(e scenario.Event) []request {
 		if e.ReplyTo != "" {
 			v["parent_id"] = e.ReplyTo
 		}
+		it = newItem(e, e.ID)
+		it.ParentID, it.ThreadID = e.ReplyTo, "1790"+idSuffix(e.ThreadKey, 13)
 		payload = map[string]any{"object": "instagram", "entry": []any{map[string]any{
 			"id": acct, "time": e.At.Unix(), "changes": []any{map[string]any{"field": "comments", "value": v}},
 		}}}
@@ -337,12 +371,15 @@ func (m *metaEmitter) build(e scenario.Event) []request {
 			v["item"], v["post_id"], v["comment_id"], v["parent_id"] = "comment", postID, myID, postID
 		}
 		m.recent.put(e.ID, myID)
+		it = newItem(e, myID)
+		it.ParentID, _ = v["parent_id"].(string)
+		it.ThreadID, _ = v["post_id"].(string)
 		payload = map[string]any{"object": "page", "entry": []any{map[string]any{
 			"id": acct, "time": e.At.Unix(), "changes": []any{map[string]any{"field": "feed", "value": v}},
 		}}}
 	}
 	body := asciiJSON(mustJSON(payload))
-	return []request{{platform: e.Platform, url: m.url, body: body, header: metaHeaders(m.ch.Secret, body)}}
+	return []request{{platform: e.Platform, url: m.url, body: body, header: metaHeaders(m.ch.Secret, body), item: it}}
 }
 
 // pagePost picks which of the force's five recent Page posts a thread
@@ -389,7 +426,9 @@ func (wa *waEmitter) build(e scenario.Event) []request {
 		}}},
 	}}}
 	body := asciiJSON(mustJSON(payload))
-	return []request{{platform: e.Platform, url: wa.url, body: body, header: metaHeaders(wa.ch.Secret, body)}}
+	it := newItem(e, wamid(e.ID))
+	it.AuthorID = from
+	return []request{{platform: e.Platform, url: wa.url, body: body, header: metaHeaders(wa.ch.Secret, body), item: it}}
 }
 
 // --- Telegram Bot API webhook --------------------------------------------
@@ -444,6 +483,15 @@ func (tg *tgEmitter) build(e scenario.Event) []request {
 	// update_id must grow; the sequence number does, and leaves room for
 	// the location update below.
 	reqs := []request{tg.req(e.Platform, map[string]any{"update_id": 2 * seq, "message": msg})}
+	it := newItem(e, strconv.FormatInt(seq, 10))
+	it.ChatID, it.ChatType = fmt.Sprint(chat["id"]), fmt.Sprint(chat["type"])
+	if title, ok := chat["title"].(string); ok {
+		it.ChatTitle = title
+	}
+	if e.ReplyTo != "" {
+		it.ParentID = strconv.FormatInt(seqOf(e.ReplyTo), 10)
+	}
+	reqs[0].item = it
 	if e.Lat != nil && e.Lon != nil {
 		loc := map[string]any{"message_id": seq + 500_000_000, "from": from, "chat": chat, "date": e.At.Unix(),
 			"location": map[string]any{"latitude": *e.Lat, "longitude": *e.Lon}}

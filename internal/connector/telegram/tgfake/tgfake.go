@@ -151,6 +151,16 @@ func (s *Server) PushRaw(body []byte) int64 {
 	return id
 }
 
+// Know makes a message in chat known to the fake without queueing an
+// update, as when something else (the simulator, posting straight to the
+// desk's webhook) delivered it: the bot may then answer in that chat and
+// reply to that message.
+func (s *Server) Know(c telegram.Chat, messageID int64) {
+	s.mu.Lock()
+	s.remember(c, messageID)
+	s.mu.Unlock()
+}
+
 func (s *Server) remember(c telegram.Chat, msg int64) {
 	if _, ok := s.chats[c.ID]; !ok || c.Type != "" {
 		s.chats[c.ID] = c
