@@ -220,6 +220,16 @@ func (s stampSink) Ingest(ctx context.Context, posts []post.Post) error {
 	return s.next.Ingest(ctx, posts)
 }
 
+// Apply forwards edits and deletions, stamping the posts an edit carries.
+func (s stampSink) Apply(ctx context.Context, changes []post.Change) error {
+	for i := range changes {
+		if changes[i].Post != nil {
+			changes[i].Post.ChannelID = s.id
+		}
+	}
+	return connector.ApplyChanges(ctx, s.next, changes)
+}
+
 func (m *Manager) start(ctx context.Context, c Channel) {
 	conn, err := m.build(ctx, c.ID)
 	if err != nil {

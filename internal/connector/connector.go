@@ -26,6 +26,30 @@ type Sink interface {
 	Ingest(ctx context.Context, posts []post.Post) error
 }
 
+// ChangeSink applies edits and deletions of posts already delivered
+// (post.Change). Apply returns nil only once every change is durable;
+// it is idempotent, so a redelivered edit or deletion changes nothing.
+// The intake implements it beside Sink.
+type ChangeSink interface {
+	Apply(ctx context.Context, changes []post.Change) error
+}
+
+// ErrNoChangeSink is returned by ApplyChanges when the sink cannot take
+// edits and deletions; the connector counts them as ignored.
+var ErrNoChangeSink = errors.New("connector: the sink takes no edits or deletions")
+
+// ApplyChanges hands changes to s when it is a ChangeSink.
+func ApplyChanges(ctx context.Context, s Sink, changes []post.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	cs, ok := s.(ChangeSink)
+	if !ok {
+		return ErrNoChangeSink
+	}
+	return cs.Apply(ctx, changes)
+}
+
 // Checkpoints persists per-source cursors (since_id, offset, ETag…). A
 // connector saves a checkpoint only after the batch it covers was accepted
 // by the Sink: at-least-once delivery plus idempotent intake gives exactly

@@ -118,10 +118,11 @@ func DecodeEvent(b []byte) (Event, error) {
 	return e, nil
 }
 
-// PostOf returns the post record of a create commit, ok false for anything
-// else (deletes, other collections, undecodable records).
+// PostOf returns the post record of a create or update commit, ok false
+// for anything else (deletes, other collections, undecodable records).
 func (e Event) PostOf() (PostRecord, bool) {
-	if e.Kind != "commit" || e.Commit == nil || e.Commit.Operation != "create" || e.Commit.Collection != PostCollection || len(e.Commit.Record) == 0 || e.Commit.RKey == "" {
+	if e.Kind != "commit" || e.Commit == nil || (e.Commit.Operation != "create" && e.Commit.Operation != "update") ||
+		e.Commit.Collection != PostCollection || len(e.Commit.Record) == 0 || e.Commit.RKey == "" {
 		return PostRecord{}, false
 	}
 	var r PostRecord
@@ -129,6 +130,19 @@ func (e Event) PostOf() (PostRecord, bool) {
 		return PostRecord{}, false
 	}
 	return r, true
+}
+
+// IsUpdate reports whether the event rewrites an existing record.
+func (e Event) IsUpdate() bool { return e.Commit != nil && e.Commit.Operation == "update" }
+
+// DeletionOf is the deletion a delete commit of a post record reports
+// (deletes carry no record, so whose post it was is known only from the
+// URI: intake ignores deletions of posts it never stored).
+func (e Event) DeletionOf(raw []byte) (post.Change, bool) {
+	if e.Kind != "commit" || e.Commit == nil || e.Commit.Operation != "delete" || e.Commit.Collection != PostCollection || e.Commit.RKey == "" {
+		return post.Change{}, false
+	}
+	return post.Change{Platform: post.Bluesky, ExternalID: e.URI(), Op: post.ChangeDelete, At: time.UnixMicro(e.TimeUS).UTC(), Raw: json.RawMessage(raw)}, true
 }
 
 // URI of the event's record.

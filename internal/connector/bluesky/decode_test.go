@@ -15,6 +15,7 @@ var eventSeeds = []string{
 	`{"did":"did:plc:x","time_us":4,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"3k","record":{"text":"quote","createdAt":"2999-01-01T00:00:00Z","embed":{"$type":"app.bsky.embed.recordWithMedia","record":{"record":{"uri":"at://did:plc:police000springfield/app.bsky.feed.post/1","cid":"c"}}}}}}`,
 	`{"did":"did:plc:x","time_us":5,"kind":"commit","commit":{"operation":"create","collection":"app.bsky.feed.post","rkey":"3k","record":"not an object"}}`,
 	`{"did":`, `[]`, `{"time_us":-1}`,
+	`{"did":"did:plc:x","time_us":6,"kind":"commit","commit":{"rev":"r2","operation":"update","collection":"app.bsky.feed.post","rkey":"3k","cid":"c2","record":{"$type":"app.bsky.feed.post","text":"pothole, edited","createdAt":"2026-08-20T09:25:00.000Z"}}}`,
 }
 
 func FuzzDecodeEvent(f *testing.F) {
@@ -26,6 +27,9 @@ func FuzzDecodeEvent(f *testing.F) {
 		ev, err := DecodeEvent(b)
 		if err != nil {
 			return
+		}
+		if d, ok := ev.DeletionOf(b); ok && (!strings.HasPrefix(d.ExternalID, "at://") || d.Op != "delete") {
+			t.Fatalf("bad deletion %+v", d)
 		}
 		r, ok := ev.PostOf()
 		if !ok {

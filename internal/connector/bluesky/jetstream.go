@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
@@ -134,7 +135,23 @@ func (c *Connector) jetstreamOnce(ctx context.Context, cursor int64, onConnect f
 		if ev.Kind == "identity" && ev.Identity != nil && ev.Identity.Handle != "" {
 			c.forgetProfile(ev.DID) // handle changed: look it up again when needed
 		}
-		if r, ok := ev.PostOf(); ok {
+		if d, ok := ev.DeletionOf(data); ok {
+			if err := connector.ApplyChanges(ctx, c.deps.Sink, []post.Change{d}); err != nil && !errors.Is(err, connector.ErrNoChangeSink) {
+				return max(done, ev.TimeUS-1), fmt.Errorf("bluesky: intake refused a deletion: %w", err)
+			}
+		}
+		if r, ok := ev.PostOf(); ok && ev.IsUpdate() {
+			if kind, ok := m.Match(ev.DID, r); ok {
+				handle, name := c.profile(ctx, ev.DID)
+				p := Normalize(ev.URI(), ev.DID, handle, name, r, data, c.channelName(), kind, time.UnixMicro(ev.TimeUS))
+				p.ReceivedAt = c.deps.Now().UTC()
+				ed := post.Change{Platform: post.Bluesky, ExternalID: p.ExternalID, Op: post.ChangeEdit, Text: p.Text,
+					At: time.UnixMicro(ev.TimeUS).UTC(), Raw: p.Raw, Post: &p}
+				if err := connector.ApplyChanges(ctx, c.deps.Sink, []post.Change{ed}); err != nil && !errors.Is(err, connector.ErrNoChangeSink) {
+					return max(done, ev.TimeUS-1), fmt.Errorf("bluesky: intake refused an edit: %w", err)
+				}
+			}
+		} else if r, ok := ev.PostOf(); ok {
 			if kind, ok := m.Match(ev.DID, r); ok && c.fresh(ev.URI()) {
 				seen := time.UnixMicro(ev.TimeUS)
 				handle, name := c.profile(ctx, ev.DID)

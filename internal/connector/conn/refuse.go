@@ -20,6 +20,17 @@ const (
 	ReasonMalformed        = "malformed"         // 400: truncated or invalid JSON
 )
 
+// refusedField names the part of a request each refusal is about, for the
+// log line (RefuseMalformed adds the decoder's own field and detail).
+var refusedField = map[string]string{
+	ReasonMissingSignature: "signature header",
+	ReasonBadSignature:     "signature header",
+	ReasonTooLarge:         "body",
+	ReasonSlowBody:         "body",
+	ReasonUnreadable:       "body",
+	ReasonMalformed:        "body",
+}
+
 // WebhookBodyTimeout bounds how long a webhook body may take to arrive.
 // Platforms send a few kilobytes at once; a client that trickles bytes to
 // hold a connection (and a goroutine) open is cut off long before the
@@ -43,7 +54,9 @@ var (
 
 // Collectors are the connector metrics, to register with the registry
 // served on /metrics.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{refusedTotal, ignoredTotal} }
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{refusedTotal, ignoredTotal, skippedTotal}
+}
 
 // RefusedCounter is the kaval_webhook_refused_total child for platform
 // and reason (tests read it with testutil.ToFloat64).
@@ -104,7 +117,7 @@ func Refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, h *Health,
 	refusedTotal.WithLabelValues(platform, reason).Inc()
 	if log != nil {
 		// The connector's logger already names the channel and platform.
-		log.Warn("webhook delivery refused", "reason", reason, "status", status, "remote", r.RemoteAddr)
+		log.Warn("webhook delivery refused", "field", refusedField[reason], "reason", reason, "status", status, "remote", r.RemoteAddr)
 	}
 	http.Error(w, msg, status)
 }

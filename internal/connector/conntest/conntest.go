@@ -38,6 +38,7 @@ type Sink struct {
 	dupes     int
 	failures  int
 	fail      error
+	changes   []post.Change
 }
 
 func NewSink() *Sink { return &Sink{posts: map[string]post.Post{}, delivered: map[string]int{}} }
@@ -114,10 +115,37 @@ func (s *Sink) All() []post.Post {
 	return out
 }
 
+// Apply records edits and deletions (connector.ChangeSink). A change
+// without platform, external id or a known operation is an error, as it is
+// for the real intake.
+func (s *Sink) Apply(ctx context.Context, cs []post.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	for _, c := range cs {
+		if c.Platform == "" || c.ExternalID == "" || (c.Op != post.ChangeEdit && c.Op != post.ChangeDelete) {
+			return errors.New("conntest: change without identity or operation")
+		}
+	}
+	s.changes = append(s.changes, cs...)
+	return nil
+}
+
+// Changes returns the edits and deletions applied, in arrival order.
+func (s *Sink) Changes() []post.Change {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]post.Change(nil), s.changes...)
+}
+
 // NopSink accepts and drops everything (fuzz targets).
 type NopSink struct{}
 
 func (NopSink) Ingest(context.Context, []post.Post) error { return nil }
+
+func (NopSink) Apply(context.Context, []post.Change) error { return nil }
 
 // Checkpoints is a map-backed connector.Checkpoints; keep one across
 // connector restarts to test resuming.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector/conn"
@@ -52,6 +54,7 @@ type Status struct {
 	Mentions           []Mention `json:"mentions"`
 	Tags               []Tag     `json:"tags"`
 	Reblog             *Status   `json:"reblog"`
+	EditedAt           string    `json:"edited_at"` // RFC 3339, null until first edited
 }
 
 // Notification is a Mastodon notification.
@@ -151,4 +154,44 @@ func Normalize(s Status, raw []byte, channel, kind, ourAccount string, threadOf 
 		}
 	}
 	return p, true
+}
+
+// Edit turns an edited status (a status.update event) into the edit of
+// the stored post. The whole post rides along only when keep is set (the
+// status is one the desk listens to), so an edit of a home-timeline status
+// the desk never stored is not taken in as a new post.
+func Edit(s Status, p post.Post, keep bool) post.Change {
+	at := p.ReceivedAt
+	if t, err := time.Parse(time.RFC3339Nano, s.EditedAt); err == nil {
+		at = t.UTC()
+	}
+	c := post.Change{Platform: post.Mastodon, ExternalID: p.ExternalID, Op: post.ChangeEdit, Text: p.Text, At: at, Raw: p.Raw}
+	if keep {
+		c.Post = &p
+	}
+	return c
+}
+
+// Deletion reads a delete event, whose payload is the bare status id
+// (quoted or not).
+func Deletion(data []byte, received time.Time) (post.Change, bool) {
+	id := strings.TrimSpace(string(data))
+	if uq, err := strconv.Unquote(id); err == nil {
+		id = uq
+	}
+	if id == "" || len(id) > 128 || strings.ContainsAny(id, " \t\n\"") {
+		return post.Change{}, false
+	}
+	raw, _ := json.Marshal(map[string]string{"event": "delete", "id": id})
+	return post.Change{Platform: post.Mastodon, ExternalID: id, Op: post.ChangeDelete, At: received, Raw: raw}, true
+}
+
+// mentions reports whether s mentions the account with id.
+func mentions(s Status, id string) bool {
+	for _, m := range s.Mentions {
+		if id != "" && m.ID == id {
+			return true
+		}
+	}
+	return false
 }

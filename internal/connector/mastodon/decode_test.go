@@ -2,6 +2,7 @@ package mastodon
 
 import (
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -10,7 +11,8 @@ var seeds = []string{
 	`{"id":"1","type":"favourite","account":{"id":"2"},"status":null}`,
 	`{"id":"3","type":"mention","status":{"id":"4","visibility":"direct","content":"<p>ಸಹಾಯ ಬೇಕು<br/><script>x</script></p>","spoiler_text":"CW","language":null,"in_reply_to_id":null,"reblog":{"id":"5","content":"<b>boosted"}}}`,
 	`{"id":"6","type":"mention","status":{"id":"7","content":"<p><<<>>>&#xD800;&bogus;</p","created_at":"not a date"}}`,
-	`{"id":`, `[]`, `"110000000000000123"`,
+	`{"id":`, `[]`, `"110000000000000123"`, `110000000000000124`,
+	`{"id":"8","created_at":"2026-08-20T09:19:58.000Z","edited_at":"2026-08-20T09:25:00.000Z","content":"<p>edited</p>","account":{"id":"1"}}`,
 }
 
 func FuzzDecodeNotification(f *testing.F) {
@@ -23,6 +25,14 @@ func FuzzDecodeNotification(f *testing.F) {
 		}
 		if s, err := DecodeStatus(b); err == nil {
 			check(t, s, b)
+			if p, ok := Normalize(s, b, "c", "post", "", nil); ok {
+				if c := Edit(s, p, true); c.ExternalID != p.ExternalID || c.Op != "edit" {
+					t.Fatalf("bad edit %+v", c)
+				}
+			}
+		}
+		if c, ok := Deletion(b, time.Unix(0, 0)); ok && (c.ExternalID == "" || len(c.Raw) == 0) {
+			t.Fatalf("bad deletion %+v", c)
 		}
 	})
 }

@@ -197,7 +197,27 @@ func (c *Connector) dispatch(ctx context.Context, stream, event string, data []b
 			return nil
 		}
 		p, ok = c.normalize(s, bytes.Clone(data), post.KindPost)
-	default: // delete, status.update, filters_changed, announcements…
+	case "status.update":
+		s, err := DecodeStatus(data)
+		if err != nil {
+			c.health.Fail(err)
+			return nil
+		}
+		p, ok := c.normalize(s, bytes.Clone(data), post.KindPost)
+		if !ok {
+			return nil
+		}
+		// On the user stream only statuses that mention us were ever
+		// stored; elsewhere every status of the stream is listened to.
+		keep := !strings.HasPrefix(stream, "user") || mentions(s, c.account().ID)
+		return c.apply(ctx, Edit(s, p, keep))
+	case "delete":
+		ch, ok := Deletion(data, c.deps.Now().UTC())
+		if !ok {
+			return nil
+		}
+		return c.apply(ctx, ch)
+	default: // filters_changed, announcements…
 		return nil
 	}
 	if !ok {
@@ -214,4 +234,21 @@ func (c *Connector) dispatch(ctx context.Context, stream, event string, data []b
 		}
 	}
 	return nil
+}
+
+// apply hands an edit or deletion to the intake; intake ignores one of a
+// status it never stored.
+func (c *Connector) apply(ctx context.Context, ch post.Change) error {
+	err := connector.ApplyChanges(ctx, c.deps.Sink, []post.Change{ch})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, connector.ErrNoChangeSink):
+		conn.Ignored(c.health, post.Mastodon, 1)
+		return nil
+	default:
+		// Drop the connection; the event is not replayed by Mastodon, so
+		// the edit is lost only if intake stays down.
+		return fmt.Errorf("mastodon: intake refused an edit or deletion: %w", err)
+	}
 }

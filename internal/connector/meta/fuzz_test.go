@@ -27,6 +27,9 @@ func FuzzDecodeMetaWebhook(f *testing.F) {
 	for _, s := range metaSeeds {
 		f.Add([]byte(s))
 	}
+	for _, s := range []string{dashboardFeedTest, numericMessenger, oddAttachments, oneBadEntry, messageEdit, unsent, feedEdited, feedRemoved} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := meta.DecodeWebhook(b, time.Unix(0, 0))
 		if err != nil {
@@ -38,6 +41,16 @@ func FuzzDecodeMetaWebhook(f *testing.F) {
 			}
 			if p.Lat != nil && (*p.Lat < -90 || *p.Lat > 90) {
 				t.Fatal("latitude out of range")
+			}
+		}
+		for _, c := range d.Changes {
+			if c.ExternalID == "" || (c.Op != post.ChangeEdit && c.Op != post.ChangeDelete) {
+				t.Fatalf("bad change %+v", c)
+			}
+		}
+		for _, s := range d.Skipped {
+			if s.Field == "" || s.Reason == "" {
+				t.Fatalf("skip without field or reason %+v", s)
 			}
 		}
 	})

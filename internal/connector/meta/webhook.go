@@ -31,9 +31,10 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		now := c.deps.Now().UTC()
 		d, err := DecodeWebhook(body, now)
 		if err != nil {
-			conn.Refuse(w, r, c.deps.Log, c.health, c.ch.Platform, conn.ReasonMalformed, http.StatusBadRequest, "malformed payload")
+			conn.RefuseMalformed(w, r, c.deps.Log, c.health, c.ch.Platform, err)
 			return
 		}
+		conn.Skipped(c.deps.Log, c.health, c.ch.Platform, d.Skipped)
 		conn.Ignored(c.health, c.ch.Platform, d.Ignored)
 		for _, m := range d.IGMentions {
 			p, err := c.resolveMention(r.Context(), m, now)
@@ -52,6 +53,11 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 			}
 			c.health.Event(now)
 		}
+		// After the posts: an edit delivered with its original applies
+		// to it.
+		if !applyChanges(w, r, c.deps, c.health, c.ch.Platform, d.Changes, c.logErr) {
+			return
+		}
 		if c.deps.Statuses != nil {
 			for _, s := range d.Statuses {
 				if err := c.deps.Statuses.DeliveryStatus(r.Context(), s.Platform, s.ExternalID, s.Status, s.At, ""); err != nil {
@@ -66,6 +72,25 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("EVENT_RECEIVED"))
 	default:
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// applyChanges hands a delivery's edits and deletions to the intake. A
+// storage failure answers 503 (Meta redelivers; applying is idempotent)
+// and returns false; a sink that takes no changes counts them as ignored.
+// Shared with WhatsApp.
+func applyChanges(w http.ResponseWriter, r *http.Request, deps connector.Deps, h *conn.Health, platform string, cs []post.Change, logErr func(string, error)) bool {
+	err := connector.ApplyChanges(r.Context(), deps.Sink, cs)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, connector.ErrNoChangeSink):
+		conn.Ignored(h, platform, len(cs))
+		return true
+	default:
+		logErr("meta: webhook edits and deletions", err)
+		http.Error(w, "unable to store", http.StatusServiceUnavailable)
+		return false
 	}
 }
 

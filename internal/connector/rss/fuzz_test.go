@@ -14,15 +14,18 @@ var feedSeeds = []string{
 	`<html><body>error</body></html>`,
 	`<rss version="2.0"><channel><item><georss:point>999 999</georss:point><pubDate>yesterday</pubDate></item></channel></rss>`,
 	``,
+	"<?xml version=\"1.0\" encoding='iso-8859-1'?><rss version=\"2.0\"><channel><item><guid>l</guid><title>Caf\xe9</title></item></channel></rss>",
 }
 
+var charsets = []string{"", "application/rss+xml; charset=ISO-8859-1", "text/xml; charset=windows-1252", "text/xml; charset=utf-8", "text/xml; charset=x-unknown", "text/xml; charset=\"utf-16\""}
+
 func FuzzParseFeed(f *testing.F) {
-	for _, s := range feedSeeds {
-		f.Add([]byte(s))
+	for i, s := range feedSeeds {
+		f.Add([]byte(s), uint8(i))
 	}
 	now := time.Date(2026, 8, 20, 0, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		feed, err := ParseFeed(b)
+	f.Fuzz(func(t *testing.T, b []byte, cs uint8) {
+		feed, err := ParseFeed(toUTF8(b, charsets[int(cs)%len(charsets)]))
 		if err != nil {
 			return
 		}

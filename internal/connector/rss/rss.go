@@ -128,7 +128,7 @@ func (c *Connector) Check(ctx context.Context) error {
 	if res.notModified {
 		return nil
 	}
-	_, err = ParseFeed(res.body)
+	_, err = ParseFeed(toUTF8(res.body, res.contentType))
 	return err
 }
 
@@ -196,6 +196,7 @@ type fetched struct {
 	etag         string
 	lastModified string
 	movedTo      string // final URL when every redirect hop was permanent
+	contentType  string // its charset parameter says how to read the body
 }
 
 // fetch does one conditional GET. Errors are *connector.Error; for 429 and
@@ -259,6 +260,7 @@ func (c *Connector) fetch(ctx context.Context, feedURL string, cp map[string]str
 			return f, &connector.Error{Class: connector.Permanent, Platform: post.RSS, Status: 200, Message: fmt.Sprintf("feed larger than %d bytes", c.maxBytes)}
 		}
 		f.body = body
+		f.contentType = resp.Header.Get("Content-Type")
 		return f, nil
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -343,7 +345,7 @@ func (c *Connector) Poll(ctx context.Context) (time.Duration, error) {
 		}
 		return 0, nil
 	}
-	feed, err := ParseFeed(res.body)
+	feed, err := ParseFeed(toUTF8(res.body, res.contentType))
 	if err != nil {
 		return 0, err
 	}

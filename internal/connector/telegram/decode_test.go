@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -13,6 +14,9 @@ var seeds = []string{
 	`{"update_id":4,"message":{"message_id":1,"chat":{"id":1,"type":"private"},"date":-99999999999,"text":"\u0000\ufeff\u200b x","venue":{"location":{"latitude":999,"longitude":0},"title":"t"}}}`,
 	`{"update_id":5,"message":{"message_id":1,"chat":{"id":-9223372036854775808,"type":"group"},"date":1,"text":"x"}}`,
 	`{"update_id":`, `[]`, `null`, `{"update_id":"1"}`,
+	`{"update_id":0,"message":{"message_id":1,"chat":{"id":7,"type":"private"},"date":1787217600,"photo":[{"file_id":"a"},{"file_id":"b]\nx"}],"forward_origin":{"type":"hidden_user"}}}`,
+	`{"update_id":16,"edited_message":{"message_id":20,"chat":{"id":5,"type":"private"},"date":1787217600,"edit_date":1787217700,"text":"x"}}`,
+	`{"update_id":17,"deleted_business_messages":{"chat":{"id":5,"type":"private"},"message_ids":[20,0,21]}}`,
 }
 
 func FuzzDecodeUpdate(f *testing.F) {
@@ -24,9 +28,19 @@ func FuzzDecodeUpdate(f *testing.F) {
 		if err != nil {
 			return
 		}
+		for _, c := range Deletions(u, b, time.Unix(0, 0)) {
+			if c.ExternalID == "" || c.Op != "delete" {
+				t.Fatalf("bad deletion %+v", c)
+			}
+		}
 		p, ok := Normalize(u, b, "ch", 0)
 		if !ok {
 			return
+		}
+		if u.IsEdit() {
+			if c := Edit(u, p); c.ExternalID != p.ExternalID || c.Post == nil {
+				t.Fatalf("bad edit %+v", c)
+			}
 		}
 		if p.ExternalID == "" || p.Platform != "telegram" || !utf8.ValidString(p.Text) {
 			t.Fatalf("bad post %+v", p)

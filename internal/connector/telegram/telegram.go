@@ -296,7 +296,8 @@ func (c *Connector) Run(ctx context.Context) error {
 	return nil
 }
 
-var allowedUpdates = []string{"message", "edited_message", "channel_post", "edited_channel_post", "business_message"}
+var allowedUpdates = []string{"message", "edited_message", "channel_post", "edited_channel_post", "business_message",
+	"edited_business_message", "deleted_business_messages"}
 
 // pollOnce fetches one batch, hands it to intake and only then persists the
 // new offset. Returns the offset for the next call.
@@ -315,6 +316,7 @@ func (c *Connector) pollOnce(ctx context.Context, offset int64, client *http.Cli
 	}
 	next := offset
 	posts := make([]post.Post, 0, len(raws))
+	var changes []post.Change
 	for _, raw := range raws {
 		u, err := DecodeUpdate(raw)
 		if err != nil {
@@ -330,10 +332,8 @@ func (c *Connector) pollOnce(ctx context.Context, offset int64, client *http.Cli
 		if u.UpdateID >= next {
 			next = u.UpdateID + 1
 		}
-		if p, ok := Normalize(u, raw, c.channelName(), c.bot()); ok {
-			p.ReceivedAt = c.deps.Now().UTC()
-			posts = append(posts, p)
-		}
+		ps, cs := c.read(u, raw)
+		posts, changes = append(posts, ps...), append(changes, cs...)
 	}
 	if len(posts) > 0 {
 		if err := c.deps.Sink.Ingest(ctx, posts); err != nil {
@@ -341,10 +341,43 @@ func (c *Connector) pollOnce(ctx context.Context, offset int64, client *http.Cli
 		}
 		c.health.Arrived(c.deps.Now(), posts[len(posts)-1].CreatedAt)
 	}
+	if err := c.applyChanges(ctx, changes); err != nil {
+		return offset, fmt.Errorf("telegram: intake refused edits: %w", err)
+	}
 	if err := c.deps.Checkpoints.SaveCheckpoint(ctx, c.source, map[string]string{"offset": strconv.FormatInt(next, 10)}); err != nil {
 		return offset, fmt.Errorf("telegram: unable to save offset: %w", err)
 	}
 	return next, nil
+}
+
+// read turns one update into a new post, or the edit or deletions of
+// stored ones; an update that carries neither is counted as ignored.
+func (c *Connector) read(u Update, raw []byte) ([]post.Post, []post.Change) {
+	now := c.deps.Now().UTC()
+	if ds := Deletions(u, raw, now); len(ds) > 0 {
+		return nil, ds
+	}
+	p, ok := Normalize(u, raw, c.channelName(), c.bot())
+	if !ok {
+		conn.Ignored(c.health, post.Telegram, 1) // an update type we do not store
+		return nil, nil
+	}
+	p.ReceivedAt = now
+	if u.IsEdit() {
+		return nil, []post.Change{Edit(u, p)}
+	}
+	return []post.Post{p}, nil
+}
+
+// applyChanges hands edits and deletions to the intake; a sink that takes
+// none counts them as ignored.
+func (c *Connector) applyChanges(ctx context.Context, cs []post.Change) error {
+	err := connector.ApplyChanges(ctx, c.deps.Sink, cs)
+	if errors.Is(err, connector.ErrNoChangeSink) {
+		conn.Ignored(c.health, post.Telegram, len(cs))
+		return nil
+	}
+	return err
 }
 
 // channelName is our side as Telegram names it: the bot's @username
@@ -395,21 +428,22 @@ func (c *Connector) Webhook() http.Handler {
 		}
 		u, err := DecodeUpdate(body)
 		if err != nil {
-			conn.Refuse(w, r, log, c.health, post.Telegram, conn.ReasonMalformed, http.StatusBadRequest, "bad update")
+			conn.RefuseMalformed(w, r, log, c.health, post.Telegram, err)
 			return
 		}
-		p, ok := Normalize(u, body, c.channelName(), c.bot())
-		if !ok {
-			conn.Ignored(c.health, post.Telegram, 1) // an update type we do not store
-		}
-		if ok {
-			p.ReceivedAt = c.deps.Now().UTC()
-			if err := c.deps.Sink.Ingest(r.Context(), []post.Post{p}); err != nil {
+		ps, cs := c.read(u, body)
+		if len(ps) > 0 {
+			if err := c.deps.Sink.Ingest(r.Context(), ps); err != nil {
 				c.health.Fail(err)
 				http.Error(w, "intake unavailable", http.StatusServiceUnavailable)
 				return
 			}
-			c.health.Arrived(c.deps.Now(), p.CreatedAt)
+			c.health.Arrived(c.deps.Now(), ps[0].CreatedAt)
+		}
+		if err := c.applyChanges(r.Context(), cs); err != nil {
+			c.health.Fail(err)
+			http.Error(w, "intake unavailable", http.StatusServiceUnavailable)
+			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, "{}")

@@ -22,7 +22,7 @@ var waSeeds = []string{
 }
 
 func FuzzDecodeWhatsAppWebhook(f *testing.F) {
-	for _, s := range waSeeds {
+	for _, s := range append(waSeeds, waBSUIDOnly, waBSUIDContactOnly, waLocationNoType, waUnsupported) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

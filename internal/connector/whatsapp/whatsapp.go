@@ -140,9 +140,10 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		now := c.deps.Now().UTC()
 		d, err := DecodeWebhook(body, now)
 		if err != nil {
-			conn.Refuse(w, r, c.deps.Log, c.health, post.WhatsApp, conn.ReasonMalformed, http.StatusBadRequest, "malformed payload")
+			conn.RefuseMalformed(w, r, c.deps.Log, c.health, post.WhatsApp, err)
 			return
 		}
+		conn.Skipped(c.deps.Log, c.health, post.WhatsApp, d.Skipped)
 		conn.Ignored(c.health, post.WhatsApp, d.Ignored)
 		if len(d.Posts) > 0 {
 			if err := c.deps.Sink.Ingest(r.Context(), d.Posts); err != nil {

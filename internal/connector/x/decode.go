@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -49,6 +50,7 @@ type Page struct {
 	NextToken string
 	Partial   []Problem // errors[] inside a 200: the rest of the page is good
 	Skipped   int       // items without a usable id
+	Own       int       // posts by our own account: not citizens' posts
 }
 
 type v2Tweet struct {
@@ -102,8 +104,20 @@ type v2Page struct {
 	Errors []Problem `json:"errors"`
 }
 
-// DecodePage decodes a mentions-timeline or recent-search response.
+// DecodePage decodes a recent-search response: posts that mention us are
+// mentions, replies to us replies, the rest posts.
 func DecodePage(body []byte, me Account, received time.Time) (Page, error) {
+	return decodePage(body, me, received, false)
+}
+
+// DecodeMentionsPage decodes a mentions-timeline response: every item
+// mentions us, whether or not the page carries entities, so an item is a
+// mention, or a reply when it answers one of ours.
+func DecodeMentionsPage(body []byte, me Account, received time.Time) (Page, error) {
+	return decodePage(body, me, received, true)
+}
+
+func decodePage(body []byte, me Account, received time.Time, mentions bool) (Page, error) {
 	var p v2Page
 	if err := json.Unmarshal(body, &p); err != nil {
 		return Page{}, fmt.Errorf("x: unable to decode page: %w", err)
@@ -115,9 +129,16 @@ func DecodePage(body []byte, me Account, received time.Time) (Page, error) {
 	}
 	for _, raw := range p.Data {
 		pp, err := normaliseV2(raw, users, me, received)
+		if errors.Is(err, errOwn) {
+			out.Own++
+			continue
+		}
 		if err != nil {
 			out.Skipped++
 			continue
+		}
+		if mentions && pp.Kind == post.KindPost {
+			pp.Kind = post.KindMention
 		}
 		out.Posts = append(out.Posts, pp)
 		if IDLess(out.NewestID, pp.ExternalID) {
@@ -129,29 +150,101 @@ func DecodePage(body []byte, me Account, received time.Time) (Page, error) {
 
 // StreamItem is one decoded filtered-stream line.
 type StreamItem struct {
-	Post       *post.Post
-	Disconnect []Problem // an in-stream errors object: the server will close
+	Post *post.Post
+	// Disconnect is an in-stream error object ({"errors": [...]} or
+	// {"error": ...}, X's operational-disconnect messages): the server is
+	// about to close, and the caller starts its reconnect ladder.
+	Disconnect []Problem
+	Own        bool // a post by our own account, not stored
 }
 
 // DecodeStreamLine decodes one non-empty line of the filtered stream.
-// Unknown message shapes decode to an empty item (ignored).
+// Unknown message shapes decode to an empty item (ignored). An error
+// object is read leniently, whatever the shape of its entries: it must
+// start a reconnect, never be counted as a bad line.
 func DecodeStreamLine(line []byte, me Account, received time.Time) (StreamItem, error) {
 	var m struct {
 		Data     json.RawMessage `json:"data"`
 		Includes v2Includes      `json:"includes"`
-		Errors   []Problem       `json:"errors"`
+		Errors   json.RawMessage `json:"errors"`
+		Error    json.RawMessage `json:"error"`
 	}
 	if err := json.Unmarshal(line, &m); err != nil {
-		return StreamItem{}, fmt.Errorf("x: unable to decode stream line: %w", err)
+		// includes of an odd shape must not hide an error object
+		var e struct {
+			Data   json.RawMessage `json:"data"`
+			Errors json.RawMessage `json:"errors"`
+			Error  json.RawMessage `json:"error"`
+		}
+		if json.Unmarshal(line, &e) != nil || (len(e.Errors) == 0 && len(e.Error) == 0) || (len(e.Data) > 0 && string(e.Data) != "null") {
+			return StreamItem{}, fmt.Errorf("x: unable to decode stream line: %w", err)
+		}
+		m.Data, m.Errors, m.Error = e.Data, e.Errors, e.Error
 	}
 	if len(m.Data) == 0 || string(m.Data) == "null" {
-		return StreamItem{Disconnect: m.Errors}, nil
+		return StreamItem{Disconnect: streamProblems(m.Errors, m.Error)}, nil
 	}
 	pp, err := normaliseV2(m.Data, indexUsers(m.Includes.Users), me, received)
+	if errors.Is(err, errOwn) {
+		return StreamItem{Own: true}, nil
+	}
 	if err != nil {
 		return StreamItem{}, err
 	}
 	return StreamItem{Post: &pp}, nil
+}
+
+// streamProblems reads an in-stream error object: an "errors" array of
+// problems (or of anything else), or a single "error" object or string.
+// Present but unreadable still yields one problem, so the caller
+// reconnects.
+func streamProblems(errs, single json.RawMessage) []Problem {
+	var out []Problem
+	if len(errs) > 0 && string(errs) != "null" {
+		var items []json.RawMessage
+		if json.Unmarshal(errs, &items) != nil {
+			items = []json.RawMessage{errs}
+		}
+		for _, it := range items {
+			out = append(out, readProblem(it))
+		}
+		if len(out) == 0 {
+			out = append(out, Problem{Title: "stream error"})
+		}
+	}
+	if len(single) > 0 && string(single) != "null" {
+		out = append(out, readProblem(single))
+	}
+	return out
+}
+
+func readProblem(raw json.RawMessage) Problem {
+	var p Problem
+	if json.Unmarshal(raw, &p) == nil && (p.Title != "" || p.Detail != "" || p.Message != "") {
+		return p
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil && s != "" {
+		return Problem{Title: trimProblem(s)}
+	}
+	// Fields of other types ("status": "503"): keep what is a string.
+	var loose map[string]json.RawMessage
+	if json.Unmarshal(raw, &loose) == nil {
+		for _, k := range []string{"title", "message", "detail", "disconnect_type"} {
+			var v string
+			if json.Unmarshal(loose[k], &v) == nil && v != "" {
+				return Problem{Title: trimProblem(v)}
+			}
+		}
+	}
+	return Problem{Title: "stream error"}
+}
+
+func trimProblem(s string) string {
+	if len(s) > 200 {
+		return s[:200]
+	}
+	return s
 }
 
 func indexUsers(us []v2User) map[string]v2User {
@@ -162,7 +255,12 @@ func indexUsers(us []v2User) map[string]v2User {
 	return m
 }
 
-var errNoID = errors.New("x: post without a valid id")
+var (
+	errNoID = errors.New("x: post without a valid id")
+	// errOwn marks a post by our own account: the force's own tweets are
+	// not citizens' posts (as the Meta connector leaves out its Page's).
+	errOwn = errors.New("x: post by our own account")
+)
 
 func normaliseV2(raw json.RawMessage, users map[string]v2User, me Account, received time.Time) (post.Post, error) {
 	var t v2Tweet
@@ -177,6 +275,9 @@ func normaliseV2(raw json.RawMessage, users map[string]v2User, me Account, recei
 		text = t.NoteTweet.Text
 	}
 	u := users[t.AuthorID]
+	if (me.UserID != "" && t.AuthorID == me.UserID) || (me.Handle != "" && u.Username != "" && strings.EqualFold(u.Username, me.Handle)) {
+		return post.Post{}, errOwn
+	}
 	p := post.Post{
 		Platform:   post.X,
 		ExternalID: t.ID,
@@ -232,8 +333,19 @@ func normaliseV2(raw json.RawMessage, users map[string]v2User, me Account, recei
 type Webhook struct {
 	ForUserID string
 	Posts     []post.Post
-	Ignored   int // event types and items we do not ingest
+	Changes   []post.Change // deletions (tweet_delete_events)
+	Ignored   int           // event types and items we do not ingest
+	Skipped   []conn.Skip   // items that could not be read; the rest was kept
 }
+
+// PurgeDeleted is how soon the text of a post its author deleted on X is
+// removed from the desk. X's Developer Agreement and Policy oblige anyone
+// who stores X content to honour deletions ("use all reasonable efforts to
+// honor changes to user content", the compliance documentation repeats),
+// so a deleted post's text and payload do not wait for the desk's general
+// retention of deleted posts: they are purged within a day. The case keeps
+// the fact that a post was deleted.
+const PurgeDeleted = 24 * time.Hour
 
 type v1Tweet struct {
 	CreatedAt            string `json:"created_at"`
@@ -296,7 +408,8 @@ func DecodeWebhook(body []byte, received time.Time) (Webhook, error) {
 	}
 	if v, ok := top["users"]; ok {
 		if err := json.Unmarshal(v, &users); err != nil {
-			return Webhook{}, fmt.Errorf("x: unable to decode users: %w", err)
+			// Only names are lost: DMs still arrive.
+			w.Skipped = append(w.Skipped, conn.SkipErr("users", "users", err))
 		}
 	}
 	keys := make([]string, 0, len(top))
@@ -311,12 +424,14 @@ func DecodeWebhook(body []byte, received time.Time) (Webhook, error) {
 		case "tweet_create_events":
 			var items []json.RawMessage
 			if err := json.Unmarshal(v, &items); err != nil {
-				return Webhook{}, fmt.Errorf("x: unable to decode tweet_create_events: %w", err)
+				w.Skipped = append(w.Skipped, conn.SkipErr(k, k, err))
+				continue
 			}
-			for _, raw := range items {
+			for i, raw := range items {
 				p, ok, err := normaliseV1(raw, w.ForUserID, received)
 				if err != nil {
-					return Webhook{}, err
+					w.Skipped = append(w.Skipped, conn.SkipErr(k, fmt.Sprintf("%s[%d]", k, i), err))
+					continue
 				}
 				if !ok {
 					w.Ignored++
@@ -324,15 +439,42 @@ func DecodeWebhook(body []byte, received time.Time) (Webhook, error) {
 				}
 				w.Posts = append(w.Posts, p)
 			}
+		case "tweet_delete_events":
+			var items []json.RawMessage
+			if err := json.Unmarshal(v, &items); err != nil {
+				w.Skipped = append(w.Skipped, conn.SkipErr(k, k, err))
+				continue
+			}
+			for i, raw := range items {
+				var d struct {
+					Status struct {
+						ID     conn.ID `json:"id"`
+						UserID conn.ID `json:"user_id"`
+					} `json:"status"`
+					TimestampMS conn.ID `json:"timestamp_ms"`
+				}
+				if err := json.Unmarshal(raw, &d); err != nil {
+					w.Skipped = append(w.Skipped, conn.SkipErr(k, fmt.Sprintf("%s[%d]", k, i), err))
+					continue
+				}
+				if !validID(string(d.Status.ID)) {
+					w.Ignored++
+					continue
+				}
+				w.Changes = append(w.Changes, post.Change{Platform: post.X, ExternalID: string(d.Status.ID), Op: post.ChangeDelete,
+					At: parseMillis(string(d.TimestampMS), received), Raw: append(json.RawMessage(nil), raw...), PurgeWithin: PurgeDeleted})
+			}
 		case "direct_message_events":
 			var items []json.RawMessage
 			if err := json.Unmarshal(v, &items); err != nil {
-				return Webhook{}, fmt.Errorf("x: unable to decode direct_message_events: %w", err)
+				w.Skipped = append(w.Skipped, conn.SkipErr(k, k, err))
+				continue
 			}
-			for _, raw := range items {
+			for i, raw := range items {
 				var d v1DM
 				if err := json.Unmarshal(raw, &d); err != nil {
-					return Webhook{}, fmt.Errorf("x: unable to decode direct message: %w", err)
+					w.Skipped = append(w.Skipped, conn.SkipErr(k, fmt.Sprintf("%s[%d]", k, i), err))
+					continue
 				}
 				mc := d.MessageCreate
 				if d.Type != "message_create" || !validID(d.ID) || mc.SenderID == "" || mc.SenderID == w.ForUserID {

@@ -39,10 +39,11 @@ func checkPost(t *testing.T, p post.Post) {
 
 func FuzzDecodeXPage(f *testing.F) {
 	f.Add([]byte(seedPage))
+	f.Add([]byte(ownAndMentions))
 	f.Add([]byte(`{"data":[{"id":"abc"},{"id":"1"}],"meta":{"newest_id":"99999999999999999999999"}}`))
 	f.Add([]byte(`{"meta":{"result_count":0}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pg, err := x.DecodePage(b, me, time.Unix(0, 0))
+		pg, err := x.DecodeMentionsPage(b, me, time.Unix(0, 0))
 		if err != nil {
 			return
 		}
@@ -56,6 +57,9 @@ func FuzzDecodeXStream(f *testing.F) {
 	f.Add([]byte(seedStream))
 	f.Add([]byte(seedDisconnect))
 	f.Add([]byte(`{"data":null}`))
+	f.Add([]byte(ownOnStream))
+	f.Add([]byte(`{"error":{"message":"Forced Disconnect","sent":"2026-08-20T10:00:00+00:00"}}`))
+	f.Add([]byte(`{"errors":[{"title":"x","status":"429"}],"includes":{"users":"odd"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		it, err := x.DecodeStreamLine(b, me, time.Unix(0, 0))
 		if err == nil && it.Post != nil {
@@ -67,6 +71,7 @@ func FuzzDecodeXStream(f *testing.F) {
 func FuzzDecodeXWebhook(f *testing.F) {
 	f.Add([]byte(seedAAA))
 	f.Add([]byte(seedDM))
+	f.Add([]byte(deleteEvents))
 	f.Add([]byte(`{"for_user_id":"1","favorite_events":[]}`))
 	f.Add([]byte(`{"tweet_create_events":[{"id_str":"12","retweeted_status":{}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -76,6 +81,11 @@ func FuzzDecodeXWebhook(f *testing.F) {
 		}
 		for _, p := range w.Posts {
 			checkPost(t, p)
+		}
+		for _, c := range w.Changes {
+			if c.ExternalID == "" || c.Op != post.ChangeDelete {
+				t.Fatalf("bad change %+v", c)
+			}
 		}
 	})
 }

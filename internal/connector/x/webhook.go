@@ -2,8 +2,10 @@ package x
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
+	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/post"
 )
@@ -46,9 +48,10 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		}
 		hook, err := DecodeWebhook(body, c.deps.Now().UTC())
 		if err != nil {
-			conn.Refuse(w, r, log, c.health, post.X, conn.ReasonMalformed, http.StatusBadRequest, "malformed payload")
+			conn.RefuseMalformed(w, r, log, c.health, post.X, err)
 			return
 		}
+		conn.Skipped(log, c.health, post.X, hook.Skipped)
 		conn.Ignored(c.health, post.X, hook.Ignored)
 		if len(hook.Posts) > 0 {
 			if err := c.deps.Sink.Ingest(r.Context(), hook.Posts); err != nil {
@@ -58,6 +61,14 @@ func (c *Connector) serveWebhook(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			c.health.Event(c.deps.Now())
+		}
+		if err := connector.ApplyChanges(r.Context(), c.deps.Sink, hook.Changes); err != nil {
+			if !errors.Is(err, connector.ErrNoChangeSink) {
+				c.logErr("x: webhook deletions", err)
+				http.Error(w, "unable to store", http.StatusServiceUnavailable)
+				return
+			}
+			conn.Ignored(c.health, post.X, len(hook.Changes))
 		}
 		w.WriteHeader(http.StatusOK)
 	default:

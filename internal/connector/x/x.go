@@ -301,12 +301,19 @@ func (c *Connector) walk(ctx context.Context, kind, since string) (string, error
 		if err != nil {
 			return since, err
 		}
-		pg, err := DecodePage(body, c.me, c.deps.Now().UTC())
+		decode := DecodePage
+		if kind == "mentions" {
+			decode = DecodeMentionsPage
+		}
+		pg, err := decode(body, c.me, c.deps.Now().UTC())
 		if err != nil {
 			return since, err
 		}
 		if len(pg.Partial) > 0 {
 			c.health.Count("partial_errors", len(pg.Partial))
+		}
+		if pg.Own > 0 {
+			c.health.Count("own_posts", pg.Own)
 		}
 		if len(pg.Posts) > 0 {
 			if err := c.deps.Sink.Ingest(ctx, pg.Posts); err != nil {
@@ -659,6 +666,10 @@ func (c *Connector) StreamOnce(ctx context.Context) (healthy bool, status int, e
 			}
 			if len(item.Disconnect) > 0 {
 				return healthy, http.StatusServiceUnavailable, fmt.Errorf("x: stream error: %s", item.Disconnect[0])
+			}
+			if item.Own {
+				c.health.Count("own_posts", 1)
+				continue
 			}
 			if item.Post == nil {
 				c.health.Count("ignored", 1)
