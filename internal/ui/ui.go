@@ -97,6 +97,10 @@ type Route struct {
 	Perm    auth.Perm // who may open it; declared here, checked by the server
 	Summary string    // one line for the route table
 	Nav     *Nav      // set for a page that has a menu entry
+
+	// mustChangeOK: open to a user still on a one-time password (the
+	// password page itself, logout). Every other page sends them there.
+	mustChangeOK bool
 }
 
 // Nav places a GET page in the navigation. The left menu shows one entry
@@ -202,6 +206,9 @@ func (u *UI) Handle(rt Route, h web.HandlerFunc) {
 		u.mu.Unlock()
 	}
 	u.srv.Page(rt.Method, rt.Path, rt.Perm, rt.Summary, func(w http.ResponseWriter, r *http.Request) error {
+		if p := auth.FromContext(r.Context()); p != nil && p.MustChange && !rt.mustChangeOK {
+			return web.ErrMustChange
+		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), stateKey, &reqState{})))
 	})
 }

@@ -153,7 +153,7 @@ func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, err erro
 	switch {
 	case e.Code == "unauthenticated" && hooks.LoginPath != "":
 		target = hooks.LoginPath
-	case e == errMustChange && hooks.PasswordPath != "":
+	case e == ErrMustChange && hooks.PasswordPath != "":
 		target = hooks.PasswordPath
 	}
 	if target != "" {

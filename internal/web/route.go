@@ -144,8 +144,10 @@ func (s *Server) wrap(ri RouteInfo, h HandlerFunc) http.Handler {
 }
 
 var (
-	errForbidden   = &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "your role may not do this"}
-	errMustChange  = &Error{Status: http.StatusForbidden, Code: "password_change_required", Message: "set a new password first (POST /api/v1/me/password)"}
+	errForbidden = &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "your role may not do this"}
+	// ErrMustChange refuses everything but "set my password" to a user
+	// still on a one-time password; pages send them to the password page.
+	ErrMustChange  = &Error{Status: http.StatusForbidden, Code: "password_change_required", Message: "set a new password first (POST /api/v1/me/password)"}
 	errCrossOrigin = &Error{Status: http.StatusForbidden, Code: "cross_origin", Message: "cross-origin request refused; API clients must use a bearer token"}
 )
 
@@ -180,7 +182,7 @@ func (s *Server) serveRoute(ri RouteInfo, h HandlerFunc, w http.ResponseWriter, 
 		case p == nil:
 			return r, auth.ErrUnauthenticated
 		case p.MustChange && ri.Perm != auth.PermAuthenticated:
-			return r, errMustChange
+			return r, ErrMustChange
 		case !p.Can(ri.Perm):
 			return r, errForbidden
 		}

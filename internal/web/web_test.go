@@ -731,6 +731,7 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		"GET /desk/login": auth.PermPublic, "POST /desk/login": auth.PermPublic,
 		"GET /desk/{$}": auth.PermAuthenticated, "POST /desk/logout": auth.PermAuthenticated,
 		"GET /desk/password": auth.PermAuthenticated, "POST /desk/password": auth.PermAuthenticated,
+		"GET /desk/account": auth.PermAuthenticated,
 	}
 	e := newEnv(t, store.NewTestSQLite(t))
 	mountAll(e)
