@@ -20,9 +20,9 @@ type Doc struct {
 	mentions []tagRef // @handles
 
 	platform, lang, sentiment, category, station, traffic, author string
-	urgency                                                        int
-	emergency                                                      bool
-	places                                                         []post.Place
+	urgency                                                       int
+	emergency                                                     bool
+	places                                                        []post.Place
 
 	// Scratch of the Set matching this doc.
 	hits []uint64
