@@ -60,7 +60,8 @@ const (
 	PermIncidentsManage Perm = "incidents:manage" // open and run crisis rooms
 	PermPublish         Perm = "publish:write"    // compose advisories and campaigns
 	PermTemplatesManage Perm = "templates:manage" // canned replies
-	PermQueriesManage   Perm = "queries:manage"   // listening queries
+	PermQueriesManage   Perm = "queries:manage"   // write and propose listening queries, preview them over history
+	PermQueriesApprove  Perm = "queries:approve"  // approve or reject others' listening queries (never one's own)
 	PermRulesManage     Perm = "rules:manage"     // automation rules
 	PermUnitsRead       Perm = "units:read"       // the force hierarchy and jurisdictions
 	PermUnitsManage     Perm = "units:manage"
@@ -76,7 +77,7 @@ var Perms = []Perm{
 	PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
 	PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 	PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermUnitsManage,
-	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink,
+	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink, PermQueriesApprove,
 }
 
 // rolePerms is THE table of who may do what.
@@ -89,13 +90,14 @@ var Perms = []Perm{
 //	                 No PII: agents reply on-platform, they don't call people.
 //	station_officer  cases escalated to their own unit only (ScopeUnit), may
 //	                 record action and see PII to contact the citizen.
-//	analyst          dashboards and the stream; cases read-only, redacted.
+//	analyst          dashboards and the stream; cases read-only, redacted;
+//	                 writes listening queries, which a supervisor approves.
 var rolePerms = map[Role][]Perm{
 	RoleAdmin: Perms,
 	RoleSupervisor: {
 		PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
 		PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
-		PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermTokensOwn, PermCitizensLink,
+		PermTemplatesManage, PermQueriesManage, PermQueriesApprove, PermRulesManage, PermUnitsRead, PermTokensOwn, PermCitizensLink,
 	},
 	RoleAgent: {
 		PermCasesRead, PermCasesWrite, PermRepliesSend, PermPostsRead, PermPublish,
@@ -105,7 +107,7 @@ var rolePerms = map[Role][]Perm{
 		PermCasesRead, PermCasesWrite, PermPIIView, PermUnitsRead, PermTokensOwn,
 	},
 	RoleAnalyst: {
-		PermCasesRead, PermPostsRead, PermAnalyticsRead, PermUnitsRead, PermTokensOwn,
+		PermCasesRead, PermPostsRead, PermAnalyticsRead, PermUnitsRead, PermTokensOwn, PermQueriesManage,
 	},
 }
 

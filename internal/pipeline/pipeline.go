@@ -51,20 +51,29 @@ var (
 
 // Pipeline moves posts from stored to on the desk.
 type Pipeline struct {
-	db      *store.DB
-	desk    *desk.Desk
-	bus     bus.Bus
-	analyze Analyzer
-	log     *slog.Logger
-	workers int
-	now     func() time.Time
+	db       *store.DB
+	desk     *desk.Desk
+	bus      bus.Bus
+	analyze  Analyzer
+	log      *slog.Logger
+	workers  int
+	now      func() time.Time
+	listener Listener
+}
+
+// Listener sees the posts of each transaction that puts posts on the desk,
+// after they are analysed and threaded and inside that transaction, so
+// what it records (listening-query matches) commits with them, once.
+type Listener interface {
+	Listen(ctx context.Context, tx *sql.Tx, ids []int64) error
 }
 
 // Options tune the pipeline.
 type Options struct {
-	Workers int // analysis goroutines per batch, default GOMAXPROCS
-	Log     *slog.Logger
-	Now     func() time.Time
+	Workers  int // analysis goroutines per batch, default GOMAXPROCS
+	Log      *slog.Logger
+	Now      func() time.Time
+	Listener Listener // optional: listening queries (query.Listener)
 }
 
 // New returns a pipeline. analyze may be nil (posts then go on the desk
@@ -79,7 +88,7 @@ func New(db *store.DB, d *desk.Desk, b bus.Bus, analyze Analyzer, opt Options) *
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Pipeline{db: db, desk: d, bus: b, analyze: analyze, log: opt.Log, workers: opt.Workers, now: opt.Now}
+	return &Pipeline{db: db, desk: d, bus: b, analyze: analyze, log: opt.Log, workers: opt.Workers, now: opt.Now, listener: opt.Listener}
 }
 
 // Run consumes stored-post ids until ctx ends, sweeping for unfinished
@@ -246,7 +255,19 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 					fresh++
 				}
 			}
-			return pl.desk.Flush(ctx, tx, &b)
+			if err := pl.desk.Flush(ctx, tx, &b); err != nil {
+				return err
+			}
+			if pl.listener != nil {
+				ids := make([]int64, 0, len(claimed))
+				for i := range chunk {
+					if claimed[chunk[i].p.ID] {
+						ids = append(ids, chunk[i].p.ID)
+					}
+				}
+				return pl.listener.Listen(ctx, tx, ids)
+			}
+			return nil
 		})
 		if err != nil {
 			return err
