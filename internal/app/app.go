@@ -30,6 +30,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/pipeline"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
@@ -73,6 +74,8 @@ type App struct {
 	Manager  *channel.Manager
 	Outbox   *outbox.Outbox
 	UI       *ui.UI
+	Queries  *query.Store    // saved listening queries
+	Listener *query.Listener // matches approved queries in the pipeline
 	handler  http.Handler
 	log      *slog.Logger
 
@@ -147,7 +150,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// analyzer for posts stored without one (an analysis that failed, a
 	// database written by a desk started with --no-analysis).
 	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log, Analyze: an})
-	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log})
+	a.Queries = query.NewStore(db, nil, nil)
+	a.Listener = query.NewListener(db, a.Queries, cfg.Log)
+	a.Queries.OnChange(a.Listener.ReloadSoon)
+	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log, Listener: a.Listener})
 	box, err := masterKey(cfg)
 	if err != nil {
 		return nil, err
@@ -174,6 +180,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := a.Web.Registry()
 	reg.MustRegister(ingest.Collectors()...)
 	reg.MustRegister(pipeline.Collectors()...)
+	reg.MustRegister(query.Collectors()...)
 	reg.MustRegister(conn.Collectors()...)
 	reg.MustRegister(outbox.Collectors()...)
 	a.metrics = outbox.NewMetrics(reg)
@@ -182,6 +189,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.ReplyAPI(a.Desk, a.Outbox)
 	a.Web.PublishAPI(a.Channels, a.Outbox)
 	a.Web.IntakeAPI(a.Intake)
+	a.Web.QueryAPI(a.Queries)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -210,6 +218,17 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Start(ctx context.Context) {
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.ctx = ctx
+	// Approved listening queries are loaded before the pipeline starts
+	// (a failure is retried by Run), then followed for other replicas'
+	// approvals.
+	if err := a.Listener.Reload(ctx); err != nil {
+		a.log.Warn("listening queries not loaded yet", "err", err)
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Listener.Run(ctx, 15*time.Second)
+	}()
 	if !a.cfg.DeferPipeline {
 		a.StartPipeline()
 	}

@@ -398,6 +398,10 @@ func (s *Store) Retire(ctx context.Context, p *auth.Principal, id int64, note st
 	return s.Get(ctx, id)
 }
 
+// OnChange sets what runs after a change of what is matched (an
+// approval, a retirement): the listener's reload.
+func (s *Store) OnChange(fn func()) { s.onChange = fn }
+
 func (s *Store) changed() {
 	if s.onChange != nil {
 		s.onChange()
