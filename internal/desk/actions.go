@@ -90,8 +90,9 @@ func (d *Desk) Update(ctx context.Context, id int64, sc Scope, actor int64, ch C
 		if ch.Priority != nil && *ch.Priority != c.Priority {
 			arg("priority", *ch.Priority)
 			// The SLA clock follows the new priority from when the case opened.
-			arg("first_response_due", store.Millis(c.CreatedAt)+d.opt.SLA.FirstResponse[*ch.Priority].Milliseconds())
-			arg("resolve_due", store.Millis(c.CreatedAt)+d.opt.SLA.Resolve[*ch.Priority].Milliseconds())
+			first, resolve := d.opt.SLA.Deadlines(*ch.Priority, c.CreatedAt)
+			arg("first_response_due", store.Millis(first))
+			arg("resolve_due", store.Millis(resolve))
 			if err := ev("priority", map[string]any{"from": c.Priority, "to": *ch.Priority}); err != nil {
 				return err
 			}

@@ -19,6 +19,12 @@ import (
 type Batch struct {
 	events []json.RawMessage // [case_id, at, kind, body]
 	links  [][3]int64        // post, author, case (0 = leave as is)
+	fps    []pendingFP       // near-duplicate fingerprints of the posts threaded
+
+	// What Begin did for the transaction: the locks it holds and the
+	// places whose recent reports it has read.
+	locked map[int64]bool
+	read   map[string]bool
 }
 
 // event queues a system event of caseID.
@@ -61,7 +67,10 @@ func (d *Desk) Flush(ctx context.Context, tx *sql.Tx, b *Batch) error {
 			return fmt.Errorf("desk: unable to link posts: %w", err)
 		}
 	}
-	b.events, b.links = b.events[:0], b.links[:0]
+	if err := d.writeFingerprints(ctx, tx, b.fps); err != nil {
+		return err
+	}
+	b.events, b.links, b.fps = b.events[:0], b.links[:0], b.fps[:0]
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -33,6 +32,8 @@ type Desk struct {
 
 	mu        sync.RWMutex
 	unitNames map[string]int64
+
+	dups dupWindow // this replica's recent report fingerprints (dups.go)
 }
 
 // New returns a desk over db.
@@ -85,25 +86,6 @@ func (d *Desk) unitID(name string) sql.NullInt64 {
 	return sql.NullInt64{Int64: id, Valid: ok}
 }
 
-// PriorityFor derives a priority from the analysis. Urgency drives it, never
-// sentiment: an angry complaint about parking is not a distress call.
-func PriorityFor(a *post.Analysis) int {
-	if a == nil {
-		return P3
-	}
-	switch {
-	case a.Urgency >= 80 || a.Emergency.Label && a.Urgency >= 60:
-		return P1
-	case a.Urgency >= 60 || a.Emergency.Label:
-		return P2
-	}
-	switch a.TopCategory() {
-	case "appreciation", "spam":
-		return P4
-	}
-	return P3
-}
-
 // NeedsCase says whether a post belongs on the desk. News items are
 // listening material, not a citizen's matter.
 func NeedsCase(p *post.Post) bool { return p.Kind != post.KindNews }
@@ -121,46 +103,64 @@ func threadKey(p *post.Post) (key string, windowed bool) {
 	return "author:" + p.Platform + ":" + p.Channel + ":" + author, true
 }
 
+// triage is what threading reads of a post's analysis.
+type triage struct {
+	prio, urgency  int
+	category, lang string
+	emergency      bool
+	unit, traffic  sql.NullInt64
+}
+
+func (d *Desk) triageOf(p *post.Post) triage {
+	t := triage{prio: PriorityFor(p.Analysis)}
+	if a := p.Analysis; a != nil {
+		t.urgency, t.category, t.lang, t.emergency = a.Urgency, a.TopCategory(), a.Lang, a.Emergency.Label
+		if a.Station != nil {
+			t.unit = d.unitID(*a.Station)
+		}
+		if a.TrafficStation != nil {
+			t.traffic = d.unitID(*a.TrafficStation)
+		}
+	}
+	return t
+}
+
+// How a post found its case, for the timeline.
+const (
+	viaReply        = "reply"          // it answers a post of the case
+	viaConversation = "conversation"   // the same private conversation
+	viaAuthor       = "author"         // the same citizen on the same matter, within the window
+	viaDuplicate    = "near_duplicate" // a copy of another citizen's report (dups.go)
+)
+
 // Attach puts a stored, analysed post on the desk inside the caller's
-// transaction: it joins the case of the post it replies to, or the open
-// case of its conversation or author (within the thread window), or opens
-// a new case with a fresh reference. It returns the case id and whether the
-// case is new. The timeline rows it makes go into b, when given, for one
-// write at the end of the transaction (Batch.Flush); else they are written
-// at once.
+// transaction and returns its case id and whether the case is new.
+//
+//   - A reply joins the case of the post it answers (or of its
+//     conversation's root), whatever it is about: a conversation stays in
+//     one case, and the case follows its most urgent post (escalate.go).
+//   - A private message joins the open case of its conversation.
+//   - Other posts join their author's open case on that channel, within
+//     the thread window, only when it is the same matter: no new category,
+//     no other station. An emergency never joins a case less urgent than
+//     itself: it opens its own, so a missing child reported by someone who
+//     complained about a traffic jam an hour ago is not buried in the jam.
+//   - A near-copy of another citizen's recent report at the same place
+//     joins that report's open case (dups.go).
+//   - Otherwise it opens a new case with a fresh reference.
+//
+// The timeline rows it makes go into b, when given, for one write at the
+// end of the transaction (Flush); else they are written at once. Callers
+// threading many posts in one transaction call Begin first.
 func (d *Desk) Attach(ctx context.Context, tx *sql.Tx, b *Batch, p *post.Post, authorID int64) (int64, bool, error) {
 	if !NeedsCase(p) {
 		return 0, false, nil
 	}
 	now := d.opt.Now().UTC()
 	key, windowed := threadKey(p)
-	if d.db.Dialect == store.Postgres {
-		// Serialise workers of all replicas on this thread so two posts
-		// racing cannot open two cases for one citizen.
-		if _, err := d.exec(ctx, tx, qLockThread, key); err != nil {
-			return 0, false, fmt.Errorf("desk: unable to lock thread: %w", err)
-		}
-	}
-	var caseID int64
-	var status string
-	if p.InReplyTo != "" {
-		err := d.queryRow(ctx, tx, qParentCase, p.Platform, p.InReplyTo).Scan(&caseID, &status)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, false, fmt.Errorf("desk: unable to find parent: %w", err)
-		}
-		if status == StatusClosed {
-			caseID = 0
-		}
-	}
-	if caseID == 0 {
-		var last int64
-		err := d.queryRow(ctx, tx, qOpenCase, key).Scan(&caseID, &status, &last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, false, fmt.Errorf("desk: unable to find open case: %w", err)
-		}
-		if caseID != 0 && windowed && p.CreatedAt.Sub(store.Time(last)) > d.opt.ThreadWindow {
-			caseID = 0
-		}
+	fp := fingerprintOf(p)
+	if err := d.prepare(ctx, tx, b, []string{key}, []string{fp.place}, now); err != nil {
+		return 0, false, err
 	}
 	ev := func(caseID int64, kind string, body map[string]any) error {
 		if b != nil {
@@ -168,82 +168,143 @@ func (d *Desk) Attach(ctx context.Context, tx *sql.Tx, b *Batch, p *post.Post, a
 		}
 		return d.event(ctx, tx, caseID, 0, kind, body, now)
 	}
-	if caseID != 0 {
-		return caseID, false, d.join(ctx, tx, ev, caseID, status, p, now)
+	var pending []pendingFP
+	if b != nil {
+		pending = b.fps
 	}
-	id, err := d.open(ctx, tx, ev, p, key, authorID, now)
-	return id, true, err
+	t := d.triageOf(p)
+	c, how, dup, err := d.findCase(ctx, tx, p, key, windowed, t, fp, pending)
+	if err != nil {
+		return 0, false, err
+	}
+	var caseID int64
+	if c != nil {
+		caseID = c.id
+		if err := d.join(ctx, tx, ev, c, p, t, now, how, dup); err != nil {
+			return 0, false, err
+		}
+		if how == viaDuplicate {
+			// The reporter's follow-ups find this case through their own
+			// thread key.
+			if _, err := d.exec(ctx, tx, qThreadCase, key, caseID); err != nil {
+				return 0, false, fmt.Errorf("desk: unable to link reporter to case: %w", err)
+			}
+		}
+	} else if caseID, err = d.open(ctx, tx, ev, p, t, key, authorID, now); err != nil {
+		return 0, false, err
+	}
+	if fp.place != "" {
+		row := pendingFP{place: fp.place, fpRow: fpRow{hash: fp.hash, caseID: caseID, postID: p.ID, at: fp.at}}
+		if b != nil {
+			b.fps = append(b.fps, row)
+		} else if err := d.writeFingerprints(ctx, tx, []pendingFP{row}); err != nil {
+			return 0, false, err
+		}
+	}
+	return caseID, c == nil, nil
 }
 
-// eventFunc records a system event on a case's timeline.
-type eventFunc func(caseID int64, kind string, body map[string]any) error
+// findCase returns the case p joins and how, or nil for a new case.
+func (d *Desk) findCase(ctx context.Context, tx *sql.Tx, p *post.Post, key string, windowed bool, t triage,
+	fp fingerprint, pending []pendingFP) (*caseHead, string, dupCandidate, error) {
+	// A reply in a conversation: the post it answers, else the
+	// conversation's root (a reply to the force's own answer names the
+	// answer, which is not a post of the desk).
+	parents := []string{p.InReplyTo}
+	if !p.Private && p.ThreadID != p.InReplyTo && p.ThreadID != p.ExternalID {
+		parents = append(parents, p.ThreadID) // a private ThreadID names a chat, not a post
+	}
+	for _, parent := range parents {
+		if parent == "" {
+			continue
+		}
+		c, err := d.head(ctx, tx, qParentCase, p.Platform, parent)
+		if err != nil {
+			return nil, "", dupCandidate{}, fmt.Errorf("desk: unable to find parent: %w", err)
+		}
+		if c != nil && c.status != StatusClosed {
+			return c, viaReply, dupCandidate{}, nil
+		}
+	}
+	cands, err := d.openCases(ctx, tx, key)
+	if err != nil {
+		return nil, "", dupCandidate{}, err
+	}
+	if !windowed {
+		if len(cands) > 0 {
+			return cands[0], viaConversation, dupCandidate{}, nil
+		}
+	} else {
+		for _, c := range cands {
+			if p.CreatedAt.Sub(store.Time(c.lastPost)) <= d.opt.ThreadWindow && sameMatter(c, t) {
+				return c, viaAuthor, dupCandidate{}, nil
+			}
+		}
+	}
+	if fp.place == "" {
+		return nil, "", dupCandidate{}, nil
+	}
+	for i, cand := range d.nearCopies(fp, pending) {
+		if i == 3 {
+			break
+		}
+		c, err := d.head(ctx, tx, qCaseHead, cand.caseID)
+		if err != nil {
+			return nil, "", dupCandidate{}, fmt.Errorf("desk: unable to read case: %w", err)
+		}
+		if c != nil && c.private == p.Private && c.status != StatusResolved && c.status != StatusClosed {
+			return c, viaDuplicate, cand, nil
+		}
+	}
+	return nil, "", dupCandidate{}, nil
+}
 
-func (d *Desk) open(ctx context.Context, tx *sql.Tx, ev eventFunc, p *post.Post, key string, authorID int64, now time.Time) (int64, error) {
+// generic categories say nothing about which matter a post is about: a
+// thank-you, a question, spam, or the emergency flag itself.
+var generic = map[string]bool{"": true, "emergency": true, "appreciation": true, "information_request": true, "spam": true}
+
+// sameMatter says whether an author's new post continues their open case:
+// no other category, no other station, and not an emergency more urgent
+// than the case.
+func sameMatter(c *caseHead, t triage) bool {
+	if t.emergency && t.prio < c.priority {
+		return false
+	}
+	if !generic[t.category] && !generic[c.category] && t.category != c.category {
+		return false
+	}
+	switch {
+	case t.unit.Valid && c.unit.Valid:
+		return t.unit.Int64 == c.unit.Int64
+	case !t.unit.Valid && !c.unit.Valid && t.traffic.Valid && c.traffic.Valid:
+		return t.traffic.Int64 == c.traffic.Int64
+	}
+	return true
+}
+
+func (d *Desk) open(ctx context.Context, tx *sql.Tx, ev eventFunc, p *post.Post, t triage, key string, authorID int64, now time.Time) (int64, error) {
 	ref, err := d.nextRef(ctx, tx, now)
 	if err != nil {
 		return 0, err
-	}
-	a := p.Analysis
-	prio := PriorityFor(a)
-	var urgency int
-	var category, lang string
-	var unitID, trafficID sql.NullInt64
-	if a != nil {
-		urgency, category, lang = a.Urgency, a.TopCategory(), a.Lang
-		if a.Station != nil {
-			unitID = d.unitID(*a.Station)
-		}
-		if a.TrafficStation != nil {
-			trafficID = d.unitID(*a.TrafficStation)
-		}
 	}
 	var author sql.NullInt64
 	if authorID != 0 {
 		author = sql.NullInt64{Int64: authorID, Valid: true}
 	}
-	ms := store.Millis(now)
+	first, resolve := d.opt.SLA.Deadlines(t.prio, now)
 	var id int64
 	err = d.queryRow(ctx, tx, qOpen,
-		ref, prio, urgency, category, subject(p.Text), p.Platform, p.Channel, author, key, unitID, trafficID, lang,
-		store.Bool(p.Private), ms+d.opt.SLA.FirstResponse[prio].Milliseconds(), ms+d.opt.SLA.Resolve[prio].Milliseconds(),
-		store.Millis(p.CreatedAt), ms).Scan(&id)
+		ref, t.prio, t.urgency, t.category, subject(p.Text), p.Platform, p.Channel, author, key, t.unit, t.traffic, t.lang,
+		store.Bool(p.Private), store.Millis(first), store.Millis(resolve),
+		store.Millis(p.CreatedAt), store.Millis(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("desk: unable to open case: %w", err)
 	}
-	body := map[string]any{"post_id": p.ID, "ref": ref, "priority": prio}
-	if unitID.Valid {
-		body["unit_id"] = unitID.Int64
+	body := map[string]any{"post_id": p.ID, "ref": ref, "priority": t.prio}
+	if t.unit.Valid {
+		body["unit_id"] = t.unit.Int64
 	}
 	return id, ev(id, "opened", body)
-}
-
-func (d *Desk) join(ctx context.Context, tx *sql.Tx, ev eventFunc, caseID int64, status string, p *post.Post, now time.Time) error {
-	prio := PriorityFor(p.Analysis)
-	urgency := 0
-	var unitID sql.NullInt64
-	if a := p.Analysis; a != nil {
-		urgency = a.Urgency
-		if a.Station != nil {
-			unitID = d.unitID(*a.Station)
-		}
-	}
-	newStatus := status
-	if status == StatusResolved || status == StatusWaitingCitizen {
-		// The citizen wrote again: the case needs the desk's eyes.
-		newStatus = StatusOpen
-	}
-	_, err := d.exec(ctx, tx, qJoin,
-		caseID, store.Millis(p.CreatedAt), urgency, prio, unitID, newStatus, store.Millis(now))
-	if err != nil {
-		return fmt.Errorf("desk: unable to add post to case: %w", err)
-	}
-	if err := ev(caseID, "post", map[string]any{"post_id": p.ID}); err != nil {
-		return err
-	}
-	if newStatus != status {
-		return ev(caseID, "status", map[string]any{"from": status, "to": newStatus, "reason": "citizen wrote again"})
-	}
-	return nil
 }
 
 // nextRef allocates the next reference of the year, monotonic per
@@ -274,32 +335,49 @@ func subject(text string) string {
 
 // The statements of the threading hot path, prepared once (HotQueries).
 const (
-	qLockThread = "SELECT pg_advisory_xact_lock(hashtext($1))"
-	qParentCase = `SELECT c.id, c.status FROM posts p JOIN cases c ON c.id = p.case_id
+	qParentCase = `SELECT ` + headCols + ` FROM posts p JOIN cases c ON c.id = p.case_id
 		WHERE p.platform = $1 AND p.external_id = $2`
-	qOpenCase = `SELECT id, status, last_post_at FROM cases WHERE thread_key = $1
-		AND status NOT IN ('resolved', 'closed') ORDER BY id DESC LIMIT 1`
-	qOpen = `INSERT INTO cases (ref, status, priority, urgency, category, subject, platform, channel,
+	qOpenCases = `SELECT ` + headCols + ` FROM cases c WHERE c.thread_key = $1 AND c.status NOT IN ('resolved', 'closed')
+		UNION ALL
+		SELECT ` + headCols + ` FROM thread_cases t JOIN cases c ON c.id = t.case_id
+		WHERE t.thread_key = $1 AND c.status NOT IN ('resolved', 'closed')
+		ORDER BY 1 DESC LIMIT 8`
+	qCaseHead   = `SELECT ` + headCols + ` FROM cases c WHERE c.id = $1`
+	qThreadCase = "INSERT INTO thread_cases (thread_key, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+	qOpen       = `INSERT INTO cases (ref, status, priority, urgency, category, subject, platform, channel,
 		author_id, thread_key, unit_id, traffic_unit_id, lang, private, post_count, first_response_due, resolve_due,
 		last_post_at, created_at, updated_at)
 		VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $17) RETURNING id`
+	// qJoin writes what join decided, if the case is still at the version
+	// it read.
 	qJoin = `UPDATE cases SET post_count = post_count + 1,
-		last_post_at = CASE WHEN last_post_at > $2 THEN last_post_at ELSE $2 END,
-		urgency = CASE WHEN urgency > $3 THEN urgency ELSE $3 END,
-		priority = CASE WHEN priority < $4 THEN priority ELSE $4 END,
-		unit_id = COALESCE(unit_id, $5), status = $6, resolved_at = CASE WHEN $6 = 'open' THEN NULL ELSE resolved_at END,
-		updated_at = $7, version = version + 1 WHERE id = $1`
+		last_post_at = CASE WHEN last_post_at > $3 THEN last_post_at ELSE $3 END,
+		urgency = CASE WHEN urgency > $4 THEN urgency ELSE $4 END,
+		priority = $5, category = $6, unit_id = $7, traffic_unit_id = $8, first_response_due = $9, resolve_due = $10,
+		status = $11, resolved_at = CASE WHEN $11 = 'open' THEN NULL ELSE resolved_at END,
+		updated_at = $12, version = version + 1 WHERE id = $1 AND version = $2`
 	qNextRef = `INSERT INTO ref_counters (prefix, year, last) VALUES ($1, $2, 1)
 		ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last`
 	qEvent = "INSERT INTO case_events (case_id, at, actor_id, kind, body) VALUES ($1, $2, $3, $4, $5)"
+	// qLock takes PostgreSQL advisory locks in ascending order (locks.go).
+	qLock = "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) AS s"
 )
+
+// qCaseHeadLocked reads a case head and, on PostgreSQL, locks its row.
+func (d *Desk) qCaseHeadLocked() string {
+	if d.db.Dialect == store.Postgres {
+		return qCaseHead + " FOR UPDATE"
+	}
+	return qCaseHead
+}
 
 // HotQueries are the statements Attach and Batch.Flush run, for
 // store.DB.Prepare.
 func (d *Desk) HotQueries() []string {
-	q := []string{qParentCase, qOpenCase, qOpen, qJoin, qNextRef, qEvent, d.qEvents(), d.qLinks()}
+	q := []string{qParentCase, qOpenCases, qCaseHead, qOpen, qJoin, qNextRef, qEvent, d.qEvents(), d.qLinks(),
+		d.qCatchUp(), d.qFingerprints()}
 	if d.db.Dialect == store.Postgres {
-		q = append(q, qLockThread)
+		q = append(q, qLock, d.qCaseHeadLocked())
 	}
 	return q
 }

@@ -143,8 +143,12 @@ func (pl *Pipeline) Run(ctx context.Context, sweepEvery time.Duration) error {
 	return err
 }
 
-// Sweep processes every post that is stored but not yet on the desk.
+// Sweep processes every post that is stored but not yet on the desk, and
+// forgets the near-duplicate fingerprints older than their window.
 func (pl *Pipeline) Sweep(ctx context.Context) error {
+	if err := pl.desk.PruneFingerprints(ctx); err != nil {
+		return err
+	}
 	for ctx.Err() == nil {
 		rows, err := pl.db.Read.QueryContext(ctx, "SELECT id FROM posts WHERE stage < 2 ORDER BY id LIMIT 1000")
 		if err != nil {
@@ -224,6 +228,20 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 					return err
 				}
 			}
+			// Every lock the chunk's threading needs, in one fixed order,
+			// before any other (desk.Begin).
+			posts := make([]*post.Post, 0, len(chunk))
+			for i := range chunk {
+				if it := &chunk[i]; claimed[it.p.ID] {
+					if it.fresh {
+						it.p.Analysis = &it.a
+					}
+					posts = append(posts, &it.p)
+				}
+			}
+			if err := pl.desk.Begin(ctx, tx, &b, posts); err != nil {
+				return err
+			}
 			authors, err := pl.upsertAuthors(ctx, tx, chunk, claimed)
 			if err != nil {
 				return err
@@ -234,9 +252,6 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 					continue
 				}
 				authorID := authors[authorKey{it.p.Platform, it.p.Author.ExternalID}]
-				if it.fresh {
-					it.p.Analysis = &it.a
-				}
 				caseID, isNew, err := pl.desk.Attach(ctx, tx, &b, &it.p, authorID)
 				if err != nil {
 					return err
@@ -300,7 +315,12 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 // (PostgreSQL) parameter, so one prepared statement serves any chunk.
 func (pl *Pipeline) qClaim() string {
 	if pl.db.Dialect == store.Postgres {
-		return "UPDATE posts SET stage = 2 WHERE id = ANY($1::bigint[]) AND stage < 2 RETURNING id"
+		// Row locks in id order, and none waited for: a post another
+		// replica is threading is theirs. (Without ORDER BY the rows were
+		// locked in whatever order the plan met them, and two replicas
+		// claiming overlapping chunks could deadlock.)
+		return `UPDATE posts SET stage = 2 WHERE id IN (SELECT id FROM posts WHERE id = ANY($1::bigint[]) AND stage < 2
+			ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING id`
 	}
 	return "UPDATE posts SET stage = 2 WHERE id IN (SELECT value FROM json_each($1)) AND stage < 2 RETURNING id"
 }
@@ -376,7 +396,7 @@ func (pl *Pipeline) load(ctx context.Context, ids []int64) ([]item, error) {
 	}
 	rows, err := pl.db.Read.QueryContext(ctx, `SELECT id, platform, external_id, kind, channel, thread_id, in_reply_to,
 		author_external_id, author_handle, author_name, author_location, text, declared_lang, lat, lon, private,
-		created_at, received_at, stage, lang, category, station, traffic_station, urgency, emergency
+		created_at, received_at, stage, lang, category, station, traffic_station, urgency, emergency, simhash
 		FROM posts WHERE stage < 2 AND id IN (`+strings.Join(ph, ",")+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: unable to load posts: %w", err)
@@ -393,7 +413,8 @@ func (pl *Pipeline) load(ctx context.Context, ids []int64) ([]item, error) {
 		var t triage
 		if err := rows.Scan(&p.ID, &p.Platform, &p.ExternalID, &p.Kind, &p.Channel, &p.ThreadID, &p.InReplyTo,
 			&p.Author.ExternalID, &p.Author.Handle, &p.Author.Name, &p.Author.Location, &p.Text, &p.Lang, &lat, &lon,
-			&priv, &created, &received, &stage, &t.lang, &t.category, &t.station, &t.traffic, &urgency, &emergency); err != nil {
+			&priv, &created, &received, &stage, &t.lang, &t.category, &t.station, &t.traffic, &urgency, &emergency,
+			&t.simhash); err != nil {
 			return nil, err
 		}
 		if stage == ingest.StageAnalysed {
@@ -577,10 +598,14 @@ type triage struct {
 	lang, category, station, traffic string
 	urgency                          int
 	emergency                        bool
+	simhash                          int64 // the near-duplicate signature, stored signed
 }
 
 func (t triage) analysis() *post.Analysis {
 	a := &post.Analysis{Lang: t.lang, Urgency: t.urgency, Emergency: post.Flag{Label: t.emergency}}
+	if t.simhash != 0 {
+		a.SimHash = strconv.FormatUint(uint64(t.simhash), 16)
+	}
 	if t.category != "" {
 		a.Categories = []post.Category{{Name: t.category, Score: 1}}
 	}

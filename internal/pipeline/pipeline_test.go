@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/analyze/simhash"
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/ingest"
@@ -21,11 +22,11 @@ import (
 // keywordAnalyzer is a small deterministic analyzer for these tests: the
 // desk's behaviour, not the models, is under test here.
 func keywordAnalyzer(p *post.Post) post.Analysis {
-	a := post.Analysis{Lang: "en", Sentiment: post.Sentiment{Label: "neutral"}, SimHash: "0000000000000001"}
+	a := post.Analysis{Lang: "en", Sentiment: post.Sentiment{Label: "neutral"}, SimHash: fmt.Sprintf("%016x", simhash.Of(p.Text))}
 	t := strings.ToLower(p.Text)
 	if strings.Contains(t, "help") {
 		a.Emergency = post.Flag{Label: true, Score: 0.9}
-		a.Urgency = 85
+		a.Urgency = 92 // a theft in progress with a cry for help: P1 (desk.P1SureUrgency)
 		a.Categories = []post.Category{{Name: "theft", Score: 0.8}}
 	}
 	if strings.Contains(t, "jayanagar") {
@@ -127,7 +128,7 @@ func TestAnalysedAtIntakeOrByThePipeline(t *testing.T) {
 			var stage, urgency int
 			var js sql.NullString
 			db.Read.QueryRow("SELECT stage, urgency, analysis FROM posts WHERE id = $1", tc.id).Scan(&stage, &urgency, &js)
-			if stage != ingest.StageOnDesk || urgency != 85 || !strings.Contains(js.String, `"station":"`+tc.ps+`"`) {
+			if stage != ingest.StageOnDesk || urgency != 92 || !strings.Contains(js.String, `"station":"`+tc.ps+`"`) {
 				t.Fatalf("post %d: stage %d urgency %d analysis %s", i, stage, urgency, js.String)
 			}
 		}
