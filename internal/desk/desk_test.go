@@ -21,9 +21,9 @@ import (
 // analyses the tests write out, so what is under test is the desk, not the
 // models.
 
-// env is one desk over a fresh database with a few units and a clock the
+// tenv is one desk over a fresh database with a few units and a clock the
 // test moves.
-type env struct {
+type tenv struct {
 	db   *store.DB
 	in   *ingest.Intake
 	desk *desk.Desk
@@ -31,7 +31,7 @@ type env struct {
 	seq  int
 }
 
-func setup(t *testing.T, db *store.DB) *env {
+func setupThreading(t *testing.T, db *store.DB) *tenv {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := unit.NewStore(db).Upsert(ctx, []unit.Unit{
@@ -42,7 +42,7 @@ func setup(t *testing.T, db *store.DB) *env {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	e := &tenv{db: db, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return e.now }
 	e.in = ingest.New(db, nil, ingest.Options{Now: clock})
 	t.Cleanup(e.in.Close)
@@ -51,7 +51,7 @@ func setup(t *testing.T, db *store.DB) *env {
 }
 
 // newDesk is another desk over the same database: a second replica.
-func (e *env) newDesk(t *testing.T) *desk.Desk {
+func (e *tenv) newDesk(t *testing.T) *desk.Desk {
 	t.Helper()
 	d := desk.New(e.db, desk.Options{Now: func() time.Time { return e.now }, ThreadWindow: 24 * time.Hour})
 	if err := d.ReloadUnits(context.Background()); err != nil {
@@ -94,14 +94,14 @@ func (x an) analysis(text string) *post.Analysis {
 }
 
 // tweet is a public X mention by author.
-func (e *env) tweet(author, text string, x an) post.Post {
+func (e *tenv) tweet(author, text string, x an) post.Post {
 	e.seq++
 	return post.Post{Platform: post.X, ExternalID: fmt.Sprint("x", e.seq), Kind: post.KindMention, Channel: "blrcitypolice",
 		Author: post.Author{ExternalID: author, Handle: "h_" + author}, Text: text, CreatedAt: e.now, Analysis: x.analysis(text)}
 }
 
 // whatsapp is a private message of author's chat.
-func (e *env) whatsapp(author, text string, x an) post.Post {
+func (e *tenv) whatsapp(author, text string, x an) post.Post {
 	p := e.tweet(author, text, x)
 	p.Platform, p.Kind, p.Private, p.ThreadID, p.Channel = post.WhatsApp, post.KindDirectMessage, true, "chat-"+author, "919800000000"
 	return p
@@ -109,7 +109,7 @@ func (e *env) whatsapp(author, text string, x an) post.Post {
 
 // put stores posts and threads them in one transaction on d (the env's
 // desk when nil), returning each post's case.
-func (e *env) put(t *testing.T, d *desk.Desk, posts ...post.Post) []desk.Case {
+func (e *tenv) put(t *testing.T, d *desk.Desk, posts ...post.Post) []desk.Case {
 	t.Helper()
 	if d == nil {
 		d = e.desk
@@ -170,13 +170,13 @@ func (e *env) put(t *testing.T, d *desk.Desk, posts ...post.Post) []desk.Case {
 }
 
 // one threads a single post.
-func (e *env) one(t *testing.T, p post.Post) desk.Case {
+func (e *tenv) one(t *testing.T, p post.Post) desk.Case {
 	t.Helper()
 	return e.put(t, nil, p)[0]
 }
 
 // timeline returns a case's events of the given kinds, in order.
-func (e *env) timeline(t *testing.T, id int64, kinds ...string) []desk.Event {
+func (e *tenv) timeline(t *testing.T, id int64, kinds ...string) []desk.Event {
 	t.Helper()
 	ev, err := e.desk.Timeline(context.Background(), id, desk.Scope{})
 	if err != nil {
@@ -193,7 +193,7 @@ func (e *env) timeline(t *testing.T, id int64, kinds ...string) []desk.Event {
 	return out
 }
 
-func (e *env) unitID(t *testing.T, name string) int64 {
+func (e *tenv) unitID(t *testing.T, name string) int64 {
 	t.Helper()
 	var id int64
 	if err := e.db.Read.QueryRow("SELECT id FROM units WHERE name = $1", name).Scan(&id); err != nil {
@@ -202,7 +202,7 @@ func (e *env) unitID(t *testing.T, name string) int64 {
 	return id
 }
 
-func (e *env) count(t *testing.T, q string, args ...any) int {
+func (e *tenv) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := e.db.Read.QueryRow(q, args...).Scan(&n); err != nil {
@@ -224,6 +224,6 @@ func num(v any) int64 {
 }
 
 // forEachStore runs fn on a fresh desk on each store.
-func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
-	store.ForEach(t, func(t *testing.T, db *store.DB) { fn(t, setup(t, db)) })
+func forEachStore(t *testing.T, fn func(t *testing.T, e *tenv)) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) { fn(t, setupThreading(t, db)) })
 }

@@ -15,7 +15,7 @@ var tree = an{cat: "emergency", urgency: 92, emergency: true, station: jayanagar
 // stays in the case (each reporter gets their own reply), the timeline says
 // which report each copies, and a reporter's follow-up finds the case.
 func TestNearDuplicatesFromSeveralCitizensAreOneCase(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		first := e.one(t, e.tweet("a1", "A big tree fell on the road near 5th Block Jayanagar, blocking traffic", tree))
 		e.now = e.now.Add(4 * time.Minute)
 		second := e.one(t, e.tweet("a2", "RT @a1: A big tree fell on the road near 5th Block Jayanagar, blocking traffic 😱", tree))
@@ -62,7 +62,7 @@ func TestNearDuplicatesFromSeveralCitizensAreOneCase(t *testing.T) {
 // posts long enough to say something, and never across a private and a
 // public conversation; a resolved case is not joined.
 func TestNearDuplicatesNeedPlaceTimeAndSubstance(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		text := "A big tree fell on the road near 5th Block, blocking traffic"
 		first := e.one(t, e.tweet("b1", text, tree))
 		elsewhere := tree
@@ -98,7 +98,7 @@ func TestNearDuplicatesNeedPlaceTimeAndSubstance(t *testing.T) {
 // opened, whichever read the place first. Copies within one transaction
 // (one pipeline chunk) find each other too.
 func TestNearDuplicatesAcrossReplicas(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		other := e.newDesk(t)
 		// The second replica reads the place before anything is there.
 		e.put(t, other, e.tweet("c0", "Water logging near Jayanagar 4th block bus stand again today", an{cat: "civic", urgency: 10, station: jayanagar}))
@@ -118,7 +118,7 @@ func TestNearDuplicatesAcrossReplicas(t *testing.T) {
 
 // Fingerprints older than the window are pruned from the store.
 func TestFingerprintsArePruned(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		e.one(t, e.tweet("p1", "A big tree fell on the road near 5th Block Jayanagar, blocking traffic", tree))
 		if n := e.count(t, "SELECT count(*) FROM fingerprints"); n != 1 {
 			t.Fatalf("%d fingerprints", n)

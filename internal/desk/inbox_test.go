@@ -37,13 +37,13 @@ func TestInboxOrdersAndFilters(t *testing.T) {
 		start := e.now
 		a := e.post(t, "a", "A u=30 st=Hebbal")
 		e.post(t, "b", "B emg u=85 st=Jayanagar sent=negative")
-		e.post(t, "c", "C emg u=65 lang=kn st=Koramangala")
+		e.post(t, "c", "C emg u=65 cat=missing_person lang=kn st=Koramangala")
 		e.post(t, "d", "D u=70")
 		e.post(t, "e", "E u=10 cat=appreciation")
 		e.now = e.now.Add(10 * time.Minute)
 		e.post(t, "f", "F u=30")
 
-		triage := []string{"B emg u=85 st=Jayanagar sent=negative", "C emg u=65 lang=kn st=Koramangala", "D u=70", "A u=30 st=Hebbal", "F u=30", "E u=10 cat=appreciation"}
+		triage := []string{"B emg u=85 st=Jayanagar sent=negative", "C emg u=65 cat=missing_person lang=kn st=Koramangala", "D u=70", "A u=30 st=Hebbal", "F u=30", "E u=10 cat=appreciation"}
 		for _, limit := range []int{2, 50} {
 			if got := subjects(t, e, desk.CaseFilter{Limit: limit}, desk.Scope{}); !slices.Equal(got, triage) {
 				t.Fatalf("triage order (limit %d):\n got %q\nwant %q", limit, got, triage)

@@ -48,7 +48,7 @@ func TestPriorityFor(t *testing.T) {
 // changes the priority (counted from the case's opening), stopped by the
 // first response.
 func TestSLAClocks(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		ctx := context.Background()
 		opened := e.now
 		c := e.one(t, e.tweet("s1", "Signal at Jayanagar 4th block not working since morning", an{cat: "traffic_parking", urgency: 8, station: jayanagar}))
@@ -96,7 +96,7 @@ func TestSLAClocks(t *testing.T) {
 // one in Bengaluru: a case opened at 19:00 UTC on 31 December is in the
 // new year there, and its counter starts again.
 func TestReferences(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		a := e.one(t, e.tweet("r1", "first", an{}))
 		b := e.one(t, e.tweet("r2", "second", an{}))
 		if a.Ref != "BCP-2026-000001" || b.Ref != "BCP-2026-000002" {
@@ -115,7 +115,7 @@ func TestReferences(t *testing.T) {
 // Scoped queries: a station officer sees, reads and changes only their
 // own station's cases and posts; the zero scope sees all.
 func TestScopedQueries(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		ctx := context.Background()
 		j := e.one(t, e.tweet("q1", "Chain snatching in Jayanagar", an{cat: "theft", urgency: 40, station: jayanagar}))
 		k := e.one(t, e.tweet("q2", "Noise in Koramangala", an{cat: "noise_nuisance", urgency: 5, station: koramangala}))
@@ -160,7 +160,7 @@ func TestScopedQueries(t *testing.T) {
 
 // News items are listening material: never a case.
 func TestNewsIsNotACase(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		n := e.tweet("", "Traffic diversion on Hosur road for metro work", an{cat: "traffic_parking"})
 		n.Platform, n.Kind, n.Author = post.RSS, post.KindNews, post.Author{}
 		if c := e.put(t, nil, n)[0]; c.ID != 0 {

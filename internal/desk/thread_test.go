@@ -13,7 +13,7 @@ import (
 // routed to its own station with a 15-minute deadline, not buried in the
 // jam's case.
 func TestSameAuthorDifferentMattersSplit(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		jam := e.one(t, e.tweet("ravi", "Silk Board junction jammed for an hour, no traffic police anywhere",
 			an{cat: "traffic_parking", urgency: 7, station: koramangala, traffic: "Adugodi Traffic PS"}))
 		e.now = e.now.Add(10 * time.Minute)
@@ -46,7 +46,7 @@ func TestSameAuthorDifferentMattersSplit(t *testing.T) {
 // join the author's open case; so does an emergency follow-up of a case
 // that is already as urgent.
 func TestSameAuthorSameMatterJoins(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		theft := e.one(t, e.tweet("asha", "My scooter was stolen near Jayanagar 4th block metro",
 			an{cat: "theft", urgency: 20, station: jayanagar}))
 		e.now = e.now.Add(time.Hour)
@@ -82,7 +82,7 @@ func TestSameAuthorSameMatterJoins(t *testing.T) {
 // post: priority, category, unit and deadlines, each change on the
 // timeline by the system.
 func TestConversationFollowsItsMostUrgentPost(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		root := e.tweet("kiran", "Loud music from a party in Koramangala 5th block for hours",
 			an{cat: "noise_nuisance", urgency: 6, station: koramangala})
 		c := e.one(t, root)
@@ -143,7 +143,7 @@ func TestConversationFollowsItsMostUrgentPost(t *testing.T) {
 // chat escalates the chat's case instead of opening a second one that two
 // agents would answer in the same chat.
 func TestPrivateConversationEscalates(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		c := e.one(t, e.whatsapp("9845", "Sir, how do I get a police clearance certificate?", an{cat: "information_request", urgency: 2}))
 		e.now = e.now.Add(3 * time.Hour)
 		got := e.one(t, e.whatsapp("9845", "Sir my daughter has not come home from tuition in Koramangala, 2 hours late, phone off",
@@ -157,7 +157,7 @@ func TestPrivateConversationEscalates(t *testing.T) {
 // A reply to the force's own answer names a post the desk never received;
 // the conversation's root still finds the case.
 func TestReplyToOurAnswerFindsTheConversation(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		root := e.tweet("arun", "Chain snatched from my mother near Jayanagar 9th block market",
 			an{cat: "theft", urgency: 40, station: jayanagar})
 		c := e.one(t, root)
@@ -173,7 +173,7 @@ func TestReplyToOurAnswerFindsTheConversation(t *testing.T) {
 // Routing: a case goes to the station its post names, the traffic unit
 // beside it; a name the force does not have routes nowhere.
 func TestRouting(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e *env) {
+	forEachStore(t, func(t *testing.T, e *tenv) {
 		c := e.one(t, e.tweet("u1", "Bus blocking the junction near Forum mall", an{cat: "traffic_parking", urgency: 5,
 			station: koramangala, traffic: "Adugodi Traffic PS"}))
 		if c.UnitName != koramangala || c.TrafficUnitID != e.unitID(t, "Adugodi Traffic PS") {
