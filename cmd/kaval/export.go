@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kaval-desk/kaval/internal/analyze/pii"
 	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -63,14 +63,10 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 					p.Raw = raw
 				}
 			}
-			if !*withPII {
-				// Found afresh: posts not yet analysed must be redacted too.
-				p.Text = pii.Redact(p.Text, pii.Find(p.Text))
-				p.Raw = nil // the raw payload holds the same data unredacted
-				if p.Analysis != nil {
-					p.Analysis.PII, p.Analysis.Places = nil, nil // offsets into the unredacted text
-				}
-			}
+			// The desk's one privacy rule, as for a person without
+			// pii:view: personal data found afresh in the text, private
+			// conversations' authors hidden, the raw payload dropped.
+			privacy.Viewer{PII: *withPII}.Post(&p)
 			if err := enc.Encode(p); err != nil {
 				return err
 			}

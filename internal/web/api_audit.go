@@ -34,6 +34,7 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	viewerOf(r).AuditRecords(recs)
 	return JSON(w, http.StatusOK, recs)
 }
 

@@ -4,10 +4,10 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/kaval-desk/kaval/internal/analyze/pii"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/unit"
 )
 
@@ -27,6 +27,7 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
+			viewerOf(r).Cases(cs)
 			return JSON(w, http.StatusOK, casePage{Cases: cs, NextCursor: next})
 		})
 	s.Route("GET", "/api/v1/cases/{id}", auth.PermCasesRead, OpDoc{Summary: "Get a case with its posts and timeline", Tags: []string{"cases"},
@@ -49,7 +50,10 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
-			redactPosts(r, posts)
+			v := viewerOf(r)
+			v.Events(c, ev) // before Case: the case's author names are cut from its notes
+			v.Posts(posts)
+			v.Case(&c)
 			return JSON(w, http.StatusOK, caseDetail{Case: c, Posts: posts, Timeline: ev})
 		})
 	s.Route("PATCH", "/api/v1/cases/{id}", auth.PermCasesWrite, OpDoc{Summary: "Change a case's status, priority, category, team, unit or tags", Tags: []string{"cases"},
@@ -72,6 +76,7 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 				return err
 			}
 			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "case.update", Target: "case:" + c.Ref, Details: ch})
+			viewerOf(r).Case(&c)
 			return JSON(w, http.StatusOK, c)
 		})
 	s.Route("POST", "/api/v1/cases/{id}/assign", auth.PermCasesAssign, OpDoc{Summary: "Assign a case to a user (0 unassigns)", Tags: []string{"cases"},
@@ -90,6 +95,7 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 				return err
 			}
 			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "case.assign", Target: "case:" + c.Ref, Details: req})
+			viewerOf(r).Case(&c)
 			return JSON(w, http.StatusOK, c)
 		})
 	s.Route("POST", "/api/v1/cases/{id}/comments", auth.PermCasesWrite, OpDoc{Summary: "Add an internal note to a case's timeline", Tags: []string{"cases"},
@@ -108,6 +114,11 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 				return err
 			}
 			auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "case.comment", Target: "case:" + strconv.FormatInt(id, 10)})
+			if c, err := d.GetCase(r.Context(), id, scopeOf(r)); err == nil {
+				evs := []desk.Event{ev}
+				viewerOf(r).Events(c, evs)
+				ev = evs[0]
+			}
 			return JSON(w, http.StatusCreated, ev)
 		})
 
@@ -125,7 +136,7 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
-			redactPosts(r, posts)
+			viewerOf(r).Posts(posts)
 			page := postPage{Posts: posts}
 			if len(posts) == f.Limit && len(posts) > 0 {
 				page.NextBefore = posts[len(posts)-1].ID
@@ -143,9 +154,8 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
-			ps := []post.Post{p}
-			redactPosts(r, ps)
-			return JSON(w, http.StatusOK, ps[0])
+			viewerOf(r).Post(&p)
+			return JSON(w, http.StatusOK, p)
 		})
 
 	s.Route("POST", "/api/v1/authors/{id}/citizen", auth.PermCitizensLink, OpDoc{
@@ -194,6 +204,7 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
+			viewerOf(r).Citizen(&c)
 			return JSON(w, http.StatusOK, c)
 		})
 
@@ -267,30 +278,9 @@ func scopeOf(r *http.Request) desk.Scope {
 	return desk.Scope{}
 }
 
-// redactPosts replaces phone numbers, Aadhaar, vehicle numbers and e-mails
-// found by the analysis, and drops the raw payload, for roles that may not
-// see personal data.
-func redactPosts(r *http.Request, posts []post.Post) {
-	if Principal(r).Can(auth.PermPIIView) {
-		return
-	}
-	for i := range posts {
-		p := &posts[i]
-		p.Raw = nil
-		// Find the personal data now rather than trusting the stored
-		// analysis: a post not yet analysed (or analysed by an older
-		// model) must not leak a phone number.
-		spans := pii.Find(p.Text)
-		if len(spans) == 0 {
-			continue
-		}
-		p.Text = pii.Redact(p.Text, spans)
-		if p.Analysis != nil {
-			p.Analysis.PII = nil // offsets no longer match the redacted text
-			p.Analysis.Places = nil
-		}
-	}
-}
+// viewerOf is what the signed-in person may see of citizens' personal
+// data (package privacy decides).
+func viewerOf(r *http.Request) privacy.Viewer { return privacy.For(Principal(r)) }
 
 func postFilter(r *http.Request) (desk.PostFilter, error) {
 	q := r.URL.Query()

@@ -18,6 +18,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
@@ -293,6 +294,7 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	viewerOf(r).OutboxItem(&it, privacy.CaseNames(c)...)
 	if done {
 		return JSON(w, http.StatusOK, it)
 	}
@@ -326,6 +328,25 @@ func (h *replyHandlers) check(ctx context.Context, ans post.Post, t connector.Ta
 		return refused(err, "cannot_reply", map[string]string{connector.FieldText: "text", connector.FieldTarget: "post_id"})
 	}
 	return nil
+}
+
+// caseNames finds, once per case, the identity of a reply's citizen to
+// cut from its text for viewers without pii:view.
+func (h *replyHandlers) caseNames(r *http.Request) func(int64) []string {
+	seen := map[int64][]string{}
+	return func(id int64) []string {
+		if id == 0 || viewerOf(r).PII {
+			return nil
+		}
+		if n, ok := seen[id]; ok {
+			return n
+		}
+		c, err := h.d.GetCase(r.Context(), id, desk.Scope{})
+		if err == nil {
+			seen[id] = privacy.CaseNames(c)
+		}
+		return seen[id]
+	}
 }
 
 var outboxStates = []outbox.State{outbox.AwaitingApproval, outbox.Pending, outbox.Sending, outbox.Sent, outbox.Failed, outbox.Unknown, outbox.Cancelled}
@@ -366,6 +387,7 @@ func (h *replyHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	viewerOf(r).OutboxItems(items, h.caseNames(r))
 	page := outboxPage{Items: items}
 	if page.Items == nil {
 		page.Items = []outbox.Item{}
@@ -394,6 +416,7 @@ func (h *replyHandlers) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
 	return JSON(w, http.StatusOK, it)
 }
 
@@ -426,6 +449,7 @@ func (h *replyHandlers) decide(w http.ResponseWriter, r *http.Request, action st
 	if err := auth.Audit(r.Context(), h.d.DB(), auth.Entry{Action: action, Target: "outbox:" + strconv.FormatInt(id, 10), Details: details}); err != nil {
 		h.s.log.Error("audit failed", "action", action, "err", err)
 	}
+	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
 	return JSON(w, http.StatusOK, it)
 }
 

@@ -1,0 +1,351 @@
+// Package privacy is the one place that decides what of a citizen's
+// personal data a person on the desk may see. Every API response (and
+// every page) that carries citizen text or identity passes its values
+// through a Viewer built from the signed-in principal:
+//
+//   - with pii:view, everything is shown as stored;
+//   - without it, free text (post text, case subjects, timeline notes and
+//     reply texts, outbox texts, citizen notes, audit details) has its
+//     phone numbers, Aadhaar and PAN numbers, vehicle numbers, e-mail
+//     addresses, links and FIR numbers replaced by [phone], [vehicle]…
+//     (found afresh, never trusting a stored analysis); the raw platform
+//     payload is dropped;
+//   - private conversations (WhatsApp, direct messages, Messenger, the
+//     web form: anything the citizen did not publish) also hide who wrote:
+//     author id, handle, name and stated location become [hidden], the
+//     author's name is cut out of their text and the case subject, the
+//     citizen's phone number is cut out of thread ids, and shared
+//     coordinates are dropped (the station the analysis found stays);
+//   - a public identity (an X handle, a Facebook name) stays, unless it is
+//     itself a phone number or e-mail address.
+//
+// A table-driven test walks every role over every GET route of the App
+// with personal data seeded in every field (internal/app,
+// TestNoPersonalDataWithoutPIIView).
+package privacy
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kaval-desk/kaval/internal/analyze/pii"
+	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/outbox"
+	"github.com/kaval-desk/kaval/internal/post"
+)
+
+// Hidden replaces an identity a viewer may not see.
+const Hidden = "[hidden]"
+
+// Viewer is what one person may see.
+type Viewer struct {
+	PII bool // may see personal data unredacted
+}
+
+// For returns the viewer of principal p (nil: an anonymous caller, who
+// sees nothing personal).
+func For(p *auth.Principal) Viewer {
+	return Viewer{PII: p != nil && p.Can(auth.PermPIIView)}
+}
+
+// privatePlatforms are those where every item is a private conversation
+// and the author id is a phone number or a form contact.
+var privatePlatforms = map[string]bool{post.WhatsApp: true, post.WebForm: true, post.Messenger: true}
+
+// Private reports whether an item of platform (marked private or not) is
+// a private conversation.
+func Private(platform string, private bool) bool { return private || privatePlatforms[platform] }
+
+// Text redacts personal data in free text, and each of names (an
+// author's name, handle or id in a private conversation) as whole words.
+func (v Viewer) Text(s string, names ...string) string {
+	if v.PII || s == "" {
+		return s
+	}
+	s = cutNames(s, names)
+	if spans := pii.Find(s); len(spans) > 0 {
+		s = pii.Redact(s, spans)
+	}
+	return s
+}
+
+// identity shows a public identity unless it is itself personal data.
+func (v Viewer) identity(s string, private bool) string {
+	if v.PII || s == "" {
+		return s
+	}
+	if private || len(pii.Find(s)) > 0 {
+		return Hidden
+	}
+	return s
+}
+
+// Post redacts one post in place.
+func (v Viewer) Post(p *post.Post) {
+	if v.PII {
+		return
+	}
+	p.Raw = nil
+	priv := Private(p.Platform, p.Private)
+	var names []string
+	if priv {
+		names = []string{p.Author.Name, p.Author.Handle, p.Author.ExternalID}
+		p.Lat, p.Lon = nil, nil
+		p.ThreadID = cutIDs(p.ThreadID, p.Author.ExternalID, p.Author.Handle)
+		p.InReplyTo = cutIDs(p.InReplyTo, p.Author.ExternalID, p.Author.Handle)
+	}
+	text := v.Text(p.Text, names...)
+	if text != p.Text {
+		p.Text = text
+		if p.Analysis != nil {
+			p.Analysis.PII = nil // offsets no longer match the redacted text
+			p.Analysis.Places = nil
+		}
+	}
+	p.URL = v.identity(p.URL, priv)
+	p.Author.ExternalID = v.identity(p.Author.ExternalID, priv)
+	p.Author.Handle = v.identity(p.Author.Handle, priv)
+	p.Author.Name = v.identity(p.Author.Name, priv)
+	p.Author.Location = v.identity(p.Author.Location, priv)
+	p.Author.URL = v.identity(p.Author.URL, priv)
+}
+
+// Posts redacts posts in place.
+func (v Viewer) Posts(ps []post.Post) {
+	for i := range ps {
+		v.Post(&ps[i])
+	}
+}
+
+// caseNames are the identity strings cut from a private case's texts.
+func caseNames(c desk.Case) []string {
+	if !Private(c.Platform, c.Private) {
+		return nil
+	}
+	return []string{c.AuthorName, c.AuthorHandle}
+}
+
+// Case redacts one case in place.
+func (v Viewer) Case(c *desk.Case) {
+	if v.PII {
+		return
+	}
+	priv := Private(c.Platform, c.Private)
+	c.Subject = v.Text(c.Subject, caseNames(*c)...)
+	c.AuthorHandle = v.identity(c.AuthorHandle, priv)
+	c.AuthorName = v.identity(c.AuthorName, priv)
+}
+
+// Cases redacts cases in place.
+func (v Viewer) Cases(cs []desk.Case) {
+	for i := range cs {
+		v.Case(&cs[i])
+	}
+}
+
+// Events redacts a case's timeline in place: every text in an event body
+// (notes, reply texts, platforms' failure messages) is free text. c is
+// the case as stored (before Case redacted it), for the author's name.
+func (v Viewer) Events(c desk.Case, ev []desk.Event) {
+	if v.PII {
+		return
+	}
+	names := caseNames(c)
+	for i := range ev {
+		ev[i].Body = v.value(ev[i].Body, names).(map[string]any)
+	}
+}
+
+// value redacts every string in a decoded JSON value.
+func (v Viewer) value(x any, names []string) any {
+	switch t := x.(type) {
+	case string:
+		return v.Text(t, names...)
+	case map[string]any:
+		if t == nil {
+			return map[string]any{}
+		}
+		for k, e := range t {
+			t[k] = v.value(e, names)
+		}
+		return t
+	case []any:
+		for i, e := range t {
+			t[i] = v.value(e, names)
+		}
+		return t
+	}
+	return x
+}
+
+// JSON redacts every string of a JSON document (audit details).
+func (v Viewer) JSON(raw json.RawMessage) json.RawMessage {
+	if v.PII || len(raw) == 0 {
+		return raw
+	}
+	var x any
+	if err := json.Unmarshal(raw, &x); err != nil {
+		return json.RawMessage(`null`)
+	}
+	b, err := json.Marshal(v.value(x, nil))
+	if err != nil {
+		return json.RawMessage(`null`)
+	}
+	return b
+}
+
+// Author redacts a platform identity in place.
+func (v Viewer) Author(a *desk.Author) {
+	if v.PII {
+		return
+	}
+	priv := Private(a.Platform, false)
+	a.ExternalID = v.identity(a.ExternalID, priv)
+	a.Handle = v.identity(a.Handle, priv)
+	a.Name = v.identity(a.Name, priv)
+}
+
+// Citizen redacts a citizen profile in place: the profile names a person,
+// so its name is hidden; notes are free text.
+func (v Viewer) Citizen(c *desk.Citizen) {
+	if v.PII {
+		return
+	}
+	var names []string
+	for _, a := range c.Authors {
+		if Private(a.Platform, false) {
+			names = append(names, a.Name, a.Handle, a.ExternalID)
+		}
+	}
+	names = append(names, c.Name)
+	c.Notes = v.Text(c.Notes, names...)
+	c.Name = v.identity(c.Name, true)
+	for i := range c.Authors {
+		v.Author(&c.Authors[i])
+	}
+	v.Cases(c.Cases)
+}
+
+// CaseNames are the identity strings of a case's citizen that are cut
+// from texts about a private case (OutboxItem's names).
+func CaseNames(c desk.Case) []string { return caseNames(c) }
+
+// OutboxItem redacts a reply or post in place: its text may quote the
+// citizen (names: CaseNames of the reply's case), and a direct message's
+// recipient is the citizen.
+func (v Viewer) OutboxItem(it *outbox.Item, names ...string) {
+	if v.PII {
+		return
+	}
+	it.Text = v.Text(it.Text, names...)
+	it.DecisionNote = v.Text(it.DecisionNote)
+	it.LastError = v.Text(it.LastError)
+	it.DeliveryDetail = v.Text(it.DeliveryDetail)
+	priv := privatePlatforms[it.Platform] || it.Target.Extra["kind"] == post.KindDirectMessage
+	it.Target.Recipient = v.identity(it.Target.Recipient, true)
+	if priv {
+		it.Target.ThreadID = v.identity(it.Target.ThreadID, true)
+	} else {
+		it.Target.ThreadID = v.Text(it.Target.ThreadID)
+	}
+	if it.Template != nil {
+		t := *it.Template
+		t.Params = append([]string(nil), t.Params...)
+		for i, p := range t.Params {
+			t.Params[i] = v.Text(p)
+		}
+		it.Template = &t
+	}
+}
+
+// OutboxItems redacts items in place; names gives the CaseNames of a
+// case id.
+func (v Viewer) OutboxItems(items []outbox.Item, names func(caseID int64) []string) {
+	for i := range items {
+		v.OutboxItem(&items[i], names(items[i].CaseID)...)
+	}
+}
+
+// AuditRecords redacts the details of audit records in place.
+func (v Viewer) AuditRecords(rs []auth.AuditRecord) {
+	if v.PII {
+		return
+	}
+	for i := range rs {
+		rs[i].Details = v.JSON(rs[i].Details)
+	}
+}
+
+// cutNames replaces each name (and each word of three letters or more in
+// it) where it stands as a whole word in s.
+func cutNames(s string, names []string) string {
+	var words []string
+	for _, n := range names {
+		n = strings.TrimSpace(strings.TrimPrefix(n, "@"))
+		if utf8.RuneCountInString(n) < 3 {
+			continue
+		}
+		words = append(words, n)
+		for _, w := range strings.FieldsFunc(n, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) && r != '_'
+		}) {
+			if utf8.RuneCountInString(w) >= 3 {
+				words = append(words, w)
+			}
+		}
+	}
+	for _, w := range words {
+		s = replaceWord(s, w, "[name]")
+	}
+	return s
+}
+
+// replaceWord replaces w, matched without regard to case, wherever it is
+// not part of a longer word.
+func replaceWord(s, w, with string) string {
+	if !strings.Contains(strings.ToLower(s), strings.ToLower(w)) {
+		return s
+	}
+	var b strings.Builder
+	for p := 0; p < len(s); {
+		if e := p + len(w); e <= len(s) && boundary(s, p, true) && strings.EqualFold(s[p:e], w) && boundary(s, e, false) {
+			b.WriteString(with)
+			p = e
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[p:])
+		b.WriteString(s[p : p+size])
+		p += size
+	}
+	return b.String()
+}
+
+func boundary(s string, at int, before bool) bool {
+	var r rune
+	if before {
+		if at == 0 {
+			return true
+		}
+		r, _ = utf8.DecodeLastRuneInString(s[:at])
+	} else {
+		if at >= len(s) {
+			return true
+		}
+		r, _ = utf8.DecodeRuneInString(s[at:])
+	}
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) && r != '_'
+}
+
+// cutIDs hides the citizen's identity inside a composite id such as a
+// WhatsApp thread ("our number:their number").
+func cutIDs(s string, ids ...string) string {
+	for _, id := range ids {
+		if len(id) >= 4 {
+			s = strings.ReplaceAll(s, id, Hidden)
+		}
+	}
+	return s
+}
