@@ -96,7 +96,7 @@ func (h *queryHandlers) previewOf(r *http.Request, q string, days, limit int) (p
 		if err != nil {
 			return out, err
 		}
-		redactPosts(r, page.Posts)
+		viewerOf(r).Posts(page.Posts)
 		out.Posts = page.Posts
 	}
 	return out, nil
