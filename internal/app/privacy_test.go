@@ -198,7 +198,9 @@ func TestNoPersonalDataWithoutPIIView(t *testing.T) {
 						walked++
 					}
 					for _, s := range piiSecrets() {
-						if strings.Contains(body, s) {
+						// What the caller typed may be echoed (a query's
+						// canonical form); nothing stored may.
+						if strings.Contains(body, s) && !strings.Contains(u, url.QueryEscape(s)) {
 							t.Errorf("%s GET %s (%d) shows %q", role, u, code, s)
 						}
 					}
