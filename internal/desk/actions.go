@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -206,38 +205,8 @@ func (d *Desk) Assign(ctx context.Context, id int64, sc Scope, actor, assignee i
 // MaxComment is the longest internal note.
 const MaxComment = 8 << 10
 
-// Comment adds an internal note to the timeline (never sent to the citizen).
+// Comment adds an internal note to the timeline (never sent to the
+// citizen); see Note for @mentions.
 func (d *Desk) Comment(ctx context.Context, id int64, sc Scope, actor int64, text string) (Event, error) {
-	text = strings.TrimSpace(text)
-	if text == "" || len(text) > MaxComment || !utf8.ValidString(text) {
-		return Event{}, Invalid("text", "must be 1–%d bytes of valid text", MaxComment)
-	}
-	now := d.opt.Now().UTC()
-	var evID int64
-	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := d.getCase(ctx, tx, "c.id = $1", id, sc); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE cases SET updated_at = $1 WHERE id = $2", store.Millis(now), id); err != nil {
-			return err
-		}
-		// Inserted here rather than through d.event so the caller gets the
-		// new event's id (a client links or edits the note by it).
-		b, err := json.Marshal(map[string]any{"text": text})
-		if err != nil {
-			return err
-		}
-		var a sql.NullInt64
-		if actor != 0 {
-			a = sql.NullInt64{Int64: actor, Valid: true}
-		}
-		if err := tx.QueryRowContext(ctx, qEvent+" RETURNING id", id, store.Millis(now), a, "comment", string(b)).Scan(&evID); err != nil {
-			return fmt.Errorf("desk: unable to record comment: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return Event{}, err
-	}
-	return Event{ID: evID, At: now, ActorID: actor, Kind: "comment", Body: map[string]any{"text": text}}, nil
+	return d.Note(ctx, id, sc, actor, text)
 }

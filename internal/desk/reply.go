@@ -90,6 +90,10 @@ func (d *Desk) RecordReply(ctx context.Context, tx *sql.Tx, o ReplyOutcome) erro
 		if o.URL != "" {
 			body["url"] = o.URL
 		}
+		// Telling the citizen is the answer the tell_citizen prompt waits for.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM case_tags WHERE case_id = $1 AND tag = $2", o.CaseID, TagTellCitizen); err != nil {
+			return fmt.Errorf("desk: unable to record a sent reply: %w", err)
+		}
 		if err := d.event(ctx, tx, o.CaseID, o.Actor, EventReplySent, body, now); err != nil {
 			return err
 		}
