@@ -76,6 +76,7 @@ type App struct {
 	UI       *ui.UI
 	Queries  *query.Store    // saved listening queries
 	Listener *query.Listener // matches approved queries in the pipeline
+	Presence *desk.Presence
 	handler  http.Handler
 	log      *slog.Logger
 
@@ -185,6 +186,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(outbox.Collectors()...)
 	a.metrics = outbox.NewMetrics(reg)
 	a.Web.DeskAPI(a.Desk)
+	a.Presence = desk.NewPresence(a.Bus, nil)
+	a.Web.DeskWorkAPI(a.Desk, a.Presence)
 	a.Web.ChannelAPI(a.Channels, a.Manager)
 	a.Web.ReplyAPI(a.Desk, a.Outbox)
 	a.Web.PublishAPI(a.Channels, a.Outbox)
@@ -248,6 +251,13 @@ func (a *App) Start(ctx context.Context) {
 				return
 			case <-t.C:
 			}
+		}
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.Presence.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("presence stopped", "err", err)
 		}
 	}()
 	if err := a.Manager.Start(ctx); err != nil {

@@ -69,6 +69,14 @@ func (f formDesk) PublicStatus(ctx context.Context, ref string) (webform.PublicS
 			}
 		case desk.EventReplySent:
 			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "The police replied"})
+		case "escalate":
+			if name, _ := e.Body["unit"].(string); name != "" {
+				ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "Sent to " + name})
+			}
+		case "station_action":
+			// Only the kind of action: never the station's note or an FIR's text.
+			a := desk.StationAction{Action: fmt.Sprint(e.Body["action"])}
+			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "The station acted: " + a.Describe("en")})
 		}
 	}
 	return ps, nil

@@ -476,6 +476,18 @@ func (o *Outbox) Approve(ctx context.Context, id, userID int64) error {
 	return err
 }
 
+// Edit changes the text of an item awaiting approval (an approver's
+// correction before release). It stays awaiting approval; the idempotency
+// key is the item's, so it is still sent at most once.
+func (o *Outbox) Edit(ctx context.Context, id, userID int64, text string) error {
+	text = strings.TrimSpace(textnorm.Clean(text))
+	if text == "" || len(text) > MaxText || !utf8.ValidString(text) {
+		return fmt.Errorf("%w: text must be 1–%d bytes of valid text", ErrInvalid, MaxText)
+	}
+	return o.transition(ctx, id, []State{AwaitingApproval},
+		`text = $4, decided_by = $3, decided_at = $2, decision_note = 'edited'`, userID, text)
+}
+
 // Reject refuses an item awaiting approval.
 func (o *Outbox) Reject(ctx context.Context, id, userID int64, reason string) error {
 	return o.transition(ctx, id, []State{AwaitingApproval},

@@ -82,6 +82,9 @@ func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 		Params: id, Response: outbox.Item{}}, h.approve)
 	s.Route("POST", "/api/v1/outbox/{id}/reject", auth.PermRepliesApprove, OpDoc{Summary: "Reject a reply or post awaiting approval", Tags: []string{"replies"},
 		Params: id, Request: decisionRequest{}, Response: outbox.Item{}}, h.reject)
+	s.Route("POST", "/api/v1/outbox/{id}/edit", auth.PermRepliesApprove, OpDoc{Summary: "Edit the text of a reply or post awaiting approval", Tags: []string{"replies"},
+		Description: "It stays awaiting approval. A reply is checked against its platform's rules again, as when it was queued.",
+		Params:      id, Request: editRequest{}, Response: outbox.Item{}}, h.edit)
 	s.Route("POST", "/api/v1/outbox/{id}/retry", auth.PermRepliesApprove, OpDoc{Summary: "Send a failed or unknown item again", Tags: []string{"replies"},
 		Description: "For unknown items: first check on the platform that the reply was not published, or the citizen gets it twice.",
 		Params:      id, Response: outbox.Item{}}, h.retry)
@@ -93,6 +96,10 @@ type replyRequest struct {
 	Text           string `json:"text"`
 	PostID         int64  `json:"post_id,omitempty"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+type editRequest struct {
+	Text string `json:"text"`
 }
 
 type decisionRequest struct {
@@ -482,4 +489,40 @@ func (h *replyHandlers) retry(w http.ResponseWriter, r *http.Request) error {
 	return h.decide(w, r, "outbox.retry", func(ctx context.Context, id, user int64, _ string) error {
 		return h.ob.Retry(ctx, id, user)
 	})
+}
+
+func (h *replyHandlers) edit(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req editRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	text, err := outgoingText(req.Text, "", MaxReplyBytes)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	it, err := h.ob.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if it.Kind == outbox.Reply {
+		if err := h.check(ctx, post.Post{ID: it.PostID, ChannelID: it.ChannelID}, it.Target, text); err != nil {
+			return err
+		}
+	}
+	if err := h.ob.Edit(ctx, id, Principal(r).UserID, text); err != nil {
+		return outboxError(err)
+	}
+	if it, err = h.ob.Get(ctx, id); err != nil {
+		return err
+	}
+	if err := auth.Audit(ctx, h.d.DB(), auth.Entry{Action: "outbox.edit", Target: "outbox:" + strconv.FormatInt(id, 10),
+		Details: map[string]any{"kind": it.Kind, "case_id": it.CaseID}}); err != nil {
+		h.s.log.Error("audit failed", "action", "outbox.edit", "err", err)
+	}
+	return JSON(w, http.StatusOK, it)
 }

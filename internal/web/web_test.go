@@ -158,6 +158,7 @@ func mountAll(e *env) {
 		e.t.Fatal(err)
 	}
 	e.srv.DeskAPI(d)
+	e.srv.DeskWorkAPI(d, desk.NewPresence(nil, nil))
 	in := ingest.New(e.db, nil, ingest.Options{})
 	e.t.Cleanup(in.Close)
 	e.srv.IntakeAPI(in)
