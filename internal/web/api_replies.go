@@ -64,6 +64,7 @@ func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 	// Channel settings are read from the desk's database; secrets are
 	// never needed to check a reply, so the store has no key.
 	h := &replyHandlers{s: s, d: d, ob: ob, chs: channel.NewStore(d.DB(), nil)}
+	s.replies = h
 	id := []Param{{Name: "id", In: "path", Type: "integer", Required: true}}
 	s.Route("POST", "/api/v1/cases/{id}/replies", auth.PermRepliesSend, OpDoc{Summary: "Reply to the citizen through the outbox", Tags: []string{"replies"},
 		Description: "Answers post_id (a post of this case; default: the case's latest post) through the channel it came in on. " +
@@ -237,26 +238,35 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	text, err := outgoingText(req.Text, req.IdempotencyKey, MaxReplyBytes)
+	it, created, err := h.queue(r, caseID, req)
 	if err != nil {
 		return err
 	}
-	if req.PostID < 0 {
-		return invalid("post_id", "post_id must be positive")
+	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
+	if !created {
+		return JSON(w, http.StatusOK, it)
+	}
+	return JSON(w, http.StatusCreated, it)
+}
+
+// target is where a reply to the answered post goes, and checks it
+// against the platform's rules.
+func (h *replyHandlers) target(r *http.Request, caseID, postID int64, text string) (desk.Case, post.Post, connector.Target, error) {
+	if postID < 0 {
+		return desk.Case{}, post.Post{}, connector.Target{}, invalid("post_id", "post_id must be positive")
 	}
 	ctx := r.Context()
-	p := Principal(r)
 	sc := scopeOf(r)
 	c, err := h.d.GetCase(ctx, caseID, sc)
 	if err != nil {
-		return err
+		return c, post.Post{}, connector.Target{}, err
 	}
-	ans, err := h.answered(ctx, c, req.PostID, sc)
+	ans, err := h.answered(ctx, c, postID, sc)
 	if err != nil {
-		return err
+		return c, ans, connector.Target{}, err
 	}
 	if ans.ChannelID == 0 {
-		return invalid("post_id", "no channel to reply through: post %d came in by import or the API, not through a connected channel", ans.ID)
+		return c, ans, connector.Target{}, invalid("post_id", "no channel to reply through: post %d came in by import or the API, not through a connected channel", ans.ID)
 	}
 	// LastInboundAt is the citizen's latest post in the case: the 24-hour
 	// windows (WhatsApp, Messenger) run from it. Extra["kind"] tells the
@@ -266,8 +276,22 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if ans.Kind != "" {
 		target.Extra = map[string]string{"kind": ans.Kind}
 	}
-	if err := h.check(ctx, ans, target, text); err != nil {
-		return err
+	return c, ans, target, h.check(ctx, ans, target, text)
+}
+
+// queue checks and queues a reply; created is false when the request
+// repeated an earlier one (the first item is returned).
+func (h *replyHandlers) queue(r *http.Request, caseID int64, req replyRequest) (outbox.Item, bool, error) {
+	text, err := outgoingText(req.Text, req.IdempotencyKey, MaxReplyBytes)
+	if err != nil {
+		return outbox.Item{}, false, err
+	}
+	ctx := r.Context()
+	p := Principal(r)
+	sc := scopeOf(r)
+	c, ans, target, err := h.target(r, caseID, req.PostID, text)
+	if err != nil {
+		return outbox.Item{}, false, err
 	}
 	needs := Sensitive(c) && !p.Can(auth.PermRepliesApprove)
 	itemID, err := h.ob.Enqueue(ctx, outbox.Item{
@@ -282,11 +306,11 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 		CreatedBy:      p.UserID,
 	})
 	if err != nil {
-		return outboxError(err)
+		return outbox.Item{}, false, outboxError(err)
 	}
 	it, err := h.ob.Get(ctx, itemID)
 	if err != nil {
-		return err
+		return it, false, err
 	}
 	// A repeated request (double-click, client retry) finds its item's
 	// event already on the timeline and records nothing twice. A request
@@ -298,18 +322,14 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 			"channel_id": ans.ChannelID, "text": it.Text, "needs_approval": needs})
 	}
 	h.record.Unlock()
-	if err != nil {
-		return err
-	}
-	viewerOf(r).OutboxItem(&it, privacy.CaseNames(c)...)
-	if done {
-		return JSON(w, http.StatusOK, it)
+	if err != nil || done {
+		return it, false, err
 	}
 	if err := auth.Audit(ctx, h.d.DB(), auth.Entry{Action: "reply.create", Target: "outbox:" + strconv.FormatInt(itemID, 10),
 		Details: map[string]any{"case": c.Ref, "post_id": ans.ID, "channel_id": ans.ChannelID, "needs_approval": needs}}); err != nil {
 		h.s.log.Error("audit failed", "action", "reply.create", "err", err)
 	}
-	return JSON(w, http.StatusCreated, it)
+	return it, true, nil
 }
 
 // check asks the channel's connector whether its platform would take the
@@ -463,17 +483,10 @@ func (h *replyHandlers) decide(w http.ResponseWriter, r *http.Request, action st
 var errOwnItem = &Error{Status: http.StatusForbidden, Code: "own_item", Message: "you may not approve what you wrote; another approver must"}
 
 func (h *replyHandlers) approve(w http.ResponseWriter, r *http.Request) error {
+	// Four eyes: the author of a held reply (say an agent promoted to
+	// supervisor since) cannot release it.
 	return h.decide(w, r, "outbox.approve", func(ctx context.Context, id, user int64, _ string) error {
-		it, err := h.ob.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		// Four eyes: the author of a held reply (say an agent promoted to
-		// supervisor since) cannot release it.
-		if it.CreatedBy == user {
-			return errOwnItem
-		}
-		return h.ob.Approve(ctx, id, user)
+		return h.approveAs(ctx, id, user)
 	})
 }
 
@@ -500,29 +513,40 @@ func (h *replyHandlers) edit(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	text, err := outgoingText(req.Text, "", MaxReplyBytes)
+	it, err := h.editText(r, id, req.Text)
 	if err != nil {
 		return err
+	}
+	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
+	return JSON(w, http.StatusOK, it)
+}
+
+// editText changes an awaiting item's text, checked against its
+// platform's rules again, and audits it.
+func (h *replyHandlers) editText(r *http.Request, id int64, raw string) (outbox.Item, error) {
+	text, err := outgoingText(raw, "", MaxReplyBytes)
+	if err != nil {
+		return outbox.Item{}, err
 	}
 	ctx := r.Context()
 	it, err := h.ob.Get(ctx, id)
 	if err != nil {
-		return err
+		return it, err
 	}
 	if it.Kind == outbox.Reply {
 		if err := h.check(ctx, post.Post{ID: it.PostID, ChannelID: it.ChannelID}, it.Target, text); err != nil {
-			return err
+			return it, err
 		}
 	}
 	if err := h.ob.Edit(ctx, id, Principal(r).UserID, text); err != nil {
-		return outboxError(err)
+		return it, outboxError(err)
 	}
 	if it, err = h.ob.Get(ctx, id); err != nil {
-		return err
+		return it, err
 	}
 	if err := auth.Audit(ctx, h.d.DB(), auth.Entry{Action: "outbox.edit", Target: "outbox:" + strconv.FormatInt(id, 10),
 		Details: map[string]any{"kind": it.Kind, "case_id": it.CaseID}}); err != nil {
 		h.s.log.Error("audit failed", "action", "outbox.edit", "err", err)
 	}
-	return JSON(w, http.StatusOK, it)
+	return it, nil
 }

@@ -112,6 +112,8 @@ type Server struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 
+	replies *replyHandlers // set by ReplyAPI; the desk's pages reply through it too
+
 	mu      sync.Mutex
 	pages   PageHooks
 	routes  []RouteInfo
