@@ -306,7 +306,7 @@ func TestBulkAndMerge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.PostCount != 3 || m.Priority != desk.P1 || m.Urgency != 70 {
+		if m.PostCount != 3 || m.Priority != min(r1.Priority, r2.Priority, r3.Priority) || m.Priority == r1.Priority || m.Urgency != 70 {
 			t.Fatalf("merged case: %+v", m)
 		}
 		posts, _ := e.desk.ListPosts(ctx, desk.PostFilter{CaseID: r1.ID}, desk.Scope{})
