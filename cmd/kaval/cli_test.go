@@ -96,6 +96,27 @@ func TestImportExportBackup(t *testing.T) {
 	if _, _, code := run(t, "", "backup", "--db", db, "--out", bak); code == 0 {
 		t.Fatal("backup overwrote an existing file")
 	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".copy.db.partial-*")); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+	// Restore into a new place; over an existing database only with --replace.
+	target := "sqlite:" + filepath.Join(dir, "restored", "kaval.db")
+	out, errs, code = run(t, "", "restore", "--db", target, bak)
+	if code != 0 || !strings.Contains(out, "restored "+bak) {
+		t.Fatalf("restore: %d %s %s", code, out, errs)
+	}
+	if out, _, _ := run(t, "", "export", "--db", target); len(strings.Split(strings.TrimSpace(out), "\n")) != 3 {
+		t.Fatalf("restored database: %s", out)
+	}
+	if _, errs, code := run(t, "", "restore", "--db", target, bak); code == 0 || !strings.Contains(errs, "--replace") {
+		t.Fatalf("restore over an existing database: %d %s", code, errs)
+	}
+	if _, errs, code := run(t, "", "restore", "--db", target, "--replace", bak); code != 0 {
+		t.Fatalf("restore --replace: %s", errs)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(dir, "restored", "kaval.db.before-restore-*")); len(kept) == 0 {
+		t.Fatal("the replaced database was not kept")
+	}
 }
 
 func TestUnknownCommandAndUsage(t *testing.T) {

@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/desk"
@@ -17,7 +14,6 @@ import (
 
 func init() {
 	register(command{name: "export", summary: "export posts with their analysis as JSON lines (personal data redacted)", run: runExport})
-	register(command{name: "backup", summary: "write a consistent online backup of the SQLite database", run: runBackup})
 }
 
 func runExport(ctx context.Context, env *cliEnv, args []string) error {
@@ -79,47 +75,5 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 		f.BeforeID = posts[len(posts)-1].ID
 	}
 	prog.done(n, "")
-	return nil
-}
-
-func runBackup(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "backup", "[--db URL] [--out FILE]")
-	dsn := dbFlag(fs, env)
-	out := fs.String("out", "", "backup file (default DATA/backups/kaval-YYYYmmdd-HHMMSS.db)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if !strings.HasPrefix(*dsn, "sqlite:") {
-		fmt.Fprintln(env.stdout, `PostgreSQL keeps its own consistent backups; use its tools, e.g.:
-  pg_dump --format=custom --file=kaval.dump "$KAVAL_DB"      # logical, consistent snapshot
-  pg_basebackup -D /backups/kaval -X stream                  # physical, for point-in-time recovery
-Restore with pg_restore --clean --dbname "$KAVAL_DB" kaval.dump.`)
-		return nil
-	}
-	db, err := store.Open(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	path := *out
-	if path == "" {
-		dir := filepath.Join(filepath.Dir(strings.TrimPrefix(*dsn, "sqlite:")), "backups")
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return err
-		}
-		path = filepath.Join(dir, "kaval-"+time.Now().UTC().Format("20060102-150405")+".db")
-	}
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("%s exists; not overwriting", path)
-	}
-	// VACUUM INTO reads one consistent snapshot while writers carry on (WAL).
-	if _, err := db.Write.ExecContext(ctx, "VACUUM INTO $1", path); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "backup written to %s (%d bytes)\n", path, st.Size())
 	return nil
 }

@@ -169,6 +169,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Outbox = outbox.New(db)
 	a.Outbox.SetLogger(cfg.Log)
 	a.Outbox.OnOutcome(a.replyOutcome)
+	if _, _, err := HoldRestored(ctx, a.Outbox, "system", cfg.Log); err != nil {
+		return nil, err
+	}
 	mopt := channel.Options{Sink: a.Intake, Checkpoints: a.Intake, Statuses: a.Outbox, HTTP: cfg.HTTP, Log: cfg.Log}
 	if db.Dialect == store.Postgres {
 		mopt.Leases = lease.New(db) // pollers and streams run on one replica

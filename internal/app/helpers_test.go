@@ -2,7 +2,6 @@ package app
 
 import (
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,14 +11,11 @@ import (
 
 func urlq(s string) string { return url.QueryEscape(s) }
 
-// pgDSN recovers the connection URL of a test schema: the store keeps the
-// redacted DSN, which for the trust-auth test server is the URL itself.
+// pgDSN is the connection URL of a test schema, password included (the
+// test role has one), for a second replica or a child process.
 func pgDSN(t *testing.T, db *store.DB) string {
 	t.Helper()
-	if strings.Contains(db.DSN, "xxxxx") {
-		t.Skip("PostgreSQL URL with a password cannot be recovered from a redacted DSN")
-	}
-	return db.DSN
+	return db.ConnURL()
 }
 
 func formPost(text string) post.Post {

@@ -10,6 +10,10 @@
 //	        ▼                        └────────────────────┤
 //	    cancelled ◀──Cancel── (pending, failed, unknown)  └──▶ unknown ──Retry──▶ pending
 //
+// A database restored from a backup holds what could still leave (pending,
+// sending, awaiting_approval ──restore──▶ held ──Release──▶ back, or Cancel):
+// see HoldRestored.
+//
 // A row is marked sending durably before the connector is called. A row
 // found in sending after a crash (or whose claim expired) becomes unknown
 // and is never re-posted automatically: a person looks for the created item
@@ -497,7 +501,7 @@ func (o *Outbox) Reject(ctx context.Context, id, userID int64, reason string) er
 // Cancel withdraws an item that has not been sent (or whose sending failed
 // or is unknown). An item being sent right now cannot be cancelled.
 func (o *Outbox) Cancel(ctx context.Context, id, userID int64, reason string) error {
-	return o.transition(ctx, id, []State{AwaitingApproval, Pending, Failed, Unknown},
+	return o.transition(ctx, id, []State{AwaitingApproval, Pending, Failed, Unknown, Held},
 		`state = 'cancelled', decided_by = $3, decided_at = $2, decision_note = $4`, userID, "cancelled: "+note(reason))
 }
 

@@ -41,6 +41,7 @@ type DB struct {
 	Write   *sql.DB
 	Read    *sql.DB
 	DSN     string // as given, for display (password removed)
+	url     string // as given, for PostgreSQL's own tools (backup, restore)
 
 	stmtOnce sync.Once
 	stmts    *stmtCache
@@ -228,7 +229,17 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: unable to reach postgres %s: %w", Redact(dsn), err)
 	}
-	return &DB{Dialect: Postgres, Write: db, Read: db, DSN: Redact(dsn)}, nil
+	return &DB{Dialect: Postgres, Write: db, Read: db, DSN: Redact(dsn), url: dsn}, nil
+}
+
+// ConnURL is the database URL as given, password included, for starting
+// another process or PostgreSQL's own tools on the same database. Never
+// log it; DSN is the printable form.
+func (db *DB) ConnURL() string {
+	if db.url != "" {
+		return db.url
+	}
+	return db.DSN
 }
 
 // Close closes both pools.

@@ -73,7 +73,7 @@ func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 			"Replies on critical, private or sensitive-category cases by someone without replies:approve wait for approval.",
 		Params: id, Request: replyRequest{}, Response: outbox.Item{}, Status: http.StatusCreated}, h.create)
 	s.Route("GET", "/api/v1/outbox", auth.PermRepliesSend, OpDoc{Summary: "List outbox items, newest first", Tags: []string{"replies"},
-		Params: []Param{{Name: "state", Description: "comma-separated: awaiting_approval, pending, sending, sent, failed, unknown, cancelled"},
+		Params: []Param{{Name: "state", Description: "comma-separated: awaiting_approval, pending, sending, sent, failed, unknown, cancelled, held"},
 			{Name: "kind", Description: "reply or publish"}, {Name: "case", Type: "integer"}, {Name: "channel", Type: "integer"},
 			{Name: "before", Type: "integer", Description: "items with a smaller id (next page)"}, {Name: "limit", Type: "integer", Description: "1–500, default 50"}},
 		Response: outboxPage{}}, h.list)
@@ -91,6 +91,10 @@ func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 		Params:      id, Response: outbox.Item{}}, h.retry)
 	s.Route("POST", "/api/v1/outbox/{id}/cancel", auth.PermRepliesApprove, OpDoc{Summary: "Withdraw an item that was not sent", Tags: []string{"replies"},
 		Params: id, Request: decisionRequest{}, Response: outbox.Item{}}, h.cancel)
+	s.Route("POST", "/api/v1/outbox/{id}/release", auth.PermRepliesApprove, OpDoc{Summary: "Release an item held when the database was restored from a backup", Tags: []string{"replies"},
+		Description: "First check on the platform that the live desk did not send it after the backup was taken, or the citizen gets it twice. " +
+			"The item returns to the state it was held from (one caught while sending goes back to pending).",
+		Params: id, Request: decisionRequest{}, Response: outbox.Item{}}, h.release)
 }
 
 type replyRequest struct {
@@ -376,7 +380,7 @@ func (h *replyHandlers) caseNames(r *http.Request) func(int64) []string {
 	}
 }
 
-var outboxStates = []outbox.State{outbox.AwaitingApproval, outbox.Pending, outbox.Sending, outbox.Sent, outbox.Failed, outbox.Unknown, outbox.Cancelled}
+var outboxStates = []outbox.State{outbox.AwaitingApproval, outbox.Pending, outbox.Sending, outbox.Sent, outbox.Failed, outbox.Unknown, outbox.Cancelled, outbox.Held}
 
 func (h *replyHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	var f outbox.Filter
@@ -496,6 +500,10 @@ func (h *replyHandlers) reject(w http.ResponseWriter, r *http.Request) error {
 
 func (h *replyHandlers) cancel(w http.ResponseWriter, r *http.Request) error {
 	return h.decide(w, r, "outbox.cancel", h.ob.Cancel)
+}
+
+func (h *replyHandlers) release(w http.ResponseWriter, r *http.Request) error {
+	return h.decide(w, r, "outbox.release", h.ob.Release)
 }
 
 func (h *replyHandlers) retry(w http.ResponseWriter, r *http.Request) error {
