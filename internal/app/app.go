@@ -199,6 +199,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
+	a.UI.QueryPages(a.Queries, db)
 
 	secret, err := formSecret(cfg)
 	if err != nil {

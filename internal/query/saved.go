@@ -137,11 +137,30 @@ func (s *Store) check(in *Proposal) (*Query, error) {
 	return s.parse(in.Query)
 }
 
-// Concerns are the prompts a reviewer sees beside a proposal: the
-// patterns the approval exists to catch. They do not refuse anything; a
-// missing-person search may rightly name a handle.
+// Concern codes: the patterns the approval exists to catch.
+const (
+	ConcernPerson  = "person"  // author: or @handle
+	ConcernProtest = "protest" // protests, gatherings, public order
+)
+
+var concernText = map[string]string{
+	ConcernPerson:  "names a person (author: or @handle): approve only for a public-safety need such as a missing person or a threat, never to watch someone",
+	ConcernProtest: "concerns protests or gatherings: it may watch for public-order risks, never for who organises or joins a lawful protest",
+}
+
+// Concerns are the prompts a reviewer sees beside a proposal, in English
+// (ConcernCodes gives their codes for translated pages). They refuse
+// nothing: a missing-person search may rightly name a handle.
 func Concerns(q *Query) []string {
 	var out []string
+	for _, c := range ConcernCodes(q) {
+		out = append(out, concernText[c])
+	}
+	return out
+}
+
+// ConcernCodes returns the concerns of q as codes (ConcernPerson, …).
+func ConcernCodes(q *Query) []string {
 	var person, protest bool
 	var walk func(n Node)
 	walk = func(n Node) {
@@ -179,11 +198,12 @@ func Concerns(q *Query) []string {
 		}
 	}
 	walk(q.Root)
+	var out []string
 	if person {
-		out = append(out, "names a person (author: or @handle): approve only for a public-safety need such as a missing person or a threat, never to watch someone")
+		out = append(out, ConcernPerson)
 	}
 	if protest {
-		out = append(out, "concerns protests or gatherings: it may watch for public-order risks, never for who organises or joins a lawful protest")
+		out = append(out, ConcernProtest)
 	}
 	return out
 }
