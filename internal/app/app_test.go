@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/connector/webform"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/unit"
 )
@@ -348,16 +349,29 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestPublicFormGivesReferenceAndStatus(t *testing.T) {
 	store.ForEach(t, func(t *testing.T, db *store.DB) {
 		ta := newTestApp(t, db)
-		ref, err := formDesk{ta.App}.SubmitForm(context.Background(), formPost("Two men on a bike snatched a chain near Jayanagar 4th block"))
-		if err != nil || !strings.HasPrefix(ref, "BCP-") {
-			t.Fatalf("ref %q %v", ref, err)
+		ctx := context.Background()
+		rc, err := formDesk{ta.App}.SubmitForm(ctx, formPost("Two men on a bike snatched a chain near Jayanagar 4th block"))
+		if err != nil || !strings.HasPrefix(rc.Ref, "BCP-") || len(rc.Code) != 11 || rc.Code[5] != '-' {
+			t.Fatalf("receipt %+v %v", rc, err)
 		}
-		st, err := formDesk{ta.App}.PublicStatus(context.Background(), ref)
-		if err != nil || st.Ref != ref || len(st.Steps) == 0 || st.Steps[0].What != "Received" {
+		st, err := formDesk{ta.App}.PublicStatus(ctx, rc.Ref, rc.Code)
+		if err != nil || st.Ref != rc.Ref || len(st.Steps) == 0 || st.Steps[0].Kind != webform.StepReceived {
 			t.Fatalf("status %+v %v", st, err)
 		}
-		if _, err := (formDesk{ta.App}).PublicStatus(context.Background(), "BCP-1999-000001"); err == nil {
-			t.Fatal("unknown ref found")
+		for _, c := range [][2]string{{"BCP-1999-000001", rc.Code}, {rc.Ref, ""}, {rc.Ref, "00000-00000"}} {
+			if _, err := (formDesk{ta.App}).PublicStatus(ctx, c[0], c[1]); err == nil {
+				t.Fatalf("found with ref %q and code %q", c[0], c[1])
+			}
+		}
+		// Typed as a person types it: lower case, no dash, O for 0.
+		typed := strings.ToLower(strings.ReplaceAll(rc.Code, "-", ""))
+		if _, err := (formDesk{ta.App}).PublicStatus(ctx, rc.Ref, strings.ReplaceAll(typed, "0", "o")); err != nil {
+			t.Fatalf("code typed as %q: %v", typed, err)
+		}
+		var blank int
+		ta.DB.Read.QueryRow("SELECT count(*) FROM cases WHERE length(status_code) <> 10").Scan(&blank)
+		if blank != 0 {
+			t.Fatalf("%d cases without a status code", blank)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector/webform"
 	"github.com/kaval-desk/kaval/internal/desk"
@@ -15,87 +16,104 @@ import (
 type formDesk struct{ a *App }
 
 // SubmitForm stores the report durably and puts it on the desk at once, so
-// the citizen leaves with a reference number.
-func (f formDesk) SubmitForm(ctx context.Context, p post.Post) (string, error) {
+// the citizen leaves with a reference number and its status code.
+func (f formDesk) SubmitForm(ctx context.Context, p post.Post) (webform.Receipt, error) {
 	res, err := f.a.Intake.Submit(ctx, []post.Post{p})
 	if err != nil {
-		return "", err
+		return webform.Receipt{}, err
 	}
 	if res[0].Err != nil {
-		return "", res[0].Err
+		return webform.Receipt{}, res[0].Err
 	}
 	// Idempotent: if the bus-driven worker got there first, this is a no-op.
 	if err := f.a.Pipeline.Process(ctx, []int64{res[0].ID}); err != nil {
-		return "", err
+		return webform.Receipt{}, err
 	}
-	got, _, err := f.a.Desk.GetPost(ctx, res[0].ID, desk.Scope{})
+	caseID, err := f.a.caseOfPost(ctx, res[0].ID)
 	if err != nil {
-		return "", err
+		return webform.Receipt{}, err
 	}
-	if got.CaseID == 0 {
-		return "", errors.New("app: form report was not put on the desk")
-	}
-	c, err := f.a.Desk.GetCase(ctx, got.CaseID, desk.Scope{})
+	c, err := f.a.Desk.GetCase(ctx, caseID, desk.Scope{})
 	if err != nil {
-		return "", err
+		return webform.Receipt{}, err
 	}
-	return c.Ref, nil
+	return webform.Receipt{Ref: c.Ref, Code: desk.FormatStatusCode(c.StatusCode)}, nil
 }
 
-// PublicStatus shows progress without personal data: the status, the unit
-// handling the case and the steps of its timeline, never posts or notes.
-func (f formDesk) PublicStatus(ctx context.Context, ref string) (webform.PublicStatus, error) {
-	c, err := f.a.Desk.CaseByRef(ctx, ref, desk.Scope{})
+// caseOfPost waits for a stored post's case. Process returns at once for
+// a post a bus-driven worker claimed first (on PostgreSQL it skips rows
+// another transaction holds), before that worker has committed.
+func (a *App) caseOfPost(ctx context.Context, id int64) (int64, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, _, err := a.Desk.GetPost(ctx, id, desk.Scope{})
+		if err != nil {
+			return 0, err
+		}
+		if got.CaseID != 0 {
+			return got.CaseID, nil
+		}
+		if time.Now().After(deadline) {
+			return 0, errors.New("app: form report was not put on the desk")
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// PublicStatus shows progress without personal data, to whoever holds the
+// reference and its status code: the status, the unit handling the case
+// and the steps of its timeline, never posts or notes. The police replied
+// only when a reply was sent, never when one was queued or failed.
+func (f formDesk) PublicStatus(ctx context.Context, ref, code string) (webform.PublicStatus, error) {
+	c, err := f.a.Desk.PublicCase(ctx, ref, code)
 	if err != nil {
 		return webform.PublicStatus{}, err
 	}
-	ps := webform.PublicStatus{Ref: c.Ref, Status: c.Status, Unit: c.UnitName, Opened: c.CreatedAt, Updated: c.UpdatedAt}
+	units := unit.NewStore(f.a.DB)
+	ps := webform.PublicStatus{Ref: c.Ref, Status: c.Status, Opened: c.CreatedAt, Updated: c.UpdatedAt}
+	if c.UnitID != 0 {
+		if u, err := units.Get(ctx, c.UnitID); err == nil {
+			ps.Unit, ps.UnitKn = u.Name, u.NameKn
+		}
+	}
 	ev, err := f.a.Desk.Timeline(ctx, c.ID, desk.Scope{})
 	if err != nil {
 		return ps, err
 	}
-	units := unit.NewStore(f.a.DB)
 	for _, e := range ev {
 		switch e.Kind {
 		case "opened":
-			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "Received"})
+			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, Kind: webform.StepReceived})
 		case "status":
-			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "Status: " + publicStatus(fmt.Sprint(e.Body["to"]))})
+			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, Kind: webform.StepStatus, Status: fmt.Sprint(e.Body["to"])})
 		case "unit":
 			if id, ok := e.Body["to"].(float64); ok && id != 0 {
 				if u, err := units.Get(ctx, int64(id)); err == nil {
-					ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "Sent to " + u.Name})
+					ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, Kind: webform.StepUnit, Unit: u.Name, UnitKn: u.NameKn})
 				}
 			}
 		case desk.EventReplySent:
-			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "The police replied"})
+			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, Kind: webform.StepReplied})
 		case "escalate":
-			if name, _ := e.Body["unit"].(string); name != "" {
-				ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "Sent to " + name})
+			step := webform.PublicStep{At: e.At, Kind: webform.StepUnit}
+			step.Unit, _ = e.Body["unit"].(string)
+			if id, ok := e.Body["unit_id"].(float64); ok && id != 0 {
+				if u, err := units.Get(ctx, int64(id)); err == nil {
+					step.Unit, step.UnitKn = u.Name, u.NameKn
+				}
+			}
+			if step.Unit != "" {
+				ps.Steps = append(ps.Steps, step)
 			}
 		case "station_action":
 			// Only the kind of action: never the station's note or an FIR's text.
 			a := desk.StationAction{Action: fmt.Sprint(e.Body["action"])}
-			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, What: "The station acted: " + a.Describe("en")})
+			ps.Steps = append(ps.Steps, webform.PublicStep{At: e.At, Kind: webform.StepAction, Action: a.Describe("en"), ActionKn: a.Describe("kn")})
 		}
 	}
 	return ps, nil
-}
-
-func publicStatus(s string) string {
-	switch s {
-	case desk.StatusNew:
-		return "received"
-	case desk.StatusOpen:
-		return "being handled"
-	case desk.StatusWaitingStation:
-		return "with the police station"
-	case desk.StatusWaitingCitizen:
-		return "waiting for your reply"
-	case desk.StatusResolved:
-		return "resolved"
-	case desk.StatusClosed:
-		return "closed"
-	}
-	return "in progress"
 }

@@ -82,13 +82,13 @@ func seedPII(t *testing.T, ta *testApp) map[string][]int64 {
 	ids := map[string][]int64{"posts": postIDs}
 	var waCase int64
 	for i, id := range postIDs {
-		p, _, err := ta.Desk.GetPost(ctx, id, desk.Scope{})
-		if err != nil || p.CaseID == 0 {
+		caseID, err := ta.caseOfPost(ctx, id)
+		if err != nil {
 			t.Fatalf("post %d not on the desk: %v", id, err)
 		}
-		ids["cases"] = append(ids["cases"], p.CaseID)
+		ids["cases"] = append(ids["cases"], caseID)
 		if i == 0 {
-			waCase = p.CaseID
+			waCase = caseID
 		}
 	}
 	if _, err := ta.Desk.Comment(ctx, waCase, desk.Scope{}, ta.users["supervisor"], s.noteText); err != nil {

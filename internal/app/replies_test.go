@@ -132,6 +132,17 @@ func TestReplyStatesFollowThePlatform(t *testing.T) {
 		if a.do(t, "agent", "GET", "/api/v1/cases?reply_failed=true", nil, &page); len(page.Cases) != 1 || page.Cases[0].ID != c.ID {
 			t.Fatalf("cases?reply_failed=true: %+v", page.Cases)
 		}
+		statusPage := func() string {
+			t.Helper()
+			code, body := publicGet(t, a.testApp, "/report/status?ref="+d.Case.Ref+"&code="+d.Case.StatusCode)
+			if code != 200 {
+				t.Fatalf("status page: %d", code)
+			}
+			return body
+		}
+		if body := statusPage(); strings.Contains(body, "The police replied") {
+			t.Fatal("the public status page says the police replied when the reply failed")
+		}
 		if n := counter(t, a, "kaval_outbox_failures_total", map[string]string{"platform": "telegram", "kind": "reply", "reason": "permanent"}); n != before+1 {
 			t.Fatalf("failures counted %v, want %v", n, before+1)
 		}
@@ -158,6 +169,9 @@ func TestReplyStatesFollowThePlatform(t *testing.T) {
 		}
 		if a.do(t, "agent", "GET", "/api/v1/cases?reply_failed=true", nil, &page); len(page.Cases) != 0 {
 			t.Fatalf("cases?reply_failed=true after a sent reply: %+v", page.Cases)
+		}
+		if body := statusPage(); !strings.Contains(body, "The police replied") || !strings.Contains(body, "Being handled") {
+			t.Fatalf("the public status page after a sent reply:\n%s", body)
 		}
 	})
 }

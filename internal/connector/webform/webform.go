@@ -48,24 +48,49 @@ import (
 
 // Desk is what the form needs from the engagement desk.
 type Desk interface {
-	// SubmitForm makes the post durable, opens (or joins) its case and returns the case reference.
-	SubmitForm(ctx context.Context, p post.Post) (ref string, err error)
-	// PublicStatus returns what may be shown publicly about a case; store.ErrNotFound when unknown.
-	PublicStatus(ctx context.Context, ref string) (PublicStatus, error)
+	// SubmitForm makes the post durable, opens (or joins) its case and
+	// returns the case's reference and status code.
+	SubmitForm(ctx context.Context, p post.Post) (Receipt, error)
+	// PublicStatus returns what may be shown publicly about the case with
+	// this reference, if code is its status code; store.ErrNotFound
+	// otherwise (unknown reference and wrong code alike).
+	PublicStatus(ctx context.Context, ref, code string) (PublicStatus, error)
 }
 
-// PublicStatus is what anyone holding the reference may see. It must carry
-// no personal data: the desk builds it from case state, not from posts.
-type PublicStatus struct {
-	Ref, Status, Unit string
-	Opened, Updated   time.Time
-	Steps             []PublicStep
+// Receipt is what the citizen takes away: the reference to quote, and the
+// status code that, with it, opens the public status page. A reference
+// alone is sequential and guessable; the pair is not.
+type Receipt struct {
+	Ref  string
+	Code string // as the citizen is shown it, e.g. 3F9A2-C41B7
 }
+
+// PublicStatus is what anyone holding the reference and its code may see.
+// It must carry no personal data: the desk builds it from case state, not
+// from posts.
+type PublicStatus struct {
+	Ref, Status     string
+	Unit, UnitKn    string // the unit handling the case, in English and Kannada
+	Opened, Updated time.Time
+	Steps           []PublicStep
+}
+
+// Public step kinds; the page words each in the reader's language.
+const (
+	StepReceived = "received" // the report reached the desk
+	StepStatus   = "status"   // Status changed
+	StepUnit     = "unit"     // sent to Unit
+	StepReplied  = "replied"  // the police's reply reached the citizen
+	StepAction   = "action"   // the station acted: Action
+)
 
 // PublicStep is one public timeline entry, e.g. "Sent to Adugodi PS".
 type PublicStep struct {
-	At   time.Time
-	What string
+	At               time.Time
+	Kind             string
+	Status           string // StepStatus: the new status
+	Unit, UnitKn     string // StepUnit
+	Action, ActionKn string // StepAction: what the station did, in English and Kannada
 }
 
 // Options configures the form. Secret is required.
@@ -82,13 +107,20 @@ type Options struct {
 	Limits  Limits        // zero means DefaultLimits
 
 	// SubmitRate/SubmitBurst bound submissions per client; PageRate/PageBurst
-	// bound page views (status look-ups included, against guessing refs).
-	SubmitRate  rate.Limit // 1 per 20 s
-	SubmitBurst int        // 5
-	PageRate    rate.Limit // 2 per s
-	PageBurst   int        // 30
-	MaxClients  int        // size of the per-client LRU; 10000
-	MaxPending  int        // size of the replay set; 200000
+	// bound page views. Status look-ups (a reference and a code) are
+	// bounded again, per client (LookupRate/LookupBurst) and for everyone
+	// together (GlobalLookupRate/GlobalLookupBurst), so that guessing codes
+	// from many addresses at once is as slow as from one.
+	SubmitRate        rate.Limit // 1 per 20 s
+	SubmitBurst       int        // 5
+	PageRate          rate.Limit // 2 per s
+	PageBurst         int        // 30
+	LookupRate        rate.Limit // 1 per 6 s
+	LookupBurst       int        // 10
+	GlobalLookupRate  rate.Limit // 20 per s
+	GlobalLookupBurst int        // 100
+	MaxClients        int        // size of the per-client LRU; 10000
+	MaxPending        int        // size of the replay set; 200000
 
 	// ClientIP returns the key to rate-limit on. The default is the remote
 	// address; behind a trusted proxy the lead plugs in X-Forwarded-For.
@@ -109,6 +141,8 @@ type handler struct {
 	replays *replays
 	submits *limiters
 	pages   *limiters
+	lookups *limiters
+	global  *rate.Limiter
 	pagesT  map[string]*template.Template
 	refRE   *regexp.Regexp
 	mux     *http.ServeMux
@@ -159,6 +193,18 @@ func New(d Desk, opt Options) http.Handler {
 	if opt.PageBurst == 0 {
 		opt.PageBurst = 30
 	}
+	if opt.LookupRate == 0 {
+		opt.LookupRate = rate.Every(6 * time.Second)
+	}
+	if opt.LookupBurst == 0 {
+		opt.LookupBurst = 10
+	}
+	if opt.GlobalLookupRate == 0 {
+		opt.GlobalLookupRate = 20
+	}
+	if opt.GlobalLookupBurst == 0 {
+		opt.GlobalLookupBurst = 100
+	}
 	if opt.MaxClients == 0 {
 		opt.MaxClients = 10000
 	}
@@ -178,6 +224,8 @@ func New(d Desk, opt Options) http.Handler {
 		replays: newReplays(opt.MaxPending, opt.MaxAge),
 		submits: newLimiters(opt.SubmitRate, opt.SubmitBurst, opt.MaxClients),
 		pages:   newLimiters(opt.PageRate, opt.PageBurst, opt.MaxClients),
+		lookups: newLimiters(opt.LookupRate, opt.LookupBurst, opt.MaxClients),
+		global:  rate.NewLimiter(opt.GlobalLookupRate, opt.GlobalLookupBurst),
 		pagesT:  map[string]*template.Template{},
 		refRE:   regexp.MustCompile(`^` + regexp.QuoteMeta(strings.ToUpper(opt.RefPrefix)) + `-[0-9]{4}-[0-9]{1,12}$`),
 		mux:     http.NewServeMux(),
@@ -216,7 +264,8 @@ type page struct {
 	Token                                   string
 	Form                                    fields
 	Limits                                  Limits
-	Ref, RefExample                         string
+	Ref, Code, RefExample                   string
+	StatusURL                               string // the done page's link to the status page
 	Status                                  *PublicStatus
 	Title, Message                          string
 }
@@ -227,7 +276,33 @@ func (p *page) StatusName(s string) string {
 	if m, ok := messages[p.Lang]["st_"+s]; ok {
 		return m
 	}
-	return s
+	return p.T("st_other") // never a raw internal name on a public page
+}
+
+// StepText words a public step in the page's language.
+func (p *page) StepText(s PublicStep) string {
+	switch s.Kind {
+	case StepReceived:
+		return p.T("step_received")
+	case StepStatus:
+		return strings.ReplaceAll(p.T("step_status"), "{status}", p.StatusName(s.Status))
+	case StepUnit:
+		return strings.ReplaceAll(p.T("step_unit"), "{unit}", p.UnitName(s.Unit, s.UnitKn))
+	case StepReplied:
+		return p.T("step_replied")
+	case StepAction:
+		return strings.ReplaceAll(p.T("step_action"), "{action}", p.UnitName(s.Action, s.ActionKn))
+	}
+	return p.T("step_other")
+}
+
+// UnitName is a unit's name (or any text given in both languages) in the
+// page's language.
+func (p *page) UnitName(en, kn string) string {
+	if p.Lang == "kn" && kn != "" {
+		return kn
+	}
+	return en
 }
 
 func (p *page) When(t time.Time) string {
@@ -250,8 +325,10 @@ func (h *handler) newPage(r *http.Request, lang string) *page {
 		p.OtherLang, p.Force = "en", h.opt.ForceNameKn
 	}
 	q := url.Values{}
-	if ref := r.URL.Query().Get("ref"); ref != "" && len(ref) <= 40 {
-		q.Set("ref", ref)
+	for _, k := range []string{"ref", "code"} {
+		if v := r.URL.Query().Get(k); v != "" && len(v) <= 40 {
+			q.Set(k, v)
+		}
 	}
 	q.Set("lang", p.OtherLang)
 	path := r.URL.Path
@@ -382,7 +459,7 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusServiceUnavailable, f, "err_busy")
 		return
 	}
-	ref, err := h.desk.SubmitForm(r.Context(), h.toPost(f, tok, now))
+	rc, err := h.desk.SubmitForm(r.Context(), h.toPost(f, tok, now))
 	if err != nil {
 		h.replays.release(tok) // let the citizen retry the same form
 		h.opt.Log.Error("webform: unable to submit form", "err", err)
@@ -395,7 +472,8 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := h.newPage(r, f.Lang)
-	p.Ref = ref
+	p.Ref, p.Code = rc.Ref, rc.Code
+	p.StatusURL = h.opt.BasePath + "/status?" + url.Values{"ref": {rc.Ref}, "code": {rc.Code}, "lang": {p.Lang}}.Encode()
 	h.render(w, http.StatusOK, "done", p)
 }
 
@@ -448,21 +526,28 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	if ref == "" {
 		ref = r.URL.Query().Get("ref")
 	}
+	code := r.URL.Query().Get("code")
 	p := h.newPage(r, "")
-	if ref == "" {
+	if ref == "" && code == "" {
 		h.render(w, http.StatusOK, "status", p)
 		return
 	}
-	ref = strings.ToUpper(strings.TrimSpace(ref))
-	// A malformed reference is answered exactly like an unknown one.
-	if len(ref) > 40 || !h.refRE.MatchString(ref) {
-		h.message(w, r, http.StatusNotFound, "notfound", "notfound_text")
+	// Every look-up counts against the client's and everyone's budget
+	// for guessing, whatever its answer.
+	if h.limited(w, r, h.lookups, "") || h.limitedGlobal(w, r) {
 		return
 	}
-	st, err := h.desk.PublicStatus(r.Context(), ref)
+	ref = strings.ToUpper(strings.TrimSpace(ref))
+	// A malformed reference or code is answered exactly like an unknown
+	// reference, and a wrong code like both.
+	if len(ref) > 40 || !h.refRE.MatchString(ref) || code == "" || len(code) > 40 {
+		h.notFound(w, r, ref, code)
+		return
+	}
+	st, err := h.desk.PublicStatus(r.Context(), ref, code)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		h.message(w, r, http.StatusNotFound, "notfound", "notfound_text")
+		h.notFound(w, r, ref, code)
 		return
 	case err != nil:
 		h.opt.Log.Error("webform: unable to read public status", "err", err)
@@ -470,8 +555,41 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusServiceUnavailable, "busy", "err_busy")
 		return
 	}
-	p.Status, p.Ref = &st, ref
+	p.Status, p.Ref, p.Code = &st, ref, code
 	h.render(w, http.StatusOK, "status", p)
+}
+
+// notFound answers a look-up that found nothing with the look-up form
+// again, keeping what was typed so a typo is easy to fix.
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request, ref, code string) {
+	p := h.newPage(r, "")
+	p.Error = p.T("notfound_text")
+	if len(ref) <= 40 {
+		p.Ref = ref
+	}
+	if len(code) <= 40 {
+		p.Code = code
+	}
+	h.render(w, http.StatusNotFound, "status", p)
+}
+
+// limitedGlobal answers 429 when look-ups from everyone together are over
+// budget.
+func (h *handler) limitedGlobal(w http.ResponseWriter, r *http.Request) bool {
+	now := h.opt.Now()
+	res := h.global.ReserveN(now, 1)
+	d := time.Minute
+	if res.OK() {
+		if d = res.DelayFrom(now); d == 0 {
+			return false
+		}
+		res.CancelAt(now)
+	}
+	w.Header().Set("Retry-After", strconv.FormatInt(int64(d/time.Second)+1, 10))
+	p := h.newPage(r, "")
+	p.Title, p.Message = "busy", p.T("err_rate")
+	h.render(w, http.StatusTooManyRequests, "message", p)
+	return true
 }
 
 func (h *handler) static(w http.ResponseWriter, r *http.Request) {

@@ -35,28 +35,32 @@ func newMemDesk() *memDesk {
 	return &memDesk{byExt: map[string]string{}, status: map[string]PublicStatus{}}
 }
 
-func (d *memDesk) SubmitForm(_ context.Context, p post.Post) (string, error) {
+func (d *memDesk) SubmitForm(_ context.Context, p post.Post) (Receipt, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.fail != nil {
-		return "", d.fail
+		return Receipt{}, d.fail
 	}
 	if ref, ok := d.byExt[p.ExternalID]; ok { // idempotent on (platform, external id)
-		return ref, nil
+		return Receipt{Ref: ref, Code: memCode(ref)}, nil
 	}
 	d.posts = append(d.posts, p)
 	ref := fmt.Sprintf("BCP-2026-%06d", len(d.posts))
 	d.byExt[p.ExternalID] = ref
 	d.status[ref] = PublicStatus{Ref: ref, Status: "new", Opened: p.CreatedAt, Updated: p.CreatedAt,
-		Steps: []PublicStep{{At: p.CreatedAt, What: "Received"}}}
-	return ref, nil
+		Steps: []PublicStep{{At: p.CreatedAt, Kind: StepReceived}}}
+	return Receipt{Ref: ref, Code: memCode(ref)}, nil
 }
 
-func (d *memDesk) PublicStatus(_ context.Context, ref string) (PublicStatus, error) {
+// memCode is the in-test desk's status code of ref.
+func memCode(ref string) string { return "C0DE" + ref[len(ref)-1:] + "-5A7F0" }
+
+func (d *memDesk) PublicStatus(_ context.Context, ref, code string) (PublicStatus, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st, ok := d.status[ref]
-	if !ok {
+	norm := strings.ToUpper(strings.ReplaceAll(code, "-", ""))
+	if !ok || norm != strings.ReplaceAll(memCode(ref), "-", "") {
 		return PublicStatus{}, store.ErrNotFound
 	}
 	return st, nil
@@ -296,17 +300,18 @@ func TestXSSIsEscapedInEveryPage(t *testing.T) {
 	e.desk.mu.Lock()
 	st := e.desk.status[ref]
 	st.Unit, st.Status = xss, xss
-	st.Steps = append(st.Steps, PublicStep{At: st.Opened.Add(time.Hour), What: xss})
+	st.UnitKn = xss
+	st.Steps = append(st.Steps, PublicStep{At: st.Opened.Add(time.Hour), Kind: StepUnit, Unit: xss, UnitKn: xss}, PublicStep{Kind: StepStatus, Status: xss})
 	e.desk.status[ref] = st
 	e.desk.mu.Unlock()
-	code, _, body = e.get(t, "/report/status?ref="+ref)
+	code, _, body = e.get(t, "/report/status?ref="+ref+"&code="+memCode(ref))
 	if code != 200 || !strings.Contains(body, ref) {
 		t.Fatalf("status %d", code)
 	}
 	assertEscaped(t, "status", body)
 
 	// Attacker-chosen query strings end up in links.
-	for _, path := range []string{"/report/status?ref=" + url.QueryEscape(xss), "/report/?lang=" + url.QueryEscape(xss), "/report/nope?x=" + url.QueryEscape(xss)} {
+	for _, path := range []string{"/report/status?ref=" + url.QueryEscape(xss), "/report/status?ref=BCP-2026-000001&code=" + url.QueryEscape(xss), "/report/?lang=" + url.QueryEscape(xss), "/report/nope?x=" + url.QueryEscape(xss)} {
 		_, _, body := e.get(t, path)
 		assertEscaped(t, path, body)
 	}
@@ -489,25 +494,34 @@ func TestLimiterLRUIsBounded(t *testing.T) {
 }
 
 func TestStatusPage(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(o *Options) { o.LookupBurst = 100 })
 	v := valid(e.token(t))
 	e.clock.Add(5 * time.Second)
 	_, _, body := e.post(t, v)
 	ref := refRE.FindString(body)
+	code := memCode(ref)
+	// The acknowledgement gives the code and a link that carries both.
+	if !strings.Contains(body, `id="code">`+code+`<`) || !strings.Contains(body, `href="/report/status?code=`+code+`&amp;lang=en&amp;ref=`+ref+`"`) {
+		t.Fatalf("the done page gives no status code and link\n%s", body)
+	}
 	e.desk.mu.Lock()
 	st := e.desk.status[ref]
-	st.Status, st.Unit = "waiting_on_station", "Jayanagar PS"
+	st.Status, st.Unit, st.UnitKn = "waiting_station", "Jayanagar PS", "ಜಯನಗರ ಪೊಲೀಸ್ ಠಾಣೆ"
 	st.Updated = st.Opened.Add(2 * time.Hour)
-	st.Steps = append(st.Steps, PublicStep{At: st.Updated, What: "Sent to Jayanagar PS"})
+	st.Steps = append(st.Steps, PublicStep{At: st.Updated, Kind: StepUnit, Unit: "Jayanagar PS", UnitKn: "ಜಯನಗರ ಪೊಲೀಸ್ ಠಾಣೆ"},
+		PublicStep{At: st.Updated, Kind: StepStatus, Status: "waiting_station"}, PublicStep{At: st.Updated, Kind: StepReplied})
 	e.desk.status[ref] = st
 	e.desk.mu.Unlock()
 
-	for _, path := range []string{"/report/status?ref=" + ref, "/report/status/" + ref, "/report/status?ref=" + strings.ToLower(ref) + "%20"} {
-		code, _, body := e.get(t, path)
-		if code != 200 {
-			t.Fatalf("%s: %d", path, code)
+	lower := strings.ToLower(strings.ReplaceAll(code, "-", ""))
+	for _, path := range []string{"/report/status?ref=" + ref + "&code=" + code, "/report/status/" + ref + "?code=" + code,
+		"/report/status?ref=" + strings.ToLower(ref) + "%20&code=" + lower} {
+		status, _, body := e.get(t, path)
+		if status != 200 {
+			t.Fatalf("%s: %d", path, status)
 		}
-		for _, want := range []string{ref, "With the police station", "Jayanagar PS", "Sent to Jayanagar PS", "1 Mar 2026, 17:30 IST"} {
+		for _, want := range []string{ref, "With the police station", "Jayanagar PS", "Sent to Jayanagar PS", "Status: With the police station",
+			"The police replied", "1 Mar 2026, 17:30 IST"} {
 			if !strings.Contains(body, want) {
 				t.Fatalf("%s: %q missing\n%s", path, want, body)
 			}
@@ -518,18 +532,70 @@ func TestStatusPage(t *testing.T) {
 			}
 		}
 	}
-	code, _, body := e.get(t, "/report/status?ref="+ref+"&lang=kn")
-	if code != 200 || !strings.Contains(body, "ಪೊಲೀಸ್ ಠಾಣೆಯಲ್ಲಿದೆ") || !strings.Contains(body, `lang="kn"`) {
-		t.Fatalf("Kannada status %d", code)
+
+	// In Kannada, every word of the page is Kannada: the steps too.
+	status, _, body := e.get(t, "/report/status?ref="+ref+"&code="+code+"&lang=kn")
+	if status != 200 || !strings.Contains(body, `lang="kn"`) {
+		t.Fatalf("Kannada status %d", status)
 	}
-	for _, bad := range []string{"BCP-2026-999999", "XYZ-2026-000001", "BCP-26-1", "../../etc/passwd", strings.Repeat("9", 100)} {
-		code, _, body := e.get(t, "/report/status?ref="+url.QueryEscape(bad))
-		if code != 404 || !strings.Contains(body, messages["en"]["notfound_text"]) {
-			t.Fatalf("%s: %d", bad, code)
+	for _, want := range []string{"ಪೊಲೀಸ್ ಠಾಣೆಯಲ್ಲಿದೆ", "ಜಯನಗರ ಪೊಲೀಸ್ ಠಾಣೆ", messages["kn"]["step_received"], messages["kn"]["step_replied"], "ಸ್ಥಿತಿ: "} {
+		if !strings.Contains(body, want) {
+			t.Errorf("Kannada status page lacks %q", want)
 		}
 	}
-	if code, _, body := e.get(t, "/report/status"); code != 200 || !strings.Contains(body, `name="ref"`) {
-		t.Fatalf("lookup form: %d", code)
+	main := body[strings.Index(body, "<main>"):]
+	for _, english := range []string{"Received", "Sent to", "Status:", "replied", "Jayanagar PS", "With the police"} {
+		if strings.Contains(main, english) {
+			t.Errorf("Kannada status page shows English %q", english)
+		}
+	}
+
+	// A reference alone, a wrong code, or a code of another case finds
+	// nothing, exactly like an unknown reference.
+	for _, bad := range []string{"?ref=" + ref, "?ref=" + ref + "&code=C0DE9-5A7F0", "?ref=" + ref + "&code=" + strings.Repeat("A", 50),
+		"?code=" + code, "?ref=BCP-2026-999999&code=" + code, "?ref=XYZ-2026-000001&code=" + code, "?ref=BCP-26-1&code=" + code,
+		"?ref=" + url.QueryEscape("../../etc/passwd") + "&code=" + code, "?ref=" + strings.Repeat("9", 100) + "&code=" + code} {
+		status, _, body := e.get(t, "/report/status"+bad)
+		if status != 404 || !strings.Contains(body, messages["en"]["notfound_text"]) || strings.Contains(body, "Jayanagar") {
+			t.Fatalf("%s: %d", bad, status)
+		}
+	}
+	if status, _, body := e.get(t, "/report/status"); status != 200 || !strings.Contains(body, `name="ref"`) || !strings.Contains(body, `name="code"`) {
+		t.Fatalf("lookup form: %d", status)
+	}
+}
+
+// Guessing codes is slow from one address and from many at once.
+func TestStatusLookupRateLimits(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.LookupRate, o.LookupBurst = rate.Every(time.Hour), 3 })
+	codes := map[int]int{}
+	for range 6 {
+		code, hdr, _ := e.get(t, "/report/status?ref=BCP-2026-000001&code=00000-00000")
+		codes[code]++
+		if code == 429 && hdr.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	if codes[404] != 3 || codes[429] != 3 {
+		t.Fatalf("one client: %v", codes)
+	}
+	// The look-up form itself is not a guess.
+	if code, _, _ := e.get(t, "/report/status"); code != 200 {
+		t.Fatalf("lookup form after the limit: %d", code)
+	}
+
+	ip := 0
+	g := newEnv(t, func(o *Options) {
+		o.GlobalLookupRate, o.GlobalLookupBurst = rate.Every(time.Hour), 4
+		o.ClientIP = func(*http.Request) string { ip++; return fmt.Sprint("10.0.0.", ip) } // every request from a new address
+	})
+	codes = map[int]int{}
+	for range 8 {
+		code, _, _ := g.get(t, "/report/status?ref=BCP-2026-000001&code=00000-00000")
+		codes[code]++
+	}
+	if codes[404] != 4 || codes[429] != 4 {
+		t.Fatalf("many clients: %v", codes)
 	}
 }
 
@@ -573,7 +639,7 @@ func TestPageRateLimit(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.PageRate, o.PageBurst = 1, 3 })
 	codes := map[int]int{}
 	for range 6 {
-		code, hdr, _ := e.get(t, "/report/status?ref=BCP-2026-000001")
+		code, hdr, _ := e.get(t, "/report/status?ref=BCP-2026-000001&code=00000-00000")
 		codes[code]++
 		if code == 429 && hdr.Get("Retry-After") == "" {
 			t.Fatal("429 without Retry-After")
