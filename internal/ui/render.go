@@ -58,7 +58,8 @@ func AddFunc(name string, f func(t Translator) any) { extraFuncs[name] = f }
 
 func (u *UI) funcs(t translator) template.FuncMap {
 	m := template.FuncMap{
-		"t": t.T,
+		"t":  t.T,
+		"tt": func(key string, args []any) string { return t.T(key, args...) },
 		"targs": func(key string, args []string) string {
 			a := make([]any, len(args))
 			for i, v := range args {

@@ -181,6 +181,10 @@ func New(d Deps) (*UI, error) {
 	u.hub = newHub(ctx, d.Bus, u.log)
 	u.srv.SetPageHooks(web.PageHooks{Error: u.errorPage, LoginPath: LoginPath, PasswordPath: PasswordPath})
 	u.shellPages()
+	u.accountPages()
+	u.totpPages()
+	u.adminUserPages()
+	u.adminAuditPages()
 	return u, nil
 }
 

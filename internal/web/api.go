@@ -25,6 +25,10 @@ func (s *Server) routesTable() {
 		Description: "Rate-limited per client IP; repeated failures lock the account for a while (423).",
 		Request:     loginRequest{}, Response: loginResponse{}, Status: http.StatusCreated}, s.handleLogin)
 	s.Route(DELETE, "/api/v1/session", anyUser, OpDoc{Summary: "Log out: ends this session", Tags: sess}, s.handleLogout)
+	s.Route(GET, "/api/v1/sessions", anyUser, OpDoc{Summary: "My live browser sessions (administrators: everyone's)", Tags: sess,
+		Params: []Param{{Name: "user_id", Type: "integer", Description: "administrators: only this user's sessions"}}, Response: []auth.SessionInfo{}}, s.handleSessionsList)
+	s.Route(DELETE, "/api/v1/sessions/{id}", anyUser, OpDoc{Summary: "End a browser session (mine; administrators: anyone's)", Tags: sess,
+		Params: []Param{{Name: "id", In: "path", Type: "integer"}}}, s.handleSessionsEnd)
 
 	me := []string{"me"}
 	s.Route(GET, "/api/v1/me", anyUser, OpDoc{Summary: "Who am I: user, role, permissions, unit scope", Tags: me, Response: meResponse{}}, s.handleMe)

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/auth"
-	"github.com/kaval-desk/kaval/internal/store"
 )
 
 type tokenRequest struct {
@@ -23,16 +21,11 @@ type tokenCreated struct {
 }
 
 func (s *Server) handleTokensList(w http.ResponseWriter, r *http.Request) error {
-	p := Principal(r)
-	user := p.UserID
-	if p.Can(auth.PermUsersManage) {
-		n, err := QueryInt(r, "user_id", 0, 0, 1<<62)
-		if err != nil {
-			return err
-		}
-		user = n
+	user, err := QueryInt(r, "user_id", 0, 0, 1<<62)
+	if err != nil {
+		return err
 	}
-	toks, err := s.auth.ListTokens(r.Context(), user)
+	toks, err := s.auth.TokensFor(r.Context(), Principal(r), user)
 	if err != nil {
 		return err
 	}
@@ -44,18 +37,10 @@ func (s *Server) handleTokensCreate(w http.ResponseWriter, r *http.Request) erro
 	if err := DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	p := Principal(r)
-	user := p.UserID
-	if req.UserID != 0 && req.UserID != p.UserID {
-		if !p.Can(auth.PermUsersManage) {
-			return errForbidden
-		}
-		user = req.UserID
-	}
 	if req.TTLDays < 0 || req.TTLDays > 3650 {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "ttl_days", Message: "ttl_days must be from 0 (no expiry) to 3650"}
 	}
-	tok, secret, err := s.auth.CreateToken(r.Context(), user, req.Name, time.Duration(req.TTLDays)*24*time.Hour)
+	tok, secret, err := s.auth.CreateTokenFor(r.Context(), Principal(r), req.UserID, req.Name, time.Duration(req.TTLDays)*24*time.Hour)
 	if err != nil {
 		return err
 	}
@@ -67,15 +52,7 @@ func (s *Server) handleTokensRevoke(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p := Principal(r)
-	tok, err := s.auth.GetToken(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if tok.UserID != p.UserID && !p.Can(auth.PermUsersManage) {
-		return store.ErrNotFound // don't reveal other people's token ids
-	}
-	if err := s.auth.RevokeToken(r.Context(), id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.auth.RevokeTokenFor(r.Context(), Principal(r), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

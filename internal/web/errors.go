@@ -77,6 +77,8 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: "invalid username or password"}
 	case errors.Is(err, auth.ErrTOTPRequired):
 		return &Error{Status: http.StatusUnauthorized, Code: "totp_required", Message: "a valid one-time code is required"}
+	case errors.Is(err, auth.ErrForbidden):
+		return errForbidden
 	case errors.Is(err, auth.ErrLocked):
 		return &Error{Status: http.StatusLocked, Code: "account_locked", Message: "account temporarily locked after repeated failed logins; try again later or ask an administrator"}
 	case errors.As(err, &inv):

@@ -723,7 +723,8 @@ func TestOpenRoutesReviewed(t *testing.T) {
 	reviewed := map[string]auth.Perm{
 		"GET /healthz": auth.PermPublic, "GET /readyz": auth.PermPublic, "GET /metrics": auth.PermPublic,
 		"GET /api/v1/openapi.json": auth.PermPublic, "POST /api/v1/session": auth.PermPublic,
-		"DELETE /api/v1/session": auth.PermAuthenticated, "GET /api/v1/me": auth.PermAuthenticated,
+		"DELETE /api/v1/session": auth.PermAuthenticated, "GET /api/v1/sessions": auth.PermAuthenticated,
+		"DELETE /api/v1/sessions/{id}": auth.PermAuthenticated, "GET /api/v1/me": auth.PermAuthenticated,
 		"POST /api/v1/me/password": auth.PermAuthenticated, "POST /api/v1/me/totp": auth.PermAuthenticated,
 		"POST /api/v1/me/totp/confirm": auth.PermAuthenticated,
 		// Desk pages open to anyone: the login, static files, the language
@@ -732,7 +733,9 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		"GET /desk/login": auth.PermPublic, "POST /desk/login": auth.PermPublic,
 		"GET /desk/{$}": auth.PermAuthenticated, "POST /desk/logout": auth.PermAuthenticated,
 		"GET /desk/password": auth.PermAuthenticated, "POST /desk/password": auth.PermAuthenticated,
-		"GET /desk/account": auth.PermAuthenticated,
+		"GET /desk/account": auth.PermAuthenticated, "GET /desk/account/sessions": auth.PermAuthenticated,
+		"POST /desk/account/sessions/{id}/end": auth.PermAuthenticated, "GET /desk/account/totp": auth.PermAuthenticated,
+		"POST /desk/account/totp": auth.PermAuthenticated, "POST /desk/account/totp/confirm": auth.PermAuthenticated,
 	}
 	e := newEnv(t, store.NewTestSQLite(t))
 	mountAll(e)

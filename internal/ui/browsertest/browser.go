@@ -277,7 +277,8 @@ func (b *Browser) Screenshot(name string) string {
 // Check is the per-page routine: for English and Kannada, at 1280 and
 // 360 px, a screenshot (NAME-LANG-WIDTH.png), axe-core (serious and
 // critical findings fail), and the CSP and script-error check. It leaves
-// the browser in English at 1280 px on the same page.
+// the browser in English at 1280 px on the same page. It reloads the page
+// to switch language: use Snap on the answer to a form post.
 func (b *Browser) Check(name string) {
 	b.T.Helper()
 	for _, lang := range ui.Languages {
@@ -291,6 +292,22 @@ func (b *Browser) Check(name string) {
 	}
 	b.Width(1280)
 	b.Lang("en")
+	b.CheckCSP()
+}
+
+// Snap is Check for a page that cannot be reloaded (the answer to a form
+// post, such as a secret shown once): the current language only, at 1280
+// and 360 px, without reloading.
+func (b *Browser) Snap(name string) {
+	b.T.Helper()
+	lang := strings.Trim(b.Eval(`document.documentElement.lang`), `"`)
+	for _, w := range []int64{1280, 360} {
+		b.Width(w)
+		b.do(chromedp.Sleep(100))
+		b.Screenshot(fmt.Sprintf("%s-%s-%d", name, lang, w))
+		b.Axe(fmt.Sprintf("%s (%s, %d px)", name, lang, w))
+	}
+	b.Width(1280)
 	b.CheckCSP()
 }
 
@@ -325,4 +342,10 @@ func (b *Browser) Weight(path string) (cold, warm int64) {
 		return b.bytes
 	}
 	return load(), load()
+}
+
+// navigateAndWait opens an absolute URL and waits until the page (and any
+// page it submits itself to) has loaded.
+func navigateAndWait(u string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Navigate(u), chromedp.Sleep(500), chromedp.WaitReady(chromedp.CSS("body")))
 }
