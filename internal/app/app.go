@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -150,7 +151,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// Intake analyses each post before storing it; the pipeline keeps the
 	// analyzer for posts stored without one (an analysis that failed, a
 	// database written by a desk started with --no-analysis).
-	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log, Analyze: an})
+	keep, err := deletedRetention(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.Intake = ingest.New(db, a.Bus, ingest.Options{Log: cfg.Log, Analyze: an, DeletedRetention: keep})
 	a.Queries = query.NewStore(db, nil, nil)
 	a.Listener = query.NewListener(db, a.Queries, cfg.Log)
 	a.Queries.OnChange(a.Listener.ReloadSoon)
@@ -262,6 +267,27 @@ func (a *App) Start(ctx context.Context) {
 		defer a.wg.Done()
 		if err := a.Presence.Run(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("presence stopped", "err", err)
+		}
+	}()
+	a.wg.Add(1)
+	go func() {
+		// Deleted posts' text and payload are kept as evidence for the
+		// retention (KAVAL_DELETED_RETENTION, shorter where a platform's
+		// terms ask), then really removed.
+		defer a.wg.Done()
+		t := time.NewTicker(purgeEvery)
+		defer t.Stop()
+		for {
+			if n, err := a.Intake.PurgeDeleted(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("purging deleted posts failed", "err", err)
+			} else if n > 0 {
+				a.log.Info("purged the text of deleted posts past their retention", "posts", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 	}()
 	if err := a.Manager.Start(ctx); err != nil {
@@ -429,4 +455,32 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// purgeEvery is how often deleted posts past their retention are purged:
+// well inside the shortest retention a platform asks for (X: a day).
+const purgeEvery = 15 * time.Minute
+
+// deletedRetention reads KAVAL_DELETED_RETENTION: how long the text of a
+// post its author deleted is kept as evidence, as a Go duration ("2160h")
+// or a number of days ("90d"); default 90 days.
+func deletedRetention(cfg Config) (time.Duration, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	v := strings.TrimSpace(getenv("KAVAL_DELETED_RETENTION"))
+	if v == "" {
+		return ingest.DefaultDeletedRetention, nil
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("app: KAVAL_DELETED_RETENTION %q is not a positive duration (\"90d\", \"2160h\")", v)
+	}
+	return d, nil
 }

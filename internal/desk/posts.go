@@ -33,7 +33,8 @@ type PostFilter struct {
 
 const postCols = `p.id, p.platform, p.external_id, p.kind, p.channel, p.thread_id, p.in_reply_to, p.author_external_id,
 	p.author_handle, p.author_name, p.author_location, p.text, p.declared_lang, p.url, p.lat, p.lon, p.private,
-	p.created_at, p.received_at, COALESCE(p.analysis, ''), COALESCE(p.case_id, 0), COALESCE(p.channel_id, 0)`
+	p.created_at, p.received_at, COALESCE(p.analysis, ''), COALESCE(p.case_id, 0), COALESCE(p.channel_id, 0),
+	p.edited_at, p.deleted_at`
 
 // scanPost reads postCols, then any extra columns into extra.
 func scanPost(r interface{ Scan(...any) error }, extra ...any) (post.Post, error) {
@@ -42,11 +43,20 @@ func scanPost(r interface{ Scan(...any) error }, extra ...any) (post.Post, error
 	var priv int
 	var created, received int64
 	var analysis string
+	var edited, deleted sql.NullInt64
 	err := r.Scan(append([]any{&p.ID, &p.Platform, &p.ExternalID, &p.Kind, &p.Channel, &p.ThreadID, &p.InReplyTo, &p.Author.ExternalID,
 		&p.Author.Handle, &p.Author.Name, &p.Author.Location, &p.Text, &p.Lang, &p.URL, &lat, &lon, &priv,
-		&created, &received, &analysis, &p.CaseID, &p.ChannelID}, extra...)...)
+		&created, &received, &analysis, &p.CaseID, &p.ChannelID, &edited, &deleted}, extra...)...)
 	if err != nil {
 		return p, err
+	}
+	if edited.Valid {
+		t := store.Time(edited.Int64)
+		p.EditedAt = &t
+	}
+	if deleted.Valid {
+		t := store.Time(deleted.Int64)
+		p.DeletedAt = &t
 	}
 	if lat.Valid && lon.Valid {
 		p.Lat, p.Lon = &lat.Float64, &lon.Float64
@@ -111,6 +121,9 @@ func (d *Desk) ListPosts(ctx context.Context, f PostFilter, sc Scope) ([]post.Po
 			return []post.Post{}, nil
 		}
 		w.add(cond, args...)
+		// A post its author deleted is out of the search index; this
+		// also covers one indexed after the deletion was recorded.
+		w.add("p.deleted_at IS NULL")
 	}
 	for _, c := range []struct {
 		col, v string

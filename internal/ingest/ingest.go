@@ -65,6 +65,10 @@ type Options struct {
 	// (stage 1) instead of being rewritten by the pipeline, and the
 	// single committer never waits for a model.
 	Analyze post.Analyzer
+	// DeletedRetention is how long a deleted post's text and payload are
+	// kept as evidence before PurgeDeleted empties them; default
+	// DefaultDeletedRetention (KAVAL_DELETED_RETENTION).
+	DeletedRetention time.Duration
 }
 
 // Intake accepts posts. It is safe for concurrent use; Close stops it after
@@ -700,5 +704,5 @@ func channelID(id int64) any {
 
 // Collectors returns this package's metrics for the server's registry.
 func Collectors() []prometheus.Collector {
-	return []prometheus.Collector{postsTotal, commitSeconds, batchPosts}
+	return []prometheus.Collector{postsTotal, commitSeconds, batchPosts, changesTotal}
 }

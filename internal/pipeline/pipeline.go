@@ -110,6 +110,9 @@ func (pl *Pipeline) Run(ctx context.Context, sweepEvery time.Duration) error {
 			if err := pl.Sweep(ctx); err != nil && ctx.Err() == nil {
 				pl.log.Warn("pipeline: sweep failed", "err", err)
 			}
+			if err := pl.NoteChanges(ctx, nil); err != nil && ctx.Err() == nil {
+				pl.log.Warn("pipeline: noting edits and deletions failed", "err", err)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -121,6 +124,13 @@ func (pl *Pipeline) Run(ctx context.Context, sweepEvery time.Duration) error {
 				case <-time.After(time.Second):
 				}
 			}
+		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := pl.runChanges(ctx); err != nil && ctx.Err() == nil {
+			pl.log.Error("pipeline: edits and deletions subscription stopped", "err", err)
 		}
 	}()
 	err := pl.bus.Subscribe(ctx, ingest.SubjectStored, "pipeline", bus.SubOptions{MaxBatch: 1000}, func(ctx context.Context, msgs [][]byte) error {

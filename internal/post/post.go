@@ -72,6 +72,13 @@ type Post struct {
 	// Filled after intake.
 	Analysis *Analysis `json:"analysis,omitempty"`
 	CaseID   int64     `json:"case_id,omitempty"`
+	// EditedAt is when the author last edited the post on its platform
+	// (the text is the latest; earlier versions are kept as evidence).
+	EditedAt *time.Time `json:"edited_at,omitempty"`
+	// DeletedAt is when the author deleted it on its platform. Its text
+	// is then shown only to those who may see evidence, until it is
+	// purged.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 }
 
 // Analysis is what the understanding engine says about a post. Its JSON is

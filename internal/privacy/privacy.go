@@ -83,8 +83,27 @@ func (v Viewer) identity(s string, private bool) string {
 	return s
 }
 
+// DeletedText stands in for the text of a post its author deleted.
+const DeletedText = "[deleted by its author]"
+
 // Post redacts one post in place.
+//
+// A post its author deleted on the platform (DeletedAt) has been taken
+// back from public view, so the desk's everyday views honour that: a
+// viewer without pii:view sees that it existed and was deleted, not its
+// text, payload or the places and personal data found in it. With
+// pii:view (supervisors, station officers, admins: the people trusted with
+// a citizen's personal data, who may have to act on a threat or report
+// that was withdrawn) the text stays visible as evidence until the
+// retention purge empties it; audit:read is about the desk's own actions,
+// not citizens' content, so it is not the gate.
 func (v Viewer) Post(p *post.Post) {
+	if p.DeletedAt != nil && (!v.PII || p.Text == "") {
+		p.Text, p.Raw = DeletedText, nil
+		if p.Analysis != nil {
+			p.Analysis.PII, p.Analysis.Places = nil, nil
+		}
+	}
 	if v.PII {
 		return
 	}

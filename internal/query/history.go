@@ -169,6 +169,8 @@ func historyRows(ctx context.Context, db *store.DB, q *Query, f HistoryFilter, b
 	if before > 0 {
 		add("p.id < ?", before)
 	}
+	// What its author deleted is out of every search (ingest.Apply).
+	add("p.deleted_at IS NULL")
 	if c, a := (sqlBuilder{db.Dialect}).where(q, len(args)+1); c != "" {
 		conds = append(conds, c)
 		args = append(args, a...)

@@ -16,6 +16,7 @@ import (
 // redacted for roles without pii:view.
 func (s *Server) DeskAPI(d *desk.Desk) {
 	units := unit.NewStore(d.DB())
+	s.postVersionsAPI(d)
 	caseParams := inboxParams
 	s.Route("GET", "/api/v1/cases", auth.PermCasesRead, OpDoc{Summary: "List cases in triage order", Tags: []string{"cases"}, Params: caseParams, Response: casePage{}},
 		func(w http.ResponseWriter, r *http.Request) error {
