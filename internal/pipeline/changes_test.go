@@ -47,7 +47,7 @@ func TestEditsAndDeletionsEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Text != edit.Text || p.EditedAt == nil || !p.EditedAt.Equal(edit.At) || p.Analysis == nil || p.Analysis.Urgency != 85 ||
+		if p.Text != edit.Text || p.EditedAt == nil || !p.EditedAt.Equal(edit.At) || p.Analysis == nil || !p.Analysis.Emergency.Label || p.Analysis.Urgency == 0 ||
 			p.Analysis.Station == nil || *p.Analysis.Station != "Koramangala PS" {
 			t.Fatalf("edited post %+v", p)
 		}
