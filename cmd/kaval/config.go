@@ -25,6 +25,9 @@ type config struct {
 	LogJSON   bool
 	MasterKey secret
 	BaseURL   string
+	// MetricsListen is where /metrics is served: an operator's address,
+	// never the public listener ("off": not at all).
+	MetricsListen string
 }
 
 // secret is a string that never prints.
@@ -94,7 +97,8 @@ func (c *config) flags(fs *flag.FlagSet, env *cliEnv) {
 	fs.StringVar(&c.RefPrefix, "ref-prefix", envOr(env, "KAVAL_REF_PREFIX", "BCP"), "prefix of case reference numbers (env KAVAL_REF_PREFIX)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "KAVAL_LOG_LEVEL", "info"), "debug, info, warn or error (env KAVAL_LOG_LEVEL)")
 	fs.BoolVar(&c.LogJSON, "log-json", envOr(env, "KAVAL_LOG_JSON", "") == "1", "JSON logs (env KAVAL_LOG_JSON=1)")
-	fs.StringVar(&c.BaseURL, "base-url", envOr(env, "KAVAL_BASE_URL", ""), "public URL of the desk, for webhook addresses (env KAVAL_BASE_URL)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr(env, "KAVAL_BASE_URL", ""), "public URL of the desk, for webhook addresses and the status links given to citizens (env KAVAL_BASE_URL)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", envOr(env, "KAVAL_METRICS_LISTEN", "127.0.0.1:9464"), "address serving Prometheus /metrics, apart from the public listener; off for none (env KAVAL_METRICS_LISTEN)")
 }
 
 // finish fills defaults and secrets after flag parsing.

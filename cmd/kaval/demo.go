@@ -56,7 +56,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 			slog.Info("demo traffic", "events", rep.Events, "accepted", rep.Accepted, "rejected", rep.Rejected)
 		}()
 	}
-	return listen(ctx, env, cfg.Listen, a, ready)
+	return listen(ctx, env, cfg, a, ready)
 }
 
 // tryCommands is what to type next, in another terminal, with the flags

@@ -28,14 +28,14 @@ func init() {
 			return err
 		}
 		defer a.Close()
-		return listen(ctx, env, cfg.Listen, a, nil)
+		return listen(ctx, env, cfg, a, nil)
 	}})
 }
 
 // startApp builds the desk and, on first run, the administrator account
 // whose one-time password is printed once.
 func startApp(ctx context.Context, env *cliEnv, cfg config) (*app.App, error) {
-	a, err := app.New(ctx, app.Config{DB: cfg.DB, DataDir: cfg.DataDir, Bus: cfg.Bus, RefPrefix: cfg.RefPrefix, Version: version})
+	a, err := app.New(ctx, app.Config{DB: cfg.DB, DataDir: cfg.DataDir, Bus: cfg.Bus, RefPrefix: cfg.RefPrefix, Version: version, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, err
 	}
@@ -53,10 +53,22 @@ func startApp(ctx context.Context, env *cliEnv, cfg config) (*app.App, error) {
 
 // listen serves until ctx ends, then shuts down gracefully: in-flight
 // requests (webhook deliveries waiting on a commit) finish first.
-func listen(ctx context.Context, env *cliEnv, addr string, a *app.App, ready func(url string)) error {
-	ln, err := net.Listen("tcp", addr)
+func listen(ctx context.Context, env *cliEnv, cfg config, a *app.App, ready func(url string)) error {
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
+	}
+	if m := cfg.MetricsListen; m != "" && m != "off" {
+		mln, err := net.Listen("tcp", m)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-listen %s: %w (use another address, or off)", m, err)
+		}
+		ms := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)}
+		slog.Info("metrics listening", "url", "http://"+mln.Addr().String()+"/metrics")
+		go ms.Serve(mln)
+		defer ms.Close()
 	}
 	srv := &http.Server{
 		Handler:           a.Handler(),

@@ -47,6 +47,8 @@ type Config struct {
 	RefPrefix string
 	ForceName string
 	Version   string
+	// BaseURL is the desk's public URL, for links given to citizens.
+	BaseURL string
 	// NoAnalysis starts without loading the models (tests of the spine).
 	NoAnalysis bool
 	// AuthConfig overrides password hashing cost etc. (tests).
@@ -185,7 +187,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	hooks := http.NewServeMux()
 	hooks.Handle("/hooks/{id}", a.Manager.Handler())
 
-	a.Web = web.New(web.Config{Version: cfg.Version}, web.Deps{DB: db, Auth: a.Auth, Logger: cfg.Log, Hooks: hooks})
+	a.Web = web.New(web.Config{Version: cfg.Version, BaseURL: cfg.BaseURL}, web.Deps{DB: db, Auth: a.Auth, Logger: cfg.Log, Hooks: hooks})
 	reg := a.Web.Registry()
 	reg.MustRegister(ingest.Collectors()...)
 	reg.MustRegister(pipeline.Collectors()...)
@@ -223,8 +225,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// Handler serves the API, webhooks, the public form and (later) the UI.
+// Handler serves the API, webhooks, the public form and the desk's pages.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// MetricsHandler serves /metrics, for an operator's own listen address
+// (kaval serve --metrics-listen), apart from Handler's public one.
+func (a *App) MetricsHandler() http.Handler { return a.Web.MetricsHandler() }
 
 // Start runs the background workers until Close or ctx ends.
 func (a *App) Start(ctx context.Context) {

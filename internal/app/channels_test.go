@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -492,7 +493,9 @@ func TestRepliesApprovalAndRefusals(t *testing.T) {
 			res.Body.Close()
 		}
 		// ...and counted where operators look.
-		if res, err := http.Get(a.srv.URL + "/metrics"); err != nil {
+		ms := httptest.NewServer(a.MetricsHandler())
+		defer ms.Close()
+		if res, err := http.Get(ms.URL + "/metrics"); err != nil {
 			t.Fatal(err)
 		} else {
 			m, _ := io.ReadAll(res.Body)

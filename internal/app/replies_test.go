@@ -152,10 +152,17 @@ func TestReplyStatesFollowThePlatform(t *testing.T) {
 
 		// The next reply goes out.
 		var ok itemJSON
-		if code := a.do(t, "agent", "POST", path+"/replies", map[string]any{"text": "Sorry, trying again: BESCOM and HSR Layout station are informed."}, &ok); code != 201 {
+		if code := a.do(t, "agent", "POST", path+"/replies", map[string]any{"text": "BESCOM and HSR Layout station are informed. Reference {ref}, status code {status_code}: {status_url}"}, &ok); code != 201 {
 			t.Fatalf("second reply: %d %+v", code, ok)
 		}
 		a.waitItem(t, ok.ID, "sent")
+		// The acknowledgement carries the reference, the code and the link.
+		sentMsgs := fake.Sent()
+		got := sentMsgs[len(sentMsgs)-1].Text
+		code := d.Case.StatusCode[:5] + "-" + d.Case.StatusCode[5:]
+		if want := "Reference " + d.Case.Ref + ", status code " + code + ": /report/status?code=" + code + "&ref=" + d.Case.Ref; !strings.HasSuffix(got, want) {
+			t.Fatalf("sent %q, want it to end %q", got, want)
+		}
 		a.do(t, "supervisor", "GET", path, nil, &d)
 		if d.Case.Status != "open" || d.Case.FirstResponseAt == nil || d.Case.ReplyFailed {
 			t.Fatalf("after a sent reply the case is %+v; want open, clock stopped, no reply_failed", d.Case)

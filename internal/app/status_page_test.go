@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -83,4 +84,24 @@ func TestStatusPageNeedsTheCode(t *testing.T) {
 			}
 		}
 	})
+}
+
+// /metrics is not on the listener citizens reach; the operator's
+// metrics handler serves it.
+func TestMetricsNotOnPublicListener(t *testing.T) {
+	ta := newTestApp(t, store.NewTestSQLite(t))
+	if st, body := publicGet(t, ta, "/metrics"); st != 404 || strings.Contains(body, "kaval_http_requests_total") {
+		t.Fatalf("public /metrics: %d", st)
+	}
+	ms := httptest.NewServer(ta.MetricsHandler())
+	defer ms.Close()
+	res, err := http.Get(ms.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "kaval_http_requests_total") {
+		t.Fatalf("metrics handler: %d\n%.400s", res.StatusCode, b)
+	}
 }

@@ -17,7 +17,8 @@ func (s *Server) routesTable() {
 	ops := []string{"operations"}
 	s.Route(GET, "/healthz", public, OpDoc{Summary: "Process is alive", Tags: ops, Response: statusBody{}}, s.handleHealthz)
 	s.Route(GET, "/readyz", public, OpDoc{Summary: "Ready to serve: database reachable and components ready", Tags: ops, Response: statusBody{}}, s.handleReadyz)
-	s.Route(GET, "/metrics", public, OpDoc{Summary: "Prometheus metrics", Tags: ops, RawResponse: "text/plain"}, s.handleMetrics)
+	// /metrics is not served here, on the listener citizens reach (the
+	// public form): MetricsHandler serves it on its own address.
 	s.Route(GET, "/api/v1/openapi.json", public, OpDoc{Summary: "This OpenAPI 3.1 document", Tags: ops, RawResponse: "application/json"}, s.handleOpenAPI)
 
 	sess := []string{"session"}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +99,8 @@ func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 }
 
 type replyRequest struct {
+	// Text may hold {ref}, {status_code} and {status_url}: the case's
+	// reference, its public status code and a link to its status page.
 	Text           string `json:"text"`
 	PostID         int64  `json:"post_id,omitempty"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
@@ -280,7 +283,7 @@ func (h *replyHandlers) target(r *http.Request, caseID, postID int64, text strin
 	if ans.Kind != "" {
 		target.Extra = map[string]string{"kind": ans.Kind}
 	}
-	return c, ans, target, h.check(ctx, ans, target, text)
+	return c, ans, target, h.check(ctx, ans, target, h.fill(text, c))
 }
 
 // queue checks and queues a reply; created is false when the request
@@ -297,6 +300,7 @@ func (h *replyHandlers) queue(r *http.Request, caseID int64, req replyRequest) (
 	if err != nil {
 		return outbox.Item{}, false, err
 	}
+	text = h.fill(text, c)
 	needs := Sensitive(c) && !p.Can(auth.PermRepliesApprove)
 	itemID, err := h.ob.Enqueue(ctx, outbox.Item{
 		IdempotencyKey: replyKey(c.ID, p.UserID, ans.ID, text, req.IdempotencyKey),
@@ -334,6 +338,20 @@ func (h *replyHandlers) queue(r *http.Request, caseID int64, req replyRequest) (
 		h.s.log.Error("audit failed", "action", "reply.create", "err", err)
 	}
 	return it, true, nil
+}
+
+// fill puts the case's public status details into a reply: {ref} the
+// reference, {status_code} the code that with it opens the public status
+// page, {status_url} a link carrying both (under KAVAL_BASE_URL). An
+// acknowledgement gives the citizen all three; the platform's length
+// rules apply to the text as sent.
+func (h *replyHandlers) fill(text string, c desk.Case) string {
+	if !strings.Contains(text, "{") {
+		return text
+	}
+	code := desk.FormatStatusCode(c.StatusCode)
+	link := strings.TrimRight(h.s.cfg.BaseURL, "/") + "/report/status?" + url.Values{"ref": {c.Ref}, "code": {code}}.Encode()
+	return strings.NewReplacer("{ref}", c.Ref, "{status_code}", code, "{status_url}", link).Replace(text)
 }
 
 // check asks the channel's connector whether its platform would take the

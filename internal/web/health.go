@@ -35,7 +35,13 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	return JSON(w, http.StatusOK, statusBody{Status: "ready"})
 }
 
-func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
-	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
-	return nil
+// MetricsHandler serves the Prometheus metrics at /metrics. It is not
+// part of the server's own routes: metrics describe the desk's traffic
+// (who is busy, which channels fail, how many citizens write) and belong
+// on an operator's address (kaval serve --metrics-listen), never on the
+// listener the public form and the webhooks share.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	return mux
 }

@@ -81,6 +81,9 @@ type Config struct {
 	LoginBurst     int        // default 10
 	CookieName     string     // default "kaval_session"
 	Version        string     // shown in the OpenAPI document
+	// BaseURL is the desk's public URL (KAVAL_BASE_URL), for links given
+	// to citizens ({status_url} in a reply); "" gives paths.
+	BaseURL string
 }
 
 // Deps are the server's collaborators.
@@ -88,7 +91,7 @@ type Deps struct {
 	DB     *store.DB     // required
 	Auth   *auth.Service // required
 	Logger *slog.Logger  // default slog.Default()
-	// Registry receives the HTTP metrics and is served on /metrics. Default:
+	// Registry receives the HTTP metrics and is served by MetricsHandler. Default:
 	// a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
 	// Ready is asked by /readyz after the database ping (e.g. "migrations
@@ -169,7 +172,7 @@ func New(cfg Config, deps Deps) *Server {
 	return s
 }
 
-// Registry returns the Prometheus registry served on /metrics, so other
+// Registry returns the Prometheus registry MetricsHandler serves, so other
 // packages can register their collectors.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
