@@ -207,6 +207,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.UI.QueryPages(a.Queries, db)
+	a.UI.DeskPages(a.Desk, a.Presence)
 
 	secret, err := formSecret(cfg)
 	if err != nil {

@@ -70,6 +70,7 @@ const (
 	PermAuditRead       Perm = "audit:read"
 	PermTokensOwn       Perm = "tokens:own"    // create, list and revoke one's own API tokens
 	PermCitizensLink    Perm = "citizens:link" // link platform identities into one citizen profile (desk work, not a station's)
+	PermStationWork     Perm = "station:work"  // a station's own queue of escalated cases and the action taken
 )
 
 // Perms lists every real permission (not the pseudo ones).
@@ -77,7 +78,7 @@ var Perms = []Perm{
 	PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
 	PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 	PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermUnitsManage,
-	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink, PermQueriesApprove,
+	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink, PermQueriesApprove, PermStationWork,
 }
 
 // rolePerms is THE table of who may do what.
@@ -104,7 +105,7 @@ var rolePerms = map[Role][]Perm{
 		PermUnitsRead, PermTokensOwn, PermCitizensLink,
 	},
 	RoleStationOfficer: {
-		PermCasesRead, PermCasesWrite, PermPIIView, PermUnitsRead, PermTokensOwn,
+		PermCasesRead, PermCasesWrite, PermPIIView, PermUnitsRead, PermTokensOwn, PermStationWork,
 	},
 	RoleAnalyst: {
 		PermCasesRead, PermPostsRead, PermAnalyticsRead, PermUnitsRead, PermTokensOwn, PermQueriesManage,

@@ -7,6 +7,8 @@ package desk
 
 import (
 	"time"
+
+	"github.com/kaval-desk/kaval/internal/auth"
 )
 
 // Case statuses.
@@ -100,6 +102,16 @@ type Event struct {
 type Scope struct {
 	UnitID     int64 // when Restricted, only cases routed to this unit or a unit beneath it
 	Restricted bool
+}
+
+// ScopeOf is the scope of a signed-in principal: station officers (and
+// anyone bound to a unit without the force-wide view) see their unit's
+// cases and those of the units beneath it.
+func ScopeOf(p *auth.Principal) Scope {
+	if unit, ok := p.ScopeUnit(); ok {
+		return Scope{Restricted: true, UnitID: unit}
+	}
+	return Scope{}
 }
 
 // Priority levels.

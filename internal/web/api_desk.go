@@ -272,12 +272,7 @@ type commentRequest struct {
 
 // scopeOf narrows station officers (and anyone bound to a unit without the
 // force-wide view) to their unit's cases.
-func scopeOf(r *http.Request) desk.Scope {
-	if unit, ok := Principal(r).ScopeUnit(); ok {
-		return desk.Scope{Restricted: true, UnitID: unit}
-	}
-	return desk.Scope{}
-}
+func scopeOf(r *http.Request) desk.Scope { return desk.ScopeOf(Principal(r)) }
 
 // viewerOf is what the signed-in person may see of citizens' personal
 // data (package privacy decides).

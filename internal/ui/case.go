@@ -1,0 +1,212 @@
+package ui
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/kaval-desk/kaval/internal/analyze"
+	"github.com/kaval-desk/kaval/internal/analyze/labels"
+	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/outbox"
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/privacy"
+	"github.com/kaval-desk/kaval/internal/store"
+	"github.com/kaval-desk/kaval/internal/web"
+)
+
+// casePath is a case's page.
+func casePath(id int64) string { return "/desk/cases/" + strconv.FormatInt(id, 10) }
+
+// postView is a post as the thread shows it: masked for everyone until
+// someone allowed to see personal data unmasks it (audited).
+type postView struct {
+	post.Post
+	Masked bool // personal data was found and masked
+}
+
+// eventView is a timeline entry; Text is free text (a note, a reply),
+// masked like the posts.
+type eventView struct {
+	desk.Event
+	Actor string
+	Text  string
+	S     map[string]string // the body's string values, for the template
+}
+
+type replyView struct {
+	outbox.Item
+	Delivered bool
+}
+
+type casePageData struct {
+	Case      desk.Case
+	Posts     []postView
+	Timeline  []eventView
+	Replies   []replyView
+	Related   desk.Related
+	Similar   []desk.Case
+	Templates []desk.Template
+	TellTpl   []desk.Template // templates for telling the citizen what the station did
+	Users     []option
+	Units     []option
+	Map       template.HTML
+	Unit      string // the station's name in the page's language
+	Phone     string
+
+	// The analysis of the first post, as chips.
+	Lang       string
+	Sentiment  string
+	Emergency  bool
+	Categories []string
+	Urgency    int
+
+	AllCategories []string
+	Langs         []string
+	Statuses      []string
+	Actions       []string
+	Helplines     []desk.Helpline
+	ReplyLang     string
+	Key           string // a fresh idempotency key for the composer (a double submit queues one reply)
+
+	CanReply, CanWrite, CanAssign, CanPII, CanEscalate, Station bool
+	TellCitizen                                               bool
+}
+
+func (dp *deskPages) caseRoutes() {
+	u := dp.u
+	u.Handle(Route{Method: "GET", Path: "/desk/cases/{id}", Perm: auth.PermCasesRead, Summary: "A case: thread, analysis, actions, timeline"}, dp.casePage)
+	dp.caseActionRoutes()
+	dp.replyRoutes()
+}
+
+func newKey() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p := auth.FromContext(ctx)
+	sc := desk.ScopeOf(p)
+	raw, err := dp.d.GetCase(ctx, id, sc)
+	if err != nil {
+		return err
+	}
+	names := privacy.CaseNames(raw)
+	c := maskedCase(raw)
+	posts, err := dp.d.ListPosts(ctx, desk.PostFilter{CaseID: id, Limit: 500}, sc)
+	if err != nil {
+		return err
+	}
+	data := casePageData{Case: c, AllCategories: analyze.Categories, Langs: labels.Tasks["lang"], Statuses: desk.Statuses,
+		Actions: desk.StationActions, Helplines: desk.Helplines, ReplyLang: desk.ReplyLang(c.Lang), Key: newKey(),
+		CanReply: p.Can(auth.PermRepliesSend), CanWrite: p.Can(auth.PermCasesWrite), CanAssign: p.Can(auth.PermCasesAssign),
+		CanPII: p.Can(auth.PermPIIView), TellCitizen: slices.Contains(c.Tags, desk.TagTellCitizen)}
+	_, scoped := p.ScopeUnit()
+	data.Station, data.CanEscalate = scoped, data.CanWrite && !scoped
+	for i, ps := range posts {
+		v := postView{Post: ps}
+		privacy.Viewer{}.Post(&v.Post)
+		v.Masked = v.Text != ps.Text
+		if i == 0 && ps.Analysis != nil {
+			a := ps.Analysis
+			data.Lang, data.Sentiment, data.Emergency, data.Urgency = a.Lang, a.Sentiment.Label, a.Emergency.Label, a.Urgency
+			for _, k := range a.Categories {
+				data.Categories = append(data.Categories, k.Name)
+			}
+		}
+		data.Posts = append(data.Posts, v)
+	}
+	if len(posts) > 0 {
+		// The stored filter column follows corrections; the analysis JSON does not.
+		var s string
+		if err := dp.d.DB().Read.QueryRowContext(ctx, "SELECT sentiment FROM posts WHERE id = $1", posts[0].ID).Scan(&s); err == nil && s != "" {
+			data.Sentiment = s
+		}
+	}
+	if c.Lang != "" {
+		data.Lang = c.Lang
+	}
+	userNames, users, err := dp.userNames(r)
+	if err != nil {
+		return err
+	}
+	data.Users = users
+	ev, err := dp.d.Timeline(ctx, id, sc)
+	if err != nil {
+		return err
+	}
+	for _, e := range ev {
+		v := eventView{Event: e, Actor: userNames[e.ActorID], S: map[string]string{}}
+		for k, x := range e.Body {
+			if s, ok := x.(string); ok {
+				v.S[k] = privacy.Viewer{}.Text(s, names...)
+			}
+		}
+		v.Text = v.S["text"]
+		data.Timeline = append(data.Timeline, v)
+	}
+	if data.Units, err = dp.unitOptions(r); err != nil {
+		return err
+	}
+	if c.UnitID != 0 {
+		if un, err := dp.units.Get(ctx, c.UnitID); err == nil {
+			data.Unit, data.Phone = un.Name, un.Phone
+			if Lang(r) == "kn" && un.NameKn != "" {
+				data.Unit = un.NameKn
+			}
+			data.Map = boundarySVG(un.Geometry, data.Unit)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if data.Related, err = dp.d.RelatedOf(ctx, raw, sc); err != nil {
+		return err
+	}
+	privacy.Viewer{}.Cases(data.Related.Cases)
+	for i := range data.Related.Authors {
+		a := &data.Related.Authors[i]
+		if privacy.Private(a.Platform, c.Private) {
+			a.Handle, a.Name, a.ExternalID = privacy.Hidden, privacy.Hidden, privacy.Hidden
+		}
+	}
+	if data.CanWrite && !scoped {
+		if data.Similar, err = dp.d.Similar(ctx, id, sc); err != nil {
+			return err
+		}
+		privacy.Viewer{}.Cases(data.Similar)
+	}
+	if data.CanReply {
+		if data.Templates, err = dp.d.Templates(ctx); err != nil {
+			return err
+		}
+		for _, t := range data.Templates {
+			if t.Purpose == "station_action" {
+				data.TellTpl = append(data.TellTpl, t)
+			}
+		}
+		items, err := dp.u.srv.Outbox().List(ctx, outbox.Filter{CaseID: id, Kind: outbox.Reply, Limit: 50})
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			privacy.Viewer{}.OutboxItem(&it, names...)
+			data.Replies = append(data.Replies, replyView{Item: it, Delivered: it.DeliveryStatus == "delivered" || it.DeliveryStatus == "read"})
+		}
+	}
+	if err := dp.d.ReadMentions(ctx, p.UserID, id); err != nil {
+		return err
+	}
+	return dp.u.Render(w, r, http.StatusOK, "case.html", View{Title: "case.title", TitleArgs: []any{c.Ref}, Data: data})
+}
