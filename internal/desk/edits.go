@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -117,7 +118,42 @@ func (d *Desk) notePostChange(ctx context.Context, tx *sql.Tx, caseID, postID in
 	}
 	// The body names the post and when the platform says it changed, never
 	// the text: the timeline is read by roles that may not see it.
-	return d.event(ctx, tx, caseID, 0, kind, map[string]any{"post_id": postID, "at": store.Time(at).UTC().Format(time.RFC3339)}, now)
+	if err := d.event(ctx, tx, caseID, 0, kind, map[string]any{"post_id": postID, "at": store.Time(at).UTC().Format(time.RFC3339)}, now); err != nil {
+		return err
+	}
+	if op == "delete" {
+		return nil // a deletion never lowers a case: what was reported may still be true
+	}
+	return d.followEdit(ctx, tx, caseID, postID, now)
+}
+
+// followEdit raises a case whose post an edit made more urgent (a "help"
+// or a place added afterwards), as a new post of that urgency would
+// (follow): priority, category, unit and deadlines, with a priority
+// event. The status stays: an edit is not the citizen writing again.
+func (d *Desk) followEdit(ctx context.Context, tx *sql.Tx, caseID, postID int64, now time.Time) error {
+	var js sql.NullString
+	if err := tx.QueryRowContext(ctx, "SELECT analysis FROM posts WHERE id = $1", postID).Scan(&js); err != nil || !js.Valid {
+		return err
+	}
+	var a post.Analysis
+	if json.Unmarshal([]byte(js.String), &a) != nil {
+		return nil
+	}
+	t := d.triageOf(&post.Post{Analysis: &a})
+	c, err := d.head(ctx, tx, d.qCaseHeadLocked(), caseID)
+	if err != nil || c == nil || t.prio >= c.priority {
+		return err
+	}
+	s := d.follow(c, t, now)
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET priority = $1, category = $2, unit_id = $3, traffic_unit_id = $4,
+		first_response_due = $5, resolve_due = $6, urgency = CASE WHEN urgency > $7 THEN urgency ELSE $7 END,
+		updated_at = $8, version = version + 1 WHERE id = $9`,
+		s.priority, s.category, s.unit, s.traffic, s.firstDue, s.resolveDue, t.urgency, store.Millis(now), caseID); err != nil {
+		return fmt.Errorf("desk: unable to raise case: %w", err)
+	}
+	return d.event(ctx, tx, caseID, 0, "priority", map[string]any{"from": c.priority, "to": s.priority, "post_id": postID,
+		"reason": "an edited post", "first_response_due": s.firstDue.Int64, "resolve_due": s.resolveDue.Int64}, now)
 }
 
 // PostVersion is an earlier text of a post its author edited (or the

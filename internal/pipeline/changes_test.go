@@ -74,8 +74,14 @@ func TestEditsAndDeletionsEndToEnd(t *testing.T) {
 		if ev != 1 {
 			t.Fatalf("%d post_edited events, want 1", ev)
 		}
-		if c := e.caseOf(t, ids[0]); c.Subject != "Signal not working in Koramangala, help, accident" {
+		c := e.caseOf(t, ids[0])
+		if c.Subject != "Signal not working in Koramangala, help, accident" {
 			t.Fatalf("subject did not follow the edit: %q", c.Subject)
+		}
+		// The edit made it a cry for help in Koramangala: the case follows,
+		// as it would for a new post of that urgency.
+		if c.Priority != desk.P1 || c.UnitName != "Koramangala PS" || c.Status != desk.StatusNew || e.timeline(t, c1.ID, "priority") != 1 {
+			t.Fatalf("case did not follow the edited post: %+v", c)
 		}
 		// An older edit arriving late is kept as a version only.
 		late := post.Change{Platform: post.X, ExternalID: "e1", Op: post.ChangeEdit, Text: "Signal not working", At: e.now.Add(-4 * time.Minute)}
@@ -177,7 +183,7 @@ func (e *env) timeline(t *testing.T, caseID int64, kind string) int {
 	for _, x := range ev {
 		if x.Kind == kind {
 			n++
-			if x.Body["post_id"] == nil {
+			if x.Body["post_id"] == nil && kind != "priority" {
 				t.Fatalf("event without post id: %+v", x)
 			}
 		}
