@@ -52,6 +52,7 @@ func runBackup(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "backup written to %s (%d bytes, schema version %d, taken %s)\n", info.Path, info.Bytes, info.Version, info.TakenAt.Format(time.RFC3339))
+	anchorAudit(ctx, env, db, false)
 	return nil
 }
 
@@ -79,11 +80,15 @@ func runRestore(ctx context.Context, env *cliEnv, args []string) error {
 	if err := db.MarkRestorePoint(ctx, taken, file); err != nil {
 		return err
 	}
+	if _, err := chainKeys(env, *dsn); err != nil {
+		fmt.Fprintf(env.stderr, "%v\nthe hold is audited unkeyed only if the chain was never keyed\n", err)
+	}
 	held, _, err := app.HoldRestored(ctx, outbox.New(db), "cli", slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "restored %s (taken %s) into %s\n", file, taken.Format(time.RFC3339), db.DSN)
+	anchorAudit(ctx, env, db, true)
 	if held > 0 {
 		fmt.Fprintf(env.stdout, "%d outbox items that could still be sent are held: the live desk may have sent them after the backup.\n"+
 			"Check each on its platform, then release or cancel it: GET /api/v1/outbox?state=held, POST /api/v1/outbox/{id}/release or /cancel.\n", held)

@@ -47,6 +47,15 @@ func openAuth(ctx context.Context, env *cliEnv, dsn string) (context.Context, *a
 		actor += ":" + u
 	}
 	ctx = auth.WithPrincipal(ctx, auth.SystemPrincipal(actor))
+	// What this command does is audited, keyed like the desk's entries.
+	if _, err := chainKeys(env, dsn); err != nil {
+		var keyed int64
+		db.Read.QueryRowContext(ctx, `SELECT keyed_from FROM audit_head WHERE id = 1`).Scan(&keyed)
+		if keyed != 0 {
+			db.Close()
+			return ctx, nil, nil, err
+		}
+	}
 	return ctx, auth.New(db, auth.Config{}), func() { db.Close() }, nil
 }
 

@@ -58,6 +58,11 @@ type Config struct {
 	Getenv func(string) string
 	// HTTP is the client connectors use (tests point it at fakes).
 	HTTP *http.Client
+	// AuditCheckpoints is the file of the audit chain's signed checkpoints
+	// (default: KAVAL_AUDIT_CHECKPOINTS, or DataDir/audit-checkpoints.jsonl);
+	// AuditEvery how often the chain is verified and anchored (1h).
+	AuditCheckpoints string
+	AuditEvery       time.Duration
 	// DeferPipeline makes Start leave the pipeline for StartPipeline, so a
 	// benchmark can measure intake alone and then the desk catching up.
 	DeferPipeline bool
@@ -83,10 +88,12 @@ type App struct {
 	handler  http.Handler
 	log      *slog.Logger
 
-	metrics *outbox.Metrics
-	wg      sync.WaitGroup
-	cancel  context.CancelFunc
-	ctx     context.Context // Start's, for StartPipeline
+	metrics   *outbox.Metrics
+	chainKeys *auth.ChainKeys
+	audit     *auditWatch
+	wg        sync.WaitGroup
+	cancel    context.CancelFunc
+	ctx       context.Context // Start's, for StartPipeline
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -166,6 +173,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every audit entry from here on is keyed with the master key.
+	a.chainKeys = auth.ChainKeysFrom(box)
+	auth.SetChainKeys(a.chainKeys)
 	acfg := cfg.AuthConfig
 	acfg.Secrets = box // TOTP secrets are sealed like channel tokens
 	a.Auth = auth.New(db, acfg)
@@ -195,6 +205,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(conn.Collectors()...)
 	reg.MustRegister(outbox.Collectors()...)
 	a.metrics = outbox.NewMetrics(reg)
+	if cfg.AuditCheckpoints == "" {
+		cfg.AuditCheckpoints = CheckpointFile(cfg.DataDir, cfg.Getenv)
+	}
+	if cfg.AuditEvery <= 0 {
+		cfg.AuditEvery = time.Hour
+	}
+	a.audit = newAuditWatch(db, a.chainKeys, cfg.AuditCheckpoints, cfg.AuditEvery, cfg.Log, reg)
 	a.Web.DeskAPI(a.Desk)
 	a.Presence = desk.NewPresence(a.Bus, nil)
 	a.Web.DeskWorkAPI(a.Desk, a.Presence)
@@ -296,6 +313,11 @@ func (a *App) Start(ctx context.Context) {
 			case <-t.C:
 			}
 		}
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.audit.run(ctx)
 	}()
 	if err := a.Manager.Start(ctx); err != nil {
 		a.log.Error("channels did not start", "err", err)

@@ -43,6 +43,9 @@ func TestScaleOutReplicasShareWork(t *testing.T) {
 	}
 	// 20 citizens each post 30 times, all at once, alternating replicas,
 	// so posts of one citizen are threaded by both replicas concurrently.
+	// The posts are shorter than near-duplicate clustering looks at (the
+	// desk puts copies of one report from many citizens into one case;
+	// tested in desk), so each citizen keeps a case of their own here.
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for c := range 20 {
@@ -51,7 +54,7 @@ func TestScaleOutReplicasShareWork(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				p := post.Post{Platform: post.X, ExternalID: fmt.Sprintf("c%d-%d", c, i), Kind: post.KindMention, Channel: "force",
-					Author: post.Author{ExternalID: fmt.Sprint("citizen", c)}, Text: "Chain snatching near Jayanagar 4th block, please help",
+					Author: post.Author{ExternalID: fmt.Sprint("citizen", c)}, Text: "Chain snatching near Jayanagar, help",
 					CreatedAt: time.Now().UTC()}
 				<-start
 				if _, err := replicas[i%2].Intake.Submit(ctx, []post.Post{p}); err != nil {

@@ -2,9 +2,7 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +36,7 @@ type AuditRecord struct {
 	IP       string          `json:"ip,omitempty"`
 	PrevHash string          `json:"prev_hash"`
 	Hash     string          `json:"hash"`
+	KeyID    string          `json:"key_id,omitempty"` // the master key whose derived key MACs this entry; "" before the chain was keyed
 }
 
 // auditNow is the audit clock; tests may replace it.
@@ -76,81 +75,41 @@ func AuditTx(ctx context.Context, tx *sql.Tx, e Entry) error {
 	}
 	// Taking the head first serialises concurrent appenders (row lock on
 	// PostgreSQL; SQLite has one writer anyway).
-	var seq int64
+	var seq, keyedFrom int64
 	var prev string
-	if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
+	if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, keyed_from`).Scan(&seq, &prev, &keyedFrom); err != nil {
 		return fmt.Errorf("auth: unable to lock audit head: %w", err)
 	}
 	at := store.Millis(auditNow())
 	r := AuditRecord{ID: seq, At: store.Time(at), ActorID: e.ActorID, Actor: e.Actor, Action: e.Action,
 		Target: e.Target, Details: details, IP: e.IP, PrevHash: prev}
-	r.Hash = chainHash(r, at)
+	var key []byte
+	switch keys := chainKeys.Load(); {
+	case keys != nil:
+		r.KeyID, key = keys.Current, keys.Keys[keys.Current]
+		if keyedFrom == 0 {
+			// The migration point: from this entry on, every entry is keyed.
+			if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET keyed_from = $1 WHERE id = 1`, seq); err != nil {
+				return fmt.Errorf("auth: unable to key the audit chain: %w", err)
+			}
+		}
+	case keyedFrom != 0:
+		return errors.New("auth: the audit chain is keyed with the master key, which this process has not loaded (set KAVAL_MASTER_KEY)")
+	}
+	r.Hash = chainHash(r, at, key)
 	var actor any
 	if e.ActorID != 0 {
 		actor = e.ActorID
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor_id, actor, action, target, details, ip, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		r.ID, at, actor, r.Actor, r.Action, r.Target, string(details), r.IP, r.PrevHash, r.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor_id, actor, action, target, details, ip, prev_hash, hash, key_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		r.ID, at, actor, r.Actor, r.Action, r.Target, string(details), r.IP, r.PrevHash, r.Hash, r.KeyID); err != nil {
 		return fmt.Errorf("auth: unable to append audit entry: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, r.Hash); err != nil {
 		return fmt.Errorf("auth: unable to advance audit head: %w", err)
 	}
 	return nil
-}
-
-// chainHash is SHA-256 over the canonical form of a record: a JSON array of
-// its fields in fixed order (strings escaped by encoding/json, so no field
-// can bleed into the next), ending with the previous hash.
-func chainHash(r AuditRecord, atMillis int64) string {
-	canon, _ := json.Marshal([]any{
-		strconv.FormatInt(r.ID, 10), strconv.FormatInt(atMillis, 10), strconv.FormatInt(r.ActorID, 10),
-		r.Actor, r.Action, r.Target, string(r.Details), r.IP, r.PrevHash,
-	})
-	sum := sha256.Sum256(canon)
-	return hex.EncodeToString(sum[:])
-}
-
-// VerifyAuditChain recomputes the chain from the first entry. It returns
-// ok=false and the id of the first bad entry when a row was changed,
-// removed (ids are contiguous) or inserted, and badID = last id + 1 when
-// entries were cut from the end (the head remembers the last hash).
-func VerifyAuditChain(ctx context.Context, db *store.DB) (ok bool, badID int64, err error) {
-	var headSeq int64
-	var headHash string
-	if err := db.Read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return false, 0, fmt.Errorf("auth: unable to read audit head: %w", err)
-	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT id, at, actor_id, actor, action, target, details, ip, prev_hash, hash
-		FROM audit_log WHERE id <= $1 ORDER BY id`, headSeq)
-	if err != nil {
-		return false, 0, fmt.Errorf("auth: unable to read audit log: %w", err)
-	}
-	defer rows.Close()
-	var want int64 = 1
-	prev := ""
-	for rows.Next() {
-		r, at, err := scanAudit(rows)
-		if err != nil {
-			return false, 0, err
-		}
-		if r.ID != want {
-			return false, want, nil // a gap: entry `want` was removed
-		}
-		if r.PrevHash != prev || chainHash(r, at) != r.Hash {
-			return false, r.ID, nil
-		}
-		prev = r.Hash
-		want++
-	}
-	if err := rows.Err(); err != nil {
-		return false, 0, fmt.Errorf("auth: unable to read audit log: %w", err)
-	}
-	if want-1 != headSeq || prev != headHash {
-		return false, want, nil
-	}
-	return true, 0, nil
 }
 
 type scanner interface{ Scan(...any) error }
@@ -160,7 +119,7 @@ func scanAudit(s scanner) (AuditRecord, int64, error) {
 	var at int64
 	var actor sql.NullInt64
 	var details string
-	if err := s.Scan(&r.ID, &at, &actor, &r.Actor, &r.Action, &r.Target, &details, &r.IP, &r.PrevHash, &r.Hash); err != nil {
+	if err := s.Scan(&r.ID, &at, &actor, &r.Actor, &r.Action, &r.Target, &details, &r.IP, &r.PrevHash, &r.Hash, &r.KeyID); err != nil {
 		return r, 0, fmt.Errorf("auth: unable to scan audit entry: %w", err)
 	}
 	r.At = store.Time(at)
@@ -205,7 +164,7 @@ func ListAudit(ctx context.Context, db *store.DB, f AuditFilter) ([]AuditRecord,
 		f.Limit = 100
 	}
 	f.Limit = min(f.Limit, 1000)
-	q := `SELECT id, at, actor_id, actor, action, target, details, ip, prev_hash, hash FROM audit_log`
+	q := `SELECT ` + auditColumns + ` FROM audit_log`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -30,6 +30,7 @@ package secretbox
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -182,6 +183,7 @@ func LoadOrCreateKeyFile(path string) (*Key, error) {
 // Box seals with its primary key and opens with any of its keys.
 type Box struct {
 	primary *Key
+	keys    []*Key // primary first
 	aead    map[string]cipher.AEAD
 }
 
@@ -205,8 +207,24 @@ func New(primary *Key, older ...*Key) (*Box, error) {
 			return nil, fmt.Errorf("secretbox: %w", err)
 		}
 		b.aead[k.id] = g
+		b.keys = append(b.keys, k)
 	}
 	return b, nil
+}
+
+// Derive gives, for every key the box holds, a 32-byte key for one purpose
+// (HMAC-SHA256 of "kaval derive: "+purpose under the master key), by key
+// id, and the primary's id. Other uses of the master key (the audit
+// chain's MAC) get keys of their own that open nothing sealed here, and
+// they rotate with the master key while older ones still verify.
+func (b *Box) Derive(purpose string) (primary string, keys map[string][]byte) {
+	keys = map[string][]byte{}
+	for _, k := range b.keys {
+		m := hmac.New(sha256.New, k.raw[:])
+		m.Write([]byte("kaval derive: " + purpose))
+		keys[k.id] = m.Sum(nil)
+	}
+	return b.primary.id, keys
 }
 
 // FromEnv builds a Box from KAVAL_MASTER_KEY or KAVAL_MASTER_KEY_FILE plus
