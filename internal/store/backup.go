@@ -94,7 +94,7 @@ func (db *DB) sqliteCopy(ctx context.Context, tmp string, takenAt time.Time, liv
 	if _, err := db.Write.ExecContext(ctx, "VACUUM INTO $1", tmp); err != nil {
 		return fmt.Errorf("store: unable to copy the database: %w", err)
 	}
-	c, err := sql.Open("sqlite", "file:"+tmp+"?_pragma=busy_timeout(10000)")
+	c, err := sql.Open("sqlite", "file:"+uriPath(tmp)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return fmt.Errorf("store: unable to open the copy: %w", err)
 	}

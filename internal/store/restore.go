@@ -55,7 +55,7 @@ func RestoreFile(ctx context.Context, file, dsn string, replace bool) (time.Time
 	if err := copyFile(file, tmp); err != nil {
 		return taken, err
 	}
-	c, err := sql.Open("sqlite", "file:"+tmp)
+	c, err := sql.Open("sqlite", "file:"+uriPath(tmp))
 	if err != nil {
 		return taken, err
 	}

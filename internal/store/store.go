@@ -145,7 +145,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	//
 	// The writer checkpoints the WAL itself only as a backstop (at
 	// walBackstopPages); the checkpointer does it in the background.
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-8192)&_pragma=mmap_size(1073741824)"+
+	w, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+"&_pragma=cache_size(-8192)&_pragma=mmap_size(1073741824)"+
 		"&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
@@ -160,7 +160,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// Readers map the file instead of caching pages: every commit
 	// invalidates a reader's page cache, and resetting a large cache after
 	// each write cost the desk's workers a sixth of their time.
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-65536)&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
+	r, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas+"&_pragma=cache_size(-65536)&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
@@ -168,7 +168,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	c, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	c, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+pragmas)
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -179,6 +179,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		ckpt: c, ckptStop: make(chan struct{}), ckptDone: make(chan struct{})}
 	go db.checkpointer(checkpointEvery)
 	return db, nil
+}
+
+// uriPath escapes a file path for a SQLite "file:" URI, whose query and
+// fragment would otherwise begin at a '?' or '#' in the path: a database
+// in a directory named "sqlite#01" silently opened the file "sqlite"
+// beside it.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // SQLite WAL checkpoints. By default the connection whose commit takes the

@@ -77,3 +77,27 @@ func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 		t.Fatalf("rows %d, %v", n, err)
 	}
 }
+
+// A path with URI characters opens that very file: "#" used to end the
+// path, so two databases in "x#1/" and "x#2/" were one file "x".
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := t.TempDir()
+	for _, sub := range []string{"a#1", "a#2", "b?c", "d%20e"} {
+		p := filepath.Join(dir, sub, "kaval.db")
+		os.MkdirAll(filepath.Dir(p), 0o750)
+		db, err := Open(context.Background(), "sqlite:"+p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Write.Exec("CREATE TABLE t (x)"); err != nil {
+			t.Fatalf("%s: %v", sub, err) // the second "a#…" would find t already there
+		}
+		db.Close()
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s: %v", sub, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
+		t.Fatal("opened the path cut at '#'")
+	}
+}
