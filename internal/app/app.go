@@ -223,6 +223,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
+	a.UI.ChannelPages(channel.NewAdmin(a.Channels, a.Manager, cfg.Log))
 	a.UI.QueryPages(a.Queries, db)
 	a.UI.DeskPages(a.Desk, a.Presence)
 

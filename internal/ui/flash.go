@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 )
 
 // Flash is a one-time message about the action just done ("User created").
@@ -26,6 +27,16 @@ const (
 // Flash sets the message shown once after this action: with the fragment
 // (out of band) when answering htmx, else on the page redirected to.
 func (u *UI) Flash(r *http.Request, kind, key string, args ...string) {
+	for i, a := range args {
+		// Flashes travel in a cookie: keep them far below its 4 KB.
+		if len(a) > 300 {
+			cut := 300
+			for cut > 0 && !utf8.RuneStart(a[cut]) {
+				cut--
+			}
+			args[i] = a[:cut] + "…"
+		}
+	}
 	if st := state(r); st != nil {
 		st.flash = &Flash{Kind: kind, Key: key, Args: args}
 	}

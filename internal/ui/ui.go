@@ -185,6 +185,7 @@ func New(d Deps) (*UI, error) {
 	u.totpPages()
 	u.adminUserPages()
 	u.adminAuditPages()
+	u.adminUnitPages()
 	return u, nil
 }
 

@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -204,3 +206,38 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	err := s.db.Read.QueryRowContext(ctx, "SELECT count(*) FROM units").Scan(&n)
 	return n, err
 }
+
+// SetContact changes how a unit is reached (phone, e-mail), as the
+// desk's reply templates quote it ({station_phone}). Names and the
+// hierarchy come from the jurisdiction pack and are not edited here: the
+// desk routes cases by them. The change is audited in the same
+// transaction.
+func (s *Store) SetContact(ctx context.Context, id int64, phone, email string) error {
+	phone, email = strings.TrimSpace(phone), strings.TrimSpace(email)
+	if len(phone) > 40 || strings.IndexFunc(phone, func(r rune) bool { return !(r >= '0' && r <= '9' || strings.ContainsRune("+-() /,", r)) }) >= 0 {
+		return fmt.Errorf("%w: phone: digits, spaces and + - ( ) / , only, at most 40", ErrInvalid)
+	}
+	if len(email) > 200 || email != "" && (!strings.Contains(email, "@") || strings.ContainsAny(email, " <>\"\r\n")) {
+		return fmt.Errorf("%w: email: not an e-mail address", ErrInvalid)
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var oldPhone, oldEmail string
+		if err := tx.QueryRowContext(ctx, `SELECT phone, email FROM units WHERE id = $1`, id).Scan(&oldPhone, &oldEmail); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return store.ErrNotFound
+			}
+			return fmt.Errorf("unit: unable to read unit: %w", err)
+		}
+		if oldPhone == phone && oldEmail == email {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE units SET phone = $1, email = $2 WHERE id = $3`, phone, email, id); err != nil {
+			return fmt.Errorf("unit: unable to update contact: %w", err)
+		}
+		return auth.AuditTx(ctx, tx, auth.Entry{Action: "unit.contact", Target: fmt.Sprintf("unit:%d", id),
+			Details: map[string]any{"phone": map[string]string{"from": oldPhone, "to": phone}, "email": map[string]string{"from": oldEmail, "to": email}}})
+	})
+}
+
+// ErrInvalid is bad input for a unit change.
+var ErrInvalid = errors.New("unit: invalid")

@@ -172,6 +172,7 @@ func mountAll(e *env) {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(u.Close)
+	u.ChannelPages(channel.NewAdmin(chs, channel.NewManager(chs, channel.Options{Sink: in, Checkpoints: in}), nil))
 }
 
 // wildcardRE matches path wildcards such as {id} or {file}.
