@@ -73,6 +73,7 @@ type casePageData struct {
 	Helplines     []desk.Helpline
 	ReplyLang     string
 	Key           string // a fresh idempotency key for the composer (a double submit queues one reply)
+	Draft         composer
 
 	CanReply, CanWrite, CanAssign, CanPII, CanEscalate, Station bool
 	TellCitizen                                               bool
@@ -204,6 +205,16 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 			privacy.Viewer{}.OutboxItem(&it, names...)
 			data.Replies = append(data.Replies, replyView{Item: it, Delivered: it.DeliveryStatus == "delivered" || it.DeliveryStatus == "read"})
 		}
+	}
+	data.Draft = composer{CaseID: id}
+	if tpl, _ := strconv.ParseInt(r.URL.Query().Get("draft"), 10, 64); tpl > 0 && data.CanReply {
+		// ?draft=TEMPLATE fills the composer without script (the prompt to
+		// tell the citizen links here).
+		out, err := dp.d.RenderTemplate(ctx, tpl, id, sc, "")
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		data.Draft.Text, data.Draft.Lang, data.Draft.Missing = out.Text, out.Lang, out.Missing
 	}
 	if err := dp.d.ReadMentions(ctx, p.UserID, id); err != nil {
 		return err
