@@ -196,8 +196,8 @@ func (d *Desk) lastStationAction(ctx context.Context, caseID int64) (*StationAct
 // PublicStep is one step of a case's progress as the citizen may see it:
 // no names, no notes, no FIR text beyond the action.
 type PublicStep struct {
-	Kind   string `json:"kind"`             // received, replied, escalated, station_action, resolved, closed, reopened
-	Unit   string `json:"unit,omitempty"`   // the station, for escalated
+	Kind   string `json:"kind"`           // received, replied, escalated, station_action, resolved, closed, reopened
+	Unit   string `json:"unit,omitempty"` // the station, for escalated
 	UnitKn string `json:"unit_kn,omitempty"`
 	Action string `json:"action,omitempty"` // for station_action: visited, fir_registered, referred_helpline, not_police_matter
 	At     int64  `json:"at"`               // Unix ms

@@ -76,7 +76,7 @@ type casePageData struct {
 	Draft         composer
 
 	CanReply, CanWrite, CanAssign, CanPII, CanEscalate, Station bool
-	TellCitizen                                               bool
+	TellCitizen                                                 bool
 }
 
 func (dp *deskPages) caseRoutes() {
