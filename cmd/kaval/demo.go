@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kaval-desk/kaval/internal/demo"
 )
@@ -42,7 +43,11 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	defer plat.Close()
 	ready := func(url string) {
 		fmt.Fprintf(env.stdout, "Demo channels (local fakes of the real APIs): %s\n", plat.Describe())
-		fmt.Fprint(env.stdout, tryCommands(cfg, url))
+		token, err := demo.APIToken(ctx, a.Auth, 24*time.Hour)
+		if err != nil {
+			slog.Error("demo: no API token", "err", err)
+		}
+		fmt.Fprint(env.stdout, tryCommands(cfg, url, token))
 		if *rate <= 0 {
 			return
 		}
@@ -59,9 +64,11 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	return listen(ctx, env, cfg, a, ready)
 }
 
-// tryCommands is what to type next, in another terminal, with the flags
-// that reach this demo's database: copied as printed, they work.
-func tryCommands(cfg config, url string) string {
+// tryCommands is what to type next, in another terminal: an API token of
+// the demo's API user (the admin's one-time password must be replaced at
+// /desk/ before the API takes the admin's tokens), and the flags that
+// reach this demo's database. Copied as printed, they work.
+func tryCommands(cfg config, url, token string) string {
 	self := "kaval"
 	if strings.Contains(os.Args[0], "go-build") { // started by go run
 		self = "go run ./cmd/kaval"
@@ -71,11 +78,12 @@ func tryCommands(cfg config, url string) string {
 		db = "--db \"$KAVAL_DB\""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nTry it from another terminal in this directory:\n")
-	fmt.Fprintf(&b, "  TOKEN=$(%s token create %s --username admin --name cli | tail -n 1)\n", self, db)
+	fmt.Fprintf(&b, "\nTry it from another terminal in this directory (the token is user %s's, valid 24 h):\n", demo.APIUser)
+	fmt.Fprintf(&b, "  export TOKEN=%s\n", token)
 	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" '%s/api/v1/cases?status=new&limit=5'\n", url)
 	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" '%s/api/v1/posts?q=ಕೋರಮಂಗಲ'\n", url)
-	fmt.Fprintf(&b, "  %s user add %s --username asha --role agent\n\n", self, db)
+	fmt.Fprintf(&b, "  %s user add %s --username asha --role agent\n", self, db)
+	fmt.Fprintf(&b, "  %s token create %s --username asha --name cli   # once asha has set her own password at %s/desk/\n\n", self, db, url)
 	return b.String()
 }
 

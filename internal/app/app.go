@@ -63,6 +63,9 @@ type Config struct {
 	// AuditEvery how often the chain is verified and anchored (1h).
 	AuditCheckpoints string
 	AuditEvery       time.Duration
+	// ChannelResync is how often each replica re-reads the channels as a
+	// backstop for lost change notices (10s).
+	ChannelResync time.Duration
 	// DeferPipeline makes Start leave the pipeline for StartPipeline, so a
 	// benchmark can measure intake alone and then the desk catching up.
 	DeferPipeline bool
@@ -189,7 +192,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if _, _, err := HoldRestored(ctx, a.Outbox, "system", cfg.Log); err != nil {
 		return nil, err
 	}
-	mopt := channel.Options{Sink: a.Intake, Checkpoints: a.Intake, Statuses: a.Outbox, HTTP: cfg.HTTP, Log: cfg.Log}
+	mopt := channel.Options{Sink: a.Intake, Checkpoints: a.Intake, Statuses: a.Outbox, HTTP: cfg.HTTP, Log: cfg.Log,
+		Bus: a.Bus, Resync: cfg.ChannelResync}
 	if db.Dialect == store.Postgres {
 		mopt.Leases = lease.New(db) // pollers and streams run on one replica
 	}

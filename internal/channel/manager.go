@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/lease"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -38,6 +39,11 @@ type Options struct {
 	Leases   *lease.Store
 	Holder   string        // this replica's name (default: random)
 	LeaseTTL time.Duration // (30s)
+
+	// Bus, when set, carries channel changes between replicas: Sync on one
+	// replica tells the others to sync at once, instead of their refusing
+	// a new channel's webhooks with 503 until their next resync.
+	Bus bus.Bus
 
 	MinBackoff  time.Duration // first restart delay after Run fails (1s)
 	MaxBackoff  time.Duration // (5m)
@@ -106,8 +112,18 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	m.ctx, m.stop = context.WithCancel(ctx)
 	m.mu.Unlock()
-	if err := m.Sync(ctx); err != nil {
+	if err := m.sync(ctx); err != nil {
 		return err
+	}
+	if m.opt.Bus != nil {
+		m.bg.Add(1)
+		go func() {
+			defer m.bg.Done()
+			err := m.opt.Bus.Subscribe(m.ctx, ChangedSubject, "", bus.SubOptions{Fanout: true}, m.onChanged)
+			if err != nil && m.ctx.Err() == nil {
+				m.opt.Log.Error("channel: change notices from other replicas stopped; the periodic resync still applies changes", "err", err)
+			}
+		}()
 	}
 	m.bg.Add(1)
 	go func() {
@@ -119,7 +135,7 @@ func (m *Manager) Start(ctx context.Context) error {
 			case <-m.ctx.Done():
 				return
 			case <-t.C:
-				if err := m.Sync(m.ctx); err != nil && m.ctx.Err() == nil {
+				if err := m.sync(m.ctx); err != nil && m.ctx.Err() == nil {
 					m.opt.Log.Error("channel: sync failed", "err", err)
 				}
 				m.saveHealth(m.ctx)
@@ -145,11 +161,41 @@ func (m *Manager) Stop() {
 	m.bg.Wait()
 }
 
+// ChangedSubject carries "a channel changed" notices between replicas; the
+// payload is the sending replica's name.
+const ChangedSubject = "channel.changed"
+
 // Sync makes the running connectors match the store: starts new active
 // channels, stops paused, errored and deleted ones, restarts those whose
-// settings changed. Call it after changing a channel through the Store;
-// other replicas pick the change up within Options.Resync.
+// settings changed. Call it after changing a channel through the Store:
+// with a Bus, every other replica syncs at once too (and within
+// Options.Resync in any case).
 func (m *Manager) Sync(ctx context.Context) error {
+	err := m.sync(ctx)
+	if m.opt.Bus != nil {
+		// After the local sync, so the change is committed when the others
+		// read it; a lost notice leaves it to the periodic resync.
+		if perr := m.opt.Bus.Publish(ctx, ChangedSubject, []byte(m.opt.Holder)); perr != nil {
+			m.opt.Log.Warn("channel: unable to tell other replicas of a change; they apply it at their next resync", "err", perr)
+		}
+	}
+	return err
+}
+
+// onChanged syncs when another replica says a channel changed.
+func (m *Manager) onChanged(ctx context.Context, msgs [][]byte) error {
+	for _, b := range msgs {
+		if string(b) != m.opt.Holder {
+			if err := m.sync(ctx); err != nil && ctx.Err() == nil {
+				m.opt.Log.Warn("channel: sync on another replica's change failed; the periodic resync retries", "err", err)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+func (m *Manager) sync(ctx context.Context) error {
 	m.mu.RLock()
 	started := m.ctx != nil
 	m.mu.RUnlock()

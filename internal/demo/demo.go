@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/connector/meta/metafake"
 	"github.com/kaval-desk/kaval/internal/connector/telegram"
@@ -266,4 +267,29 @@ func (p *Platforms) Describe() string {
 		parts = append(parts, fmt.Sprintf("%s (channel %d)", pl, p.ids[pl]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// APIUser is the demo's own API user: a supervisor whose password nobody
+// knows (the API refuses tokens of a user who has not yet replaced a
+// one-time password, as the admin must), so the demo can hand out a
+// working token at each start.
+const APIUser = "demo-api"
+
+// APIToken creates a token of APIUser (creating the user on first run)
+// valid for ttl, for the commands the demo prints.
+func APIToken(ctx context.Context, as *auth.Service, ttl time.Duration) (string, error) {
+	u, err := as.GetUserByUsername(ctx, APIUser)
+	if err != nil {
+		pw := make([]byte, 24)
+		rand.Read(pw)
+		if u, _, err = as.CreateUser(ctx, auth.NewUser{Username: APIUser, Name: "Demo API client", Role: auth.RoleSupervisor,
+			Password: hex.EncodeToString(pw)}); err != nil {
+			return "", fmt.Errorf("demo: unable to create the API user: %w", err)
+		}
+	}
+	_, secret, err := as.CreateToken(ctx, u.ID, "demo "+time.Now().UTC().Format(time.RFC3339), ttl)
+	if err != nil {
+		return "", fmt.Errorf("demo: unable to create an API token: %w", err)
+	}
+	return secret, nil
 }

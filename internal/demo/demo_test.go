@@ -187,15 +187,7 @@ func TestReadmeSearchFindsDemoPosts(t *testing.T) {
 	e := startDemo(t, t.TempDir())
 	e.traffic(t, 40, 3*time.Second)
 	ctx := context.Background()
-	pw, err := e.a.EnsureAdmin(ctx, "admin")
-	if err != nil || pw == "" {
-		t.Fatal(err)
-	}
-	admin, err := e.a.Auth.GetUserByUsername(ctx, "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, token, err := e.a.Auth.CreateToken(ctx, admin.ID, "cli", 0)
+	token, err := APIToken(ctx, e.a.Auth, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
