@@ -1,10 +1,13 @@
 package x_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/connector/conntest"
 	"github.com/kaval-desk/kaval/internal/connector/x"
+	"github.com/kaval-desk/kaval/internal/connector/x/xfake"
 	"github.com/kaval-desk/kaval/internal/post"
 )
 
@@ -69,5 +72,24 @@ func TestWebhookDeletionsAndOddItems(t *testing.T) {
 	}
 	if len(w.Posts) != 1 || len(w.Skipped) != 1 || w.Skipped[0].At != "tweet_create_events[1]" {
 		t.Fatalf("posts %+v skipped %+v", w.Posts, w.Skipped)
+	}
+}
+
+// On the wire: an error object of the older {"error": ...} form, which the
+// server sends before closing, starts the reconnect ladder at once instead
+// of being counted as a bad or ignored line.
+func TestStreamErrorObjectReconnects(t *testing.T) {
+	f := newFake(t, xfake.Options{KeepAlive: 10 * time.Millisecond})
+	sink, cp := conntest.NewSink(), conntest.NewCheckpoints()
+	c := newConn(t, f, sink, cp, map[string]string{"mode": "stream", "query": "#bengalurupolice", "stream_stall": "5s"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	conntest.WaitFor(t, "stream connection", func() bool { return f.StreamConnections() == 1 })
+	f.StreamRaw(`{"error":{"message":"Forced Disconnect: Too many connections. (Allowed Connections = 1)","sent":"2026-08-20T10:00:00+00:00"}}`)
+	conntest.WaitFor(t, "reconnect", func() bool { return f.StreamConnects() == 2 })
+	if c.Counter("bad_stream_lines") != 0 || c.Counter("ignored") != 0 {
+		t.Fatalf("error object counted as a bad line (%d) or ignored (%d)", c.Counter("bad_stream_lines"), c.Counter("ignored"))
 	}
 }
