@@ -108,17 +108,25 @@ func SkippedCounter(platform, field string) prometheus.Counter {
 	return skippedTotal.WithLabelValues(platform, field)
 }
 
-// Skipped logs each skipped part with its field and reason and counts it
-// in the health counters and kaval_webhook_skipped_total.
+// maxSkipLogs bounds the log lines of one delivery: a hostile body of a
+// megabyte of odd entries must not become thousands of lines.
+const maxSkipLogs = 5
+
+// Skipped logs each skipped part with its field and reason (the first
+// few of a delivery, then how many more) and counts every one in the
+// health counters and kaval_webhook_skipped_total.
 func Skipped(log *slog.Logger, h *Health, platform string, skips []Skip) {
-	for _, s := range skips {
+	for i, s := range skips {
 		if h != nil {
 			h.Count("skipped", 1)
 		}
 		skippedTotal.WithLabelValues(platform, s.Field).Inc()
-		if log != nil {
+		if log != nil && i < maxSkipLogs {
 			log.Warn("webhook: part of a delivery skipped, the rest kept", "field", s.Field, "at", s.At, "reason", s.Reason)
 		}
+	}
+	if log != nil && len(skips) > maxSkipLogs {
+		log.Warn("webhook: more parts of the delivery skipped", "more", len(skips)-maxSkipLogs)
 	}
 }
 
