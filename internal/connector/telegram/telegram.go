@@ -2,7 +2,10 @@
 // long polling with getUpdates (offset = last update_id + 1, saved only
 // after intake accepted the batch) or a webhook guarded by the
 // X-Telegram-Bot-Api-Secret-Token header, and sendMessage with
-// reply_parameters for answers.
+// reply_parameters for answers. Media without a caption is kept with a
+// marker ("[photo id=…]", "[forwarded]"); edited messages and posts become
+// edits of the stored post, deleted business messages deletions
+// (post.Change).
 //
 // Channel.Config keys:
 //

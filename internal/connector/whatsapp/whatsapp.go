@@ -5,9 +5,12 @@
 // used (or the send refused) once it has closed.
 //
 // Inbound messages become private posts threaded per conversation
-// "<phone_number_id>:<wa_id>", replies to a quoted message carry
-// InReplyTo = context.id, locations carry Lat/Lon, media is recorded by id
-// in the text ("[image id=… ] caption") with the full payload in Raw.
+// "<phone_number_id>:<wa_id>" (or the user's business-scoped user id when
+// a user with a username shares no number), replies to a quoted message
+// carry InReplyTo = context.id, locations carry Lat/Lon, media is recorded
+// by id in the text ("[image id=… ] caption") with the full payload in
+// Raw, and a message the desk cannot read is kept as "[unsupported
+// content: type]" with whatever text it has, never dropped.
 // Statuses (sent/delivered/read/failed) go to Deps.Statuses.
 //
 // Channel.Config keys:
