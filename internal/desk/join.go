@@ -62,6 +62,12 @@ func (d *Desk) follow(c *caseHead, t triage, now time.Time) caseState {
 	return s
 }
 
+// same says whether s leaves every field follow decides as c has it.
+func (s caseState) same(c *caseHead) bool {
+	return s.status == c.status && s.priority == c.priority && s.category == c.category && s.unit == c.unit &&
+		s.traffic == c.traffic && s.firstDue == c.firstDue && s.resolveDue == c.resolveDue
+}
+
 func earlier(due sql.NullInt64, t time.Time) sql.NullInt64 {
 	ms := store.Millis(t)
 	if due.Valid && due.Int64 <= ms {
@@ -77,8 +83,14 @@ func (d *Desk) join(ctx context.Context, tx *sql.Tx, ev eventFunc, c *caseHead, 
 	var s caseState
 	for attempt := 0; ; attempt++ {
 		s = d.follow(c, t, now)
-		res, err := d.exec(ctx, tx, qJoin, c.id, c.version, store.Millis(p.CreatedAt), t.urgency,
-			s.priority, s.category, s.unit, s.traffic, s.firstDue, s.resolveDue, s.status, store.Millis(now))
+		var res sql.Result
+		var err error
+		if s.same(c) {
+			res, err = d.exec(ctx, tx, qJoin, c.id, c.version, store.Millis(p.CreatedAt), t.urgency, store.Millis(now))
+		} else {
+			res, err = d.exec(ctx, tx, qJoinFollow, c.id, c.version, store.Millis(p.CreatedAt), t.urgency,
+				s.priority, s.category, s.unit, s.traffic, s.firstDue, s.resolveDue, s.status, store.Millis(now))
+		}
 		if err != nil {
 			return fmt.Errorf("desk: unable to add post to case: %w", err)
 		}

@@ -337,10 +337,13 @@ func subject(text string) string {
 const (
 	qParentCase = `SELECT ` + headCols + ` FROM posts p JOIN cases c ON c.id = p.case_id
 		WHERE p.platform = $1 AND p.external_id = $2`
-	qOpenCases = `SELECT ` + headCols + ` FROM cases c WHERE c.thread_key = $1 AND c.status NOT IN ('resolved', 'closed')
+	// qOpenCases: each branch stops at its newest eight (a regular
+	// poster has many open cases), then the two merge.
+	qOpenCases = `SELECT * FROM (SELECT ` + headCols + ` FROM cases c
+			WHERE c.thread_key = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.id DESC LIMIT 8) AS own
 		UNION ALL
-		SELECT ` + headCols + ` FROM thread_cases t JOIN cases c ON c.id = t.case_id
-		WHERE t.thread_key = $1 AND c.status NOT IN ('resolved', 'closed')
+		SELECT * FROM (SELECT ` + headCols + ` FROM thread_cases t JOIN cases c ON c.id = t.case_id
+			WHERE t.thread_key = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.id DESC LIMIT 8) AS joined
 		ORDER BY 1 DESC LIMIT 8`
 	qCaseHead   = `SELECT ` + headCols + ` FROM cases c WHERE c.id = $1`
 	qThreadCase = "INSERT INTO thread_cases (thread_key, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
@@ -348,9 +351,16 @@ const (
 		author_id, thread_key, unit_id, traffic_unit_id, lang, private, post_count, first_response_due, resolve_due,
 		last_post_at, created_at, updated_at)
 		VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $17) RETURNING id`
-	// qJoin writes what join decided, if the case is still at the version
-	// it read.
+	// qJoin adds a post that changes nothing else of the case (most do);
+	// it sets no column an index of the inbox holds but last_post_at, so
+	// those indexes are not rewritten for nothing.
 	qJoin = `UPDATE cases SET post_count = post_count + 1,
+		last_post_at = CASE WHEN last_post_at > $3 THEN last_post_at ELSE $3 END,
+		urgency = CASE WHEN urgency > $4 THEN urgency ELSE $4 END,
+		updated_at = $5, version = version + 1 WHERE id = $1 AND version = $2`
+	// qJoinFollow writes what follow decided, if the case is still at the
+	// version it read.
+	qJoinFollow = `UPDATE cases SET post_count = post_count + 1,
 		last_post_at = CASE WHEN last_post_at > $3 THEN last_post_at ELSE $3 END,
 		urgency = CASE WHEN urgency > $4 THEN urgency ELSE $4 END,
 		priority = $5, category = $6, unit_id = $7, traffic_unit_id = $8, first_response_due = $9, resolve_due = $10,
@@ -374,7 +384,7 @@ func (d *Desk) qCaseHeadLocked() string {
 // HotQueries are the statements Attach and Batch.Flush run, for
 // store.DB.Prepare.
 func (d *Desk) HotQueries() []string {
-	q := []string{qParentCase, qOpenCases, qCaseHead, qOpen, qJoin, qNextRef, qEvent, d.qEvents(), d.qLinks(),
+	q := []string{qParentCase, qOpenCases, qCaseHead, qOpen, qJoin, qJoinFollow, qNextRef, qEvent, d.qEvents(), d.qLinks(),
 		d.qCatchUp(), d.qFingerprints()}
 	if d.db.Dialect == store.Postgres {
 		q = append(q, qLock, d.qCaseHeadLocked())
