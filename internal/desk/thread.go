@@ -337,14 +337,14 @@ func subject(text string) string {
 const (
 	qParentCase = `SELECT ` + headCols + ` FROM posts p JOIN cases c ON c.id = p.case_id
 		WHERE p.platform = $1 AND p.external_id = $2`
-	// qOpenCases: each branch stops at its newest eight (a regular
+	// qOpenCases: each branch stops at its newest four (a regular
 	// poster has many open cases), then the two merge.
 	qOpenCases = `SELECT * FROM (SELECT ` + headCols + ` FROM cases c
-			WHERE c.thread_key = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.id DESC LIMIT 8) AS own
+			WHERE c.thread_key = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.id DESC LIMIT 4) AS own
 		UNION ALL
 		SELECT * FROM (SELECT ` + headCols + ` FROM thread_cases t JOIN cases c ON c.id = t.case_id
-			WHERE t.thread_key = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.id DESC LIMIT 8) AS joined
-		ORDER BY 1 DESC LIMIT 8`
+			WHERE t.thread_key = $1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.id DESC LIMIT 4) AS joined
+		ORDER BY 1 DESC LIMIT 4`
 	qCaseHead   = `SELECT ` + headCols + ` FROM cases c WHERE c.id = $1`
 	qThreadCase = "INSERT INTO thread_cases (thread_key, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 	qOpen       = `INSERT INTO cases (ref, status, priority, urgency, category, subject, platform, channel,
