@@ -59,6 +59,8 @@ type Pipeline struct {
 	workers  int
 	now      func() time.Time
 	listener Listener
+
+	afterClaim func() // tests: called inside the chunk's transaction once its posts are claimed
 }
 
 // Listener sees the posts of each transaction that puts posts on the desk,
@@ -232,6 +234,9 @@ func (pl *Pipeline) Process(ctx context.Context, ids []int64) error {
 			claimed, err := pl.claim(ctx, tx, chunk)
 			if err != nil {
 				return err
+			}
+			if pl.afterClaim != nil {
+				pl.afterClaim()
 			}
 			if fts {
 				if err := pl.index(ctx, tx, chunk, claimed); err != nil {

@@ -36,10 +36,19 @@ func TestSweepClaimSkipsLockedPosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	swept := make(chan error, 1)
+	claimed := make(chan struct{})
+	var once sync.Once
+	e.pl.afterClaim = func() { once.Do(func() { close(claimed) }) }
 	go func() { swept <- e.pl.Process(ctx, []int64{first, second}) }()
-	// ... and now wants the first: with a claim that waits, the two wait
-	// for each other until PostgreSQL kills one.
-	time.Sleep(200 * time.Millisecond)
+	// ... and, once the sweep holds the first, wants it too: with a claim
+	// that waits, the two wait for each other until PostgreSQL kills one.
+	select {
+	case <-claimed:
+	case err := <-swept:
+		t.Fatalf("the sweep ended before its claim returned: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the sweep waited for a post another transaction holds")
+	}
 	lockErr := make(chan error, 1)
 	go func() {
 		_, err := other.ExecContext(ctx, "SELECT id FROM posts WHERE id = $1 FOR UPDATE", first)
