@@ -36,6 +36,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/unit"
+	"github.com/kaval-desk/kaval/internal/watch"
 	"github.com/kaval-desk/kaval/internal/web"
 )
 
@@ -171,7 +172,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Queries = query.NewStore(db, nil, nil)
 	a.Listener = query.NewListener(db, a.Queries, cfg.Log)
 	a.Queries.OnChange(a.Listener.ReloadSoon)
-	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log, Listener: a.Listener})
+	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log,
+		Listener: pipeline.Listeners{a.Listener, watch.Rollup{}}})
 	box, err := masterKey(cfg)
 	if err != nil {
 		return nil, err
@@ -224,6 +226,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.PublishAPI(a.Channels, a.Outbox)
 	a.Web.IntakeAPI(a.Intake)
 	a.Web.QueryAPI(a.Queries)
+	a.Web.WatchAPI(a.Queries)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}

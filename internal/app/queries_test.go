@@ -115,5 +115,31 @@ func TestListeningQueriesEndToEnd(t *testing.T) {
 		if code := ta.call(t, "station_officer", "GET", "/api/v1/queries", nil, nil); code != http.StatusForbidden {
 			t.Fatalf("station officer list: %d", code)
 		}
+		// The watch floor's JSON: volume from the rollups the pipeline kept,
+		// per platform and for the query; spikes (none: no history yet).
+		var vol struct {
+			Total  int64
+			Series []struct {
+				Value string
+				Total int64
+			}
+		}
+		if code := ta.call(t, "analyst", "GET", "/api/v1/watch/volume?by=platform&interval=day", nil, &vol); code != 200 ||
+			vol.Total != 4 || len(vol.Series) != 1 || vol.Series[0].Value != "x" {
+			t.Fatalf("volume: %d %+v", code, vol)
+		}
+		if code := ta.call(t, "analyst", "GET", fmt.Sprintf("/api/v1/watch/volume?query=%d", saved.ID), nil, &vol); code != 200 || vol.Total != 1 {
+			t.Fatalf("query volume: %d %+v", code, vol)
+		}
+		if code := ta.call(t, "analyst", "GET", "/api/v1/watch/volume?by=author", nil, nil); code != http.StatusUnprocessableEntity {
+			t.Fatalf("volume by author: %d", code)
+		}
+		if code := ta.call(t, "agent", "GET", "/api/v1/watch/volume", nil, nil); code != http.StatusForbidden {
+			t.Fatalf("agent volume: %d", code)
+		}
+		var spikes []any
+		if code := ta.call(t, "supervisor", "GET", "/api/v1/watch/spikes", nil, &spikes); code != 200 || len(spikes) != 0 {
+			t.Fatalf("spikes: %d %v", code, spikes)
+		}
 	})
 }

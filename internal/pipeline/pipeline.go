@@ -70,12 +70,25 @@ type Listener interface {
 	Listen(ctx context.Context, tx *sql.Tx, ids []int64) error
 }
 
+// Listeners runs several listeners in order.
+type Listeners []Listener
+
+// Listen implements Listener.
+func (ls Listeners) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for _, l := range ls {
+		if err := l.Listen(ctx, tx, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Options tune the pipeline.
 type Options struct {
 	Workers  int // analysis goroutines per batch, default GOMAXPROCS
 	Log      *slog.Logger
 	Now      func() time.Time
-	Listener Listener // optional: listening queries (query.Listener)
+	Listener Listener // optional: listening queries, volume rollups (query.Listener, watch.Rollup)
 }
 
 // New returns a pipeline. analyze may be nil (posts then go on the desk

@@ -169,6 +169,9 @@ func historyRows(ctx context.Context, db *store.DB, q *Query, f HistoryFilter, b
 	if before > 0 {
 		add("p.id < ?", before)
 	}
+	// A post its author deleted is out of the search index and out of
+	// history, as in the desk's search (its recorded matches stay).
+	conds = append(conds, "p.deleted_at IS NULL")
 	// What its author deleted is out of every search (ingest.Apply).
 	add("p.deleted_at IS NULL")
 	if c, a := (sqlBuilder{db.Dialect}).where(q, len(args)+1); c != "" {

@@ -135,5 +135,25 @@ func TestHistoryAgreesWithLiveMatcher(t *testing.T) {
 				t.Logf("%-45s %2d posts, %2d rows read", qs, len(hist), page.Scanned)
 			}
 		}
+		// A post its author deleted leaves history, for word and field
+		// queries alike.
+		if _, err := db.Write.Exec("UPDATE posts SET deleted_at = $1 WHERE id = $2", store.Millis(now), ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		for _, qs := range []string{"chain snatching", "author:ravi_k"} {
+			q, _ := Parse(qs)
+			page, err := History(ctx, db, q, HistoryFilter{Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page.Posts {
+				if p.ID == ids[0] {
+					t.Errorf("%s: a deleted post is in history", qs)
+				}
+			}
+			if len(page.Posts) == 0 {
+				t.Errorf("%s: nothing left", qs)
+			}
+		}
 	})
 }

@@ -1,10 +1,12 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,6 +179,32 @@ func (l *Listener) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 			return fmt.Errorf("query: unable to record matches: %w", err)
 		}
 		matchesTotal.Add(float64(len(vals)))
+	}
+	// The hourly volume of each query (watch's dashboards and spike
+	// detector): each post reaches here once, when the pipeline claims it.
+	type qh struct{ q, hour int64 }
+	per := map[qh]int64{}
+	for i := 0; i < len(ins); i += 4 {
+		ms := ins[i+3].(int64)
+		per[qh{ins[i].(int64), ms - ms%3600000}]++
+	}
+	keys := make([]qh, 0, len(per))
+	for k := range per {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b qh) int { return cmp.Or(cmp.Compare(a.q, b.q), cmp.Compare(a.hour, b.hour)) })
+	for lo := 0; lo < len(keys); lo += 1000 {
+		chunk := keys[lo:min(lo+1000, len(keys))]
+		vals := make([]string, len(chunk))
+		args := make([]any, 0, 3*len(chunk))
+		for i, k := range chunk {
+			vals[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+			args = append(args, k.q, k.hour, per[k])
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO query_volume_hourly (query_id, hour, posts) VALUES `+strings.Join(vals, ", ")+`
+			ON CONFLICT (query_id, hour) DO UPDATE SET posts = query_volume_hourly.posts + excluded.posts`, args...); err != nil {
+			return fmt.Errorf("query: unable to count matches per hour: %w", err)
+		}
 	}
 	return nil
 }

@@ -50,8 +50,11 @@ type Saved struct {
 	Query        string    `json:"query"`
 	Purpose      string    `json:"purpose"`
 	Pending      *Revision `json:"pending,omitempty"` // a proposal waiting for approval
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	// ListeningSince is when a revision was first approved: matches are
+	// counted from then.
+	ListeningSince time.Time `json:"listening_since,omitzero"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // Revision is one proposed definition of a query and its decision.

@@ -12,14 +12,16 @@ import (
 )
 
 const savedSelect = `SELECT q.id, q.name, q.owner_id, COALESCE(u.username, ''), q.status, COALESCE(q.live_revision, 0),
-	q.live_query, q.live_purpose, q.created_at, q.updated_at
+	q.live_query, q.live_purpose, q.created_at, q.updated_at,
+	(SELECT MIN(r.decided_at) FROM listening_query_revisions r WHERE r.query_id = q.id AND r.state = 'approved')
 	FROM listening_queries q LEFT JOIN users u ON u.id = q.owner_id`
 
 func scanSaved(r interface{ Scan(...any) error }) (Saved, error) {
 	var s Saved
 	var created, updated int64
-	err := r.Scan(&s.ID, &s.Name, &s.OwnerID, &s.Owner, &s.Status, &s.LiveRevision, &s.Query, &s.Purpose, &created, &updated)
-	s.CreatedAt, s.UpdatedAt = store.Time(created), store.Time(updated)
+	var since sql.NullInt64
+	err := r.Scan(&s.ID, &s.Name, &s.OwnerID, &s.Owner, &s.Status, &s.LiveRevision, &s.Query, &s.Purpose, &created, &updated, &since)
+	s.CreatedAt, s.UpdatedAt, s.ListeningSince = store.Time(created), store.Time(updated), store.NullTime(since)
 	return s, err
 }
 

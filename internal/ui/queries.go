@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kaval-desk/kaval/internal/analyze/pii"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/store"
 )
@@ -99,13 +99,7 @@ func (h *queryPages) preview(r *http.Request, q *query.Query) (*previewData, err
 	if err != nil {
 		return nil, err
 	}
-	if !p.Can(auth.PermPIIView) {
-		for i := range page.Posts {
-			if spans := pii.Find(page.Posts[i].Text); len(spans) > 0 {
-				page.Posts[i].Text = pii.Redact(page.Posts[i].Text, spans)
-			}
-		}
-	}
+	privacy.For(p).Posts(page.Posts)
 	d.Posts = page.Posts
 	return d, nil
 }
