@@ -14,7 +14,7 @@ dev split itself, which flatters the baseline: it is the most a well-tuned
 baseline could score here, not what it would score on unseen data.
 
 Tasks: sentiment_en, sentiment_kn, sentiment_hi, offensive, emergency,
-complaint, langid. This is a measuring tool for docs/MODELS.md, not part of
+complaint, langid, complaint_loso (out of source, not in the default list). This is a measuring tool for docs/MODELS.md, not part of
 the desk or of its tests.
 """
 
@@ -156,6 +156,26 @@ def main():
                     print(f"  complaint      5-fold {label:<15} {name:<22} {s:.4f}", flush=True)
                     best = max(best, (s, name))
                 print(f"BEST complaint      5-fold {label:<15} {best[0]:.4f}  ({best[1]})", flush=True)
+        elif task == "complaint_loso":
+            # Out of source, as `kaval train --cv complaint`: each police-desk
+            # source scored by models trained without it (complaints set +
+            # the other sources; civic reports are only scored).
+            rows = read(splits, "complaint.folds")
+            desk = read(splits, "complaint.desk")
+            complaints = [r for r in rows if r[1] != "mumbai"]
+            sources = {"mumbai": [r for r in rows if r[1] == "mumbai"], "authored": [r for r in desk if r[1] == "authored"],
+                       "civic": [r for r in desk if r[1] == "civic"]}
+            for held in ("mumbai", "civic", "authored"):
+                tr = complaints + [r for s, rs in sources.items() if s not in (held, "civic") for r in rs]
+                te = sources[held]
+                feats = Features([r[2] for r in tr])
+                x, xt = feats([r[2] for r in tr]), feats([r[2] for r in te])
+                gold = [r[0] for r in te]
+                for name, m in models([1, 3]):
+                    m.fit(x, [r[0] for r in tr])
+                    p = m.predict(xt)
+                    rec = np.mean([a == "1" for a, g in zip(p, gold) if g == "1"])
+                    print(f"  complaint {held:<9} held out  {name:<22} macro-F1 {macro_f1(gold, p):.4f} recall {rec:.4f}", flush=True)
         else:
             sys.exit(f"baseline: unknown task {task}")
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/analyze/labels"
@@ -20,11 +21,15 @@ func init() {
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "train", "[--data DIR] [--repo DIR] [--db URL] [--select]")
+	fs := newFlags(env, "train", "[--data DIR] [--repo DIR] [--db URL] [--select] [--only HEADS] [--cv TASK [--cv-sub N] [--cv-cache DIR]]")
 	data := fs.String("data", "../shared/data", "directory of the public training data")
 	repo := fs.String("repo", ".", "repository root to write internal/analyze/models/kaval.bin into")
 	dsn := fs.String("db", "", "also train on the desk's corrected labels from this database (sqlite:PATH or postgres://…)")
 	sel := fs.Bool("select", false, "also report the leave-events-out choice of the emergency head's C (slow)")
+	only := fs.String("only", "", "retrain only these heads (comma-separated) and take the others from the current model (their data must be unchanged)")
+	cv := fs.String("cv", "", "only report out-of-source cross-validation of one task (emergency, complaint, category) and write nothing")
+	cvSub := fs.Int("cv-sub", 1, "with --cv: keep one crisis tweet in N (a subsample, for speed)")
+	cvCache := fs.String("cv-cache", "", "with --cv emergency: keep out-of-fold logits in this scratch directory between runs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,6 +55,23 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stderr, "train: %d desk labels\n", len(ls))
 	}
 	fmt.Fprintf(env.stderr, "train: data loaded in %.1fs\n", time.Since(start).Seconds())
+	if *cv != "" {
+		train.CVCache = *cvCache
+		return train.CrossValidate(d, *cv, *cvSub, env.stdout)
+	}
+	if *only != "" {
+		raw, err := os.ReadFile(filepath.Join(*repo, "internal/analyze/models/kaval.bin"))
+		if err != nil {
+			return fmt.Errorf("unable to read the current model: %w", err)
+		}
+		if train.Reuse, err = model.Decode(raw); err != nil {
+			return err
+		}
+		train.Only = map[string]bool{}
+		for _, h := range strings.Split(*only, ",") {
+			train.Only[strings.TrimSpace(h)] = true
+		}
+	}
 	m, err := train.Build(d, env.stderr)
 	if err != nil {
 		return err
@@ -128,289 +150,3 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	return nil
 }
-
-const modelsNotes = `## The baseline on the same rows
-
-The baseline column above is the figure the issue states. ` + "`scripts/baseline.py`" + ` fits that baseline — scikit-learn 1.2
-(Debian's python3-sklearn), TF-IDF over word 1–2-grams and char_wb 2–5-grams (sublinear tf, min_df 2), logistic
-regression (plain or class-balanced) or a linear SVM, C ∈ {0.1, 0.3, 1, 3} (emergency 0.01–1) — on exactly the
-training rows our heads read and scores it on the same dev rows (` + "`kaval eval --splits DIR`" + ` writes them). The best
-of its 12–15 configurations is **picked on the dev split itself**, so it is the most a tuned baseline scores here,
-not what it would score on unseen data. Session 5, at this model:
-
-| task | stated | reproduced, best on dev (configuration) | ours |
-|---|---|---|---|
-| sentiment English, macro-recall | 0.686 | 0.6887 (LR balanced, C 1) | **0.6936** (macro-F1 0.677) |
-| sentiment Kannada, macro-F1 | 0.713 | 0.7171 (LR balanced, C 1) | **0.7305** |
-| sentiment Hinglish, macro-F1 | 0.629 | 0.6200 (LR, C 0.3) | **0.6391** |
-| offensive English / Kannada, macro-F1, one model | 0.725 / 0.779 | 0.7233 / 0.7867 (LR balanced, C 1); best for Kannada alone 0.7909 (LinearSVC, C 3: English 0.7009) | **0.731 / 0.783** |
-| emergency, F1 on held-out events (crisis data, as the baseline) | 0.932 | 0.9203 (LinearSVC, C 0.01), flagging 2.5% of TweetEval val and 3.0% of SentiMix dev | **0.9296**, flagging 3.9% and 1.3% |
-| emergency, trained on everything our head reads | – | 0.8878 (LR, C 0.1) | – |
-| complaint, F1, 5-fold | 0.759 | 0.7628 (LR balanced, C 3; without the Mumbai labels 0.7560) | **0.778** |
-| language ID (romanised), macro-recall | 0.834 | 0.9510 (LR balanced, C 3) | 0.945 |
-
-What this says: the heads are classical linear models too, so on most tasks they are a little above a tuned
-baseline, not far above it; the gains come from what the heads learn beyond one TF-IDF model per task (Hinglish:
-label cleaning and the English tweets; complaint: the @handles; emergency: Mumbai incidents, everyday negatives
-and the lexicons) at about 30× the speed the issue states for it (1,600 posts/s; ours 40,800–57,000 posts/s on
-one core, docs/BENCHMARKS.md). The stated emergency figure (0.932) is not reached by
-any configuration on the held-out-events protocol (crisis relevance, whole events held out), nor by ours; the
-stated language-ID figure (0.834) must come from a harder split than our 15% hash split of the same sources, on
-which the baseline is 0.006 above us (our head is tuned to mix the sentiment heads, not to win this split).
-Kannada offensive: one configuration scores 0.008 above us on Kannada (585 comments) while scoring 0.030 below
-us on English. The script takes 20–30 minutes on the 2-core machine.
-
-## How the models are built
-
-One feature space for every task, built like a TF-IDF union of a word and a character vectoriser: text
-lowercased, digits folded to 0, elongations cut to two, URLs and @mentions replaced by placeholders; word
-unigrams (with a negation scope of three words after not/no/never/nahi/illa…) and bigrams form the word block,
-character 2–5-grams of each space-padded word the char block; every n-gram is hashed (FNV-1a over runes +
-murmur finaliser) into 2^20 buckets. Each unique bucket gets sublinear tf (1+ln count) × idf, where idf
-(smoothed, ln((1+N)/(1+df))+1) is computed over the distinct training texts of every task and stored per
-bucket in the model (buckets seen in fewer than 2 training texts get idf 0 and are dropped, like
-out-of-vocabulary words); each block is then L2-normalised.
-
-Each task is a linear head trained as L2-regularised logistic regression (softmax, or one sigmoid per output)
-by L-BFGS to convergence (≤ 80 iterations, deterministic: same data, same bytes), with class-balanced example
-weights (capped at 5×). The inverse regularisation C of each head (train.C) was chosen on the dev splits
-below from {0.1, 0.3, 0.5, 1, 2, 4}: **the dev splits are the model-selection split**, so these scores are
-slightly optimistic; the held-out test sets were never seen. All heads share one bucket-major int8 table
-(20 lanes, one scale per lane) so a post is one pass over its features, one contiguous 20-byte row each
-(Accumulate first loads one byte of every row in a loop of independent loads, so the table's cache misses
-overlap instead of waiting behind the multiply-adds; with linear codes it multiplies the int8 codes directly:
-featurise + accumulate over 20,000 different posts went from 24.1 to 15.5 µs/post, min of 8 alternating runs
-on the shared machine at load 6–11, scores unchanged).
-
-**No dev text trains any head, nor counts in the idf** (train.Data.isDev). The data sets repeat texts
-across their splits and across each other: 380 of KanCMD's 569 sentiment dev comments (and 336 of its 585
-offensive dev comments) were romanised comments the language head trained on, 36 more are in VarDial, 108 of
-the offensive dev comments are also KanCMD offensive *training* comments, 9 TweetEval offensive val tweets are
-in its training file, and 109 SentiMix training rows normalise to a dev row. Since the language probabilities
-mix the three sentiment heads for romanised text and pick the offensive head's language tag, every training
-set (language, sentiment, offensive, emergency, complaint, categories, idf) now drops any text that is, or
-normalises to (dupKey: case, URLs, @mentions and punctuation removed), a text of any dev split (TweetEval
-sentiment and offensive val, KanCMD sentiment and offensive dev, SentiMix dev, the held-out crisis events);
-the SemEval tweets the language head and the emergency negatives read are the near-duplicate-free pool the
-English sentiment head already used. Language ID's own 15% hash split and the categories' 20% stay held out
-of the heads that score them; they are carved from other tasks' training pools and no other head feeds
-those scores. Dev figures before → after (4 decimals, same seeds): English sentiment macro-recall 0.6886 →
-0.6861, Kannada macro-F1 0.7299 → 0.7296, Hinglish 0.6245 → 0.6241, offensive English 0.7278 → 0.7298,
-Kannada 0.7839 → 0.7827, emergency 0.928 → 0.928, language ID 0.945 → 0.945, complaint 0.778 → 0.778,
-categories unchanged. The emergency threshold stays −0.66, but with the everyday negatives free of TweetEval
-val's near-duplicates the share of TweetEval val flagged rises from 3.8% to 4.4% (the 1% guard had been
-tuned partly on those tweets).
-
-**Decision offsets for the macro metrics** (train/calibrate.go): a head trained with balanced class weights
-is near, not at, the decision rule that maximises macro-recall or macro-F1. For the English sentiment and complaint
-heads, 3 models trained without one fold score the fold they did not see, and the class-bias
-offsets (grid ±1.5 in 0.05 steps, neutral fixed) or the binary threshold (±3 in 0.02 steps) that maximise the
-task's metric on these out-of-fold logits are added to the final head's bias, stored in the model. Only
-training data takes part; the dev splits never do. Measured on dev: English sentiment +0.006 (offsets
-negative +0.55, positive +0.20); offensive (before NBSVM) and complaint chose ≈ 0; the Kannada (−0.020) and
-Hinglish (−0.005) sentiment heads lost, so they are not calibrated (train.Calibrate). **The English offsets
-were dropped in session 5**: with the language head surer of English (train.LangCap) they cost the engine
-0.0021 macro-recall on TweetEval val (0.6898 with them, 0.6919 without) and 0.031 macro-F1 (0.646 against
-0.677; they bought negative recall with precision), Hinglish and Kannada unchanged to a tweet; the training
-folds' class prior (positive-heavy) is not the dev split's.
-
-**Emergency threshold**: 4 folds of whole training events (every event in one fold, so the threshold is
-chosen for events never seen; the Mumbai and everyday negatives dealt by index) give leave-events-out logits;
-the threshold is the one with the best F1 on the crisis tweets **that flags at most 1% of the everyday
-negatives** (train.EmergencyMaxFPR). Without that guard the F1-optimal threshold (−1.5) flagged 21% of
-ordinary English tweets; with it the threshold is −0.64 and the dev F1 rises from 0.854 to 0.904 (−0.84 and
-0.930 today, see Emergency below). Share of ordinary posts the engine flags as emergencies at this threshold:
-TweetEval sentiment val 3.9%, complaints set 5.7%, Mumbai non-incident reports 4.7%, SentiMix dev 1.3%
-(at C = 0.1: 4.4%, 6.0%, 5.2%, 1.6%; before dev texts left training, see above: 3.8%, 5.9%, 5.1%, 1.5%;
-at 0.904: 3.8%, 6.2%, 5.3%, 1.2%; before the guard: 1.3%, 3.8%, 3.1%, 0.4%).
-` + "`kaval train --select`" + ` also reports the leave-events-out F1 of the emergency head for C ∈ {0.05, 0.1,
-0.2, 0.5, 1}.
-
-The int8 table loses a little to rounding (English sentiment macro-recall 0.688 in float, 0.681 in int8 before
-calibration). Squared companding of the codes (model.Companding = 2: finer steps for small weights) was
-measured: +0.001 English sentiment, −0.004 offensive English and −0.006 offensive Kannada, so the table stays
-linear; int16 weights would double the model to 42 MB, over the 30 MB budget.
-
-**Language ID and place names**: Latin text that names places from the Bengaluru gazetteer is scored by the
-language head with those names blanked (the other heads read the whole text), and a short post (≤ 8 words) of
-such a kind with at least half English marker words and no romanised function word is English, so "Fire near
-Silk Board, help now!" is English, not romanised Kannada. With the gazetteer, romanised language-ID
-macro-recall is 0.944 (0.945 without places); the same rule applied to every short post cost 0.011.
-
-- **Language**: native scripts decide by letter counts; Latin text goes to a 5-class head (en, kn-Latn,
-  hi-Latn, ta-Latn, ml-Latn) trained on VarDial 2021 (other-language → en), romanised KanCMD, SentiMix and
-  SemEval; dev = a deterministic 15% hash split. Code-mixing = a second script with ≥ 20% of letters, or
-  English marker words in romanised Indian text (or romanised function words in English). The head reads
-  up to 20,000 texts a language (train.LangCap; 6,000 until session 5): all 11,791 romanised SentiMix
-  training tweets, 20,000 English and 9,339 romanised Tamil ones (kn-Latn 3,285, ml-Latn 3,596). Its
-  probabilities also mix the sentiment heads for romanised text, and a head surer of English and
-  romanised Hindi leaves each data set's tweets more to its own head: through the engine English
-  sentiment 0.6845 → **0.6904** macro-recall, Kannada 0.7245 → 0.7278, Hinglish 0.6292 → 0.6288 (one
-  tweet), language ID 0.945 → 0.944 (the sentiment heads are the same bytes). Its log-loss on its dev
-  split is lowest at power 1.0 of its probabilities (1.25 next: 0.1830 / 0.1847), so the mix stays
-  unsharpened; sharpened, the mix would have scored English 0.6885/0.6881 and Kannada 0.7357 at power
-  1.25/1.5 — Kannada's gain there is the one thing given up for calibration. The head's C then went from 4
-  to 8, the lowest log-loss on its dev split (C 4/8/16/32: 0.1830/0.1754/0.1765/0.1800), which also
-  sharpens it where it should be sharp: English sentiment 0.6919 → **0.6936**, Kannada 0.7261 → **0.7305**,
-  Hinglish 0.6391 (unchanged), language ID 0.944 → 0.945.
-- **Sentiment**: one head per language group (en; kn incl. other Dravidian; hi incl. Urdu) with a language
-  tag feature. Native-script text uses its group's head; romanised text mixes the three heads by the
-  language head's probabilities (an English tweet that looks a little Hinglish keeps most of the English
-  judgement). The Hinglish head is trained one-vs-rest NBSVM-style (train.NBSentiment: per class, features
-  scaled by √|r| of that class's Naive-Bayes log-count ratio against the rest, class-balanced, C = 1, scale
-  folded into the lane): Hinglish dev macro-F1 through the engine 0.614 → 0.6245, English +0.001, Kannada 0.
-  It also **learns from the English tweets by domain adaptation** (train.AdaptSentiment, trainOvRNBAdapt;
-  Daumé's "frustratingly easy" feature augmentation): each feature is present twice, in a block shared by
-  both data sets and one of its own data set's, each data set class-balanced on its own, and the head keeps
-  the shared + Hinglish weights, one lane per class as before (no inference cost). Head alone 0.6278 →
-  0.6317; through the engine **0.6245 → 0.6292**, while English moves 0.6861 → 0.6845 and Kannada 0.7272 →
-  0.7245 (romanised text mixes the Hinglish head in; both within one standard error). The defaults were
-  shipped (English weight 1, shared copy 1); the neighbours measured (English weight 0.3/2/3: 0.6259/0.6280/
-  0.6247; shared copy 0.7/1.4: 0.6289/0.6282) say the gain is real but small.
-  **SentiMix's likely label errors leave training first** (train.CleanSentiment, cleanLabels: "confident
-  learning" in its simplest form): 5 one-vs-rest NB heads, each trained without one fold, score that fold,
-  and a tweet whose own label gets a probability below 0.15 is dropped (1,206 of 13,890). Of a sample of
-  90 dropped tweets, read, many contradict their label ("Wish you all the very best and do your best sir"
-  and "Good morning … Bless me pita ji 🙏" neutral, abuse labelled positive) and some are right but hard
-  ("Ek dam Faadu" positive, sarcasm); no desk correction is ever dropped. Head alone 0.6317 → 0.6376
-  (threshold 0.10/0.20: 0.6335/0.6354; 0.15 was picked on dev, all three beat no cleaning); through the engine
-  **0.6288 → 0.6395**, English 0.6904 → 0.6898 and Kannada 0.7278 → 0.7261 (romanised text mixes the
-  Hinglish head in). The same cleaning of the English (4 folds of its softmax: 0.6925 → 0.6840/0.6876/
-  0.6802 at 0.10/0.15/0.20) and Kannada heads (0.7291 → 0.7289/0.7246/0.7092) lost, and of the emergency
-  head's crisis tweets (event folds) it left dev F1 flat at 0.10 (0.9298, TweetEval val flagged 2.6%) and
-  lost at 0.20 (0.9229): those labels are cleaner, and what the folds doubt there is mostly hard, not wrong.
-  English training removes near-duplicates of TweetEval val from the SemEval pool (same
-  normalised text, or ≥ 50% shared word 4-shingles). KanCMD: unknown_state → neutral; Mixed_feelings and
-  not-Kannada rows are left out of training and scoring.
-- **Offensive**: one head over TweetEval offensive + KanCMD offensive (binary; not-Kannada rows dropped),
-  with a language tag feature, trained NBSVM-style: each feature is scaled by √|r|, r its Naive-Bayes
-  log-count ratio over the English training tweets (buckets seen in the Kannada comments keep scale 1), C = 3,
-  and the scale folded into the stored weights, so inference is unchanged. Measured (float weights, dev):
-  English 0.718 → 0.730, Kannada 0.776 → 0.782; r over both languages gave English 0.739 but Kannada 0.751.
-  The same scaling lost on complaints (5-fold F1 0.752 → 0.680) and is not used there.
-- **Emergency**: training = CrisisLexT6 (on-topic = 1, off-topic = 0) and CrisisLexT26 (related and
-  informative = 1, related-but-not-informative = 1, not related = 0) of every event except the dev
-  events, Mumbai police incidents (violence, harassment, robbery, missing person; positive, weight 4), the
-  other Mumbai categories and a 10% sample of everyday tweets in three languages as negatives; C = 0.2,
-  the best **guarded leave-events-out F1 of the training events** (4 event folds, each fold's threshold as
-  above, the dev events take no part): C = 0.05/0.1/0.2/0.3/0.5/1 0.798/0.809/0.817/0.814/0.808/0.798 (strong
-  regularisation generalises across events better than memorising their names, up to a point). Dev = **whole
-  events held out**: 2013 Queensland floods, 2013 Boston bombings (both collections) and 2012 Typhoon Pablo
-  (T26), with the labels of the collections (T26 related-but-not-informative tweets are not scored, as before);
-  threshold as above. Multilingual distress and incident lexicons then push up and figurative
-  patterns ("this song is fire", "my inbox is a disaster") pull down. Dev F1 0.904 → 0.928 in two steps:
-  (1) T26 related-but-not-informative tweets of the training events as positives (train.CrisisRelated; they
-  are about the event, like T6's on-topic prayers and reactions, and leaving them out taught the head that
-  only informative reports count): 0.904 → 0.911 (head retrained, threshold −0.66; everyday shares flat);
-  (2) incident lexicon (analyze.incidentLexicon) widened with words for bomb, bombing, bomb blast/threat,
-  explosive, terror(ist) attack, gunfire, gunman, shooter, hostage, evacuation, rescue team, stranded, trapped,
-  casualties, wounded, death toll, tornado, hurricane, typhoon, wildfire, bushfire, tsunami, derailment,
-  stampede, riot, and their Kannada/Hindi forms (ಬಾಂಬ್, ಸ್ಫೋಟ, ಭೂಕಂಪ, ಕಾಲ್ತುಳಿತ, बम, धमाका, विस्फोट,
-  भूकंप, भगदड़): 0.911 → 0.928. These are general police and disaster words, but the list was written
-  **after reading the dev errors** (most misses were Boston tweets naming "the bombing"), so this step was
-  tuned on the dev split; "terror*" (+0.001, flagged political tweets: "terrorist list") and "victims",
-  "rescue*" (+0.0001 each, "rescue dog") were measured and left out. Figurative uses stay down ("the bomb",
-  "bombed" are figurative patterns; "this song is fire" 0.04, "that exam bombed lol" 0.00). Per-event
-  balancing of the training crisis tweets (every event the same total weight) was measured and not adopted:
-  0.904 → 0.886 (with related-but-not-informative: 0.896). The 0.932 baseline's protocol is not
-  documented here; reproduced with scikit-learn 1.2 (TF-IDF word 1–2 + char_wb 2–5, sublinear, min_df 2,
-  LogisticRegression C=1) on exactly this protocol (crisis data only) the baseline scores **0.864** F1
-  (LinearSVC 0.809); on CrisisLexT6 alone with the same events held out, 0.834; counting T26
-  related-but-not-informative as positive in both training and dev, 0.881. None reaches 0.932; ours (0.928)
-  beats the reproduced one. **On the protocol**: the dev labels are crisis *relevance* (T6 on-topic includes
-  prayers, jokes and opinions about the event; most of the 1,111 misses at 0.928 that we read are such tweets,
-  e.g. "I hope everyone at the marathon is ok"), while the product's emergency flag is a police
-  emergency with a 1% guard on everyday posts; the dev F1 therefore rewards flagging talk about a disaster,
-  which the guard deliberately limits. The number is kept on this protocol, as before.
-  (3) C 0.1 → 0.2 by that leave-events-out choice (it had been 0.1 by judgement): dev F1 0.9283 → **0.9296**
-  (misses 1,098 → 1,054, false alarms 721 → 738; threshold −0.66 → −0.84), and fewer ordinary posts flagged
-  (TweetEval val 4.4% → 3.9%, complaints 6.0% → 5.7%, Mumbai non-incident 5.2% → 4.7%, SentiMix dev 1.6% →
-  1.3%); "this song is fire" 0.06. Measured and not adopted: the head trained NBSVM-style (√|r| scaling, as
-  the offensive head; r per fold for the threshold) had the better leave-events-out F1 (C = 0.1/0.3
-  0.827/0.818) but dev F1 only 0.9286 and flagged more ordinary posts (TweetEval val 5.2%, complaints 6.8%,
-  SentiMix dev 1.9%).
-- **Complaint**: complaints set + Mumbai complaint labels (weight 0.3); scored by 5-fold CV on the
-  complaints set (idf from all texts, labels only from the training folds). The complaint head alone also
-  reads **who the post is addressed to**: the parts of its @handles (model.HandleBuckets: "@FC_Help" → fc,
-  help; "@VerizonSupport" → verizon, support; at most 8 per post, value 0.5 each, no idf), which the shared
-  features replace by one placeholder. 5-fold F1 0.752 → **0.778** (accuracy 0.812 → 0.830); whole handles
-  as well as parts 0.779, a "support-like handle" indicator alone 0.752, so the gain is from the handles the
-  complaints set's tweets are addressed to (the same help desks recur across folds, as they would on a
-  desk: @BlrCityPolice, @blrcitytraffic). Inference: 190 instructions per post of the chain's ~220,000
-  (callgrind, BenchmarkAnalyze, one post in four with a handle); the other heads do not read these buckets.
-  Measured and not adopted (5-fold F1): the engine's sentiment (negative − positive) as a feature, ×1/×2/×4,
-  0.756/0.756/0.756 (and with handle parts 0.772); a count of 45 complaint-marker words/phrases 0.749
-  (with sentiment 0.755); a word-only or char-only head blended into the weights (free at inference) at
-  0.5/0.3: word 0.751/0.757, char 0.748, both 0.751.
-- **Measured and not adopted** (float weights, same seeds): Hinglish head alone (before domain adaptation) —
-  C 0.3–4 balanced 0.610–0.619, unbalanced 0.613–0.627 (best C = 1); word-block scale (unbalanced, C = 1) 0.7/1.4/2 0.624/0.621/0.614;
-  SentiMix tokenisation undone (“@ name” → “@name”, split URLs → one URL) 0.620–0.625. Complaint 5-fold F1 — Mumbai
-  weight 0/0.3/1 0.749/0.752/0.728; idf per fold (Mumbai weight 0) 0.741–0.752; C 0.5–4 0.734–0.752; word-block
-  scale 0.7/1.2/1.4/2 0.751/0.754/0.754/0.739; nested out-of-fold threshold 0.745. None reaches 0.629 / 0.759.
-  Structural differences from scikit-learn, measured on the Hinglish head alone (float, dev macro-F1, C 0.5/1/2,
-  unbalanced/balanced): an exact per-task vocabulary reproducing TfidfVectorizer (word 1–2 with its \w\w+ tokens,
-  char_wb 2–5 as sklearn pads and splits, min_df 2, sublinear tf, per-task idf, no hashing) 0.610–0.622; our
-  hashed features with idf over the Hinglish texts only 0.610–0.623; our shipped features (shared idf)
-  0.615–0.627 — so hash collisions, shared idf, min_df and padding are not what separates us from 0.629 here.
-  Also measured (head alone): squared-hinge one-vs-rest (a LinearSVC) C 0.05/0.2 0.625–0.627 unbalanced,
-  0.604–0.610 balanced; SemEval English (and KanCMD) tweets added at weight 0.1/0.3/1 0.626/0.621/0.620
-  (0.624/0.621/0.616); averaging the weights of the softmax and the NB heads 0.617–0.626; OvR NB with |r| instead
-  of √|r| 0.624–0.628. Through the engine: softmax unbalanced C = 1/0.5 0.624/0.621, OvR NB unbalanced 0.6255
-  (English 0.687, thinner than the balanced NB head's 0.689, so the balanced one ships). Complaint 5-fold F1:
-  NBSVM with r from the complaints folds only (not Mumbai) C 0.5/1/2 0.750/0.758/0.755 (√|r|), 0.747 (|r|);
-  squared hinge C 0.05/0.2 0.747/0.751; softmax+NB weight average 0.751; unbalanced 0.457 (threshold 0 no longer
-  fits). All within about one standard error (≈ 0.008 Hinglish, ≈ 0.015 complaint) of each other.
-  Session 3, Hinglish (dev macro-F1 through the engine, 0.6245 shipped): the engine loses only 0.003 to the
-  Hinglish head alone (0.6274), so mixing is not where the gap is; mixing the heads' logits instead of
-  probabilities 0.6260 (Kannada −0.003), sharpened language probabilities (p², p⁴) 0.6231/0.6242, the
-  language argmax 0.6243, a fixed 10/20/30% of the Hinglish share moved to the English head 0.6258/0.6254/0.6224
-  (to the Kannada head 0.6220/0.6254/0.6239); a word-only or char-only OvR NB head blended into the weights at
-  0.3 0.6217/0.6223; VADER valences folded into the unigram weights (strength 0.05–0.4) 0.6230–0.6210.
-  Session 4, Hinglish, **a different model class blended with the linear head** (measured, not shipped): a
-  one-hidden-layer network over the shared sparse features (buckets hashed into 2^18 embedding rows of H
-  int8 codes, tanh hidden layer, softmax; plain SGD over a seeded shuffle, class-balanced, learning rate decayed
-  linearly to 0, so deterministic). Head alone, dev macro-F1, H/epochs/rate: 16/3/0.1 0.615, 32/4/0.05 0.614,
-  16/8/0.2 0.601, 32/10/0.5 0.600, 16/5/1 0.540; its probabilities blended with the linear head's (0.6278
-  alone) at α = 0.2/0.3/0.4/0.5/0.6/0.8: 0.575–0.626 over all five nets (best 32/4/0.05 at α = 0.5: 0.6255).
-  No α, even one picked on dev, beats the linear head alone, so no blend weight was cross-validated and
-  nothing ships (no inference cost). A fastText-style input (the same buckets, each with value 1/n instead
-  of tf-idf) did not learn at 5–10 epochs, rate 0.2–1 (alone one class, 0.15–0.16; blends ≤ 0.6274).
-  Session 4 also measured and did not adopt (head alone unless said; English macro-recall 0.6925 and Hinglish
-  macro-F1 0.6278 before): the English head's logits stacked as three features of the Hinglish head 0.6267–
-  0.6283; VADER lexicon features (positive and negative sums, counts, maxima, last valence, with negation) in
-  the English head at scale 0.1/0.2/0.3/0.5/1: 0.6897/0.6946/0.6988/0.6940/0.6923 (no trend: noise); a
-  romanised phonetic skeleton of every Latin word as an extra unigram: Hinglish 0.6279, English 0.6797–0.6885;
-  character n-grams up to 4 or 6 instead of 5: Hinglish 0.6175/0.6259; hashtag parts (#prayforboston → pray,
-  for, boston) as extra unigrams: English 0.6882, emergency dev F1 0.9296 → 0.9298; the English head as
-  one-vs-rest NB 0.6743 (adapted with the Hinglish tweets 0.6827), or adapted as a softmax with the Hinglish
-  and Kannada tweets 0.6776; tighter L-BFGS convergence (Hinglish 0.6272–0.6275); sharpening the language
-  probabilities that mix the heads is not supported by the language head's own calibration (log-loss on its
-  15% dev split is lowest at power 1–1.5), so it was not adopted although p² scored English 0.6849 → 0.6902.
-  **Int8 rounding costs nothing measurable** (English head 0.6925 float, 0.6935 int8; Hinglish 0.6278 both).
-  English sentiment through the engine (0.6845) sits below the head alone (0.6925) because romanised text
-  mixes the three heads by the language probabilities and the SemEval tweets are romanised text too; the
-  out-of-fold class offsets of the English head lose 0.006 on the head alone but gain 0.0014 through the
-  engine, and stay (until session 5: with the new language head they lost through the engine too, and went).
-- **Session 5, measured and not adopted** (head alone unless said): English sentiment with TweetEval's
-  emotion tweets as extra training (joy/optimism positive, anger/sadness negative) at weight 0.5/1/2:
-  0.6912/0.6893/0.6832 (0.6925 without); the adapted Hinglish head at C 0.5/2 0.6282/0.6276 (C 1: 0.6317),
-  with the Kannada comments as a second aux domain 0.6279, NB ratio power 0.35/0.75 (√ shipped) 0.6281/0.6285,
-  NB smoothing 0.5 0.6296, English weight 1.5 0.6308. Emergency (dev F1 with the engine's rules, 0.9294 at
-  the shipped settings): everyday negatives one in 5 / 20 (one in 10 shipped) 0.9299/0.9293 (TweetEval val
-  flagged 3.0%/4.6%, but complaints 5.7% → 6.0% and Mumbai non-incident 4.7% → 5.1% at one in 5); TweetEval
-  hate, irony and emotion tweets as more everyday negatives 0.9287; Mumbai incident weight 2/8 (4 shipped)
-  0.9297/0.9294; event-specific buckets (≥ 90% of their crisis occurrences in one training event) damped to
-  0.3/0.5 of their value, so the head leans on words events share, 0.9287/0.9290. The emergency head is at the
-  ceiling of this feature space on this protocol: every variant lands within ±0.001 of 0.9296.
-- **Categories**: heads trained where data exists (Mumbai + Bengaluru civic, ≥ 30 positives), multilingual
-  lexicons for every category of the taxonomy (analyze.Categories); desk labels from the labels table join
-  the training set with ` + "`kaval train --db URL`" + `. cybercrime_fraud and womens_safety have too few labelled
-  examples for a head (Mumbai "scam / fraud" and "harassment", 6 and 4 in the dev split, labels noisy: a "fraud
-  call from the number …" is labelled otherwise, a damaged rooftop "harassment"); their lexicons (UPI, OTP, QR
-  code, KYC, loan app, sextortion, digital arrest, ಒಟಿಪಿ, ಸೈಬರ್, ठगी; eve teasing, stalking, lewd comments,
-  ಕಿರುಕುಳ, ಚುಡಾಯಿಸ, छेड़छाड़, chhedkhani) decide. On the Mumbai + civic dev split they flag 33 (1 labelled
-  fraud) and 18 posts (0 labelled harassment), down from 45 and 24 once @handles stopped counting as words
-  ("@Cheatedbuyer", "@cyber") and "flash*" / "stalk*" ("water is stalked") were narrowed.
-- **Urgency**: emergency score, category weights, immediacy words (now, ಈಗ, abhi, turant), cries for help and
-  repetition; never sentiment.
-`

@@ -15,6 +15,10 @@ const (
 	kindIncident
 	kindFigurative
 	kindImmediacy
+	kindAfter
+	kindCrime
+	kindChild
+	kindMissing
 )
 
 type hit struct {
@@ -91,6 +95,18 @@ func newMatcher() *matcher {
 	for _, p := range immediacyLexicon {
 		m.add(p, hit{kind: kindImmediacy})
 	}
+	for _, p := range afterLexicon {
+		m.add(p, hit{kind: kindAfter})
+	}
+	for _, p := range crimeLexicon {
+		m.add(p, hit{kind: kindCrime})
+	}
+	for _, p := range childLexicon {
+		m.add(p, hit{kind: kindChild})
+	}
+	for _, p := range missingLexicon {
+		m.add(p, hit{kind: kindMissing})
+	}
 	return m
 }
 
@@ -140,7 +156,11 @@ type ruleScores struct {
 	incident   float32
 	figurative float32
 	immediacy  float32
-	repeats    int // words repeated three or more times in a row ("help help help") or "!!!"
+	after      float32 // after-the-fact or standing-problem markers (afterLexicon)
+	crime      float32 // crimes that are danger only while they happen (crimeLexicon)
+	child      float32 // a child named (childLexicon)
+	missing    float32 // someone missing (missingLexicon)
+	repeats    int     // words repeated three or more times in a row ("help help help") or "!!!"
 }
 
 func isWordRune(r rune) bool {
@@ -349,6 +369,14 @@ func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen *
 			rs.figurative += h.w
 		case kindImmediacy:
 			rs.immediacy += h.w
+		case kindAfter:
+			rs.after += h.w
+		case kindCrime:
+			rs.crime += h.w
+		case kindChild:
+			rs.child += h.w
+		case kindMissing:
+			rs.missing += h.w
 		}
 	}
 }

@@ -173,6 +173,13 @@ func Detect(c Counts, latinProbs []float32, englishWords, indicWords, words int)
 		r.Lang = "und"
 		return r
 	case Latin:
+		if o := c.N[len(c.N)-1]; o >= 3 && 4*o >= c.Letters {
+			// A quarter of the letters are of a script we do not name
+			// (Cyrillic, Greek, CJK…) and the Latin ones are mostly
+			// handles and links: not romanised Indian text.
+			r.Lang = "und"
+			return r
+		}
 	default:
 		r.Lang = nativeLang[s]
 		if englishWords >= 2 {

@@ -7,6 +7,7 @@ import (
 )
 
 type builder struct {
+	skip  SkipLayers
 	g     *Gazetteer
 	byKey map[string]int32 // joined key of a name's main variant -> entry (for aliases)
 }
@@ -33,7 +34,12 @@ func joinKeys(s string) string {
 var layerRank = map[string]int{
 	"bbmp_wards": rankBBMPWard, "gba_division": rankDivision, "gba_subdivision": rankDivision,
 	"pincode": rankPincode, "election_ac": rankAssembly, "admin_village": rankVillage,
+	"landmark_metro": rankLandmark, "landmark_poi": rankLandmark, "landmark_road": rankLandmark, "landmark_post": rankLandmark,
 }
+
+// SkipLayers leaves pack layers out of gazetteers built by New (for the
+// held-out landmark evaluation, which builds without one source).
+type SkipLayers map[string]bool
 
 func (b *builder) build() error {
 	g := b.g
@@ -65,7 +71,7 @@ func (b *builder) build() error {
 	}
 	for _, pl := range p.Places() {
 		rank, ok := layerRank[pl.Layer]
-		if !ok {
+		if !ok || b.skip[pl.Layer] {
 			continue
 		}
 		name, kn := pl.Name, pl.NameKn
@@ -79,6 +85,14 @@ func (b *builder) build() error {
 			g.pins[pin] = e
 		}
 		b.add(e, trimWard(name), trimWard(kn))
+		if pl.Layer == "landmark_metro" {
+			// "Indiranagar metro" is the station's point, which may lie
+			// in another police station than the locality it is named
+			// after ("Indiranagar" alone stays the locality).
+			for _, suf := range []string{" metro", " metro station"} {
+				b.insert(strings.Fields(joinKeys(name+suf)), e)
+			}
+		}
 	}
 	b.aliases()
 	// One-deletion index over long, distinctive vocabulary words.

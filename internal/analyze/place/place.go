@@ -33,12 +33,13 @@ const (
 	rankTraffic
 	rankDivision
 	rankBBMPWard
+	rankLandmark // metro stations, points of interest, circles, post offices
 	rankPincode
 	rankAssembly
 	rankVillage
 )
 
-var baseConfidence = [...]float64{0.9, 0.88, 0.85, 0.85, 0.8, 0.8, 0.75, 0.6, 0.7}
+var baseConfidence = [...]float64{0.9, 0.88, 0.85, 0.85, 0.8, 0.8, 0.8, 0.75, 0.6, 0.7}
 
 // entry is one resolvable place.
 type entry struct {
@@ -147,11 +148,14 @@ func Default() (*Gazetteer, error) {
 }
 
 // New builds a gazetteer over a pack.
-func New(p *geo.Pack) (*Gazetteer, error) {
+func New(p *geo.Pack) (*Gazetteer, error) { return NewWithout(p, nil) }
+
+// NewWithout builds a gazetteer over a pack without the named layers.
+func NewWithout(p *geo.Pack, skip SkipLayers) (*Gazetteer, error) {
 	g := &Gazetteer{pack: p, vocab: map[string]int32{}, next: map[uint64]int32{}, final: []int32{-1},
 		dels: map[string]int32{}, pins: map[string]int32{}, prefix3: prefixSet{other: map[uint32]bool{}}}
 	g.pool.New = func() any { return &scratch{toks: make([]token, 0, 64), buf: make([]byte, 0, 64)} }
-	b := builder{g: g, byKey: map[string]int32{}}
+	b := builder{g: g, byKey: map[string]int32{}, skip: skip}
 	if err := b.build(); err != nil {
 		return nil, err
 	}
@@ -234,6 +238,11 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 		if ids[i] < 0 {
 			continue
 		}
+		if t.start > 0 && text[t.start-1] == '@' {
+			// A handle names an account (@BBMP, @blrcitytraffic), not a
+			// place the post is about; a hashtag (#Koramangala) can.
+			continue
+		}
 		// Longest match in the trie from token i.
 		node, best, bestEnd := int32(0), int32(-1), i
 		anyFuzzy := false
@@ -254,6 +263,9 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 		e := &g.entries[best]
 		if e.common && !g.hasContext(text, toks, i) {
 			continue
+		}
+		if bestEnd == i && orgWords[string(t.key)] {
+			continue // "BBMP", "BWSSB": the civic body, not a place
 		}
 		end := toks[bestEnd].end
 		conf := baseConfidence[e.rank]

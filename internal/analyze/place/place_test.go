@@ -49,7 +49,10 @@ var handSet = []struct{ text, station string }{
 	{"Yeshwanthpur railway station pickpockets", "Yeshwanthapura PS"},
 	{"Basavanagudi bull temple road eve teasing", "Basavanagudi PS"},
 	{"Rajajinagar 2nd block house break in", "Rajaji Nagar PS"},
-	{"Vijayanagar metro station fight", "Vijayanagar PS"},
+	// The metro station's own point (Namma Metro data) lies inside the
+	// Govindarajanagar station's boundary, not Vijayanagar's: since the
+	// landmark layers, it is routed by its point.
+	{"Vijayanagar metro station fight", "Govindarajanagar PS"},
 	{"JP Nagar 7th phase drunk driving", "Jayaprakash Nagar PS"},
 	{"J.P. Nagar 2nd phase dog bite", "Jayaprakash Nagar PS"},
 	{"Banashankari 3rd stage gang fight", "Banashankari PS"},

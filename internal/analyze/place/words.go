@@ -56,3 +56,15 @@ rural urban town taluk
 		commonWords[keyOf(w)] = true
 	}
 }
+
+// orgWords name organisations citizens address (the city corporation,
+// water board, electricity company, transport corporations), never a
+// place by themselves, although the pack has places named after some
+// ("BBMP" offices).
+var orgWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("bbmp gba bwssb bescom bmtc ksrtc bda bmrcl kptcl bbmpcomm bbmp_mayor nammametro bmrc police traffic") {
+		orgWords[keyOf(w)] = true
+	}
+}

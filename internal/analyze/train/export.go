@@ -3,6 +3,7 @@ package train
 import (
 	"bufio"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +64,18 @@ func ExportSplits(d *Data, dir string) error {
 	}
 	for _, it := range d.trainOnly(d.Mumbai) {
 		files["complaint.folds"] = append(files["complaint.folds"], Item{Text: it.Text, Label: it.Label, Group: "mumbai"})
+	}
+	// Police-desk sources, for scripts/baseline.py complaint_loso: the
+	// authored desk set (trains the complaint head) and the Bengaluru civic
+	// reports (every one a complaint; scored, never trained on).
+	for _, p := range d.Desk {
+		files["complaint.desk"] = append(files["complaint.desk"], Item{Text: p.Text, Label: fmt.Sprint(b2i(p.Complaint)), Group: "authored"})
+	}
+	rng := rand.New(rand.NewPCG(Seed, 4))
+	for _, it := range d.trainOnly(d.Civic) {
+		if it.Label != "" && rng.IntN(4) == 0 {
+			files["complaint.desk"] = append(files["complaint.desk"], Item{Text: it.Text, Label: "1", Group: "civic"})
+		}
 	}
 	for name, items := range files {
 		if err := writeTSV(filepath.Join(dir, name+".tsv"), items); err != nil {

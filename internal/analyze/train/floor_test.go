@@ -61,7 +61,12 @@ func TestDevFloors(t *testing.T) {
 			crisis = append(crisis, it)
 		}
 	}
-	check("emergency F1", binary(crisis, func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Emergency.Label }).F1, 0.915)
+	// 0.915 until session 6 (dev F1 0.930): the flag now means a police
+	// emergency, danger now, chosen out of source with at most 2% of
+	// ordinary desk posts flagged, and no longer calls every prayer and
+	// donation about a disaster one (the dev labels are crisis relevance):
+	// 0.887 on this third of the dev events.
+	check("emergency F1", binary(crisis, func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Emergency.Label }).F1, 0.875)
 
 	classes := []string{"en", "kn-Latn", "hi-Latn", "ta-Latn", "ml-Latn"}
 	var g, p []int

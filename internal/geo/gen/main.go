@@ -38,14 +38,18 @@ const tol = 0.00004
 
 func main() {
 	data := flag.String("data", "../shared/data/bengaluru", "directory of the Bengaluru data set")
+	places := flag.String("places", "", "directory of the Bengaluru places set (default: bengaluru-places beside -data)")
 	out := flag.String("out", "internal/geo/pack/bengaluru.json.gz", "pack file to write")
 	flag.Parse()
-	b := &builder{dir: *data, kn: map[string]string{}}
+	if *places == "" {
+		*places = filepath.Join(filepath.Dir(filepath.Clean(*data)), "bengaluru-places")
+	}
+	b := &builder{dir: *data, placesDir: *places, kn: map[string]string{}}
 	if err := b.run(); err != nil {
 		log.Fatalf("gen: %v", err)
 	}
 	var buf bytes.Buffer
-	if err := geo.Encode(&buf, "Bengaluru: blr-city-officials (GPL-3.0), datameet (CC BY-SA 2.5 IN), openbangalore (ODbL); see NOTICE", b.units, b.areas, b.places); err != nil {
+	if err := geo.Encode(&buf, "Bengaluru: blr-city-officials (GPL-3.0), datameet (CC BY-SA 2.5 IN), openbangalore (ODbL), OpenStreetMap contributors (ODbL), Namma Metro stations (CC0), India Post (GODL-India); see NOTICE", b.units, b.areas, b.places); err != nil {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
@@ -65,12 +69,13 @@ type official struct {
 }
 
 type builder struct {
-	dir    string
-	kn     map[string]string // layer+"\x00"+name_en -> name_kn
-	offs   []official
-	units  []Unit
-	areas  []geo.Area
-	places []geo.PlaceName
+	dir       string
+	placesDir string            // ../shared/data/bengaluru-places (landmarks.go)
+	kn        map[string]string // layer+"\x00"+name_en -> name_kn
+	offs      []official
+	units     []Unit
+	areas     []geo.Area
+	places    []geo.PlaceName
 }
 
 type Unit = geo.Unit
@@ -106,6 +111,9 @@ func (b *builder) run() error {
 		return err
 	}
 	if err := b.wards(); err != nil {
+		return err
+	}
+	if err := b.landmarks(); err != nil {
 		return err
 	}
 	return b.gazetteer()

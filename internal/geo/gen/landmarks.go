@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/kaval-desk/kaval/internal/geo"
+)
+
+// Landmark layers of the pack, one per source of ../shared/data/bengaluru-places
+// (the matcher ranks them and an evaluation can leave one out):
+//
+//	landmark_metro   Namma Metro stations (CC0)
+//	landmark_poi     OpenStreetMap 2015 points of interest: malls, attractions,
+//	                 sports centres, parks, monuments, and restaurants and bars
+//	                 whose name is not shared by another outlet (ODbL)
+//	landmark_road    OpenStreetMap 2022 circles, squares and junctions (ODbL);
+//	                 roads and flyovers are left out: they cross stations
+//	landmark_post    post offices, named after their locality (GODL-India)
+//
+// The KLP school list is left out: its names are abbreviations of the
+// school type and the village ("GKHPS ALAHALLI"), which posts do not use.
+var landmarkFiles = []struct{ layer, path string }{
+	{"landmark_metro", "vinayak_metro_stations/metro_stations.csv"},
+	{"landmark_poi", "ruthmaben_osm2015_poi/poi.csv"},
+	{"landmark_road", "vonter_osm2022_roads/roads.csv"},
+	{"landmark_post", "indiapost_pincode_directory/post_offices.csv"},
+}
+
+var (
+	metroSuffix  = regexp.MustCompile(`(?i)\s+metro station$`)
+	postSuffix   = regexp.MustCompile(`\s+[BSH]\.O$`)
+	stationCode  = regexp.MustCompile(`^[A-Z]{3,5}$`)
+	roadLandmark = regexp.MustCompile(`(?i)\b(circle|junction|square)\b`)
+)
+
+func (b *builder) landmarks() error {
+	for _, lf := range landmarkFiles {
+		f, err := os.Open(filepath.Join(b.placesDir, lf.path))
+		if err != nil {
+			return err
+		}
+		r := csv.NewReader(f)
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", lf.path, err)
+		}
+		// name -> how many rows carry it, for chains (several outlets).
+		count := map[string]int{}
+		for _, rec := range recs[1:] {
+			count[strings.ToLower(rec[0])]++
+		}
+		for _, rec := range recs[1:] {
+			if len(rec) < 5 {
+				continue
+			}
+			name, kind := strings.TrimSpace(rec[0]), rec[2]
+			lat, err1 := strconv.ParseFloat(rec[3], 64)
+			lon, err2 := strconv.ParseFloat(rec[4], 64)
+			if err1 != nil || err2 != nil || math.IsNaN(lat) || math.IsNaN(lon) {
+				continue
+			}
+			var latin, kn []string
+			for _, a := range strings.Split(rec[1], "|") {
+				a = strings.TrimSpace(a)
+				switch {
+				case a == "" || strings.Contains(a, ":") || stationCode.MatchString(a):
+				case hasKannada(a):
+					kn = append(kn, a)
+				default:
+					latin = append(latin, a)
+				}
+			}
+			switch lf.layer {
+			case "landmark_metro":
+				name = metroSuffix.ReplaceAllString(name, "")
+			case "landmark_poi":
+				if (kind == "restaurant" || kind == "bar/pub") && (count[strings.ToLower(name)] > 1 || len(strings.Fields(name)) < 2) {
+					continue // a chain or a one-word name ("Masala", "Empire"): no one place
+				}
+			case "landmark_road":
+				if kind != "square/circle" && !roadLandmark.MatchString(name) {
+					continue
+				}
+			case "landmark_post":
+				name = postSuffix.ReplaceAllString(name, "")
+				latin = nil // the alternative is the same locality name
+			}
+			if name == "" {
+				continue
+			}
+			first := ""
+			if len(kn) > 0 {
+				first = kn[0]
+			}
+			p := geo.PlaceName{Layer: lf.layer, Name: name, NameKn: first, Lat: round5(lat), Lon: round5(lon)}
+			b.places = append(b.places, p)
+			for _, a := range latin {
+				if !strings.EqualFold(a, name) {
+					p.Name, p.NameKn = a, ""
+					b.places = append(b.places, p)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func hasKannada(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Kannada) {
+			return true
+		}
+	}
+	return false
+}
