@@ -58,6 +58,11 @@ type Manager struct {
 
 	mu   sync.RWMutex
 	runs map[int64]*run
+	// syncMu makes syncs one at a time: two overlapping ones (a local
+	// change, another replica's notice, the resync) could otherwise let
+	// the one that read the channels first start a channel the other had
+	// just stopped.
+	syncMu sync.Mutex
 	ctx  context.Context
 	stop context.CancelFunc
 	bg   sync.WaitGroup
@@ -196,6 +201,8 @@ func (m *Manager) onChanged(ctx context.Context, msgs [][]byte) error {
 }
 
 func (m *Manager) sync(ctx context.Context) error {
+	m.syncMu.Lock()
+	defer m.syncMu.Unlock()
 	m.mu.RLock()
 	started := m.ctx != nil
 	m.mu.RUnlock()
