@@ -138,7 +138,7 @@ const (
 //
 //   - A reply joins the case of the post it answers (or of its
 //     conversation's root), whatever it is about: a conversation stays in
-//     one case, and the case follows its most urgent post (escalate.go).
+//     one case, and the case follows its most urgent post (join.go).
 //   - A private message joins the open case of its conversation.
 //   - Other posts join their author's open case on that channel, within
 //     the thread window, only when it is the same matter: no new category,
