@@ -152,6 +152,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("app: unsupported bus %q (want inproc or nats://…)", cfg.Bus)
 	}
 	a.Desk = desk.New(db, desk.Options{RefPrefix: cfg.RefPrefix})
+	if err := a.Desk.SeedTemplates(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.Desk.ReloadUnits(ctx); err != nil {
 		return nil, err
 	}

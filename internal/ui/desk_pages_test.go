@@ -287,7 +287,7 @@ func TestDeskPagesShift(t *testing.T) {
 	r = sup.get("/desk/templates")
 	assertInert(t, "templates", r.body)
 	var tplID int64
-	e.a.DB.Read.QueryRow(`SELECT id FROM reply_templates`).Scan(&tplID)
+	e.a.DB.Read.QueryRow(`SELECT id FROM reply_templates WHERE name LIKE 'Told %'`).Scan(&tplID)
 	r = agent.post(cp+"/draft", url.Values{"template_id": {fmt.Sprint(tplID)}, "lang": {"en"}}, "HX-Request", "true")
 	if r.status != 200 || !strings.Contains(r.body, "an FIR has been registered (FIR 0412/2026)") {
 		t.Fatalf("draft: %d %s", r.status, r.body)

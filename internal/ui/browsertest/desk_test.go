@@ -166,7 +166,7 @@ func TestDeskShift(t *testing.T) {
 	sup := env.Browser(t)
 	sup.Login(auth.RoleSupervisor)
 	sup.Go("/desk/templates")
-	sup.Fill(`input[name=name]`, "Station acted")
+	sup.Fill(`input[name=name]`, "Station acted, short")
 	sup.Select(`select[name=purpose]`, "station_action")
 	sup.Fill(`textarea[name=body_en]`, "Update on {ref}: {action}. Call {helpline} if you need help.")
 	sup.Fill(`textarea[name=body_kn]`, "{ref} ಕುರಿತು: {action}.")
