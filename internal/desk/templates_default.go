@@ -2,7 +2,9 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 )
 
 // defaultTemplates are the templates a new desk starts with, so the first
@@ -36,7 +38,10 @@ func (d *Desk) SeedTemplates(ctx context.Context) error {
 	}
 	for _, t := range defaultTemplates {
 		t.Bodies = cloneBodies(t.Bodies)
-		if _, err := d.SaveTemplate(ctx, t, 0); err != nil {
+		// Replicas starting together may both seed: the second finds the
+		// name taken, which is fine (the name is unique in the table).
+		var inv *InvalidError
+		if _, err := d.SaveTemplate(ctx, t, 0); err != nil && !(errors.As(err, &inv) && inv.Field == "name") && !isUniqueViolation(err) {
 			return err
 		}
 	}
@@ -49,4 +54,10 @@ func cloneBodies(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// isUniqueViolation reports a unique-constraint error of either store.
+func isUniqueViolation(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "UNIQUE constraint") || strings.Contains(m, "23505")
 }
