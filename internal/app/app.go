@@ -32,6 +32,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/pipeline"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/query"
+	"github.com/kaval-desk/kaval/internal/rules"
 	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
@@ -88,6 +89,8 @@ type App struct {
 	UI       *ui.UI
 	Queries  *query.Store    // saved listening queries
 	Listener *query.Listener // matches approved queries in the pipeline
+	Rules    *rules.Store    // automation rules
+	Engine   *rules.Engine   // runs them in the pipeline
 	Presence *desk.Presence
 	handler  http.Handler
 	log      *slog.Logger
@@ -175,8 +178,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Queries = query.NewStore(db, nil, nil)
 	a.Listener = query.NewListener(db, a.Queries, cfg.Log)
 	a.Queries.OnChange(a.Listener.ReloadSoon)
+	a.Engine = rules.NewEngine(db, rules.EngineOptions{Log: cfg.Log})
+	a.Rules = rules.NewStore(db, nil, a.Engine.ReloadSoon)
 	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log,
-		Listener: pipeline.Listeners{a.Listener, watch.Rollup{}}})
+		Listener: pipeline.Listeners{a.Listener, watch.Rollup{}, a.Engine}})
 	box, err := masterKey(cfg)
 	if err != nil {
 		return nil, err
@@ -211,6 +216,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(ingest.Collectors()...)
 	reg.MustRegister(pipeline.Collectors()...)
 	reg.MustRegister(query.Collectors()...)
+	reg.MustRegister(rules.Collectors()...)
 	reg.MustRegister(conn.Collectors()...)
 	reg.MustRegister(outbox.Collectors()...)
 	a.metrics = outbox.NewMetrics(reg)
@@ -230,6 +236,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.IntakeAPI(a.Intake)
 	a.Web.QueryAPI(a.Queries)
 	a.Web.WatchAPI(a.Queries)
+	a.Web.RulesAPI(a.Rules)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -275,6 +282,16 @@ func (a *App) Start(ctx context.Context) {
 	go func() {
 		defer a.wg.Done()
 		a.Listener.Run(ctx, 15*time.Second)
+	}()
+	// Automation rules likewise: loaded before the pipeline starts, then
+	// followed for other replicas' edits.
+	if err := a.Engine.Reload(ctx); err != nil {
+		a.log.Warn("automation rules not loaded yet", "err", err)
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Engine.Run(ctx, 15*time.Second)
 	}()
 	if !a.cfg.DeferPipeline {
 		a.StartPipeline()

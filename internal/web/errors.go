@@ -96,7 +96,7 @@ func toError(err error) *Error {
 // userMessage strips the "pkg: " prefix our errors carry.
 func userMessage(err error) string {
 	m := err.Error()
-	for _, p := range []string{"auth: ", "desk: ", "store: "} {
+	for _, p := range []string{"auth: ", "desk: ", "store: ", "rules: "} {
 		if len(m) > len(p) && m[:len(p)] == p {
 			return m[len(p):]
 		}
