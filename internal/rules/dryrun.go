@@ -40,6 +40,8 @@ func (s *Store) DryRun(ctx context.Context, in Rule, since, until time.Time, max
 	if maxScan <= 0 || maxScan > DryRunScan {
 		maxScan = DryRunScan
 	}
+	c.ID = max(c.ID, 1) // the set keys queries by rule id; an unsaved rule has none
+	set := compileSet([]*compiled{c})
 	cases := map[int64]*caseRow{}
 	before := int64(1) << 62
 	for out.Scanned < maxScan {
@@ -81,11 +83,9 @@ func (s *Store) DryRun(ctx context.Context, in Rule, since, until time.Time, max
 				}
 				cases[p.CaseID] = cs
 			}
-			var doc *query.Doc
-			hit, err := matches(ctx, s.db.Read, c, p, cs, p.CreatedAt, &doc)
-			if doc != nil {
-				doc.Release()
-			}
+			pq := &postQueries{set: set, p: p}
+			hit, err := matches(ctx, s.db.Read, c, p, cs, p.CreatedAt, pq)
+			pq.release()
 			if err != nil {
 				return out, err
 			}

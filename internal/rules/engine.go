@@ -39,6 +39,7 @@ type Engine struct {
 
 	mu    sync.RWMutex
 	rules []*compiled
+	set   *query.Set     // every rule's query, matched once per post
 	off   map[int64]bool // rules this replica switched off since the last reload
 }
 
@@ -81,8 +82,9 @@ func (e *Engine) Reload(ctx context.Context) error {
 		}
 		out = append(out, c)
 	}
+	set := compileSet(out)
 	e.mu.Lock()
-	e.rules, e.off = out, nil
+	e.rules, e.set, e.off = out, set, nil
 	e.mu.Unlock()
 	return nil
 }
@@ -162,7 +164,7 @@ func readCase(ctx context.Context, tx dbtx, id int64) (*caseRow, error) {
 // Listen runs the rules on the posts ids, just threaded inside tx.
 func (e *Engine) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	e.mu.RLock()
-	rs := e.rules
+	rs, set := e.rules, e.set
 	e.mu.RUnlock()
 	if len(rs) == 0 || len(ids) == 0 {
 		return nil
@@ -182,7 +184,7 @@ func (e *Engine) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		if err != nil {
 			return err
 		}
-		if err := e.run(ctx, tx, rs, p, cs, now); err != nil {
+		if err := e.run(ctx, tx, rs, set, p, cs, now); err != nil {
 			return err
 		}
 	}
@@ -190,13 +192,9 @@ func (e *Engine) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 }
 
 // run applies the rules rs in order to one post.
-func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, p *post.Post, cs *caseRow, now time.Time) error {
-	var doc *query.Doc
-	defer func() {
-		if doc != nil {
-			doc.Release()
-		}
-	}()
+func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query.Set, p *post.Post, cs *caseRow, now time.Time) error {
+	pq := &postQueries{set: set, p: p}
+	defer pq.release()
 	for _, r := range rs {
 		e.mu.RLock()
 		off := e.off[r.ID]
@@ -204,7 +202,7 @@ func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, p *post.Po
 		if off {
 			continue
 		}
-		ok, err := matches(ctx, tx, r, p, cs, now, &doc)
+		ok, err := matches(ctx, tx, r, p, cs, now, pq)
 		if err != nil {
 			return err
 		}
@@ -248,7 +246,7 @@ func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, p *post.Po
 }
 
 // matches judges the conditions of r, cheapest first.
-func matches(ctx context.Context, tx dbtx, r *compiled, p *post.Post, cs *caseRow, now time.Time, doc **query.Doc) (bool, error) {
+func matches(ctx context.Context, tx dbtx, r *compiled, p *post.Post, cs *caseRow, now time.Time, pq *postQueries) (bool, error) {
 	c := &r.Conditions
 	a := p.Analysis
 	if a == nil {
@@ -288,13 +286,8 @@ func matches(ctx context.Context, tx dbtx, r *compiled, p *post.Post, cs *caseRo
 	if c.SLA != "" && (c.SLA == "breached") != cs.breached(now) {
 		return false, nil
 	}
-	if r.q != nil {
-		if *doc == nil {
-			*doc = query.NewDoc(p)
-		}
-		if !r.q.Matches(*doc) {
-			return false, nil
-		}
+	if r.q != nil && !pq.has(r.ID) {
+		return false, nil
 	}
 	if c.RepeatContact > 0 {
 		if cs.authorID == 0 {
@@ -309,6 +302,42 @@ func matches(ctx context.Context, tx dbtx, r *compiled, p *post.Post, cs *caseRo
 		}
 	}
 	return true, nil
+}
+
+// compileSet compiles the rules' queries into one set, keyed by rule id.
+func compileSet(rs []*compiled) *query.Set {
+	var ids []int64
+	var qs []*query.Query
+	for _, r := range rs {
+		if r.q != nil {
+			ids, qs = append(ids, r.ID), append(qs, r.q)
+		}
+	}
+	return query.Compile(ids, qs)
+}
+
+// postQueries matches a post against the rules' queries once, when the
+// first rule with a query gets that far.
+type postQueries struct {
+	set  *query.Set
+	p    *post.Post
+	doc  *query.Doc
+	hits []int64
+}
+
+func (x *postQueries) has(id int64) bool {
+	if x.doc == nil {
+		x.doc = query.NewDoc(x.p)
+		x.hits = x.set.Match(x.doc, x.hits)
+	}
+	return slices.Contains(x.hits, id)
+}
+
+func (x *postQueries) release() {
+	if x.doc != nil {
+		x.doc.Release()
+		x.doc = nil
+	}
 }
 
 // inHours: hour h is in [from, to), wrapping midnight when from > to.
