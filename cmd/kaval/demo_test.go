@@ -37,7 +37,9 @@ func TestDemoPrintsCommandsThatReachItsDatabase(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- runMain(ctx, &cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: getenv},
-			[]string{"demo", "--listen", "127.0.0.1:0", "--rate", "0"})
+			// No metrics listener: its fixed default port may be taken by a
+			// desk already running on this machine.
+			[]string{"demo", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--rate", "0"})
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(out.String(), "user add") {
