@@ -56,7 +56,9 @@ func (e *SettingsError) Unwrap() error { return ErrInvalid }
 // CheckError is a connection test the platform refused.
 type CheckError struct{ Result CheckResult }
 
-func (e *CheckError) Error() string { return "channel: the platform refused the connection: " + e.Result.Error }
+func (e *CheckError) Error() string {
+	return "channel: the platform refused the connection: " + e.Result.Error
+}
 
 // CheckResult is the outcome of a connection test, as an admin needs it
 // to fix the settings.

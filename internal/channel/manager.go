@@ -63,9 +63,9 @@ type Manager struct {
 	// the one that read the channels first start a channel the other had
 	// just stopped.
 	syncMu sync.Mutex
-	ctx  context.Context
-	stop context.CancelFunc
-	bg   sync.WaitGroup
+	ctx    context.Context
+	stop   context.CancelFunc
+	bg     sync.WaitGroup
 }
 
 type run struct {

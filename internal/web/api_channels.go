@@ -81,7 +81,6 @@ type pauseRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-
 type channelHandlers struct {
 	s *Server
 	a *channel.Admin
