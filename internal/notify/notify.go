@@ -62,9 +62,9 @@ type Text struct {
 // Notification is what people are told.
 type Notification struct {
 	ID       int64           `json:"id"`
-	Kind     string          `json:"kind"`     // machine name, e.g. sla.breach, rule.notify, alert.spike
-	Severity string          `json:"severity"` // info, warning or critical
-	Text     map[string]Text `json:"text"`     // by language; "en" is required, "kn" shown to Kannada readers
+	Kind     string          `json:"kind"`           // machine name, e.g. sla.breach, rule.notify, alert.spike
+	Severity string          `json:"severity"`       // info, warning or critical
+	Text     map[string]Text `json:"text"`           // by language; "en" is required, "kn" shown to Kannada readers
 	Link     string          `json:"link,omitempty"` // a desk path (/desk/…) to open
 	CaseID   int64           `json:"case_id,omitempty"`
 	// Key, when set, makes the notification once-only: a second Send with
@@ -138,7 +138,7 @@ func (n *Notifier) Configured() map[Channel]bool {
 // ValidationError is a notification that cannot be sent as given.
 type ValidationError struct{ Field, Message string }
 
-func (e *ValidationError) Error() string       { return "notify: " + e.Field + ": " + e.Message }
+func (e *ValidationError) Error() string        { return "notify: " + e.Field + ": " + e.Message }
 func (e *ValidationError) InvalidField() string { return e.Field }
 
 func (m *Notification) check() error {
