@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -14,7 +15,7 @@ func init() {
 	register(command{name: "label", summary: "label police-desk posts from ../shared/data: next batch, second-annotator sample, agreement (docs/LABELLING.md)", run: runLabel})
 }
 
-const labelUsage = `next [--n 100] | sample [--n 200] | kappa [--second FILE] | stats   [--data DIR] [--labels FILE]`
+const labelUsage = `next [--n 100] [--match REGEXP] | sample [--n 200] | kappa [--second FILE] | stats   [--data DIR] [--labels FILE]`
 
 // runLabel is the annotator's tool for the police-desk set
 // (internal/analyze/train/desk/labels.tsv, docs/LABELLING.md):
@@ -37,6 +38,7 @@ func runLabel(ctx context.Context, env *cliEnv, args []string) error {
 	file := fs.String("labels", "internal/analyze/train/desk/labels.tsv", "the first annotator's label file")
 	second := fs.String("second", "internal/analyze/train/desk/second.tsv", "with kappa: the second annotator's label file")
 	n := fs.Int("n", 0, "how many posts (next: 100, sample: 200)")
+	match := fs.String("match", "", "with next: only posts matching this regular expression (case-insensitive), for the keyword-enriched stratum")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -55,6 +57,19 @@ func runLabel(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		if sub == "next" {
+			if *match != "" {
+				re, err := regexp.Compile("(?i)" + *match)
+				if err != nil {
+					return fmt.Errorf("label next --match: %w", err)
+				}
+				kept := pool[:0:0]
+				for _, p := range pool {
+					if re.MatchString(p.Text) {
+						kept = append(kept, p)
+					}
+				}
+				pool = kept
+			}
 			return labelNext(env, pool, ls, *n)
 		}
 		return labelSample(env, pool, ls, *n)
