@@ -226,7 +226,13 @@ func ReplyLang(caseLang string) string {
 
 // RenderTemplate fills a template for a case in lang ("" = the case's
 // language); a missing variant falls back to English, then to any.
-func (d *Desk) RenderTemplate(ctx context.Context, tplID, caseID int64, sc Scope, lang string) (Rendered, error) {
+//
+// showName says whether the viewer of the draft may see the citizen's
+// name (package privacy decides: a private conversation's author is
+// personal data). When it may not (or showName is nil), {name} stays in
+// the draft as it is, and FillReply puts the name in when the reply is
+// queued: the citizen is greeted by name, the agent never sees it.
+func (d *Desk) RenderTemplate(ctx context.Context, tplID, caseID int64, sc Scope, lang string, showName func(Case) bool) (Rendered, error) {
 	if lang != "" && !slices.Contains(TemplateLangs, lang) {
 		return Rendered{}, Invalid("lang", "unknown language %q (want en, kn or hi)", lang)
 	}
@@ -254,6 +260,9 @@ func (d *Desk) RenderTemplate(ctx context.Context, tplID, caseID int64, sc Scope
 	if err != nil {
 		return Rendered{}, err
 	}
+	if showName == nil || !showName(c) {
+		vars["name"] = "{name}"
+	}
 	r := Rendered{TemplateID: t.ID, Lang: lang}
 	r.Text = varRE.ReplaceAllStringFunc(body, func(m string) string {
 		k := m[1 : len(m)-1]
@@ -269,10 +278,7 @@ func (d *Desk) RenderTemplate(ctx context.Context, tplID, caseID int64, sc Scope
 
 // templateVars are the values of a case's variables in lang.
 func (d *Desk) templateVars(ctx context.Context, c Case, t Template, lang string) (map[string]string, error) {
-	v := map[string]string{"ref": c.Ref, "name": c.AuthorName}
-	if v["name"] == "" && c.AuthorHandle != "" {
-		v["name"] = "@" + c.AuthorHandle
-	}
+	v := map[string]string{"ref": c.Ref, "name": AuthorCalled(c)}
 	if c.UnitID != 0 {
 		u, err := d.units.Get(ctx, c.UnitID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -117,24 +117,37 @@ func TestTemplatesRender(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "")
+		r, err := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Lang != "kn" || !strings.Contains(r.Text, c.Ref) || !strings.Contains(r.Text, "080-22942587") || !strings.Contains(r.Text, "1098") {
 			t.Fatalf("kannada render: %+v", r)
 		}
-		r, _ = e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "en")
+		shown := func(desk.Case) bool { return true }
+		r, _ = e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "en", shown)
 		if r.Text != "Dear Citizen a, your reference is "+c.Ref+". Jayanagar PS (080-22942587) is on it. Call Childline 1098." {
 			t.Fatalf("english render: %q", r.Text)
 		}
+		// A viewer who may not see the name gets the placeholder, which
+		// FillReply completes as the reply is queued.
+		r, _ = e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "en", nil)
+		if !strings.HasPrefix(r.Text, "Dear {name}, your reference") || slices.Contains(r.Missing, "name") {
+			t.Fatalf("masked render: %+v", r)
+		}
+		if got := desk.FillReply(r.Text, c, "https://k.example/"); !strings.HasPrefix(got, "Dear Citizen a, your reference is "+c.Ref+".") {
+			t.Fatalf("filled: %q", got)
+		}
+		if got := desk.FillReply("Dear {name}, see {status_url}", desk.Case{Ref: "R-1", StatusCode: "12345678"}, "https://k.example/"); got != "Dear, see https://k.example/report/status?code="+desk.FormatStatusCode("12345678")+"&ref=R-1" {
+			t.Fatalf("no name: %q", got)
+		}
 		// Hindi has no variant: English is used.
-		if r, _ := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "hi"); r.Lang != "en" {
+		if r, _ := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "hi", nil); r.Lang != "en" {
 			t.Fatalf("fallback: %+v", r)
 		}
 		// A case without a station: the gap is reported, not papered over.
 		n := e.post(t, "b", "hello")
-		if r, _ := e.desk.RenderTemplate(ctx, tpl.ID, n.ID, desk.Scope{}, "en"); !slices.Contains(r.Missing, "station") || !strings.Contains(r.Text, "112") {
+		if r, _ := e.desk.RenderTemplate(ctx, tpl.ID, n.ID, desk.Scope{}, "en", nil); !slices.Contains(r.Missing, "station") || !strings.Contains(r.Text, "112") {
 			t.Fatalf("no station: %+v", r)
 		}
 		for _, bad := range []desk.Template{
@@ -204,11 +217,11 @@ func TestEscalationLoop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, _ := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "en")
+		r, _ := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "en", nil)
 		if r.Text != "Update on "+c.Ref+": an FIR has been registered (FIR 0412/2026)." {
 			t.Fatalf("tell template: %q", r.Text)
 		}
-		if r, _ := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "kn"); !strings.Contains(r.Text, "ಎಫ್‌ಐಆರ್") {
+		if r, _ := e.desk.RenderTemplate(ctx, tpl.ID, c.ID, desk.Scope{}, "kn", nil); !strings.Contains(r.Text, "ಎಫ್‌ಐಆರ್") {
 			t.Fatalf("kannada tell template: %q", r.Text)
 		}
 		if told := subjects(t, e, desk.CaseFilter{Tag: desk.TagTellCitizen}, desk.Scope{}); len(told) != 1 {

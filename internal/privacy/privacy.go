@@ -1,10 +1,18 @@
 // Package privacy is the one place that decides what of a citizen's
 // personal data a person on the desk may see. Every API response (and
 // every page) that carries citizen text or identity passes its values
-// through a Viewer built from the signed-in principal:
+// through a Viewer:
 //
-//   - with pii:view, everything is shown as stored;
-//   - without it, free text (post text, case subjects, timeline notes and
+//   - by default (Default), for everyone, personal data is masked as
+//     below: the desk's lists, cases, timelines and searches never show
+//     it, whatever the role;
+//   - a person with pii:view opens one post at a time (POST
+//     /api/v1/posts/{id}/unmask, the case page's "show personal data"),
+//     each opening audited first, through For: everything is then shown
+//     as stored; so is the evidence of an edited or deleted post
+//     (audited the same way), and the text of a reply or post to its
+//     approvers, who must see exactly what goes out under the force's name;
+//   - masked, free text (post text, case subjects, timeline notes and
 //     reply texts, outbox texts, citizen notes, audit details) has its
 //     phone numbers, Aadhaar and PAN numbers, vehicle numbers, e-mail
 //     addresses, links and FIR numbers replaced by [phone], [vehicle]…
@@ -45,10 +53,23 @@ type Viewer struct {
 	PII bool // may see personal data unredacted
 }
 
-// For returns the viewer of principal p (nil: an anonymous caller, who
-// sees nothing personal).
+// For returns what principal p may see when they deliberately open an
+// item (nil: an anonymous caller, who sees nothing personal). Only audited
+// openings and outgoing texts use it; everything else uses Default.
 func For(p *auth.Principal) Viewer {
 	return Viewer{PII: p != nil && p.Can(auth.PermPIIView)}
+}
+
+// Default is how the desk shows citizens' content to p: masked, whatever
+// p's role, until p opens one post (For, audited).
+func Default(p *auth.Principal) Viewer { return Viewer{} }
+
+// ShowsAuthor reports whether v may see the name of c's citizen (c as
+// stored): a public identity, or anyone's to a viewer seeing everything.
+// A reply draft greets by name only when it does (desk.RenderTemplate).
+func (v Viewer) ShowsAuthor(c desk.Case) bool {
+	name := desk.AuthorCalled(c)
+	return v.PII || name == "" || v.identity(strings.TrimPrefix(name, "@"), Private(c.Platform, c.Private)) != Hidden
 }
 
 // privatePlatforms are those where every item is a private conversation

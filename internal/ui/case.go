@@ -210,7 +210,7 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 	if tpl, _ := strconv.ParseInt(r.URL.Query().Get("draft"), 10, 64); tpl > 0 && data.CanReply {
 		// ?draft=TEMPLATE fills the composer without script (the prompt to
 		// tell the citizen links here).
-		out, err := dp.d.RenderTemplate(ctx, tpl, id, sc, "")
+		out, err := dp.d.RenderTemplate(ctx, tpl, id, sc, "", privacy.Default(p).ShowsAuthor)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/outbox"
+	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/web"
 )
 
@@ -94,7 +95,7 @@ func (dp *deskPages) draft(w http.ResponseWriter, r *http.Request) error {
 	tpl, _ := strconv.ParseInt(r.PostFormValue("template_id"), 10, 64)
 	c := composer{CaseID: id}
 	if tpl > 0 {
-		out, err := dp.d.RenderTemplate(r.Context(), tpl, id, desk.ScopeOf(p), r.PostFormValue("lang"))
+		out, err := dp.d.RenderTemplate(r.Context(), tpl, id, desk.ScopeOf(p), r.PostFormValue("lang"), privacy.Default(p).ShowsAuthor)
 		if err != nil {
 			return err
 		}

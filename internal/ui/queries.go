@@ -99,7 +99,7 @@ func (h *queryPages) preview(r *http.Request, q *query.Query) (*previewData, err
 	if err != nil {
 		return nil, err
 	}
-	privacy.For(p).Posts(page.Posts)
+	privacy.Default(p).Posts(page.Posts)
 	d.Posts = page.Posts
 	return d, nil
 }

@@ -17,6 +17,7 @@ import (
 func (s *Server) DeskAPI(d *desk.Desk) {
 	units := unit.NewStore(d.DB())
 	s.postVersionsAPI(d)
+	s.unmaskAPI(d)
 	caseParams := inboxParams
 	s.Route("GET", "/api/v1/cases", auth.PermCasesRead, OpDoc{Summary: "List cases in triage order", Tags: []string{"cases"}, Params: caseParams, Response: casePage{}},
 		func(w http.ResponseWriter, r *http.Request) error {
@@ -274,9 +275,14 @@ type commentRequest struct {
 // force-wide view) to their unit's cases.
 func scopeOf(r *http.Request) desk.Scope { return desk.ScopeOf(Principal(r)) }
 
-// viewerOf is what the signed-in person may see of citizens' personal
-// data (package privacy decides).
-func viewerOf(r *http.Request) privacy.Viewer { return privacy.For(Principal(r)) }
+// viewerOf is how citizens' personal data is shown to the signed-in
+// person: masked, until they open one post (unmaskAPI, audited). Package
+// privacy decides.
+func viewerOf(r *http.Request) privacy.Viewer { return privacy.Default(Principal(r)) }
+
+// outgoingViewerOf is how a reply or post is shown to the people who
+// send and approve it: as it goes out, to those with pii:view.
+func outgoingViewerOf(r *http.Request) privacy.Viewer { return privacy.For(Principal(r)) }
 
 func postFilter(r *http.Request) (desk.PostFilter, error) {
 	q := r.URL.Query()

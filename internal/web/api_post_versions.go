@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/desk"
@@ -23,6 +24,11 @@ func (s *Server) postVersionsAPI(d *desk.Desk) {
 			}
 			vs, err := d.PostVersions(r.Context(), id, scopeOf(r))
 			if err != nil {
+				return err
+			}
+			// Earlier texts are shown as stored: an opening like unmasking,
+			// audited before the answer.
+			if err := auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "post.versions", Target: "post:" + strconv.FormatInt(id, 10)}); err != nil {
 				return err
 			}
 			return JSON(w, http.StatusOK, postVersions{Versions: vs})

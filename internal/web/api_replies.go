@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,8 +98,10 @@ func (s *Server) ReplyAPI(d *desk.Desk, ob *outbox.Outbox) {
 }
 
 type replyRequest struct {
-	// Text may hold {ref}, {status_code} and {status_url}: the case's
-	// reference, its public status code and a link to its status page.
+	// Text may hold {name}, {ref}, {status_code} and {status_url}: the
+	// citizen's name, the case's reference, its public status code and a
+	// link to its status page, filled in as the reply is queued
+	// (desk.FillReply).
 	Text           string `json:"text"`
 	PostID         int64  `json:"post_id,omitempty"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
@@ -249,7 +250,7 @@ func (h *replyHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
+	outgoingViewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
 	if !created {
 		return JSON(w, http.StatusOK, it)
 	}
@@ -283,7 +284,7 @@ func (h *replyHandlers) target(r *http.Request, caseID, postID int64, text strin
 	if ans.Kind != "" {
 		target.Extra = map[string]string{"kind": ans.Kind}
 	}
-	return c, ans, target, h.check(ctx, ans, target, h.fill(text, c))
+	return c, ans, target, h.check(ctx, ans, target, desk.FillReply(text, c, h.s.cfg.BaseURL))
 }
 
 // queue checks and queues a reply; created is false when the request
@@ -300,7 +301,7 @@ func (h *replyHandlers) queue(r *http.Request, caseID int64, req replyRequest) (
 	if err != nil {
 		return outbox.Item{}, false, err
 	}
-	text = h.fill(text, c)
+	text = desk.FillReply(text, c, h.s.cfg.BaseURL)
 	needs := Sensitive(c) && !p.Can(auth.PermRepliesApprove)
 	itemID, err := h.ob.Enqueue(ctx, outbox.Item{
 		IdempotencyKey: replyKey(c.ID, p.UserID, ans.ID, text, req.IdempotencyKey),
@@ -340,20 +341,6 @@ func (h *replyHandlers) queue(r *http.Request, caseID int64, req replyRequest) (
 	return it, true, nil
 }
 
-// fill puts the case's public status details into a reply: {ref} the
-// reference, {status_code} the code that with it opens the public status
-// page, {status_url} a link carrying both (under KAVAL_BASE_URL). An
-// acknowledgement gives the citizen all three; the platform's length
-// rules apply to the text as sent.
-func (h *replyHandlers) fill(text string, c desk.Case) string {
-	if !strings.Contains(text, "{") {
-		return text
-	}
-	code := desk.FormatStatusCode(c.StatusCode)
-	link := strings.TrimRight(h.s.cfg.BaseURL, "/") + "/report/status?" + url.Values{"ref": {c.Ref}, "code": {code}}.Encode()
-	return strings.NewReplacer("{ref}", c.Ref, "{status_code}", code, "{status_url}", link).Replace(text)
-}
-
 // check asks the channel's connector whether its platform would take the
 // reply (connector.Validator), with the same checks it runs before
 // sending: a reply it would refuse is refused now, before anyone approves
@@ -384,7 +371,7 @@ func (h *replyHandlers) check(ctx context.Context, ans post.Post, t connector.Ta
 func (h *replyHandlers) caseNames(r *http.Request) func(int64) []string {
 	seen := map[int64][]string{}
 	return func(id int64) []string {
-		if id == 0 || viewerOf(r).PII {
+		if id == 0 || outgoingViewerOf(r).PII {
 			return nil
 		}
 		if n, ok := seen[id]; ok {
@@ -436,7 +423,7 @@ func (h *replyHandlers) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	viewerOf(r).OutboxItems(items, h.caseNames(r))
+	outgoingViewerOf(r).OutboxItems(items, h.caseNames(r))
 	page := outboxPage{Items: items}
 	if page.Items == nil {
 		page.Items = []outbox.Item{}
@@ -465,7 +452,7 @@ func (h *replyHandlers) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
+	outgoingViewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
 	return JSON(w, http.StatusOK, it)
 }
 
@@ -498,7 +485,7 @@ func (h *replyHandlers) decide(w http.ResponseWriter, r *http.Request, action st
 	if err := auth.Audit(r.Context(), h.d.DB(), auth.Entry{Action: action, Target: "outbox:" + strconv.FormatInt(id, 10), Details: details}); err != nil {
 		h.s.log.Error("audit failed", "action", action, "err", err)
 	}
-	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
+	outgoingViewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
 	return JSON(w, http.StatusOK, it)
 }
 
@@ -543,7 +530,7 @@ func (h *replyHandlers) edit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	viewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
+	outgoingViewerOf(r).OutboxItem(&it, h.caseNames(r)(it.CaseID)...)
 	return JSON(w, http.StatusOK, it)
 }
 
@@ -560,6 +547,12 @@ func (h *replyHandlers) editText(r *http.Request, id int64, raw string) (outbox.
 		return it, err
 	}
 	if it.Kind == outbox.Reply {
+		if it.CaseID != 0 {
+			// An approver's edit may use the variables too.
+			if c, err := h.d.GetCase(ctx, it.CaseID, desk.Scope{}); err == nil {
+				text = desk.FillReply(text, c, h.s.cfg.BaseURL)
+			}
+		}
 		if err := h.check(ctx, post.Post{ID: it.PostID, ChannelID: it.ChannelID}, it.Target, text); err != nil {
 			return it, err
 		}

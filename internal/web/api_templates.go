@@ -87,7 +87,7 @@ func (s *Server) templatesAPI(d *desk.Desk) {
 			if err := DecodeJSON(r, &req); err != nil {
 				return err
 			}
-			out, err := d.RenderTemplate(r.Context(), req.TemplateID, id, scopeOf(r), req.Lang)
+			out, err := d.RenderTemplate(r.Context(), req.TemplateID, id, scopeOf(r), req.Lang, viewerOf(r).ShowsAuthor)
 			if err != nil {
 				return err
 			}

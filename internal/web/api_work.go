@@ -19,7 +19,6 @@ func (s *Server) DeskWorkAPI(d *desk.Desk, p *desk.Presence) {
 	s.escalationAPI(d)
 	s.correctionsAPI(d)
 	s.bulkAPI(d)
-	s.unmaskAPI(d)
 }
 
 var caseIDParam = []Param{{Name: "id", In: "path", Type: "integer", Required: true}}

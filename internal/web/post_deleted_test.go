@@ -50,7 +50,12 @@ func TestDeletedPostMaskedEditedShown(t *testing.T) {
 				t.Fatalf("%s: edited post %d %v", r, st, m)
 			}
 		}
+		// Masked by default for everyone; a supervisor opens it (audited).
 		st, m, _ := e.req("GET", del, e.tokens[auth.RoleSupervisor], nil)
+		if st != 200 || m["text"] != privacy.DeletedText {
+			t.Fatalf("supervisor is shown %d %v", st, m)
+		}
+		st, m, _ = e.req("POST", del+"/unmask", e.tokens[auth.RoleSupervisor], nil)
 		if st != 200 || m["text"] != "my neighbour Ravi beats his wife, flat 4B" || m["deleted_at"] == nil {
 			t.Fatalf("supervisor sees %d %v", st, m)
 		}
