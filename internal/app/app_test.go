@@ -203,17 +203,22 @@ func TestDeskEndToEnd(t *testing.T) {
 		if code := ta.call(t, "analyst", "PATCH", fmt.Sprintf("/api/v1/cases/%d", top.ID), `{"status":"open"}`, nil); code != 403 {
 			t.Fatalf("analyst edit: %d", code)
 		}
-		// An agent sees the phone number redacted; a supervisor sees it.
+		// An agent sees the phone number redacted; a supervisor opens the
+		// post (audited) and sees it.
 		var detail struct {
-			Posts []struct{ Text string }
+			Posts []struct {
+				ID   int64
+				Text string
+			}
 		}
 		ta.call(t, "agent", "GET", fmt.Sprintf("/api/v1/cases/%d", top.ID), nil, &detail)
 		if len(detail.Posts) != 1 || strings.Contains(detail.Posts[0].Text, "9876543210") || !strings.Contains(detail.Posts[0].Text, "[phone]") {
 			t.Fatalf("agent should see the phone redacted: %+v", detail)
 		}
-		ta.call(t, "supervisor", "GET", fmt.Sprintf("/api/v1/cases/%d", top.ID), nil, &detail)
-		if !strings.Contains(detail.Posts[0].Text, "9876543210") {
-			t.Fatalf("supervisor should see the phone: %+v", detail)
+		var opened struct{ Text string }
+		ta.call(t, "supervisor", "POST", fmt.Sprintf("/api/v1/posts/%d/unmask", detail.Posts[0].ID), nil, &opened)
+		if !strings.Contains(opened.Text, "9876543210") {
+			t.Fatalf("supervisor should see the phone: %+v", opened)
 		}
 		// Work the case.
 		var c struct {

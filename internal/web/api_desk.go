@@ -206,7 +206,15 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
-			viewerOf(r).Citizen(&c)
+			// A profile is opened one citizen at a time: to someone with
+			// pii:view it shows who they are, and the opening is audited first.
+			v := privacy.For(Principal(r))
+			if v.PII {
+				if err := auth.Audit(r.Context(), d.DB(), auth.Entry{Action: "citizen.view", Target: "citizen:" + strconv.FormatInt(id, 10)}); err != nil {
+					return err
+				}
+			}
+			v.Citizen(&c)
 			return JSON(w, http.StatusOK, c)
 		})
 
