@@ -238,6 +238,30 @@ func (o *Outbox) Enqueue(ctx context.Context, it Item) (int64, error) {
 // only: an audit entry written there commits or rolls back with the row,
 // and a repeated request (same key) records nothing twice.
 func (o *Outbox) EnqueueThen(ctx context.Context, it Item, then func(tx *sql.Tx, id int64) error) (int64, bool, error) {
+	var id int64
+	var created bool
+	err := o.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, created, err = o.EnqueueTx(ctx, tx, it)
+		if err != nil || !created || then == nil {
+			return err
+		}
+		return then(tx, id)
+	})
+	if err != nil {
+		return id, false, err
+	}
+	if created && !it.NeedsApproval {
+		o.notify()
+	}
+	return id, created, nil
+}
+
+// EnqueueTx is EnqueueThen inside the caller's transaction, for callers
+// that queue several items with a change of their own (a publication's
+// release: every account's version commits with its approval, or none
+// does). Call Wake after the commit so the worker looks at once.
+func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, it Item) (int64, bool, error) {
 	it.Text = textnorm.Clean(it.Text)
 	switch {
 	case it.IdempotencyKey == "" || len(it.IdempotencyKey) > MaxKeyLen || !utf8.ValidString(it.IdempotencyKey):
@@ -279,44 +303,53 @@ func (o *Outbox) EnqueueThen(ctx context.Context, it Item, then func(tx *sql.Tx,
 	if it.NotBefore.After(now) {
 		due = it.NotBefore
 	}
-	var id int64
-	var created bool
-	err = o.db.Tx(ctx, func(tx *sql.Tx) error {
-		var platform string
-		err := tx.QueryRowContext(ctx, `SELECT platform FROM channels WHERE id = $1`, it.ChannelID).Scan(&platform)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: channel %d does not exist", ErrInvalid, it.ChannelID)
-		}
-		if err != nil {
-			return fmt.Errorf("outbox: unable to enqueue: %w", err)
-		}
-		err = tx.QueryRowContext(ctx, `
-			INSERT INTO outbox (idempotency_key, channel_id, platform, kind, case_id, post_id, target, text, template,
-				state, next_attempt_at, needs_approval, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
-			ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-			it.IdempotencyKey, it.ChannelID, platform, string(it.Kind), nullID(it.CaseID), nullID(it.PostID), string(target),
-			it.Text, tmpl, string(state), store.Millis(due), store.Bool(it.NeedsApproval), nullID(it.CreatedBy), store.Millis(now)).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			created = false
-			return o.sameAs(ctx, tx, it, &id)
-		}
-		if err != nil {
-			return fmt.Errorf("outbox: unable to enqueue: %w", err)
-		}
-		created = true
-		if then != nil {
-			return then(tx, id)
-		}
-		return nil
-	})
+	var platform string
+	err = tx.QueryRowContext(ctx, `SELECT platform FROM channels WHERE id = $1`, it.ChannelID).Scan(&platform)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("%w: channel %d does not exist", ErrInvalid, it.ChannelID)
+	}
 	if err != nil {
-		return id, false, err
+		return 0, false, fmt.Errorf("outbox: unable to enqueue: %w", err)
 	}
-	if state == Pending {
-		o.notify()
+	var id int64
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO outbox (idempotency_key, channel_id, platform, kind, case_id, post_id, target, text, template,
+			state, next_attempt_at, needs_approval, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+		it.IdempotencyKey, it.ChannelID, platform, string(it.Kind), nullID(it.CaseID), nullID(it.PostID), string(target),
+		it.Text, tmpl, string(state), store.Millis(due), store.Bool(it.NeedsApproval), nullID(it.CreatedBy), store.Millis(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return id, false, o.sameAs(ctx, tx, it, &id)
 	}
-	return id, created, nil
+	if err != nil {
+		return 0, false, fmt.Errorf("outbox: unable to enqueue: %w", err)
+	}
+	return id, true, nil
+}
+
+// Wake tells this replica's worker to look for due items now.
+func (o *Outbox) Wake() { o.notify() }
+
+// RescheduleTx moves the time before which an item that was never tried
+// may not be sent (a scheduled post dragged on the calendar). It fails
+// with ErrState once the worker has claimed or tried the item: too late
+// to move it.
+func (o *Outbox) RescheduleTx(ctx context.Context, tx *sql.Tx, id int64, at time.Time) error {
+	now := o.now()
+	if at.Before(now) {
+		at = now
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = $2, updated_at = $3
+		WHERE id = $1 AND state IN ('pending', 'awaiting_approval', 'held') AND attempts = 0`,
+		id, store.Millis(at), store.Millis(now))
+	if err != nil {
+		return fmt.Errorf("outbox: unable to reschedule %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("%w: item %d is being sent or was sent", ErrState, id)
+	}
+	return nil
 }
 
 // sameAs finds the row already holding it's key and checks it says the same.

@@ -1,0 +1,274 @@
+package publish
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/store"
+)
+
+const pubCols = `id, kind, title, campaign_id, state, levels, round, scheduled_at, recur, recur_until, after_sign_due,
+	after_signed_by, after_signed_at, public, released_at, created_by, created_at, updated_at, version`
+
+func scanPub(r interface{ Scan(...any) error }) (Publication, error) {
+	var p Publication
+	var kind, state string
+	var camp, sched, until, signedBy, signedAt, released sql.NullInt64
+	var due, public int
+	var created, updated int64
+	err := r.Scan(&p.ID, &kind, &p.Title, &camp, &state, &p.Levels, &p.Round, &sched, &p.Recur, &until, &due,
+		&signedBy, &signedAt, &public, &released, &p.CreatedBy, &created, &updated, &p.Version)
+	if err != nil {
+		return p, err
+	}
+	p.Kind, p.State, p.CampaignID = Kind(kind), State(state), camp.Int64
+	p.ScheduledAt, p.RecurUntil = store.NullTime(sched), store.NullTime(until)
+	p.AfterSignDue, p.AfterSignedBy, p.AfterSignedAt = due != 0, signedBy.Int64, store.NullTime(signedAt)
+	p.Public, p.ReleasedAt = public != 0, store.NullTime(released)
+	p.CreatedAt, p.UpdatedAt = store.Time(created), store.Time(updated)
+	return p, nil
+}
+
+// lock reads a publication inside a write transaction, holding its row on
+// PostgreSQL (SQLite's one writer already serialises transactions).
+func (s *Service) lock(ctx context.Context, tx *sql.Tx, id int64) (Publication, error) {
+	q := `SELECT ` + pubCols + ` FROM publications WHERE id = $1`
+	if s.db.Dialect == store.Postgres {
+		q += ` FOR UPDATE`
+	}
+	p, err := scanPub(tx.QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("publication %d: %w", id, ErrNotFound)
+	}
+	return p, err
+}
+
+// Get returns a publication with its words, versions (and what the outbox
+// did with each), images and the current round's approvals.
+func (s *Service) Get(ctx context.Context, id int64) (Publication, error) {
+	p, err := scanPub(s.db.Read.QueryRowContext(ctx, `SELECT `+pubCols+` FROM publications WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("publication %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("publish: unable to read %d: %w", id, err)
+	}
+	if err := s.fill(ctx, &p); err != nil {
+		return p, fmt.Errorf("publish: unable to read %d: %w", id, err)
+	}
+	return p, nil
+}
+
+func (s *Service) fill(ctx context.Context, p *Publication) error {
+	q := s.db.Read
+	p.Texts = map[string]string{}
+	rows, err := q.QueryContext(ctx, `SELECT lang, text FROM publication_texts WHERE publication_id = $1`, p.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var l, t string
+		if err := rows.Scan(&l, &t); err != nil {
+			rows.Close()
+			return err
+		}
+		p.Texts[l] = t
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT v.id, v.channel_id, c.platform, c.name, v.lang, v.text, v.with_media
+		FROM publication_versions v JOIN channels c ON c.id = v.channel_id WHERE v.publication_id = $1 ORDER BY v.id`, p.ID)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]int{}
+	for rows.Next() {
+		var v Version
+		var wm int
+		if err := rows.Scan(&v.ID, &v.ChannelID, &v.Platform, &v.Channel, &v.Lang, &v.Text, &wm); err != nil {
+			rows.Close()
+			return err
+		}
+		v.WithMedia = wm != 0
+		byID[v.ID] = len(p.Versions)
+		p.Versions = append(p.Versions, v)
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT s.version_id, s.occurrence, s.due_at, s.outbox_id, COALESCE(o.state, ''), COALESCE(o.url, ''),
+		COALESCE(o.external_id, ''), COALESCE(o.last_error, '')
+		FROM publication_sends s LEFT JOIN outbox o ON o.id = s.outbox_id WHERE s.publication_id = $1 ORDER BY s.occurrence, s.version_id`, p.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var vid, due int64
+		var sd Send
+		if err := rows.Scan(&vid, &sd.Occurrence, &due, &sd.OutboxID, &sd.State, &sd.URL, &sd.ExternalID, &sd.Error); err != nil {
+			rows.Close()
+			return err
+		}
+		sd.DueAt = store.Time(due)
+		if i, ok := byID[vid]; ok {
+			p.Versions[i].Sends = append(p.Versions[i].Sends, sd)
+		}
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT level, user_id, at FROM publication_approvals WHERE publication_id = $1 AND round = $2 ORDER BY level`, p.ID, p.Round)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var a Approval
+		var at int64
+		if err := rows.Scan(&a.Level, &a.UserID, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		a.At = store.Time(at)
+		p.Approvals = append(p.Approvals, a)
+	}
+	rows.Close()
+	p.Media, err = s.mediaOf(ctx, p.ID)
+	return err
+}
+
+// History returns a publication's events, oldest first.
+func (s *Service) History(ctx context.Context, id int64) ([]Event, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, at, user_id, action, round, note FROM publication_events WHERE publication_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("publish: unable to read history: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at int64
+		var uid sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &uid, &e.Action, &e.Round, &e.Note); err != nil {
+			return nil, err
+		}
+		e.At, e.UserID = store.Time(at), uid.Int64
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Filter selects publications for List; zero fields match everything.
+type Filter struct {
+	States     []State
+	Kind       Kind
+	CampaignID int64
+	// From and To select by when a publication goes out (its schedule, or
+	// when it was released, or for a draft without one its last change):
+	// the calendar's window. Recurring publications are included when
+	// their series overlaps the window.
+	From, To     time.Time
+	AfterSignDue bool // only emergency advisories still owed a signature
+	BeforeID     int64
+	Limit        int // default 50, at most 500
+}
+
+// When is the moment a publication sits at on the calendar.
+func (p Publication) When() time.Time {
+	switch {
+	case !p.ScheduledAt.IsZero():
+		return p.ScheduledAt
+	case !p.ReleasedAt.IsZero():
+		return p.ReleasedAt
+	}
+	return p.UpdatedAt
+}
+
+const whenExpr = `COALESCE(scheduled_at, released_at, updated_at)`
+
+// List returns publications matching f, newest first (by id); with a
+// window (From/To), in time order. Versions and texts are filled.
+func (s *Service) List(ctx context.Context, f Filter) ([]Publication, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if len(f.States) > 0 {
+		ph := make([]string, len(f.States))
+		for i, st := range f.States {
+			ph[i] = arg(string(st))
+		}
+		where = append(where, "state IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Kind != "" {
+		where = append(where, "kind = "+arg(string(f.Kind)))
+	}
+	if f.CampaignID != 0 {
+		where = append(where, "campaign_id = "+arg(f.CampaignID))
+	}
+	if f.AfterSignDue {
+		where = append(where, "after_sign_due = 1")
+	}
+	if !f.From.IsZero() {
+		// A series that started before the window and runs on shows too.
+		where = append(where, "("+whenExpr+" >= "+arg(store.Millis(f.From))+" OR (recur <> '' AND (recur_until IS NULL OR recur_until >= "+arg(store.Millis(f.From))+")))")
+	}
+	if !f.To.IsZero() {
+		where = append(where, whenExpr+" < "+arg(store.Millis(f.To)))
+	}
+	if f.BeforeID != 0 {
+		where = append(where, "id < "+arg(f.BeforeID))
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = min(max(f.Limit, 50), 500)
+	}
+	q := `SELECT ` + pubCols + ` FROM publications`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		q += " ORDER BY " + whenExpr + ", id"
+	} else {
+		q += " ORDER BY id DESC"
+	}
+	q += " LIMIT " + arg(f.Limit)
+	rows, err := s.db.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("publish: unable to list: %w", err)
+	}
+	var out []Publication
+	for rows.Next() {
+		p, err := scanPub(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("publish: unable to list: %w", err)
+		}
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("publish: unable to list: %w", err)
+	}
+	for i := range out {
+		if err := s.fill(ctx, &out[i]); err != nil {
+			return nil, fmt.Errorf("publish: unable to list: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// authors are everyone who wrote or changed the publication's words: none
+// of them may approve it.
+func authors(ctx context.Context, tx *sql.Tx, id int64) (map[int64]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT user_id FROM publication_events WHERE publication_id = $1 AND action IN ('created', 'edited', 'media_added') AND user_id IS NOT NULL`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var u int64
+		if err := rows.Scan(&u); err != nil {
+			return nil, err
+		}
+		out[u] = true
+	}
+	return out, rows.Err()
+}
