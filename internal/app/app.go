@@ -31,6 +31,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/pipeline"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/publish"
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/rules"
 	"github.com/kaval-desk/kaval/internal/secretbox"
@@ -92,6 +93,7 @@ type App struct {
 	Rules    *rules.Store    // automation rules
 	Engine   *rules.Engine   // runs them in the pipeline
 	Presence *desk.Presence
+	Publish  *publish.Service // compose, approve and plan the force's posts
 	handler  http.Handler
 	log      *slog.Logger
 
@@ -237,6 +239,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.QueryAPI(a.Queries)
 	a.Web.WatchAPI(a.Queries)
 	a.Web.RulesAPI(a.Rules)
+	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})
+	a.Web.PublicationsAPI(a.Publish)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -346,6 +350,12 @@ func (a *App) Start(ctx context.Context) {
 	go func() {
 		defer a.wg.Done()
 		a.audit.run(ctx)
+	}()
+	a.wg.Add(1)
+	go func() {
+		// Recurring publications' next occurrences go to the outbox.
+		defer a.wg.Done()
+		a.Publish.Run(ctx, time.Minute)
 	}()
 	if err := a.Manager.Start(ctx); err != nil {
 		a.log.Error("channels did not start", "err", err)

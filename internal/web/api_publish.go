@@ -178,6 +178,11 @@ func (h *publishHandlers) create(w http.ResponseWriter, r *http.Request) error {
 	case ch.Status != channel.Active:
 		return &Error{Status: http.StatusConflict, Code: "channel_inactive", Message: fmt.Sprintf("channel %d is %s, not active: resume it before publishing", ch.ID, ch.Status)}
 	}
+	if h.s.pubGate != nil {
+		if err := h.s.pubGate(ctx, ch.ID); err != nil {
+			return pubErr(err)
+		}
+	}
 	if err := v.ValidatePublish(connector.Message{Text: text, Media: req.Media}); err != nil {
 		return refused(err, "cannot_publish", map[string]string{connector.FieldText: "text", connector.FieldMedia: "media"})
 	}

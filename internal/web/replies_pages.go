@@ -91,5 +91,12 @@ func (h *replyHandlers) approveAs(ctx context.Context, id, user int64) error {
 	if it.CreatedBy == user {
 		return errOwnItem
 	}
+	// A post queued on one account is held to the publishing approval
+	// rules: an account needing two approvals cannot be released on one.
+	if it.Kind == outbox.Publish && h.s.pubGate != nil {
+		if err := h.s.pubGate(ctx, it.ChannelID); err != nil {
+			return pubErr(err)
+		}
+	}
 	return h.ob.Approve(ctx, id, user)
 }

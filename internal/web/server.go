@@ -116,6 +116,11 @@ type Server struct {
 	duration *prometheus.HistogramVec
 
 	replies *replyHandlers // set by ReplyAPI; the desk's pages reply through it too
+	// pubGate holds single-account posts to the approval rules (set by
+	// PublicationsAPI; nil: one approval, as before).
+	pubGate func(ctx context.Context, channelID int64) error
+	// bodyLimits raise the body limit for uploads (LimitBody).
+	bodyLimits []bodyLimit
 
 	mu      sync.Mutex
 	pages   PageHooks
@@ -229,7 +234,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "no-store")
 	}
 	if r.Body != nil && !strings.HasPrefix(r.URL.Path, "/hooks/") {
-		r.Body = http.MaxBytesReader(rec, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(rec, r.Body, s.bodyLimit(r.URL.Path))
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -343,4 +348,28 @@ func (s *Server) clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+type bodyLimit struct {
+	prefix, suffix string
+	n              int64
+}
+
+// LimitBody sets the body limit of paths with prefix and suffix (an image
+// upload) instead of the server's MaxBodyBytes. Call it before serving.
+func (s *Server) LimitBody(prefix, suffix string, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bodyLimits = append(s.bodyLimits, bodyLimit{prefix, suffix, n})
+}
+
+func (s *Server) bodyLimit(path string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.bodyLimits {
+		if strings.HasPrefix(path, l.prefix) && strings.HasSuffix(path, l.suffix) {
+			return l.n
+		}
+	}
+	return s.cfg.MaxBodyBytes
 }

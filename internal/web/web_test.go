@@ -19,6 +19,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/ingest"
 	"github.com/kaval-desk/kaval/internal/outbox"
+	"github.com/kaval-desk/kaval/internal/publish"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/web"
@@ -167,6 +168,7 @@ func mountAll(e *env) {
 	ob := outbox.New(e.db)
 	e.srv.ReplyAPI(d, ob)
 	e.srv.PublishAPI(chs, ob)
+	e.srv.PublicationsAPI(publish.New(e.db, ob, publish.Options{BaseURL: "https://desk.example.in"}))
 	u, err := ui.New(ui.Deps{Server: e.srv, Auth: e.auth, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatal(err)
