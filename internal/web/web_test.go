@@ -745,6 +745,9 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		"GET /desk/account": auth.PermAuthenticated, "GET /desk/account/sessions": auth.PermAuthenticated,
 		"POST /desk/account/sessions/{id}/end": auth.PermAuthenticated, "GET /desk/account/totp": auth.PermAuthenticated,
 		"POST /desk/account/totp": auth.PermAuthenticated, "POST /desk/account/totp/confirm": auth.PermAuthenticated,
+		// Images of approved publications, which the platforms download
+		// (publish.Service.PublicMedia: 404 for any other image).
+		"GET /media/{file}": auth.PermPublic,
 	}
 	e := newEnv(t, store.NewTestSQLite(t))
 	mountAll(e)
