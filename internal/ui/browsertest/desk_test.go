@@ -50,6 +50,36 @@ func deskPut(t *testing.T, env *Env, n *int, texts ...string) {
 	}
 }
 
+// fitsWidth fails when, in either language at 1280 or 360 px, the page
+// is wider than the window (a table column or form control cut off) or
+// two controls of the case page's chips overlap the column beside them.
+// On a phone the inbox's filters are folded behind their summary.
+func (b *Browser) fitsWidth(where string) {
+	b.T.Helper()
+	for _, lang := range []string{"kn", "en"} {
+		b.Lang(lang)
+		for _, w := range []int64{1280, 360} {
+			b.Width(w)
+			b.Run(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("body")), chromedp.Sleep(100))
+			if got := b.Eval(`document.documentElement.scrollWidth <= window.innerWidth`); got != "true" {
+				b.T.Errorf("%s (%s, %d px): the page scrolls sideways (%s px wide)", where, lang, w, b.Eval(`document.documentElement.scrollWidth`))
+			}
+			// Every chip form stays inside its column.
+			if got := b.Eval(`Array.from(document.querySelectorAll(".chip-form")).every(f => { const c = f.closest(".col").getBoundingClientRect(); return Array.from(f.children).every(e => { const r = e.getBoundingClientRect(); return r.right <= c.right + 1; }); })`); got != "true" {
+				b.T.Errorf("%s (%s, %d px): a chip's control runs out of its column", where, lang, w)
+			}
+			if f := `document.querySelector("[data-filters]")`; b.Exists("[data-filters]") {
+				want := map[int64]string{1280: "true", 360: "false"}[w]
+				if got := b.Eval(f + `.open`); got != want {
+					b.T.Errorf("%s (%s, %d px): filters open = %s, want %s", where, lang, w, got, want)
+				}
+			}
+		}
+	}
+	b.Width(1280)
+	b.Lang("en")
+}
+
 func (b *Browser) pwned() {
 	b.T.Helper()
 	if got := b.Eval(`String(window.__pwned)`); got != `"undefined"` {
@@ -80,9 +110,11 @@ func TestDeskShift(t *testing.T) {
 	}
 	a.pwned()
 	a.Check("desk-inbox")
+	a.Zoom("desk-inbox")
 	a.Lang("en")
 	a.Width(1280)
 	a.pwned()
+	a.fitsWidth("inbox")
 
 	// Live: a new post appears without a reload (the list is at the top
 	// and untouched, so it is fetched in order).
@@ -118,9 +150,11 @@ func TestDeskShift(t *testing.T) {
 		t.Fatal("the phone number shows before unmasking")
 	}
 	a.Check("desk-case")
+	a.Zoom("desk-case")
 	a.Lang("en")
 	a.Width(1280)
 	a.pwned()
+	a.fitsWidth("case")
 
 	// A chip corrected in one click: the label is stored.
 	a.Select("#chip-category", "theft")

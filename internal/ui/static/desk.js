@@ -10,6 +10,15 @@
   var root = document.querySelector("[data-inbox]");
   var casePage = document.querySelector("[data-case]");
 
+  // The inbox's filters: open on a wide screen, folded behind their
+  // one-line summary on a phone (the cases come first there).
+  var filters = document.querySelector("[data-filters]");
+  if (filters && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 701px)");
+    filters.open = wide.matches;
+    wide.addEventListener("change", function (e) { filters.open = e.matches; });
+  }
+
   // SLA timers: amber at a quarter of the window left, red once breached.
   function tick() {
     var now = Date.now();
