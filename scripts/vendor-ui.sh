@@ -10,6 +10,7 @@ HTMX=2.0.11          # htmx.org
 HTMX_SSE=2.2.4       # htmx-ext-sse (the pair that goes with htmx 2.0.x)
 FONT=5.3.0           # @fontsource/noto-sans-kannada (OFL-1.1), kannada subset only
 AXE=4.14.1           # axe-core (MPL-2.0): browser tests only, never served
+ECHARTS=6.1.0        # echarts (Apache-2.0): the watch floor's charts, loaded only by those pages
 
 static=internal/ui/static
 testdata=internal/ui/browsertest/testdata
@@ -27,6 +28,7 @@ htmx=$(fetch htmx.org "$HTMX")
 sse=$(fetch htmx-ext-sse "$HTMX_SSE")
 font=$(fetch @fontsource/noto-sans-kannada "$FONT")
 axe=$(fetch axe-core "$AXE")
+echarts=$(fetch echarts "$ECHARTS")
 
 mkdir -p "$static" "$testdata"
 cp "$htmx/dist/htmx.min.js" "$static/htmx.min.js"
@@ -35,6 +37,8 @@ cp "$font/files/noto-sans-kannada-kannada-400-normal.woff2" "$static/noto-sans-k
 cp "$font/files/noto-sans-kannada-kannada-700-normal.woff2" "$static/noto-sans-kannada-700.woff2"
 cp "$font/LICENSE" "$static/OFL-noto-sans-kannada.txt"
 cp "$axe/axe.min.js" "$testdata/axe.min.js"
+cp "$echarts/dist/echarts.min.js" "$static/echarts.min.js"
+cp "$echarts/LICENSE" "$static/LICENSE-echarts.txt"
 
 {
   echo "# Written by scripts/vendor-ui.sh; do not edit by hand."
@@ -42,7 +46,8 @@ cp "$axe/axe.min.js" "$testdata/axe.min.js"
   for f in htmx.min.js:htmx.org@$HTMX htmx-sse.min.js:htmx-ext-sse@$HTMX_SSE \
            noto-sans-kannada-400.woff2:@fontsource/noto-sans-kannada@$FONT \
            noto-sans-kannada-700.woff2:@fontsource/noto-sans-kannada@$FONT \
-           OFL-noto-sans-kannada.txt:@fontsource/noto-sans-kannada@$FONT; do
+           OFL-noto-sans-kannada.txt:@fontsource/noto-sans-kannada@$FONT \
+           echarts.min.js:echarts@$ECHARTS LICENSE-echarts.txt:echarts@$ECHARTS; do
     echo "${f#*:} ${f%%:*} $(sha256sum "$static/${f%%:*}" | cut -d' ' -f1)"
   done
   echo "axe-core@$AXE ../browsertest/testdata/axe.min.js $(sha256sum "$testdata/axe.min.js" | cut -d' ' -f1)"

@@ -238,6 +238,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.IntakeAPI(a.Intake)
 	a.Web.QueryAPI(a.Queries)
 	a.Web.WatchAPI(a.Queries)
+	a.Web.WatchDashAPI()
 	a.Web.RulesAPI(a.Rules)
 	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})
 	a.Web.PublicationsAPI(a.Publish)
@@ -246,6 +247,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.UI.ChannelPages(channel.NewAdmin(a.Channels, a.Manager, cfg.Log))
 	a.UI.QueryPages(a.Queries, db)
+	a.UI.WatchPages(db)
 	a.UI.DeskPages(a.Desk, a.Presence)
 
 	secret, err := formSecret(cfg)

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kaval-desk/kaval/internal/post"
 )
 
 // Dimensions of the volume rollups. DimAll has the one value "".
@@ -26,6 +28,26 @@ const (
 
 // Dims lists the dimensions a series may be broken down by.
 var Dims = []string{DimAll, DimPlatform, DimCategory, DimSentiment, DimLang, DimStation}
+
+// Narrower rollups the dashboards read, kept in the same tables:
+// DimStationNegative counts a station's negative posts (the map's
+// negative share), DimForce the posts addressed to the force (mentions,
+// replies, comments, messages, forms; not posts found by listening) by
+// sentiment (the reputation index).
+const (
+	DimStationNegative = "station_negative"
+	DimForce           = "force"
+)
+
+// addressed reports whether a post of this kind speaks to the force
+// rather than about the world: what the reputation index is made of.
+func addressed(kind string) bool {
+	switch kind {
+	case post.KindMention, post.KindComment, post.KindReply, post.KindDirectMessage, post.KindForm:
+		return true
+	}
+	return false
+}
 
 const hourMs = 3600000
 
@@ -50,7 +72,7 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		ph[i] = "$" + strconv.Itoa(i+1)
 		args[i] = id
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT created_at, platform, category, sentiment, lang, station FROM posts WHERE id IN ("+
+	rows, err := tx.QueryContext(ctx, "SELECT created_at, platform, category, sentiment, lang, station, kind FROM posts WHERE id IN ("+
 		strings.Join(ph, ",")+")", args...)
 	if err != nil {
 		return fmt.Errorf("watch: unable to read posts to count: %w", err)
@@ -58,8 +80,8 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	counts := map[key]int64{}
 	for rows.Next() {
 		var created int64
-		var platform, category, sentiment, lang, station string
-		if err := rows.Scan(&created, &platform, &category, &sentiment, &lang, &station); err != nil {
+		var platform, category, sentiment, lang, station, kind string
+		if err := rows.Scan(&created, &platform, &category, &sentiment, &lang, &station, &kind); err != nil {
 			rows.Close()
 			return fmt.Errorf("watch: unable to read posts to count: %w", err)
 		}
@@ -70,6 +92,12 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		counts[key{DimSentiment, sentiment, h}]++
 		counts[key{DimLang, lang, h}]++
 		counts[key{DimStation, station, h}]++
+		if sentiment == "negative" {
+			counts[key{DimStationNegative, station, h}]++
+		}
+		if addressed(kind) {
+			counts[key{DimForce, sentiment, h}]++
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

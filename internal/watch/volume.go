@@ -60,7 +60,7 @@ func ReadVolume(ctx context.Context, db *store.DB, f VolumeFilter) (Volume, erro
 	}
 	if f.Query != 0 {
 		f.By = "query"
-	} else if !slices.Contains(Dims, f.By) {
+	} else if !slices.Contains(Dims, f.By) && f.By != DimStationNegative && f.By != DimForce {
 		return Volume{}, &ErrBadFilter{"by", fmt.Sprintf("by must be one of %v", Dims)}
 	}
 	step := int64(hourMs)

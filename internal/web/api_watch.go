@@ -18,7 +18,7 @@ func (s *Server) WatchAPI(qs *query.Store) {
 			"Every interval of the window is present; values are ordered by their total, the ones after top summed in a series marked other. " +
 			"With query, the matches of that listening query instead. Times are UTC; day intervals are UTC days.",
 		Params: []Param{
-			{Name: "by", Description: "all (default), platform, category, sentiment, lang or station"},
+			{Name: "by", Description: "all (default), platform, category, sentiment, lang or station; also station_negative (a station's negative posts) and force (posts addressed to the force, by sentiment)"},
 			{Name: "since", Description: "RFC 3339; default 7 days ago"}, {Name: "until", Description: "RFC 3339; default now"},
 			{Name: "interval", Description: "hour (default) or day; at most 2400 intervals"},
 			{Name: "top", Type: "integer", Description: "values shown one by one, 1–50, default 10"},
