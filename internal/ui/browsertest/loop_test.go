@@ -116,7 +116,9 @@ func TestReplyApprovalDeliveredLoop(t *testing.T) {
 	a.pwned()
 	a.Select("#tpl-lang", "en")
 	a.Select("#tpl", fmt.Sprint(ackID))
-	waitFor(t, "the template in the composer", func() bool { return strings.Contains(a.Eval(`document.querySelector("#reply-text").value`), "we have your report") })
+	waitFor(t, "the template in the composer", func() bool {
+		return strings.Contains(a.Eval(`document.querySelector("#reply-text").value`), "we have your report")
+	})
 	if v := a.Eval(`document.querySelector("#reply-text").value`); !strings.Contains(v, "Dear {name},") || strings.Contains(v, "Meera") {
 		t.Fatalf("the agent's draft: %s", v)
 	}
