@@ -59,7 +59,7 @@ func runAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 func analyzeStream(ctx context.Context, eng *analyze.Engine, r io.Reader, w io.Writer, workers int) error {
 	type batch struct {
 		lines [][]byte
-		out   [][]byte
+		out   []byte // the batch's output lines, in order
 		done  chan struct{}
 	}
 	const batchSize = 256
@@ -71,10 +71,11 @@ func analyzeStream(ctx context.Context, eng *analyze.Engine, r io.Reader, w io.W
 		go func() {
 			defer wg.Done()
 			for b := range jobs {
-				b.out = make([][]byte, len(b.lines))
-				for i, l := range b.lines {
-					b.out[i] = analyzeOne(eng, l)
+				out := make([]byte, 0, 512*len(b.lines))
+				for _, l := range b.lines {
+					out = analyzeOne(eng, l, out)
 				}
+				b.out = out
 				close(b.done)
 			}
 		}()
@@ -85,10 +86,8 @@ func analyzeStream(ctx context.Context, eng *analyze.Engine, r io.Reader, w io.W
 		var err error
 		for b := range order {
 			<-b.done
-			for _, o := range b.out {
-				if err == nil {
-					_, err = bw.Write(o)
-				}
+			if err == nil {
+				_, err = bw.Write(b.out)
 			}
 		}
 		if err == nil {
@@ -168,23 +167,28 @@ func readAnalyzeLine(br *bufio.Reader, limit int) (line []byte, tooLong bool, er
 	}
 }
 
-func analyzeOne(eng *analyze.Engine, line []byte) []byte {
+// analyzeOne appends the output line for one input line to dst.
+func analyzeOne(eng *analyze.Engine, line []byte, dst []byte) []byte {
 	fail := func(id json.RawMessage, msg string) []byte {
 		if len(id) == 0 {
 			id = json.RawMessage("null")
 		}
 		b, _ := json.Marshal(analyzeErr{ID: id, Error: msg})
-		return append(b, '\n')
+		return append(append(dst, b...), '\n')
 	}
 	if line == nil {
 		return fail(nil, fmt.Sprintf("line longer than %d bytes", maxAnalyzeLine))
 	}
 	var in analyzeLine
-	if err := json.Unmarshal(line, &in); err != nil {
-		return fail(nil, "invalid JSON: "+err.Error())
-	}
-	if len(in.ID) > 0 && !validID(in.ID) {
-		return fail(nil, "id must be a string or a number")
+	if !parseAnalyzeLine(line, &in) {
+		// Not the common shape: encoding/json decides what it means.
+		in = analyzeLine{}
+		if err := json.Unmarshal(line, &in); err != nil {
+			return fail(nil, "invalid JSON: "+err.Error())
+		}
+		if len(in.ID) > 0 && !validID(in.ID) {
+			return fail(nil, "id must be a string or a number")
+		}
 	}
 	if in.Text == nil {
 		return fail(in.ID, "missing text")
@@ -193,11 +197,16 @@ func analyzeOne(eng *analyze.Engine, line []byte) []byte {
 		in.ID = json.RawMessage("null")
 	}
 	a := eng.Analyze(analyze.Input{Text: *in.Text, Platform: in.Platform, AuthorLocation: in.AuthorLocation, Lat: in.Lat, Lon: in.Lon})
-	b, err := json.Marshal(analyzeOut{ID: in.ID, Analysis: a})
+	n := len(dst)
+	dst = append(dst, `{"id":`...)
+	dst = appendRawID(dst, in.ID)
+	dst = append(dst, ',')
+	out, err := a.AppendJSONFields(dst)
 	if err != nil {
+		dst = dst[:n] // fail appends to dst: drop the half-written line
 		return fail(in.ID, "unable to encode: "+err.Error())
 	}
-	return append(b, '\n')
+	return append(out, '\n')
 }
 
 func validID(id json.RawMessage) bool {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/analyze/place"
 	"github.com/kaval-desk/kaval/internal/analyze/simhash"
 	"github.com/kaval-desk/kaval/internal/analyze/train"
+	"github.com/kaval-desk/kaval/internal/post"
 )
 
 func init() {
@@ -33,6 +36,7 @@ func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "../shared/data", "directory of the public data (dev splits)")
 	secs := fs.Float64("seconds", 3, "seconds to run each throughput measurement")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole-chain measurement (with places) to FILE")
+	jsonl := fs.String("jsonl", "", "write the posts as JSON lines {\"id\",\"text\"} to FILE (for timing `kaval analyze` against scripts/govaderjsonl) and stop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,6 +54,9 @@ func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if len(posts) == 0 {
 		return fmt.Errorf("no posts of 80–280 characters under %s", *data)
+	}
+	if *jsonl != "" {
+		return writeBenchJSONL(*jsonl, posts)
 	}
 	var before runtime.MemStats
 	runtime.GC()
@@ -181,6 +188,29 @@ func benchAnalyze(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// writeBenchJSONL writes posts as `kaval analyze` input lines.
+func writeBenchJSONL(path string, posts []string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	var b []byte
+	for i, p := range posts {
+		b = append(b[:0], `{"id":`...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, `,"text":`...)
+		b = post.AppendJSONString(b, p)
+		b = append(b, "}\n"...)
+		w.Write(b)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func benchIndex(xs []string, x string) int {

@@ -134,6 +134,17 @@ type Place struct {
 	Lon            float64 `json:"lon"`
 	Confidence     float64 `json:"confidence"`
 	Source         string  `json:"source,omitempty"` // text, coordinates, author_location
+	// Stations lists the plausible law-and-order stations, best first,
+	// when the place is an area (a ward-sized locality) that more than
+	// one station's boundary covers: Share is the part of the area in
+	// each. Empty when one station holds the place.
+	Stations []StationShare `json:"stations,omitempty"`
+}
+
+// StationShare is one station's part of an area place.
+type StationShare struct {
+	Station string  `json:"station"`
+	Share   float64 `json:"share"`
 }
 
 // Span marks personal data for redaction: byte offsets into the text.
