@@ -106,7 +106,7 @@ func FuzzAppendJSONString(f *testing.F) {
 func BenchmarkAppendJSON(b *testing.B) {
 	st := "Koramangala PS"
 	a := Analysis{Lang: "en", Script: "Latn", Sentiment: Sentiment{"negative", -0.42}, Categories: []Category{{"traffic_parking", 0.71}},
-		Places: []Place{{Text: "Koramangala 5th block", Start: 10, End: 31, Ward: "Koramangala", Station: st, Lat: 12.93, Lon: 77.62, Confidence: 0.85, Source: "text"}},
+		Places:  []Place{{Text: "Koramangala 5th block", Start: 10, End: 31, Ward: "Koramangala", Station: st, Lat: 12.93, Lon: 77.62, Confidence: 0.85, Source: "text"}},
 		Station: &st, PII: []Span{}, SimHash: "e6a7c11d5610c71d", ModelVersion: "kaval-lin-2"}
 	b.Run("AppendJSON", func(b *testing.B) {
 		buf := make([]byte, 0, 1024)
