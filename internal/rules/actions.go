@@ -39,6 +39,9 @@ func (e *Engine) act(ctx context.Context, tx *sql.Tx, r *compiled, cs *caseRow, 
 			return fmt.Sprintf("the unit %d no longer exists", a.AssignUnitID), nil
 		}
 	}
+	if reason, err := e.assignTeam(ctx, tx, r, cs, now); reason != "" || err != nil {
+		return reason, err
+	}
 	var set []string
 	var args []any
 	arg := func(col string, v any) {

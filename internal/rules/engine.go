@@ -41,6 +41,8 @@ type Engine struct {
 	rules []*compiled
 	set   *query.Set     // every rule's query, matched once per post
 	off   map[int64]bool // rules this replica switched off since the last reload
+
+	teams TeamAssigner // the assign-to-team action (team.go); nil: refused
 }
 
 // EngineOptions tune an Engine.

@@ -64,6 +64,8 @@ type Actions struct {
 	Priority     int      `json:"priority,omitempty"` // 1 critical – 4 low
 	AssignUserID int64    `json:"assign_user_id,omitempty"`
 	AssignUnitID int64    `json:"assign_unit_id,omitempty"`
+	// AssignTeamID puts the case in a team's round-robin (team.go).
+	AssignTeamID int64 `json:"assign_team_id,omitempty"`
 	Tags         []string `json:"tags,omitempty"`
 	// Spam closes the case with the status code "spam".
 	Spam bool `json:"spam,omitempty"`
@@ -187,7 +189,10 @@ func check(r *Rule, env *query.Env) (*compiled, error) {
 			return nil, invalid("tags", "tag %q must be 1–64 characters on one line", t)
 		}
 	}
-	if a.Priority == 0 && a.AssignUserID == 0 && a.AssignUnitID == 0 && len(a.Tags) == 0 && !a.Spam {
+	if err := checkTeam(a); err != nil {
+		return nil, err
+	}
+	if a.Priority == 0 && a.AssignUserID == 0 && a.AssignUnitID == 0 && a.AssignTeamID == 0 && len(a.Tags) == 0 && !a.Spam {
 		return nil, invalid("actions", "a rule must do something")
 	}
 	out.Actions = *a
