@@ -35,6 +35,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/rules"
 	"github.com/kaval-desk/kaval/internal/secretbox"
+	"github.com/kaval-desk/kaval/internal/shift"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/unit"
@@ -94,6 +95,7 @@ type App struct {
 	Engine   *rules.Engine   // runs them in the pipeline
 	Presence *desk.Presence
 	Publish  *publish.Service // compose, approve and plan the force's posts
+	Shift    *shift.Service   // teams, round-robin, shifts and handovers
 	handler  http.Handler
 	log      *slog.Logger
 
@@ -182,6 +184,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Queries.OnChange(a.Listener.ReloadSoon)
 	a.Engine = rules.NewEngine(db, rules.EngineOptions{Log: cfg.Log})
 	a.Rules = rules.NewStore(db, nil, a.Engine.ReloadSoon)
+	if a.Shift, err = newShift(ctx, a); err != nil {
+		return nil, err
+	}
 	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log,
 		Listener: pipeline.Listeners{a.Listener, watch.Rollup{}, a.Engine}})
 	box, err := masterKey(cfg)
@@ -242,6 +247,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.RulesAPI(a.Rules)
 	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})
 	a.Web.PublicationsAPI(a.Publish)
+	a.Web.TeamsAPI(a.Shift)
+	a.Web.ShiftsAPI(a.Shift)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -302,6 +309,11 @@ func (a *App) Start(ctx context.Context) {
 	if !a.cfg.DeferPipeline {
 		a.StartPipeline()
 	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.runShift(ctx)
+	}()
 	a.wg.Add(1)
 	go func() {
 		// Expired sessions are refused on use already; this only keeps the

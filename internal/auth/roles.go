@@ -73,12 +73,20 @@ const (
 	PermStationWork     Perm = "station:work"  // a station's own queue of escalated cases and the action taken
 )
 
+// The shift's own work (issue 13).
+const (
+	PermShiftsWork   Perm = "shifts:work"       // clock in and out, read and acknowledge the handover, write one's shift's note
+	PermShiftsManage Perm = "shifts:manage"     // teams, agents' capacity and skills, the shift pattern, the live board, trainees' scores
+	PermTraining     Perm = "training:practice" // practise on the training sandbox (never the live desk)
+)
+
 // Perms lists every real permission (not the pseudo ones).
 var Perms = []Perm{
 	PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
 	PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 	PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermUnitsManage,
 	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink, PermQueriesApprove, PermStationWork,
+	PermShiftsWork, PermShiftsManage, PermTraining,
 }
 
 // rolePerms is THE table of who may do what.
@@ -99,10 +107,11 @@ var rolePerms = map[Role][]Perm{
 		PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
 		PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 		PermTemplatesManage, PermQueriesManage, PermQueriesApprove, PermRulesManage, PermUnitsRead, PermTokensOwn, PermCitizensLink,
+		PermShiftsWork, PermShiftsManage, PermTraining,
 	},
 	RoleAgent: {
 		PermCasesRead, PermCasesWrite, PermRepliesSend, PermPostsRead, PermPublish,
-		PermUnitsRead, PermTokensOwn, PermCitizensLink,
+		PermUnitsRead, PermTokensOwn, PermCitizensLink, PermShiftsWork, PermTraining,
 	},
 	RoleStationOfficer: {
 		PermCasesRead, PermCasesWrite, PermPIIView, PermUnitsRead, PermTokensOwn, PermStationWork,

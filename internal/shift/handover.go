@@ -83,10 +83,11 @@ type ApprovalItem struct {
 
 // Alert is something ongoing the next shift must know of.
 type Alert struct {
-	Kind   string    `json:"kind"` // "spike" (a listening query's volume), "incident"
-	Title  string    `json:"title"`
-	Detail string    `json:"detail"`
-	Since  time.Time `json:"since"`
+	Kind     string    `json:"kind"` // "spike" (a listening query's volume), "incident"
+	Title    string    `json:"title"`
+	Since    time.Time `json:"since"`
+	Observed int64     `json:"observed,omitempty"` // a spike's posts so far this hour
+	Expected float64   `json:"expected,omitempty"` // … and the usual for the same share of the hour
 }
 
 // AlertSource lists ongoing alerts (the watch floor's spikes); nil: none.
