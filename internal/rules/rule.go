@@ -61,11 +61,11 @@ type Conditions struct {
 
 // Actions are what a rule does to the case; zero fields do nothing.
 type Actions struct {
-	Priority     int      `json:"priority,omitempty"` // 1 critical – 4 low
-	AssignUserID int64    `json:"assign_user_id,omitempty"`
-	AssignUnitID int64    `json:"assign_unit_id,omitempty"`
+	Priority     int   `json:"priority,omitempty"` // 1 critical – 4 low
+	AssignUserID int64 `json:"assign_user_id,omitempty"`
+	AssignUnitID int64 `json:"assign_unit_id,omitempty"`
 	// AssignTeamID puts the case in a team's round-robin (team.go).
-	AssignTeamID int64 `json:"assign_team_id,omitempty"`
+	AssignTeamID int64    `json:"assign_team_id,omitempty"`
 	Tags         []string `json:"tags,omitempty"`
 	// Spam closes the case with the status code "spam".
 	Spam bool `json:"spam,omitempty"`

@@ -127,8 +127,12 @@ func (h *teamHandlers) member(w http.ResponseWriter, r *http.Request, in bool) e
 	return nil
 }
 
-func (h *teamHandlers) addMember(w http.ResponseWriter, r *http.Request) error    { return h.member(w, r, true) }
-func (h *teamHandlers) removeMember(w http.ResponseWriter, r *http.Request) error { return h.member(w, r, false) }
+func (h *teamHandlers) addMember(w http.ResponseWriter, r *http.Request) error {
+	return h.member(w, r, true)
+}
+func (h *teamHandlers) removeMember(w http.ResponseWriter, r *http.Request) error {
+	return h.member(w, r, false)
+}
 
 func (h *teamHandlers) skills(w http.ResponseWriter, r *http.Request) error {
 	user, err := PathID(r, "user")
