@@ -25,9 +25,9 @@ type Correction struct {
 var CorrectionTasks = []string{"category", "emergency", "lang", "sentiment", "station"}
 
 // Correct applies a correction to the case (and the post's stored
-// sentiment), records it on the timeline and, except for the station
-// (the labels table has no place task), stores the post's text with the
-// right label for `kaval train --db`.
+// sentiment), records it on the timeline and stores the post's text with
+// the right label for `kaval train --db` (for the station, the unit's
+// name: labels.OpenTasks).
 func (d *Desk) Correct(ctx context.Context, id int64, sc Scope, actor int64, cr Correction) (Case, error) {
 	if !slices.Contains(CorrectionTasks, cr.Task) {
 		return Case{}, Invalid("task", "must be one of category, emergency, lang, sentiment, station")
@@ -40,7 +40,7 @@ func (d *Desk) Correct(ctx context.Context, id int64, sc Scope, actor int64, cr 
 		return Case{}, Invalid("label", "%q is not a %s", cr.Label, cr.Task)
 	}
 	now := d.opt.Now().UTC()
-	var text string
+	var text, label string
 	var postID int64
 	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := d.getCase(ctx, tx, "c.id = $1", id, sc)
@@ -88,6 +88,7 @@ func (d *Desk) Correct(ctx context.Context, id int64, sc Scope, actor int64, cr 
 				return err
 			}
 			body["from"], body["to"], body["unit_id"] = c.UnitName, name, cr.UnitID
+			label = name
 			set, setArgs = "unit_id = $1", []any{cr.UnitID}
 		}
 		n := len(setArgs)
@@ -104,9 +105,10 @@ func (d *Desk) Correct(ctx context.Context, id int64, sc Scope, actor int64, cr 
 		return Case{}, d.wrap("correct the analysis", err)
 	}
 	if cr.Task != "station" {
-		if _, err := labels.Save(ctx, d.db, labels.Label{PostID: postID, Text: text, Task: cr.Task, Label: cr.Label, UserID: actor, CreatedAt: now}); err != nil {
-			return Case{}, err
-		}
+		label = cr.Label
+	}
+	if _, err := labels.Save(ctx, d.db, labels.Label{PostID: postID, Text: text, Task: cr.Task, Label: label, UserID: actor, CreatedAt: now}); err != nil {
+		return Case{}, err
 	}
 	return d.GetCase(ctx, id, sc)
 }

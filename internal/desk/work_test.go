@@ -280,8 +280,14 @@ func TestCorrectionsAreLabels(t *testing.T) {
 			t.Fatal("corrected sentiment not filterable")
 		}
 		ls, err := labels.ForTraining(ctx, db)
-		if err != nil || len(ls) != 4 {
+		if err != nil || len(ls) != 5 {
 			t.Fatalf("labels: %+v %v", ls, err)
+		}
+		// The station is a label too: the unit's name, which outlives ids.
+		var unitName string
+		db.Read.QueryRow("SELECT name FROM units WHERE id = $1", e.units["Jayanagar"]).Scan(&unitName)
+		if st := ls[4]; st.Task != "station" || st.Label != unitName || unitName == "" {
+			t.Fatalf("station label %+v, want %q", st, unitName)
 		}
 		for _, l := range ls {
 			if l.Text != "lost my phone in the bus cat=theft u=20 st=Hebbal" || l.UserID != e.users["asha"] || l.PostID == 0 {
@@ -304,7 +310,7 @@ func TestCorrectionsAreLabels(t *testing.T) {
 				t.Errorf("bad correction accepted: %+v", bad)
 			}
 		}
-		if ls, _ := labels.ForTraining(ctx, db); len(ls) != 4 {
+		if ls, _ := labels.ForTraining(ctx, db); len(ls) != 5 {
 			t.Fatalf("a refused correction stored a label: %d", len(ls))
 		}
 	})
