@@ -102,14 +102,26 @@ var (
 // Default returns the engine with the embedded models, loaded once.
 func Default() (*Engine, error) {
 	defOnce.Do(func() {
+		// The gazetteer builds while the model decodes: on two cores the
+		// start of `kaval analyze` takes the longer of the two, not both.
+		type gaz struct {
+			f   placeFinder
+			err error
+		}
+		pc := make(chan gaz, 1)
+		go func() {
+			f, err := loadPlaces()
+			pc <- gaz{f, err}
+		}()
 		m, err := model.Decode(embedded)
+		pl := <-pc
 		if err != nil {
 			defErr = fmt.Errorf("analyze: unable to load embedded model: %w", err)
 			return
 		}
 		def, defErr = New(m)
 		if defErr == nil {
-			def.places, defErr = loadPlaces()
+			def.places, defErr = pl.f, pl.err
 		}
 	})
 	return def, defErr

@@ -79,17 +79,29 @@ type Area struct {
 	Lat      float64         `json:"lat"`
 	Lon      float64         `json:"lon"`
 	Geometry json.RawMessage `json:"geometry"`
+	// Stations: the law-and-order stations whose boundaries share the
+	// area, largest part first, when more than one holds 5% of it.
+	Stations []Share `json:"stations,omitempty"`
+}
+
+// Share is one station's part of an area, from 0 to 1 (two decimals).
+type Share struct {
+	Station string  `json:"s"`
+	Part    float64 `json:"p"`
 }
 
 // PlaceName is a named point of the gazetteer: a village, pincode area,
 // older ward, assembly constituency, hobli… Lat/Lon is a point inside the
-// source polygon.
+// source polygon; Stations, for an area, the stations sharing it (as in
+// Area). A landmark is a point; a name may repeat (one row per school of
+// a locality), each row a piece of evidence.
 type PlaceName struct {
-	Layer  string  `json:"layer"`
-	Name   string  `json:"name"`
-	NameKn string  `json:"name_kn,omitempty"`
-	Lat    float64 `json:"lat"`
-	Lon    float64 `json:"lon"`
+	Layer    string  `json:"layer"`
+	Name     string  `json:"name"`
+	NameKn   string  `json:"name_kn,omitempty"`
+	Lat      float64 `json:"lat"`
+	Lon      float64 `json:"lon"`
+	Stations []Share `json:"stations,omitempty"`
 }
 
 // Location is what Locate finds at a point; empty strings where nothing

@@ -10,6 +10,10 @@ type builder struct {
 	skip  SkipLayers
 	g     *Gazetteer
 	byKey map[string]int32 // joined key of a name's main variant -> entry (for aliases)
+	// evidence: trie node -> every entry indexed under that name (a
+	// locality, its school areas, its post office, a metro station...),
+	// weighed together by resolve.
+	evidence map[int32][]int32
 }
 
 // cityNames name the whole city or state: never a locality.
@@ -35,6 +39,7 @@ var layerRank = map[string]int{
 	"bbmp_wards": rankBBMPWard, "gba_division": rankDivision, "gba_subdivision": rankDivision,
 	"pincode": rankPincode, "election_ac": rankAssembly, "admin_village": rankVillage,
 	"landmark_metro": rankLandmark, "landmark_poi": rankLandmark, "landmark_road": rankLandmark, "landmark_post": rankLandmark,
+	"landmark_area": rankArea,
 }
 
 // SkipLayers leaves pack layers out of gazetteers built by New (for the
@@ -54,10 +59,13 @@ func (b *builder) build() error {
 		e := b.entry(base, rankStation, u.Lat, u.Lon)
 		g.entries[e].station = u.Name
 		g.entries[e].stationEntry = true
+		g.entries[e].layer = "station"
 		b.add(e, base, strings.TrimSuffix(u.NameKn, " ಪೊಲೀಸ್ ಠಾಣೆ"))
 	}
 	for _, a := range p.Areas() {
 		e := b.entry(a.Name, rankWard, a.Lat, a.Lon)
+		b.g.entries[e].shares = a.Stations
+		b.g.entries[e].layer = "ward"
 		b.add(e, trimWard(a.Name), trimWard(a.NameKn))
 	}
 	for _, u := range p.Units() {
@@ -67,11 +75,23 @@ func (b *builder) build() error {
 		base := strings.TrimSuffix(u.Name, " Traffic PS")
 		e := b.entry(base, rankTraffic, u.Lat, u.Lon)
 		g.entries[e].traffic = u.Name
+		g.entries[e].layer = "traffic"
 		b.add(e, base, strings.TrimSuffix(u.NameKn, " ಸಂಚಾರ ಪೊಲೀಸ್ ಠಾಣೆ"))
+	}
+	areaPoints := map[string]int{}
+	for _, pl := range p.Places() {
+		if pl.Layer == "landmark_area" {
+			areaPoints[joinKeys(pl.Name)]++
+		}
 	}
 	for _, pl := range p.Places() {
 		rank, ok := layerRank[pl.Layer]
 		if !ok || b.skip[pl.Layer] {
+			continue
+		}
+		if pl.Layer == "landmark_area" && areaPoints[joinKeys(pl.Name)] == 1 && b.extendsKnown(pl.Name) {
+			// One school in "Jayanagar 4th Block" is too thin to move
+			// the block away from what "Jayanagar" says.
 			continue
 		}
 		name, kn := pl.Name, pl.NameKn
@@ -81,6 +101,8 @@ func (b *builder) build() error {
 			_, kn, _ = strings.Cut(kn, ": ")
 		}
 		e := b.entry(name, rank, pl.Lat, pl.Lon)
+		b.g.entries[e].shares = pl.Stations
+		b.g.entries[e].layer = pl.Layer
 		if pin != "" {
 			g.pins[pin] = e
 		}
@@ -94,6 +116,7 @@ func (b *builder) build() error {
 			}
 		}
 	}
+	b.resolve()
 	b.aliases()
 	// One-deletion index over long, distinctive vocabulary words.
 	for k, id := range g.vocab {
@@ -197,8 +220,8 @@ func (b *builder) add(e int32, name, kn string) {
 }
 
 // insert adds a key sequence to the trie. Where two entries share a key,
-// the better-ranked one keeps it; equal ranks resolving to different
-// stations mark the key as a clash (lower confidence).
+// the better-ranked one names the place, and resolve weighs all of them
+// to choose its station.
 func (b *builder) insert(keys []string, e int32) {
 	g := b.g
 	node := int32(0)
@@ -223,6 +246,15 @@ func (b *builder) insert(keys []string, e int32) {
 	if node == 0 {
 		return
 	}
+	if b.evidence != nil {
+		ev := b.evidence[node]
+		for _, x := range ev {
+			if x == e {
+				return
+			}
+		}
+		b.evidence[node] = append(ev, e)
+	}
 	old := g.final[node]
 	switch {
 	case old < 0:
@@ -230,8 +262,6 @@ func (b *builder) insert(keys []string, e int32) {
 	case old == e:
 	case g.entries[e].rank < g.entries[old].rank:
 		g.final[node] = e
-	case g.entries[e].rank == g.entries[old].rank && g.entries[e].station != g.entries[old].station:
-		g.entries[old].clash = true
 	}
 }
 
@@ -245,10 +275,22 @@ func (b *builder) aliases() {
 			continue // the pack lacks the target; tested in place_test
 		}
 		t := b.g.entries[target]
-		t.name, t.rank, t.common, t.clash = a.alias, rankAlias, a.needsContext, false
+		t.name, t.rank, t.common, t.clash, t.alts = a.alias, rankAlias, a.needsContext, false, nil
 		b.g.entries = append(b.g.entries, t)
 		e := int32(len(b.g.entries) - 1)
 		keys := strings.Fields(joinKeys(a.alias))
 		b.insert(keys, e)
 	}
+}
+
+// extendsKnown: the name's first words already name a place ("Jayanagar"
+// of "Jayanagar 4th Block").
+func (b *builder) extendsKnown(name string) bool {
+	keys := strings.Fields(joinKeys(name))
+	for j := len(keys) - 1; j >= 1; j-- {
+		if n := b.walk(keys[:j]); n > 0 && b.g.final[n] >= 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -26,13 +26,30 @@ func heldOutLandmarks(t *testing.T, layer string, skip SkipLayers) (total, found
 	templates := []string{"Accident near %s, please send help", "fight going on outside %s right now",
 		"%s hatra bike kalavu aagide", "Someone stole my phone at %s this evening", "loud music near %s after 11pm"}
 	r := rand.New(rand.NewSource(11))
-	seen := map[string]bool{}
+	// The truth of a name with several points in the layer (a locality
+	// with several schools) is the station holding most of them.
+	votes := map[string]map[string]int{}
+	var names []geo.PlaceName
 	for _, pl := range p.Places() {
-		if pl.Layer != layer || seen[strings.ToLower(pl.Name)] {
+		if pl.Layer != layer {
 			continue
 		}
-		seen[strings.ToLower(pl.Name)] = true
-		truth := p.Locate(pl.Lat, pl.Lon).Station
+		k := strings.ToLower(pl.Name)
+		if votes[k] == nil {
+			votes[k] = map[string]int{}
+			names = append(names, pl)
+		}
+		if st := p.Locate(pl.Lat, pl.Lon).Station; st != "" {
+			votes[k][st]++
+		}
+	}
+	for _, pl := range names {
+		truth, n := "", 0
+		for st, c := range votes[strings.ToLower(pl.Name)] {
+			if c > n || c == n && st < truth {
+				truth, n = st, c
+			}
+		}
 		if truth == "" {
 			continue
 		}
@@ -49,31 +66,73 @@ func heldOutLandmarks(t *testing.T, layer string, skip SkipLayers) (total, found
 	return total, found, right
 }
 
-// TestHeldOutLandmarks: each landmark source held out in turn (the 2015
-// OpenStreetMap points of interest, the largest: malls, attractions,
-// sports centres, restaurants, bars; then metro stations, post offices
-// and circles) and scored by a gazetteer built without it. Most of their
-// names (restaurants) name no locality at all, so "found" is the share the
-// rest of the gazetteer can still place (a locality word in the name:
-// "Koramangala Club"); the same names with their own layer in the
-// gazetteer are the upper line. Figures in docs/MODELS.md.
+// TestHeldOutLandmarks: the held-out fifth. The gazetteer is built
+// without the India Post offices and the Namma Metro stations (373 of the
+// 2,517 distinct landmark names with points, and the two sources whose
+// names are what people call places; the OpenStreetMap points of interest
+// are mostly restaurant names that name no place, the school localities
+// are the evidence the rest is routed by), and their names, placed in
+// posts, are routed by what remains: right when the first place is in the
+// station whose polygon holds the landmark's own point. Then every source
+// held out on its own, and the POIs in the gazetteer as the upper line.
+// The layer weights (resolve.go) were set on the metro, POI and school
+// localities one at a time, never on the post offices. Figures in
+// docs/PLACES.md and docs/MODELS.md.
 func TestHeldOutLandmarks(t *testing.T) {
-	total, found, right := heldOutLandmarks(t, "landmark_poi", SkipLayers{"landmark_poi": true})
-	t.Logf("held-out POI names: %d posts, place found in %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found)",
-		total, found, pct(found, total), right, pct(right, total), pct(right, found))
-	if total < 300 || pct(right, found) < 35 {
-		t.Errorf("held-out landmark routing too weak: %d/%d found, %d right", found, total, right)
+	fifth := SkipLayers{"landmark_post": true, "landmark_metro": true}
+	pt, pf, pr := heldOutLandmarks(t, "landmark_post", fifth)
+	mt, mf, mr := heldOutLandmarks(t, "landmark_metro", fifth)
+	total, found, right := pt+mt, pf+mf, pr+mr
+	t.Logf("held-out fifth (post offices + metro, one build without both): %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found); post offices %d/%d, metro %d/%d",
+		total, found, pct(found, total), right, pct(right, total), pct(right, found), pr, pt, mr, mt)
+	if total < 350 || pct(right, total) < 54 {
+		t.Errorf("held-out landmark routing fell: %d/%d right (56.3%% when measured; 51.2%% before the school localities and the weighing of evidence)", right, total)
+	}
+	for _, layer := range []string{"landmark_post", "landmark_metro", "landmark_poi", "landmark_area", "landmark_road"} {
+		total, found, right = heldOutLandmarks(t, layer, SkipLayers{layer: true})
+		t.Logf("held out alone, %s: %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found)",
+			layer, total, found, pct(found, total), right, pct(right, total), pct(right, found))
 	}
 	total, found, right = heldOutLandmarks(t, "landmark_poi", nil)
-	t.Logf("the same names, in the gazetteer: %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found)",
+	t.Logf("POI names in the gazetteer: %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found)",
 		total, found, pct(found, total), right, pct(right, total), pct(right, found))
 	if pct(right, total) < 80 {
 		t.Errorf("landmarks in the gazetteer route badly: %d/%d right", right, total)
 	}
-	for _, layer := range []string{"landmark_metro", "landmark_post", "landmark_road"} {
-		total, found, right = heldOutLandmarks(t, layer, SkipLayers{layer: true})
-		t.Logf("held-out %s: %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found)",
-			layer, total, found, pct(found, total), right, pct(right, total), pct(right, found))
+}
+
+// TestAreaPlacesCarryTheirStations: a ward-sized place that two stations
+// share says so (post.Place.Stations, best first, shares summing to at
+// most 1), and its station is the first of them.
+func TestAreaPlacesCarryTheirStations(t *testing.T) {
+	g := gaz(t)
+	p, _ := geo.Default()
+	split := 0
+	for _, a := range p.Areas() {
+		if len(a.Stations) < 2 || a.Stations[1].Part < 0.3 {
+			continue
+		}
+		ps := g.Find("garbage not cleared in "+a.Name+" for a week", nil, nil, "")
+		if len(ps) == 0 || len(ps[0].Stations) < 2 {
+			continue
+		}
+		split++
+		sum := 0.0
+		for i, s := range ps[0].Stations {
+			sum += s.Share
+			if i > 0 && s.Share > ps[0].Stations[i-1].Share {
+				t.Errorf("%s: stations not best first: %+v", a.Name, ps[0].Stations)
+			}
+		}
+		if sum > 1.01 || ps[0].Station != ps[0].Stations[0].Station {
+			t.Errorf("%s: station %q, stations %+v", a.Name, ps[0].Station, ps[0].Stations)
+		}
+		if ps[0].Confidence >= baseConfidence[rankWard] && ps[0].Stations[0].Share < splitShare {
+			t.Errorf("%s: split evidence kept full confidence %.2f", a.Name, ps[0].Confidence)
+		}
+	}
+	if split < 20 {
+		t.Errorf("only %d wards shared by two stations come out with both", split)
 	}
 }
 

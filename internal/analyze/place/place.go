@@ -37,9 +37,10 @@ const (
 	rankPincode
 	rankAssembly
 	rankVillage
+	rankArea // a school's locality (many points per name)
 )
 
-var baseConfidence = [...]float64{0.9, 0.88, 0.85, 0.85, 0.8, 0.8, 0.8, 0.75, 0.6, 0.7}
+var baseConfidence = [...]float64{0.9, 0.88, 0.85, 0.85, 0.8, 0.8, 0.8, 0.75, 0.6, 0.7, 0.7}
 
 // entry is one resolvable place.
 type entry struct {
@@ -49,8 +50,11 @@ type entry struct {
 	ward, station string
 	traffic       string
 	common        bool // every word is an everyday English word: needs context
-	clash         bool // the same key names places in different stations
+	clash         bool // the evidence for this name is split between stations
 	stationEntry  bool // the name of a station itself
+	layer         string
+	shares        []geo.Share         // an area's parts in each station (from the pack)
+	alts          []post.StationShare // plausible stations when the evidence is split (resolve)
 }
 
 // Gazetteer is the compiled matcher. Safe for concurrent use.
@@ -155,7 +159,7 @@ func NewWithout(p *geo.Pack, skip SkipLayers) (*Gazetteer, error) {
 	g := &Gazetteer{pack: p, vocab: map[string]int32{}, next: map[uint64]int32{}, final: []int32{-1},
 		dels: map[string]int32{}, pins: map[string]int32{}, prefix3: prefixSet{other: map[uint32]bool{}}}
 	g.pool.New = func() any { return &scratch{toks: make([]token, 0, 64), buf: make([]byte, 0, 64)} }
-	b := builder{g: g, byKey: map[string]int32{}, skip: skip}
+	b := builder{g: g, byKey: map[string]int32{}, skip: skip, evidence: map[int32][]int32{}}
 	if err := b.build(); err != nil {
 		return nil, err
 	}
@@ -301,7 +305,8 @@ func (g *Gazetteer) emit(out []post.Place, text string, e int32, start, end int,
 		}
 	}
 	return append(out, post.Place{Text: text[start:end], Start: start, End: end, Ward: en.ward, Station: en.station,
-		TrafficStation: en.traffic, Lat: en.lat, Lon: en.lon, Confidence: math.Round(conf*100) / 100, Source: source})
+		TrafficStation: en.traffic, Lat: en.lat, Lon: en.lon, Confidence: math.Round(conf*100) / 100, Source: source,
+		Stations: en.alts})
 }
 
 // hasContext: an ambiguous name counts when written with a capital and

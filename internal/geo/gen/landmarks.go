@@ -24,14 +24,21 @@ import (
 //	landmark_road    OpenStreetMap 2022 circles, squares and junctions (ODbL);
 //	                 roads and flyovers are left out: they cross stations
 //	landmark_post    post offices, named after their locality (GODL-India)
+//	landmark_area    localities, layouts, colonies and circles named as the
+//	                 area of a school or anganwadi of the KLP list (ODbL):
+//	                 one row per school, so a locality with six schools has
+//	                 six points and the matcher routes it by where most of
+//	                 them lie
 //
-// The KLP school list is left out: its names are abbreviations of the
-// school type and the village ("GKHPS ALAHALLI"), which posts do not use.
+// The KLP school names themselves are left out: they are abbreviations of
+// the school type and the village ("GKHPS ALAHALLI"), which posts do not
+// use; their area field is the locality.
 var landmarkFiles = []struct{ layer, path string }{
 	{"landmark_metro", "vinayak_metro_stations/metro_stations.csv"},
 	{"landmark_poi", "ruthmaben_osm2015_poi/poi.csv"},
 	{"landmark_road", "vonter_osm2022_roads/roads.csv"},
 	{"landmark_post", "indiapost_pincode_directory/post_offices.csv"},
+	{"landmark_area", "openbangalore_klp_schools/schools.csv"},
 }
 
 var (
@@ -67,6 +74,12 @@ func (b *builder) landmarks() error {
 			lat, err1 := strconv.ParseFloat(rec[3], 64)
 			lon, err2 := strconv.ParseFloat(rec[4], 64)
 			if err1 != nil || err2 != nil || math.IsNaN(lat) || math.IsNaN(lon) {
+				continue
+			}
+			if lf.layer == "landmark_area" {
+				if area := schoolArea(rec[1]); area != "" {
+					b.places = append(b.places, geo.PlaceName{Layer: lf.layer, Name: area, Lat: round5(lat), Lon: round5(lon)})
+				}
 				continue
 			}
 			var latin, kn []string
@@ -122,4 +135,30 @@ func hasKannada(s string) bool {
 		}
 	}
 	return false
+}
+
+var (
+	parenthetical = regexp.MustCompile(`\s*\(.*?\)\s*`)
+	letters       = regexp.MustCompile(`[A-Za-z]{3}`)
+)
+
+// schoolArea returns the locality of a KLP school row ("area:Kaveri
+// Nagar|pin:560079" -> "Kaveri Nagar"), cased as a name, or "".
+func schoolArea(alt string) string {
+	for _, a := range strings.Split(alt, "|") {
+		area, ok := strings.CutPrefix(a, "area:")
+		if !ok {
+			continue
+		}
+		area = parenthetical.ReplaceAllString(area, " ")
+		area = strings.Join(strings.Fields(area), " ")
+		if len(area) < 4 || !letters.MatchString(area) {
+			return ""
+		}
+		if area == strings.ToLower(area) || area == strings.ToUpper(area) {
+			area = titleCase(strings.ToLower(area))
+		}
+		return area
+	}
+	return ""
 }

@@ -76,6 +76,7 @@ type builder struct {
 	units     []Unit
 	areas     []geo.Area
 	places    []geo.PlaceName
+	ov        *overlap // stations' parts of an area (overlap.go)
 }
 
 type Unit = geo.Unit
@@ -110,6 +111,11 @@ func (b *builder) run() error {
 	if err := b.trafficUnits(); err != nil {
 		return err
 	}
+	ov, err := b.overlapper()
+	if err != nil {
+		return err
+	}
+	b.ov = ov
 	if err := b.wards(); err != nil {
 		return err
 	}
@@ -462,6 +468,7 @@ func (b *builder) wards() error {
 		a := geo.Area{Kind: "ward", Name: numPrefix.ReplaceAllString(f.Name, ""), Geometry: f.Shape.GeoJSON(),
 			NameKn: numPrefix.ReplaceAllString(b.kn["gba_ward\x00"+f.Name], "")}
 		a.Lon, a.Lat = f.Shape.InteriorPoint()
+		a.Stations = b.ov.shares(f.Shape)
 		b.areas = append(b.areas, a)
 	}
 	return nil
@@ -488,7 +495,8 @@ func (b *builder) gazetteer() error {
 			}
 			name = hobliSuffix.ReplaceAllString(name, "")
 			lon, lat := f.Shape.InteriorPoint()
-			b.places = append(b.places, geo.PlaceName{Layer: layer, Name: name, NameKn: kn, Lat: round5(lat), Lon: round5(lon)})
+			b.places = append(b.places, geo.PlaceName{Layer: layer, Name: name, NameKn: kn, Lat: round5(lat), Lon: round5(lon),
+				Stations: b.ov.shares(f.Shape)})
 		}
 	}
 	sort.SliceStable(b.places, func(i, j int) bool { return b.places[i].Layer < b.places[j].Layer })
