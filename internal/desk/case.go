@@ -78,6 +78,9 @@ type Case struct {
 	UpdatedAt        time.Time  `json:"updated_at"`
 	Tags             []string   `json:"tags"`
 	Version          int        `json:"version"`
+	// Unread is for the person asking: a post newer than their last
+	// opening of the case (Desk.Unread; filled by the API's lists).
+	Unread bool `json:"unread,omitempty"`
 	// ReplyFailed is raised when a reply to the citizen failed or its
 	// outcome is unknown, and lowered by the next reply that is sent: the
 	// desk must act (reword, retry, answer another way).

@@ -219,5 +219,8 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 	if err := dp.d.ReadMentions(ctx, p.UserID, id); err != nil {
 		return err
 	}
+	if err := dp.d.MarkSeen(ctx, p.UserID, id); err != nil {
+		return err
+	}
 	return dp.u.Render(w, r, http.StatusOK, "case.html", View{Title: "case.title", TitleArgs: []any{c.Ref}, Data: data})
 }

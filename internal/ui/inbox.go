@@ -44,6 +44,7 @@ type deskPages struct {
 // mentions, approvals and templates.
 func (u *UI) DeskPages(d *desk.Desk, pres *desk.Presence) {
 	dp := &deskPages{u: u, d: d, units: unit.NewStore(d.DB()), pres: pres}
+	u.prefs = d
 	dp.inboxRoutes()
 	dp.caseRoutes()
 	dp.stationRoutes()
@@ -71,9 +72,11 @@ func maskedCase(c desk.Case) desk.Case {
 	return c
 }
 
-func (dp *deskPages) row(c desk.Case, now time.Time, names map[int64]string) inboxRow {
+// row is c as the inbox shows it; unread is for the person looking
+// (Desk.Unread: a post newer than their last opening of the case).
+func (dp *deskPages) row(c desk.Case, now time.Time, names map[int64]string, unread bool) inboxRow {
 	c = maskedCase(c)
-	r := inboxRow{Case: c, Assignee: names[c.AssigneeID], Unread: c.Status == desk.StatusNew && c.AssigneeID == 0}
+	r := inboxRow{Case: c, Assignee: names[c.AssigneeID], Unread: unread}
 	r.Subject = highlight(c.Subject, placeWord(c.UnitName))
 	if c.DueAt != nil {
 		r.DueMs = c.DueAt.UnixMilli()
@@ -261,8 +264,12 @@ func (dp *deskPages) inbox(w http.ResponseWriter, r *http.Request) error {
 		nq.Set("cursor", next)
 		data.Next = template.URL(InboxPath + "?" + nq.Encode())
 	}
+	unread, err := dp.d.Unread(r.Context(), p.UserID, cs)
+	if err != nil {
+		return err
+	}
 	for _, c := range cs {
-		data.Rows = append(data.Rows, dp.row(c, now, names))
+		data.Rows = append(data.Rows, dp.row(c, now, names, unread[c.ID]))
 	}
 	if undo := q.Get("undo"); undo != "" && len(undo) < 4096 {
 		data.Undo = undo
@@ -302,7 +309,11 @@ func (dp *deskPages) inboxLive(r *http.Request, ev Event) ([]Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	html, err := dp.u.RenderString(Lang(r), "inbox.html", "inbox-row", dp.row(match[0], dp.u.now(), names))
+	unread, err := dp.d.Unread(r.Context(), p.UserID, match)
+	if err != nil {
+		return nil, err
+	}
+	html, err := dp.u.RenderString(Lang(r), "inbox.html", "inbox-row", dp.row(match[0], dp.u.now(), names, unread[match[0].ID]))
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,7 @@ func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		}
 		return u.Render(w, r, status, "login.html", View{Title: "login.title", Data: d})
 	}
+	u.loggedIn(w, r, usr.ID)
 	if usr.MustChange {
 		target := PasswordPath
 		if d.Next != "" {

@@ -144,6 +144,7 @@ type UI struct {
 	tmpl   *templates
 	hub    *Hub
 	close  context.CancelFunc
+	prefs  langPrefs // each person's language (lang.go), set by DeskPages
 
 	mu       sync.Mutex
 	nav      []navEntry

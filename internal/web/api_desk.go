@@ -29,10 +29,17 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
+			unread, err := d.Unread(r.Context(), Principal(r).UserID, cs)
+			if err != nil {
+				return err
+			}
+			for i := range cs {
+				cs[i].Unread = unread[cs[i].ID]
+			}
 			viewerOf(r).Cases(cs)
 			return JSON(w, http.StatusOK, casePage{Cases: cs, NextCursor: next})
 		})
-	s.Route("GET", "/api/v1/cases/{id}", auth.PermCasesRead, OpDoc{Summary: "Get a case with its posts and timeline", Tags: []string{"cases"},
+	s.Route("GET", "/api/v1/cases/{id}", auth.PermCasesRead, OpDoc{Summary: "Get a case with its posts and timeline (marks it read for the caller)", Tags: []string{"cases"},
 		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Response: caseDetail{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
@@ -50,6 +57,10 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			}
 			ev, err := d.Timeline(r.Context(), id, sc)
 			if err != nil {
+				return err
+			}
+			// Reading a case marks it read for the caller (unread in lists).
+			if err := d.MarkSeen(r.Context(), Principal(r).UserID, id); err != nil {
 				return err
 			}
 			v := viewerOf(r)

@@ -25,8 +25,26 @@ func TestDeskWorkAPI(t *testing.T) {
 			Text: "@BlrCityPolice rumour of kidnapping near school, call me 9845012345", CreatedAt: time.Now().Add(-time.Minute)})
 		cp := fmt.Sprintf("/api/v1/cases/%d", caseID)
 
+		// Unread per caller: reading the case reads it for the agent only.
+		unread := func(tok string) bool {
+			_, m, _ := r.req("GET", "/api/v1/cases", tok, nil)
+			for _, c := range m["cases"].([]any) {
+				if c := c.(map[string]any); int64(c["id"].(float64)) == caseID {
+					return c["unread"] == true
+				}
+			}
+			t.Fatal("case not listed")
+			return false
+		}
+		if !unread(agent) {
+			t.Fatal("a case never read is not unread")
+		}
+
 		// Personal data: masked for the agent; unmasked one post at a time, audited.
 		_, m, _ := r.req("GET", cp, agent, nil)
+		if unread(agent) || !unread(sup) {
+			t.Fatal("reading the case did not read it for the agent alone")
+		}
 		postID := int64(m["posts"].([]any)[0].(map[string]any)["id"].(float64))
 		if text := m["posts"].([]any)[0].(map[string]any)["text"].(string); strings.Contains(text, "9845012345") {
 			t.Fatalf("agent sees the phone number: %q", text)
