@@ -183,6 +183,13 @@ func after(w *where, keys []orderKey, vals []int64) {
 		args = append(args, vals[i])
 		return "(" + first + " OR (" + col + " = ? AND " + build(i+1) + "))"
 	}
+	// The first key's bound, implied by the expansion, is a range the
+	// database can seek to, so a deep page does not walk the pages before.
+	op := " >= ?"
+	if keys[0].desc {
+		op = " <= ?"
+	}
+	w.add("c."+keys[0].col+op, vals[0])
 	cond := build(0)
 	w.add(cond, args...)
 }
@@ -200,74 +207,24 @@ func ParseSort(s string) (string, error) {
 	return "", Invalid("sort", "unknown sort %q (want urgency, deadline or updated)", s)
 }
 
+// listQuery is the SQL of one inbox page and what reading it needs.
+type listQuery struct {
+	sql      string
+	args     []any
+	keys     []orderKey
+	sortName string
+	limit    int
+	empty    bool // the filter matches nothing (no query to run)
+}
+
 // ListCases returns a page of cases in the filter's order (triage order by
 // default) and the cursor of the next page, or "".
 func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, string, error) {
-	for _, st := range f.Status {
-		if !validStatus(st) {
-			return nil, "", Invalid("status", "unknown status %q", st)
-		}
+	lq, err := d.listQuery(ctx, f, sc)
+	if err != nil || lq.empty {
+		return []Case{}, "", err
 	}
-	sortName, err := ParseSort(f.Sort)
-	if err != nil {
-		return nil, "", err
-	}
-	keys := orders[sortName]
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	var cur *inboxCursor
-	if f.Cursor != "" {
-		cur = new(inboxCursor)
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		if err != nil || json.Unmarshal(b, cur) != nil || cur.S != sortName || len(cur.K) != len(keys) {
-			return nil, "", Invalid("cursor", "is not a cursor of this order from this API")
-		}
-	}
-	var ob []string
-	for _, k := range keys {
-		o := k.col
-		if k.desc {
-			o += " DESC"
-		}
-		ob = append(ob, o)
-	}
-	order := strings.Join(ob, ", ")
-	page := " LIMIT " + strconv.Itoa(limit+1)
-	// One branch per status, each walking a (status, order…) index and
-	// stopping after a page; the branches are merged by the same order. A
-	// single IN (…) would make the database sort every matching case.
-	statuses := f.Status
-	if len(statuses) == 0 {
-		statuses = []string{""}
-	}
-	w := &where{}
-	var branches []string
-	for _, st := range statuses {
-		w.conds = w.conds[:0]
-		if st != "" {
-			w.add("c.status = ?", st)
-		}
-		if ok := d.caseConds(w, f, sc); !ok {
-			return []Case{}, "", nil
-		}
-		if cur != nil {
-			after(w, keys, cur.K)
-		}
-		branches = append(branches, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY c."+strings.ReplaceAll(order, ", ", ", c.")+page)
-	}
-	q := branches[0]
-	if len(branches) > 1 {
-		for k, b := range branches {
-			branches[k] = "SELECT * FROM (" + b + ") b" + strconv.Itoa(k)
-		}
-		q = strings.Join(branches, " UNION ALL ") + " ORDER BY " + order + page
-	}
-	rows, err := d.db.Read.QueryContext(ctx, q, w.args...)
+	rows, err := d.db.Read.QueryContext(ctx, lq.sql, lq.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("desk: unable to list cases: %w", err)
 	}
@@ -284,15 +241,115 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 		return nil, "", err
 	}
 	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		b, _ := json.Marshal(inboxCursor{S: sortName, K: keyOf(out[len(out)-1], keys)})
+	if len(out) > lq.limit {
+		out = out[:lq.limit]
+		b, _ := json.Marshal(inboxCursor{S: lq.sortName, K: keyOf(out[len(out)-1], lq.keys)})
 		next = base64.RawURLEncoding.EncodeToString(b)
 	}
 	if err := d.fillTags(ctx, out); err != nil {
 		return nil, "", err
 	}
 	return out, next, nil
+}
+
+// listQuery builds the SQL of an inbox page.
+func (d *Desk) listQuery(ctx context.Context, f CaseFilter, sc Scope) (listQuery, error) {
+	var lq listQuery
+	for _, st := range f.Status {
+		if !validStatus(st) {
+			return lq, Invalid("status", "unknown status %q", st)
+		}
+	}
+	sortName, err := ParseSort(f.Sort)
+	if err != nil {
+		return lq, err
+	}
+	keys := orders[sortName]
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	lq.keys, lq.sortName, lq.limit = keys, sortName, limit
+	var cur *inboxCursor
+	if f.Cursor != "" {
+		cur = new(inboxCursor)
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		if err != nil || json.Unmarshal(b, cur) != nil || cur.S != sortName || len(cur.K) != len(keys) {
+			return lq, Invalid("cursor", "is not a cursor of this order from this API")
+		}
+	}
+	var ob []string
+	for _, k := range keys {
+		o := k.col
+		if k.desc {
+			o += " DESC"
+		}
+		ob = append(ob, o)
+	}
+	order := strings.Join(ob, ", ")
+	page := " LIMIT " + strconv.Itoa(limit+1)
+	// One branch per status (and per unit, for a scope or a unit filter),
+	// each walking an index of (status[, unit], order…) and stopping after
+	// a page; the branches are merged by the same order. A single IN (…)
+	// would make the database sort every matching case.
+	statuses := f.Status
+	if len(statuses) == 0 {
+		statuses = []string{""}
+	}
+	units, err := d.unitsOf(ctx, f, sc)
+	if err != nil {
+		return lq, err
+	}
+	if units != nil && len(units) == 0 {
+		lq.empty = true // a unit filter outside the scope
+		return lq, nil
+	}
+	perUnit := units != nil && len(units)*len(statuses) <= maxBranches
+	walk := false
+	if f.Overdue && sortName != SortDeadline {
+		if walk, err = d.manyOverdue(ctx, statuses, units); err != nil {
+			return lq, err
+		}
+	}
+	w := &where{}
+	var branches []string
+	for _, st := range statuses {
+		for k := range max(1, len(units)) {
+			if k > 0 && !perUnit {
+				break
+			}
+			w.conds = w.conds[:0]
+			if st != "" {
+				w.add("c.status = ?", st)
+			}
+			switch {
+			case perUnit:
+				w.add("c.unit_id = ?", units[k])
+			case units != nil:
+				inList(w, "c.unit_id", units)
+			}
+			if ok := d.caseConds(w, f, walk); !ok {
+				lq.empty = true
+				return lq, nil
+			}
+			if cur != nil {
+				after(w, keys, cur.K)
+			}
+			branches = append(branches, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY c."+strings.ReplaceAll(order, ", ", ", c.")+page)
+		}
+	}
+	q := branches[0]
+	if len(branches) > 1 {
+		for k, b := range branches {
+			branches[k] = "SELECT * FROM (" + b + ") b" + strconv.Itoa(k)
+		}
+		q = strings.Join(branches, " UNION ALL ") + " ORDER BY " + order + page
+	}
+	lq.sql, lq.args = q, w.args
+	return lq, nil
 }
 
 // subtree is the set of a unit and every unit beneath it, for "?" = the
@@ -307,11 +364,13 @@ func scoped(w *where, sc Scope, col string) {
 	}
 }
 
-// caseConds adds the filter's conditions other than status. It reports
-// false when the filter can match nothing (a search with no searchable
-// word).
-func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope) bool {
-	scoped(w, sc, "c.unit_id")
+// caseConds adds the filter's conditions other than status, scope and
+// unit (listQuery's branches hold those). It reports false when the
+// filter can match nothing (a search with no searchable word).
+// overdueWalk makes "overdue" a filter on the walk of the order's index
+// rather than a range the database would read whole and sort (see
+// manyOverdue).
+func (d *Desk) caseConds(w *where, f CaseFilter, overdueWalk bool) bool {
 	if f.Priority != 0 {
 		w.add("c.priority = ?", f.Priority)
 	}
@@ -320,9 +379,6 @@ func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope) bool {
 	}
 	if f.Unassigned {
 		w.add("c.assignee_id IS NULL")
-	}
-	if f.UnitID != 0 {
-		w.add("c.unit_id = ?", f.UnitID)
 	}
 	if f.Category != "" {
 		w.add("c.category = ?", f.Category)
@@ -337,7 +393,13 @@ func (d *Desk) caseConds(w *where, f CaseFilter, sc Scope) bool {
 		w.add("c.urgency >= ?", f.MinUrgency)
 	}
 	if f.Overdue {
-		w.add("c.due_at < ?", store.Millis(d.opt.Now()))
+		// Unary plus: the same value, but not a term an index can range
+		// over, so the database walks the order's index instead.
+		col := "c.due_at"
+		if overdueWalk {
+			col = "+c.due_at"
+		}
+		w.add(col+" < ?", store.Millis(d.opt.Now()))
 	}
 	if f.Since != 0 {
 		w.add("c.created_at >= ?", f.Since)

@@ -52,7 +52,10 @@ func (d *Desk) RelatedOf(ctx context.Context, c Case, sc Scope) (Related, error)
 	w.add("c.author_id IN ("+ph+")", ids...)
 	w.add("c.id <> ?", c.ID)
 	scoped(w, sc, "c.unit_id")
-	rs, err := d.db.Read.QueryContext(ctx, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY c.id DESC LIMIT 20", w.args...)
+	// +c.id: the identities' cases by cases_author and a sort of those,
+	// not a walk of every case newest first in search of them (an author
+	// with one old case made the case page read the whole table).
+	rs, err := d.db.Read.QueryContext(ctx, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY +c.id DESC LIMIT 20", w.args...)
 	if err != nil {
 		return out, fmt.Errorf("desk: unable to read the citizen's cases: %w", err)
 	}
