@@ -256,6 +256,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.QueryPages(a.Queries, db)
 	a.UI.WatchPages(db)
 	a.UI.DeskPages(a.Desk, a.Presence)
+	a.UI.PublishPages(a.Publish)
 
 	secret, err := formSecret(cfg)
 	if err != nil {

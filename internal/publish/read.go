@@ -272,3 +272,67 @@ func authors(ctx context.Context, tx *sql.Tx, id int64) (map[int64]bool, error) 
 	}
 	return out, rows.Err()
 }
+
+// Account is a connected account a publication can go out on.
+type Account struct {
+	ID       int64  `json:"id"`
+	Platform string `json:"platform"`
+	Name     string `json:"name"`
+	Active   bool   `json:"active"`
+}
+
+// Accounts lists the accounts whose platform publishes posts of the
+// force's own under their settings (its connector's Validator says so: a
+// refusal of the account itself, not of a text or an image, leaves it out).
+func (s *Service) Accounts(ctx context.Context) ([]Account, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT id FROM channels ORDER BY platform, name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("publish: unable to list accounts: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []Account
+	for _, id := range ids {
+		ch, err := s.channel(ctx, s.db.Read, id)
+		if err != nil {
+			return nil, err
+		}
+		active := ch.Status == "active"
+		ch.Status = "active" // a paused account is listed, marked; its platform decides the rest
+		if msg, field := s.validate(ch, "Kaval", 0); msg != "" && field == "" {
+			continue
+		}
+		out = append(out, Account{ID: ch.ID, Platform: ch.Platform, Name: ch.Name, Active: active})
+	}
+	return out, nil
+}
+
+// UserNames maps user ids to the names shown in histories.
+func (s *Service) UserNames(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, name, username FROM users`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name, user string
+		if err := rows.Scan(&id, &name, &user); err != nil {
+			return nil, err
+		}
+		if name == "" {
+			name = user
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}

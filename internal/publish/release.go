@@ -265,3 +265,27 @@ func (s *Service) Reschedule(ctx context.Context, p *auth.Principal, id int64, a
 	}
 	return s.Get(ctx, id)
 }
+
+// Occurrences are the times a publication falls due in [from, to): one
+// for a one-off (its schedule, or when it was released), each repeat for
+// a series. The calendar draws them.
+func Occurrences(p Publication, from, to time.Time) []time.Time {
+	if p.Recur == "" {
+		at := p.When()
+		if at.Before(from) || !at.Before(to) {
+			return nil
+		}
+		return []time.Time{at}
+	}
+	var out []time.Time
+	for n := 0; n < 400; n++ {
+		at := occurrenceAt(p, n)
+		if !at.Before(to) || (!p.RecurUntil.IsZero() && at.After(p.RecurUntil)) {
+			break
+		}
+		if !at.Before(from) {
+			out = append(out, at)
+		}
+	}
+	return out
+}

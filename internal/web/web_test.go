@@ -168,13 +168,15 @@ func mountAll(e *env) {
 	ob := outbox.New(e.db)
 	e.srv.ReplyAPI(d, ob)
 	e.srv.PublishAPI(chs, ob)
-	e.srv.PublicationsAPI(publish.New(e.db, ob, publish.Options{BaseURL: "https://desk.example.in"}))
+	ps := publish.New(e.db, ob, publish.Options{BaseURL: "https://desk.example.in"})
+	e.srv.PublicationsAPI(ps)
 	u, err := ui.New(ui.Deps{Server: e.srv, Auth: e.auth, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(u.Close)
 	u.ChannelPages(channel.NewAdmin(chs, channel.NewManager(chs, channel.Options{Sink: in, Checkpoints: in}), nil))
+	u.PublishPages(ps)
 }
 
 // wildcardRE matches path wildcards such as {id} or {file}.
