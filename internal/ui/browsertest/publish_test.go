@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kaval-desk/kaval/internal/app"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/ui"
 )
@@ -27,7 +28,9 @@ import (
 // approval and its owed signature shows. Screenshots in both languages,
 // axe and the CSP checked on every page.
 func TestPublishing(t *testing.T) {
-	env := Start(t, Options{})
+	// The accounts are stored without credentials (no platform runs
+	// here); a resync would start them, fail and mark them in error.
+	env := Start(t, Options{Configure: func(c *app.Config) { c.ChannelResync = time.Hour }})
 	ctx := t.Context()
 	chans := map[string]int64{}
 	for _, c := range []struct{ platform, name, cfg string }{
@@ -42,7 +45,7 @@ func TestPublishing(t *testing.T) {
 		}
 		chans[c.platform] = id
 	}
-	x, bsky := chans["x"], chans["bluesky"]
+	x, bsky, fb := chans["x"], chans["bluesky"], chans["facebook"]
 
 	a := env.Browser(t)
 	a.Login(auth.RoleAgent)
@@ -57,14 +60,15 @@ func TestPublishing(t *testing.T) {
 	a.Run(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details.account").forEach(d => d.open = true)`))
 	a.Click(fmt.Sprintf(`input[name="v_%d_en"]`, x))
 	a.Click(fmt.Sprintf(`input[name="v_%d_kn"]`, bsky))
-	a.Click(fmt.Sprintf(`input[name="vm_%d_kn"]`, bsky))
+	a.Click(fmt.Sprintf(`input[name="v_%d_en"]`, fb))
+	a.Click(fmt.Sprintf(`input[name="vm_%d_en"]`, fb))
 	// The live limit: X counts 280 weighted characters.
 	a.Fill(fmt.Sprintf("#vt-%d_en", x), strings.Repeat("Traffic diversion near Mysuru Road. ", 9))
 	chk := fmt.Sprintf("#chk-%d_en", x)
-	a.Run(chromedp.Poll[chromedp.Void](`document.querySelector(`+jsString(chk)+`).textContent.includes("limit 280")`, chromedp.WithPollingTimeout(10*time.Second)))
+	waitJS(a, `document.querySelector(`+jsString(chk)+`).textContent.includes("limit 280")`)
 	a.Screenshot("publish-compose-live-limit-en-1280")
 	a.Fill(fmt.Sprintf("#vt-%d_en", x), "Dasara procession Sunday: Mysuru Road closed 4–10 p.m.; use the outer ring road. #BengaluruTraffic")
-	a.Run(chromedp.Poll[chromedp.Void](`document.querySelector(`+jsString(chk)+`).textContent.includes("Fits")`, chromedp.WithPollingTimeout(10*time.Second)))
+	waitJS(a, `document.querySelector(`+jsString(chk)+`).textContent.includes("Fits")`)
 	when := time.Now().In(ui.IST).AddDate(0, 0, 3)
 	a.Run(chromedp.SetValue(`#compose input[name=date]`, when.Format("2006-01-02")), chromedp.SetValue(`#compose input[name=time]`, "07:30"))
 	a.Submit(`#compose button[type=submit]`)
@@ -110,8 +114,8 @@ func TestPublishing(t *testing.T) {
 	}
 	var pending int
 	env.App.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE kind = 'publish' AND state = 'pending' AND needs_approval = 0`).Scan(&pending)
-	if pending != 2 {
-		t.Fatalf("%d outbox items pending, want 2", pending)
+	if pending != 3 {
+		t.Fatalf("%d outbox items pending, want 3", pending)
 	}
 	s.Go(strings.TrimPrefix(pubURL, env.URL))
 	s.Check("publish-approved")
@@ -136,7 +140,7 @@ func TestPublishing(t *testing.T) {
 		td.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: dt}));
 		td.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
 	})()`))
-	s.Run(chromedp.Poll[chromedp.Void](`document.querySelector('td[data-date="`+target+`"] li.cal-item') !== null`, chromedp.WithPollingTimeout(10*time.Second)))
+	waitJS(s, `document.querySelector('td[data-date="`+target+`"] li.cal-item') !== null`)
 	var due int64
 	env.App.DB.Read.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE kind = 'publish' AND state = 'pending'`).Scan(&due)
 	if got := time.UnixMilli(due).In(ui.IST).Format("2006-01-02 15:04"); got != target+" 07:30" {
@@ -187,4 +191,16 @@ func TestPublishing(t *testing.T) {
 	s.Check("publish-campaign")
 	s.Go("/desk/publish/campaigns")
 	s.Check("publish-campaigns")
+}
+
+// waitJS waits until the expression is true in b's page.
+func waitJS(b *Browser, expr string) {
+	b.T.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for b.Eval("!!("+expr+")") != "true" {
+		if time.Now().After(deadline) {
+			b.T.Fatalf("browsertest: still false after 15 s: %s (at %s)", expr, b.Location())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
