@@ -74,6 +74,7 @@ type casePageData struct {
 	ReplyLang     string
 	Key           string // a fresh idempotency key for the composer (a double submit queues one reply)
 	Draft         composer
+	Seen          int64 // when the page was made (ms): the stale-edit screen shows what changed since
 
 	CanReply, CanWrite, CanAssign, CanPII, CanEscalate, Station bool
 	TellCitizen                                                 bool
@@ -113,7 +114,7 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 	data := casePageData{Case: c, AllCategories: analyze.Categories, Langs: labels.Tasks["lang"], Statuses: desk.Statuses,
 		Actions: desk.StationActions, Helplines: desk.Helplines, ReplyLang: desk.ReplyLang(c.Lang), Key: newKey(),
 		CanReply: p.Can(auth.PermRepliesSend), CanWrite: p.Can(auth.PermCasesWrite), CanAssign: p.Can(auth.PermCasesAssign),
-		CanPII: p.Can(auth.PermPIIView), TellCitizen: slices.Contains(c.Tags, desk.TagTellCitizen)}
+		CanPII: p.Can(auth.PermPIIView), TellCitizen: slices.Contains(c.Tags, desk.TagTellCitizen), Seen: dp.u.now().UnixMilli()}
 	_, scoped := p.ScopeUnit()
 	data.Station, data.CanEscalate = scoped, data.CanWrite && !scoped
 	for i, ps := range posts {

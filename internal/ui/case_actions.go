@@ -27,6 +27,11 @@ func (dp *deskPages) caseActionRoutes() {
 				return web.Errorf(http.StatusBadRequest, "bad_request", "unreadable form")
 			}
 			p := auth.FromContext(r.Context())
+			if stale, err := dp.isStale(r, id, p); err != nil {
+				return err
+			} else if stale {
+				return dp.stale(w, r, id, path)
+			}
 			flash, err := h(r, id, p)
 			var inv *desk.InvalidError
 			if errors.As(err, &inv) {
@@ -39,8 +44,7 @@ func (dp *deskPages) caseActionRoutes() {
 				return dp.u.Redirect(w, r, casePath(id))
 			}
 			if errors.Is(err, desk.ErrConflict) {
-				dp.u.Flash(r, FlashError, "case.conflict")
-				return dp.u.Redirect(w, r, casePath(id))
+				return dp.stale(w, r, id, path)
 			}
 			if err != nil {
 				return err
