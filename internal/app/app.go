@@ -28,6 +28,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/geo"
 	"github.com/kaval-desk/kaval/internal/ingest"
 	"github.com/kaval-desk/kaval/internal/lease"
+	"github.com/kaval-desk/kaval/internal/notify"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/pipeline"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -105,6 +106,9 @@ type App struct {
 	wg        sync.WaitGroup
 	cancel    context.CancelFunc
 	ctx       context.Context // Start's, for StartPipeline
+
+	// Notify delivers notifications to people (desk, e-mail, Telegram, webhook).
+	Notify *notify.Notifier
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -249,6 +253,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.PublicationsAPI(a.Publish)
 	a.Web.TeamsAPI(a.Shift)
 	a.Web.ShiftsAPI(a.Shift)
+	ncfg, err := notify.ConfigFromEnv(cfg.Getenv, cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a.Notify = notify.New(db, ncfg, notify.Options{Log: cfg.Log, Live: func(ctx context.Context, ids []int64) error {
+		return a.UI.PublishNotify(ctx, ids)
+	}})
+	a.Web.NotifyAPI(a.Notify)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -257,6 +269,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.WatchPages(db)
 	a.UI.DeskPages(a.Desk, a.Presence)
 	a.UI.PublishPages(a.Publish)
+	a.UI.NotifyPages(a.Notify)
 
 	secret, err := formSecret(cfg)
 	if err != nil {
@@ -371,6 +384,11 @@ func (a *App) Start(ctx context.Context) {
 		// Recurring publications' next occurrences go to the outbox.
 		defer a.wg.Done()
 		a.Publish.Run(ctx, time.Minute)
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Notify.Run(ctx)
 	}()
 	if err := a.Manager.Start(ctx); err != nil {
 		a.log.Error("channels did not start", "err", err)

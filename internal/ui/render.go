@@ -32,10 +32,13 @@ type View struct {
 	Nav     []NavItem
 	Tabs    []NavItem
 	Flash   *Flash
-	Search  string // the search page, when one is registered and allowed
-	Notes   string // the notifications fragment, likewise
+	Search  string     // the search page, when one is registered and allowed
+	Notes   []NoteSlot // the notification fragments, likewise
 	Section string
 }
+
+// NoteSlot is one fragment in the top bar's notification area.
+type NoteSlot struct{ Path, Live string }
 
 // templates holds, per language, one parsed set per page file. Each set
 // is the shared partials plus the page, with the functions bound to the
@@ -206,8 +209,10 @@ func (u *UI) fill(w http.ResponseWriter, r *http.Request, v *View) {
 		if u.search != nil && p.Can(u.search.perm) {
 			v.Search = u.search.path
 		}
-		if u.notes != nil && p.Can(u.notes.perm) {
-			v.Notes = u.notes.path
+		for _, n := range u.notes {
+			if p.Can(n.perm) {
+				v.Notes = append(v.Notes, NoteSlot{Path: n.path, Live: n.Label})
+			}
 		}
 	}
 	u.mu.Unlock()

@@ -150,7 +150,7 @@ type UI struct {
 	nav      []navEntry
 	sections map[string]string // route pattern -> section, for the active entry
 	search   *navEntry
-	notes    *navEntry
+	notes    []navEntry // top-bar slots; path is the fragment, live its SSE stream (optional)
 }
 
 // New builds the shell and registers its own pages (login, logout,
@@ -230,9 +230,16 @@ func (u *UI) SetSearch(path string, perm auth.Perm) {
 // SetNotifications points the top bar's notification slot at a GET
 // fragment (loaded on each page and every minute) for holders of perm.
 func (u *UI) SetNotifications(path string, perm auth.Perm) {
+	u.AddNotifications(path, "", perm)
+}
+
+// AddNotifications adds a slot to the top bar's notification area: the
+// fragment at path is loaded on each page, every minute, and whenever
+// the SSE stream live (when not empty) sends a "notify" event.
+func (u *UI) AddNotifications(path, live string, perm auth.Perm) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.notes = &navEntry{path: path, perm: perm}
+	u.notes = append(u.notes, navEntry{Nav: Nav{Label: live}, path: path, perm: perm})
 }
 
 // menu returns the left navigation and the active section's tabs for p.

@@ -18,6 +18,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/ingest"
+	"github.com/kaval-desk/kaval/internal/notify"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/publish"
 	"github.com/kaval-desk/kaval/internal/store"
@@ -170,6 +171,8 @@ func mountAll(e *env) {
 	e.srv.PublishAPI(chs, ob)
 	ps := publish.New(e.db, ob, publish.Options{BaseURL: "https://desk.example.in"})
 	e.srv.PublicationsAPI(ps)
+	nt := notify.New(e.db, notify.Config{}, notify.Options{})
+	e.srv.NotifyAPI(nt)
 	u, err := ui.New(ui.Deps{Server: e.srv, Auth: e.auth, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatal(err)
@@ -750,6 +753,14 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		// Images of approved publications, which the platforms download
 		// (publish.Service.PublicMedia: 404 for any other image).
 		"GET /media/{file}": auth.PermPublic,
+		// Each person's own notifications (every query is by the caller's
+		// user id) and where they are reached.
+		"GET /api/v1/notifications": auth.PermAuthenticated, "POST /api/v1/notifications/{id}/read": auth.PermAuthenticated,
+		"POST /api/v1/notifications/read": auth.PermAuthenticated, "GET /api/v1/notifications/contact": auth.PermAuthenticated,
+		"PUT /api/v1/notifications/contact": auth.PermAuthenticated,
+		"GET /desk/notifications": auth.PermAuthenticated, "GET /desk/notifications/bell": auth.PermAuthenticated,
+		"GET /desk/notifications/live": auth.PermAuthenticated, "POST /desk/notifications/{id}/open": auth.PermAuthenticated,
+		"POST /desk/notifications/read": auth.PermAuthenticated, "POST /desk/notifications/contact": auth.PermAuthenticated,
 	}
 	e := newEnv(t, store.NewTestSQLite(t))
 	mountAll(e)
