@@ -57,8 +57,8 @@ type notePage struct {
 	Unread     int
 	UnreadOnly bool
 	Contact    notify.Contact
-	Email      bool // e-mail is set up on this desk
-	Telegram   bool // Telegram likewise
+	Email      bool  // e-mail is set up on this desk
+	Telegram   bool  // Telegram likewise
 	More       int64 // the id to page before, when there may be more
 }
 

@@ -758,7 +758,7 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		"GET /api/v1/notifications": auth.PermAuthenticated, "POST /api/v1/notifications/{id}/read": auth.PermAuthenticated,
 		"POST /api/v1/notifications/read": auth.PermAuthenticated, "GET /api/v1/notifications/contact": auth.PermAuthenticated,
 		"PUT /api/v1/notifications/contact": auth.PermAuthenticated,
-		"GET /desk/notifications": auth.PermAuthenticated, "GET /desk/notifications/bell": auth.PermAuthenticated,
+		"GET /desk/notifications":           auth.PermAuthenticated, "GET /desk/notifications/bell": auth.PermAuthenticated,
 		"GET /desk/notifications/live": auth.PermAuthenticated, "POST /desk/notifications/{id}/open": auth.PermAuthenticated,
 		"POST /desk/notifications/read": auth.PermAuthenticated, "POST /desk/notifications/contact": auth.PermAuthenticated,
 	}
