@@ -158,6 +158,18 @@ type Result struct {
 	CodeMixed bool
 }
 
+// RomanisedMin is the least probability the Latin head must give its best
+// romanised class for a post to be called romanised Kannada, Hindi, Tamil
+// or Malayalam; RomanisedMinMarked the least when the post has at least
+// one romanised function word (Markers). Below them a post is English.
+// Chosen by leave-one-source-out cross-validation over English and
+// romanised sources (TestLangThresholdCV, docs/MODELS.md), never on a dev
+// split or on the written test sets (testdata/).
+var RomanisedMin, RomanisedMinMarked float32 = 0.8, 0.5
+
+// RomanisedShort: the bars apply to posts of at most this many words.
+var RomanisedShort = 1 << 30
+
 // Detect decides language and script. latinProbs are the Latin head's
 // probabilities over LatinClasses (used only when Latin dominates; may be
 // nil otherwise). englishWords and indicWords count common English and
@@ -196,6 +208,12 @@ func Detect(c Counts, latinProbs []float32, englishWords, indicWords, words int)
 	if len(latinProbs) != len(LatinClasses) {
 		r.Lang = "en"
 		return r
+	}
+	if best != 0 && words <= RomanisedShort && latinProbs[best] < RomanisedMin && (indicWords == 0 || latinProbs[best] < RomanisedMinMarked) {
+		// The head leans romanised but not surely, and (below the lower
+		// bar) no romanised function word backs it: short English posts
+		// ("Stay safe everyone", "OK thanks") are where it guesses.
+		best = 0
 	}
 	if best == 0 && indicWords >= 3 && indicWords >= 2*englishWords {
 		// Romanised function words outvote a short text's n-grams: take
