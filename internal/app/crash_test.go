@@ -94,6 +94,7 @@ type crashEnv struct {
 	wa       *wafake.Server
 	secret   string
 	db       *store.DB // the test's own handle, for counting
+	args     []string  // more flags for kaval serve
 
 	mu      sync.Mutex
 	acked   map[string]int // "platform\x00external id" → times acknowledged
@@ -233,6 +234,7 @@ func (e *crashEnv) start() *desk {
 	defer logf.Close()
 	fmt.Fprintf(logf, "\n=== start %s\n", time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(e.bin, "serve", "--db", e.dsn, "--data", e.dataDir, "--listen", e.addr, "--log-level", "warn")
+	cmd.Args = append(cmd.Args, e.args...)
 	cmd.Env = e.childEnv
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {

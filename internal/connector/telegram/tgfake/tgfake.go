@@ -29,8 +29,9 @@ type Sent struct {
 	ChatRef         string // chat_id as sent (number or @username)
 	MessageThreadID int64
 	Text            string
-	ReplyTo         int64 // reply_parameters.message_id (or legacy reply_to_message_id)
-	MessageID       int64 // id the fake assigned
+	ReplyTo         int64     // reply_parameters.message_id (or legacy reply_to_message_id)
+	MessageID       int64     // id the fake assigned
+	At              time.Time // when the fake accepted it (scheduled posts' timing)
 }
 
 // Failure is an injected error answer.
@@ -546,7 +547,7 @@ func (s *Server) accept(p map[string]json.RawMessage) (telegram.Message, *Failur
 	id := s.nextMsg[chat.ID] + 1000
 	s.remember(chat, id)
 	thread := num(p["message_thread_id"])
-	s.sent = append(s.sent, Sent{ChatID: chat.ID, ChatRef: ref, MessageThreadID: thread, Text: text, ReplyTo: rp.MessageID, MessageID: id})
+	s.sent = append(s.sent, Sent{ChatID: chat.ID, ChatRef: ref, MessageThreadID: thread, Text: text, ReplyTo: rp.MessageID, MessageID: id, At: time.Now()})
 	bot := s.bot
 	msg := telegram.Message{MessageID: id, MessageThreadID: thread, From: &bot, Chat: chat, Date: time.Now().Unix(), Text: text}
 	if rp.MessageID != 0 {
