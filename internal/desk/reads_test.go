@@ -67,3 +67,21 @@ func TestUnreadPerUser(t *testing.T) {
 		}
 	})
 }
+
+// PlaceTexts: the places the first post's analysis matched in its text.
+func TestPlaceTexts(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		a := e.post(t, "a", "chain snatched near 4th block jayanagar")
+		b := e.post(t, "b", "noise at night")
+		if _, err := db.Write.Exec(`UPDATE posts SET analysis = $1 WHERE case_id = $2`,
+			`{"places":[{"text":"4th block jayanagar","start":20,"end":39,"source":"text"},{"text":"Hebbal","start":0,"end":0,"source":"author_location"}]}`, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.desk.PlaceTexts(ctx, []desk.Case{a, b})
+		if err != nil || len(got[a.ID]) != 1 || got[a.ID][0] != "4th block jayanagar" || len(got[b.ID]) != 0 {
+			t.Fatalf("%v %v", got, err)
+		}
+	})
+}

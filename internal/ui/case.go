@@ -27,7 +27,23 @@ func casePath(id int64) string { return "/desk/cases/" + strconv.FormatInt(id, 1
 // someone allowed to see personal data unmasks it (audited).
 type postView struct {
 	post.Post
-	Masked bool // personal data was found and masked
+	Masked bool     // personal data was found and masked
+	Places []string // what the analysis matched as places in the text, marked where it stands
+}
+
+// placesOf are the texts the analysis of p matched as places in its text
+// (taken before masking: a masked text keeps the marks it still holds).
+func placesOf(p post.Post) []string {
+	if p.Analysis == nil {
+		return nil
+	}
+	var out []string
+	for _, pl := range p.Analysis.Places {
+		if pl.End > pl.Start {
+			out = append(out, pl.Text)
+		}
+	}
+	return out
 }
 
 // eventView is a timeline entry; Text is free text (a note, a reply),
@@ -118,7 +134,7 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 	_, scoped := p.ScopeUnit()
 	data.Station, data.CanEscalate = scoped, data.CanWrite && !scoped
 	for i, ps := range posts {
-		v := postView{Post: ps}
+		v := postView{Post: ps, Places: placesOf(ps)}
 		privacy.Viewer{}.Post(&v.Post)
 		v.Masked = v.Text != ps.Text
 		if i == 0 && ps.Analysis != nil {

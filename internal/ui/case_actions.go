@@ -195,6 +195,7 @@ func (dp *deskPages) unmask(w http.ResponseWriter, r *http.Request) error {
 		Details: map[string]any{"case_id": ps.CaseID}}); err != nil {
 		return err
 	}
+	places := placesOf(ps)
 	privacy.For(p).Post(&ps)
-	return dp.u.Fragment(w, r, http.StatusOK, "case.html", "post-body", postView{Post: ps})
+	return dp.u.Fragment(w, r, http.StatusOK, "case.html", "post-body", postView{Post: ps, Places: places})
 }

@@ -5,9 +5,11 @@ import (
 	"html/template"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // IST is Asia/Kolkata. India keeps no daylight saving, so a fixed zone is
@@ -69,7 +71,14 @@ var linkRE = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'` + "`" + `]+`
 // post-text) and dir="auto" for mixed scripts; https links are live with
 // rel="noopener noreferrer nofollow ugc" and open in a new tab, any other
 // link (http, javascript:, data:) is shown as text only.
-func PostText(s string) template.HTML {
+func PostText(s string) template.HTML { return PostTextMarked(s, nil) }
+
+// PostTextMarked is PostText with the places the analysis matched in the
+// text marked (<mark>): each place's matched text, where it stands in s
+// (found afresh, so a masked text keeps its marks). A mark never crosses
+// a link.
+func PostTextMarked(s string, places []string) template.HTML {
+	marks := placeRanges(s, places)
 	var b strings.Builder
 	b.WriteString(`<div class="post-text" dir="auto">`)
 	last := 0
@@ -80,7 +89,7 @@ func PostText(s string) template.HTML {
 			end--
 		}
 		raw := s[start:end]
-		b.WriteString(html.EscapeString(s[last:start]))
+		writeMarked(&b, s, last, start, marks)
 		if u, err := url.Parse(raw); err == nil && strings.EqualFold(u.Scheme, "https") && u.Host != "" && u.User == nil {
 			b.WriteString(`<a href="` + html.EscapeString(u.String()) + `" rel="noopener noreferrer nofollow ugc" target="_blank">` +
 				html.EscapeString(raw) + `</a>`)
@@ -89,7 +98,44 @@ func PostText(s string) template.HTML {
 		}
 		last = end
 	}
-	b.WriteString(html.EscapeString(s[last:]))
+	writeMarked(&b, s, last, len(s), marks)
 	b.WriteString(`</div>`)
 	return template.HTML(b.String())
+}
+
+// placeRanges are the byte ranges of s to mark: the first occurrence of
+// each place's text (any letter case), in order, not overlapping.
+func placeRanges(s string, places []string) [][2]int {
+	var out [][2]int
+	low := strings.ToLower(s)
+	for _, p := range places {
+		if utf8.RuneCountInString(strings.TrimSpace(p)) < 3 {
+			continue
+		}
+		i := strings.Index(low, strings.ToLower(p))
+		// ToLower may change byte lengths outside ASCII: accept only a
+		// match that is the same text in s.
+		if i < 0 || i+len(p) > len(s) || !strings.EqualFold(s[i:i+len(p)], p) {
+			continue
+		}
+		r := [2]int{i, i + len(p)}
+		if !slices.ContainsFunc(out, func(o [2]int) bool { return r[0] < o[1] && o[0] < r[1] }) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b [2]int) int { return a[0] - b[0] })
+	return out
+}
+
+// writeMarked writes s[from:to] escaped, with the marks wholly inside it.
+func writeMarked(b *strings.Builder, s string, from, to int, marks [][2]int) {
+	for _, m := range marks {
+		if m[0] < from || m[1] > to {
+			continue
+		}
+		b.WriteString(html.EscapeString(s[from:m[0]]))
+		b.WriteString("<mark>" + html.EscapeString(s[m[0]:m[1]]) + "</mark>")
+		from = m[1]
+	}
+	b.WriteString(html.EscapeString(s[from:to]))
 }

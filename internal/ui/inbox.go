@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"html"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -58,7 +57,7 @@ func (u *UI) DeskPages(d *desk.Desk, pres *desk.Presence) {
 // lists (personal data is unmasked one post at a time, on the case page).
 type inboxRow struct {
 	desk.Case
-	Subject  template.HTML // escaped, the case's station highlighted
+	Subject  template.HTML // escaped, the places the analysis matched in it marked
 	SLA      string        // "", "warning" or "breached"
 	DueMs    int64
 	Assignee string
@@ -73,11 +72,12 @@ func maskedCase(c desk.Case) desk.Case {
 }
 
 // row is c as the inbox shows it; unread is for the person looking
-// (Desk.Unread: a post newer than their last opening of the case).
-func (dp *deskPages) row(c desk.Case, now time.Time, names map[int64]string, unread bool) inboxRow {
+// (Desk.Unread: a post newer than their last opening of the case), places
+// the texts the analysis matched (Desk.PlaceTexts).
+func (dp *deskPages) row(c desk.Case, now time.Time, names map[int64]string, unread bool, places []string) inboxRow {
 	c = maskedCase(c)
 	r := inboxRow{Case: c, Assignee: names[c.AssigneeID], Unread: unread}
-	r.Subject = highlight(c.Subject, placeWord(c.UnitName))
+	r.Subject = markedLine(c.Subject, places)
 	if c.DueAt != nil {
 		r.DueMs = c.DueAt.UnixMilli()
 		left := c.DueAt.Sub(now)
@@ -92,26 +92,12 @@ func (dp *deskPages) row(c desk.Case, now time.Time, names map[int64]string, unr
 	return r
 }
 
-// placeWord is what of a station's name a post would say ("Jayanagar"
-// of "Jayanagar PS").
-func placeWord(unit string) string {
-	for _, suf := range []string{" Traffic PS", " PS", " Police Station"} {
-		unit = strings.TrimSuffix(unit, suf)
-	}
-	if len([]rune(unit)) < 4 {
-		return ""
-	}
-	return unit
-}
-
-// highlight escapes s and marks the first occurrence of word (any case).
-func highlight(s, word string) template.HTML {
-	if word != "" {
-		if i := strings.Index(strings.ToLower(s), strings.ToLower(word)); i >= 0 && strings.ToLower(s[i:i+len(word)]) == strings.ToLower(word) {
-			return template.HTML(html.EscapeString(s[:i]) + "<mark>" + html.EscapeString(s[i:i+len(word)]) + "</mark>" + html.EscapeString(s[i+len(word):]))
-		}
-	}
-	return template.HTML(html.EscapeString(s))
+// markedLine escapes a row's one line of citizen text with the places
+// the analysis matched in it marked.
+func markedLine(s string, places []string) template.HTML {
+	var b strings.Builder
+	writeMarked(&b, s, 0, len(s), placeRanges(s, places))
+	return template.HTML(b.String())
 }
 
 type option struct {
@@ -268,8 +254,12 @@ func (dp *deskPages) inbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	places, err := dp.d.PlaceTexts(r.Context(), cs)
+	if err != nil {
+		return err
+	}
 	for _, c := range cs {
-		data.Rows = append(data.Rows, dp.row(c, now, names, unread[c.ID]))
+		data.Rows = append(data.Rows, dp.row(c, now, names, unread[c.ID], places[c.ID]))
 	}
 	if undo := q.Get("undo"); undo != "" && len(undo) < 4096 {
 		data.Undo = undo
@@ -313,7 +303,11 @@ func (dp *deskPages) inboxLive(r *http.Request, ev Event) ([]Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	html, err := dp.u.RenderString(Lang(r), "inbox.html", "inbox-row", dp.row(match[0], dp.u.now(), names, unread[match[0].ID]))
+	places, err := dp.d.PlaceTexts(r.Context(), match)
+	if err != nil {
+		return nil, err
+	}
+	html, err := dp.u.RenderString(Lang(r), "inbox.html", "inbox-row", dp.row(match[0], dp.u.now(), names, unread[match[0].ID], places[match[0].ID]))
 	if err != nil {
 		return nil, err
 	}

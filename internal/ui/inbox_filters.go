@@ -12,6 +12,8 @@ func init() {
 	AddFunc("activefilters", func(t Translator) any {
 		return func(d inboxData) []string { return activeFilters(t, d) }
 	})
+	// postmarked is post (PostText) with the analysis's places marked.
+	AddFunc("postmarked", func(Translator) any { return PostTextMarked })
 }
 
 // activeFilters are the filters of an inbox page in words, "Status: Open",

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/desk"
@@ -36,23 +37,25 @@ func (dp *deskPages) station(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	unread, err := dp.d.Unread(r.Context(), p.UserID, waiting)
-	if err != nil {
-		return err
-	}
-	for _, c := range waiting {
-		data.Waiting = append(data.Waiting, dp.row(c, now, names, unread[c.ID]))
-	}
 	others, _, err := dp.d.ListCases(r.Context(), desk.CaseFilter{Status: []string{desk.StatusNew, desk.StatusOpen, desk.StatusWaitingCitizen},
 		Sort: desk.SortUpdated, Limit: 30}, sc)
 	if err != nil {
 		return err
 	}
-	if unread, err = dp.d.Unread(r.Context(), p.UserID, others); err != nil {
+	all := append(slices.Clone(waiting), others...)
+	unread, err := dp.d.Unread(r.Context(), p.UserID, all)
+	if err != nil {
 		return err
 	}
+	places, err := dp.d.PlaceTexts(r.Context(), all)
+	if err != nil {
+		return err
+	}
+	for _, c := range waiting {
+		data.Waiting = append(data.Waiting, dp.row(c, now, names, unread[c.ID], places[c.ID]))
+	}
 	for _, c := range others {
-		data.Others = append(data.Others, dp.row(c, now, names, unread[c.ID]))
+		data.Others = append(data.Others, dp.row(c, now, names, unread[c.ID], places[c.ID]))
 	}
 	return dp.u.Render(w, r, http.StatusOK, "station.html", View{Title: "station.title", Data: data})
 }
