@@ -270,6 +270,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.DeskPages(a.Desk, a.Presence)
 	a.UI.PublishPages(a.Publish)
 	a.UI.NotifyPages(a.Notify)
+	a.UI.ShiftPages(a.Shift)
 
 	secret, err := formSecret(cfg)
 	if err != nil {

@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/shift"
+	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/watch"
 )
 
 // SubjectShift is announced on the bus when the live board changes (a
 // clock-in, an assignment, a handover acknowledged).
-const SubjectShift = "shift.changed"
+const SubjectShift = ui.SubjectShift
 
 // newShift builds the shift service: the rules' assign-to-team action
 // and the handovers' ongoing alerts (the watch floor's spikes) are wired

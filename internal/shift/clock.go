@@ -209,7 +209,7 @@ type Clock struct {
 	UserID   int64     `json:"user_id"`
 	Username string    `json:"username"`
 	Name     string    `json:"name"`
-	Role     string    `json:"role"`
+	Role     auth.Role `json:"role"`
 	Since    time.Time `json:"since"`
 }
 

@@ -35,6 +35,7 @@ type View struct {
 	Search  string     // the search page, when one is registered and allowed
 	Notes   []NoteSlot // the notification fragments, likewise
 	Section string
+	Bar     []string // top-bar controls' fragments (the shift's clock)
 }
 
 // NoteSlot is one fragment in the top bar's notification area.
@@ -203,6 +204,7 @@ func (u *UI) fill(w http.ResponseWriter, r *http.Request, v *View) {
 	p := auth.FromContext(r.Context())
 	v.Lang, v.User, v.Path = Lang(r), p, r.URL.RequestURI()
 	v.Nav, v.Tabs = u.menu(p, r.Pattern)
+	v.Bar = u.topBar(p)
 	u.mu.Lock()
 	v.Section = u.sections[r.Pattern]
 	if p != nil && !p.MustChange {

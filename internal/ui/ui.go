@@ -148,6 +148,7 @@ type UI struct {
 
 	mu       sync.Mutex
 	nav      []navEntry
+	bar      []navEntry        // top-bar controls (topbar.go)
 	sections map[string]string // route pattern -> section, for the active entry
 	search   *navEntry
 	notes    []navEntry // top-bar slots; path is the fragment, live its SSE stream (optional)
