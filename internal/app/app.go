@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/analyze"
+	"github.com/kaval-desk/kaval/internal/alert"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/channel"
@@ -95,6 +96,10 @@ type App struct {
 	Rules    *rules.Store    // automation rules
 	Engine   *rules.Engine   // runs them in the pipeline
 	Presence *desk.Presence
+	// Alerts of the watch floor, and the detector loop raising them (add
+	// detectors with AlertLoop.Add before Start).
+	Alerts    *alert.Service
+	AlertLoop *alert.Loop
 	Publish  *publish.Service // compose, approve and plan the force's posts
 	Shift    *shift.Service   // teams, round-robin, shifts and handovers
 	handler  http.Handler
@@ -248,6 +253,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.QueryAPI(a.Queries)
 	a.Web.WatchAPI(a.Queries)
 	a.Web.WatchDashAPI()
+	a.Alerts = alert.New(db, alert.Options{Bus: a.Bus, Log: cfg.Log})
+	a.AlertLoop = &alert.Loop{Service: a.Alerts, Leases: lease.New(db), Detectors: alert.SpikeDetectors(db, a.Queries, watch.SpikeOptions{})}
+	a.Web.AlertAPI(a.Alerts)
 	a.Web.RulesAPI(a.Rules)
 	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})
 	a.Web.PublicationsAPI(a.Publish)
@@ -267,6 +275,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.ChannelPages(channel.NewAdmin(a.Channels, a.Manager, cfg.Log))
 	a.UI.QueryPages(a.Queries, db)
 	a.UI.WatchPages(db)
+	a.UI.AlertPages(a.Alerts)
 	a.UI.DeskPages(a.Desk, a.Presence)
 	a.UI.PublishPages(a.Publish)
 	a.UI.NotifyPages(a.Notify)
@@ -346,6 +355,12 @@ func (a *App) Start(ctx context.Context) {
 			case <-t.C:
 			}
 		}
+	}()
+	a.wg.Add(1)
+	go func() {
+		// One replica at a time (a lease) runs the watch floor's detectors.
+		defer a.wg.Done()
+		a.AlertLoop.Run(ctx)
 	}()
 	a.wg.Add(1)
 	go func() {

@@ -71,6 +71,7 @@ const (
 	PermTokensOwn       Perm = "tokens:own"    // create, list and revoke one's own API tokens
 	PermCitizensLink    Perm = "citizens:link" // link platform identities into one citizen profile (desk work, not a station's)
 	PermStationWork     Perm = "station:work"  // a station's own queue of escalated cases and the action taken
+	PermAlertsAck       Perm = "alerts:ack"    // acknowledge the watch floor's alerts (seeing them is analytics:read)
 )
 
 // The shift's own work (issue 13).
@@ -87,6 +88,7 @@ var Perms = []Perm{
 	PermTemplatesManage, PermQueriesManage, PermRulesManage, PermUnitsRead, PermUnitsManage,
 	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink, PermQueriesApprove, PermStationWork,
 	PermShiftsWork, PermShiftsManage, PermTraining,
+	PermAlertsAck,
 }
 
 // rolePerms is THE table of who may do what.
@@ -108,6 +110,7 @@ var rolePerms = map[Role][]Perm{
 		PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 		PermTemplatesManage, PermQueriesManage, PermQueriesApprove, PermRulesManage, PermUnitsRead, PermTokensOwn, PermCitizensLink,
 		PermShiftsWork, PermShiftsManage, PermTraining,
+		PermAlertsAck,
 	},
 	RoleAgent: {
 		PermCasesRead, PermCasesWrite, PermRepliesSend, PermPostsRead, PermPublish,
@@ -118,6 +121,7 @@ var rolePerms = map[Role][]Perm{
 	},
 	RoleAnalyst: {
 		PermCasesRead, PermPostsRead, PermAnalyticsRead, PermUnitsRead, PermTokensOwn, PermQueriesManage,
+		PermAlertsAck,
 	},
 }
 
