@@ -18,8 +18,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/alert"
+	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/bus"
 	"github.com/kaval-desk/kaval/internal/channel"
@@ -96,10 +96,6 @@ type App struct {
 	Rules    *rules.Store    // automation rules
 	Engine   *rules.Engine   // runs them in the pipeline
 	Presence *desk.Presence
-	// Alerts of the watch floor, and the detector loop raising them (add
-	// detectors with AlertLoop.Add before Start).
-	Alerts    *alert.Service
-	AlertLoop *alert.Loop
 	Publish  *publish.Service // compose, approve and plan the force's posts
 	Shift    *shift.Service   // teams, round-robin, shifts and handovers
 	handler  http.Handler
@@ -114,6 +110,11 @@ type App struct {
 
 	// Notify delivers notifications to people (desk, e-mail, Telegram, webhook).
 	Notify *notify.Notifier
+
+	// Alerts of the watch floor, and the detector loop raising them (add
+	// detectors with AlertLoop.Add before Start).
+	Alerts    *alert.Service
+	AlertLoop *alert.Loop
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -269,6 +270,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return a.UI.PublishNotify(ctx, ids)
 	}})
 	a.Web.NotifyAPI(a.Notify)
+	a.Alerts.SetNotifier(a.Notify) // new and escalated alerts reach people
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
