@@ -86,7 +86,7 @@ func TestDedupeCooldownAcknowledge(t *testing.T) {
 		if !errors.As(err, &conf) {
 			t.Fatalf("second acknowledgement: %v", err)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'alert.acknowledge' AND target = $1", "alert:"+strconv.FormatInt(a.ID, 10)); n != 1 {
+		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'alert.acknowledge' AND target = $1", "alert:"+itoa(a.ID)); n != 1 {
 			t.Fatalf("%d audit entries", n)
 		}
 		if _, err := s.Acknowledge(ctx, sup, 999999, ""); !errors.Is(err, store.ErrNotFound) {
@@ -185,3 +185,5 @@ func TestLoopHoldsTheLease(t *testing.T) {
 		}
 	})
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
