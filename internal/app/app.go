@@ -38,6 +38,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/rules"
 	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/shift"
+	"github.com/kaval-desk/kaval/internal/sla"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/unit"
@@ -115,6 +116,11 @@ type App struct {
 	// detectors with AlertLoop.Add before Start).
 	Alerts    *alert.Service
 	AlertLoop *alert.Loop
+
+	// SLA is the SLA configuration and breach report; Sweeper keeps open
+	// cases' deadlines and raises warnings and breaches (one replica).
+	SLA     *sla.Store
+	Sweeper *sla.Sweeper
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -271,6 +277,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}})
 	a.Web.NotifyAPI(a.Notify)
 	a.Alerts.SetNotifier(a.Notify) // new and escalated alerts reach people
+	a.SLA = sla.NewStore(db)
+	a.Web.SLAAPI(a.SLA)
+	a.Sweeper = sla.NewSweeper(db, a.Notify, sla.Options{Log: cfg.Log, Leases: lease.New(db)})
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -407,6 +416,11 @@ func (a *App) Start(ctx context.Context) {
 	go func() {
 		defer a.wg.Done()
 		a.Notify.Run(ctx)
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Sweeper.Run(ctx, 30*time.Second)
 	}()
 	if err := a.Manager.Start(ctx); err != nil {
 		a.log.Error("channels did not start", "err", err)

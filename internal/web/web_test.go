@@ -21,6 +21,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/notify"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/publish"
+	"github.com/kaval-desk/kaval/internal/sla"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/web"
@@ -173,6 +174,7 @@ func mountAll(e *env) {
 	e.srv.PublicationsAPI(ps)
 	nt := notify.New(e.db, notify.Config{}, notify.Options{})
 	e.srv.NotifyAPI(nt)
+	e.srv.SLAAPI(sla.NewStore(e.db))
 	u, err := ui.New(ui.Deps{Server: e.srv, Auth: e.auth, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatal(err)
