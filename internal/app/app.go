@@ -414,6 +414,12 @@ func (a *App) Start(ctx context.Context) {
 	}()
 	a.wg.Add(1)
 	go func() {
+		// Engagement on our posts, read from each platform.
+		defer a.wg.Done()
+		a.Publish.RunMetrics(ctx, a.Manager, 15*time.Minute)
+	}()
+	a.wg.Add(1)
+	go func() {
 		defer a.wg.Done()
 		a.Notify.Run(ctx)
 	}()

@@ -398,3 +398,25 @@ func ClassOf(err error) Class {
 	}
 	return Retryable
 }
+
+// Metrics are a platform's public counts for one of our own posts. A
+// count the platform does not offer (reach on Mastodon, views on a
+// Telegram channel through the Bot API) is NotOffered.
+type Metrics struct {
+	Likes       int64 `json:"likes"`
+	Reposts     int64 `json:"reposts"`
+	Replies     int64 `json:"replies"`
+	Quotes      int64 `json:"quotes"`
+	Reach       int64 `json:"reach"`       // distinct accounts that saw it
+	Impressions int64 `json:"impressions"` // times it was shown
+}
+
+// NotOffered marks a count a platform does not give.
+const NotOffered = -1
+
+// MetricsReader is implemented by connectors that can read engagement on
+// posts they published, by the external ids their Publish returned. Ids
+// the platform no longer knows (a deleted post) are left out of the map.
+type MetricsReader interface {
+	PostMetrics(ctx context.Context, externalIDs []string) (map[string]Metrics, error)
+}

@@ -180,6 +180,7 @@ func (pp *publishPages) saveCampaign(w http.ResponseWriter, r *http.Request) err
 type campaignData struct {
 	Campaign publish.Campaign
 	Rows     []pubRow
+	Results  publish.Results
 }
 
 func (pp *publishPages) campaign(w http.ResponseWriter, r *http.Request) error {
@@ -197,6 +198,9 @@ func (pp *publishPages) campaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := campaignData{Campaign: c}
 	if d.Rows, err = pp.rows(r, pubs); err != nil {
+		return err
+	}
+	if d.Results, err = pp.ps.CampaignResults(r.Context(), id); err != nil {
 		return err
 	}
 	return pp.u.Render(w, r, http.StatusOK, "publish_campaign.html", View{Title: "publish.campaign.title", TitleArgs: []any{c.Name}, Data: d})

@@ -32,6 +32,7 @@ type formData struct {
 	CanCancel   bool
 	Names       map[int64]string
 	History     []publish.Event
+	Results     publish.Results
 	Open        map[int64]bool // accounts shown open (a version chosen)
 }
 
@@ -77,6 +78,9 @@ func (pp *publishPages) formData(r *http.Request, p publish.Publication) (formDa
 			}
 		}
 		if d.History, err = pp.ps.History(ctx, p.ID); err != nil {
+			return d, err
+		}
+		if d.Results, err = pp.ps.Results(ctx, p.ID); err != nil {
 			return d, err
 		}
 		u := auth.FromContext(ctx)

@@ -44,6 +44,9 @@ func (s *Server) PublicationsAPI(ps *publish.Service) {
 	s.Route("PUT", "/api/v1/publications/{id}", auth.PermPublish, OpDoc{Summary: "Edit a draft, a rejected or an in-review publication", Tags: tags,
 		Description: "An in-review publication goes back to draft: approvals of earlier words never count. version is the one read (409 when it changed).",
 		Params:      []Param{id}, Request: pubRequest{}, Response: pubView{}}, h.update)
+	s.Route("GET", "/api/v1/publications/{id}/results", auth.PermPublish, OpDoc{Summary: "Engagement on each platform (likes, reposts, replies, quotes, reach, impressions)", Tags: tags,
+		Description: "As last read from each platform (every 15 minutes for 30 days after sending). -1 is a count the platform does not offer.",
+		Params:      []Param{id}, Response: publish.Results{}}, h.results)
 	s.Route("GET", "/api/v1/publications/{id}/history", auth.PermPublish, OpDoc{Summary: "A publication's full history", Tags: tags,
 		Params: []Param{id}, Response: []publish.Event{}}, h.history)
 	s.Route("POST", "/api/v1/publications/{id}/submit", auth.PermPublish, OpDoc{Summary: "Submit for approval", Tags: tags,
@@ -87,6 +90,8 @@ func (s *Server) PublicationsAPI(ps *publish.Service) {
 	cid := Param{Name: "id", In: "path", Type: "integer", Required: true, Description: "the campaign"}
 	s.Route("GET", "/api/v1/campaigns/{id}", auth.PermPublish, OpDoc{Summary: "Get a campaign with its publications' counts", Tags: tags,
 		Params: []Param{cid}, Response: publish.Campaign{}}, h.campaign)
+	s.Route("GET", "/api/v1/campaigns/{id}/results", auth.PermPublish, OpDoc{Summary: "Engagement summed over a campaign's posts", Tags: tags,
+		Params: []Param{cid}, Response: publish.Results{}}, h.campaignResults)
 	s.Route("PUT", "/api/v1/campaigns/{id}", auth.PermPublish, OpDoc{Summary: "Edit a campaign", Tags: tags,
 		Params: []Param{cid}, Request: campaignRequest{}, Response: publish.Campaign{}}, h.saveCampaign)
 }
@@ -559,4 +564,34 @@ func (h *pubHandlers) saveCampaign(w http.ResponseWriter, r *http.Request) error
 		status = http.StatusCreated
 	}
 	return JSON(w, status, c)
+}
+
+func (h *pubHandlers) results(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := h.ps.Get(r.Context(), id); err != nil {
+		return err
+	}
+	res, err := h.ps.Results(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return JSON(w, http.StatusOK, res)
+}
+
+func (h *pubHandlers) campaignResults(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := h.ps.Campaign(r.Context(), id); err != nil {
+		return err
+	}
+	res, err := h.ps.CampaignResults(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return JSON(w, http.StatusOK, res)
 }

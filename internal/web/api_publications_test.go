@@ -83,6 +83,9 @@ func TestPublicationsApprovalCannotBeBypassed(t *testing.T) {
 		if n := published(); n != 2 {
 			t.Fatalf("%d posts released, want 2", n)
 		}
+		if st, m, _ := e.req("GET", path+"/results", agent, nil); st != http.StatusOK || m["total"] == nil {
+			t.Fatalf("results: %d %v", st, m)
+		}
 		st, h, resp := e.req("GET", path+"/history", agent, nil)
 		_ = h
 		if st != http.StatusOK || resp == nil {

@@ -55,6 +55,9 @@ type Status struct {
 	Tags               []Tag     `json:"tags"`
 	Reblog             *Status   `json:"reblog"`
 	EditedAt           string    `json:"edited_at"` // RFC 3339, null until first edited
+	RepliesCount       int64     `json:"replies_count"`
+	ReblogsCount       int64     `json:"reblogs_count"`
+	FavouritesCount    int64     `json:"favourites_count"`
 }
 
 // Notification is a Mastodon notification.

@@ -58,6 +58,20 @@ type token struct {
 type record struct {
 	did, cid string
 	value    json.RawMessage
+	counts   [4]int64 // likeCount, repostCount, replyCount, quoteCount
+}
+
+// SetCounts sets a record's likeCount, repostCount, replyCount and
+// quoteCount as getPosts reports them.
+func (s *Server) SetCounts(uri string, likes, reposts, replies, quotes int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.records[uri]
+	if ok {
+		rec.counts = [4]int64{likes, reposts, replies, quotes}
+		s.records[uri] = rec
+	}
+	return ok
 }
 
 type event struct {
@@ -593,7 +607,8 @@ func (s *Server) getPosts(w http.ResponseWriter, r *http.Request) {
 	for _, u := range r.URL.Query()["uris"] {
 		if rec, ok := s.records[u]; ok {
 			out.Posts = append(out.Posts, map[string]any{"uri": u, "cid": rec.cid, "record": rec.value,
-				"author": map[string]string{"did": rec.did}, "indexedAt": time.Now().UTC().Format(time.RFC3339)})
+				"author": map[string]string{"did": rec.did}, "indexedAt": time.Now().UTC().Format(time.RFC3339),
+				"likeCount": rec.counts[0], "repostCount": rec.counts[1], "replyCount": rec.counts[2], "quoteCount": rec.counts[3]})
 		}
 	}
 	s.mu.Unlock()

@@ -298,6 +298,19 @@ func apiErr(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
+// SetCounts sets a status's replies_count, reblogs_count and
+// favourites_count, as other people's interactions would.
+func (s *Server) SetCounts(id string, replies, reblogs, favourites int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.statuses[id]
+	if ok {
+		st.RepliesCount, st.ReblogsCount, st.FavouritesCount = replies, reblogs, favourites
+		s.statuses[id] = st
+	}
+	return ok
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	s.mu.Lock()

@@ -79,6 +79,9 @@ type Tweet struct {
 	Lang            string
 	CreatedAt       time.Time
 	Lat, Lon        *float64
+	// Metrics are its public_metrics (retweet, reply, like, quote,
+	// impression counts), as GET /2/tweets reports them.
+	Metrics [5]int64
 }
 
 // Sent is something our connector posted.
@@ -375,6 +378,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		id := strings.TrimPrefix(path, "/2/users/")
 		writeJSON(w, 200, map[string]any{"data": map[string]string{"id": id, "username": "user" + id, "name": "user" + id}})
+	case r.Method == "GET" && path == "/2/tweets":
+		s.serveLookup(w, r)
 	case r.Method == "GET" && path == "/2/tweets/search/recent":
 		s.serveTimeline(w, r, "")
 	case path == "/2/tweets/search/stream/rules":
@@ -786,4 +791,61 @@ func (s *Server) serveDM(w http.ResponseWriter, r *http.Request, to string) {
 		conv = s.o.UserID + "-" + to
 	}
 	writeJSON(w, 201, map[string]any{"data": map[string]string{"dm_conversation_id": conv, "dm_event_id": id}})
+}
+
+// SetMetrics sets a post's public_metrics: retweet_count, reply_count,
+// like_count, quote_count and impression_count.
+func (s *Server) SetMetrics(id string, retweets, replies, likes, quotes, impressions int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tweets[id]
+	if ok {
+		t.Metrics = [5]int64{retweets, replies, likes, quotes, impressions}
+		s.tweets[id] = t
+	}
+	return ok
+}
+
+// serveLookup is GET /2/tweets?ids=…: up to 100 ids; unknown ones come
+// back in errors (Not Found Error), as X answers them.
+func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request) {
+	if !s.auth(r, s.o.BearerToken) {
+		if _, ok := s.userAuth(r); !ok {
+			writeProblem(w, 401, problem("Unauthorized", "Unauthorized", "about:blank", 401))
+			return
+		}
+	}
+	ids := strings.Split(r.URL.Query().Get("ids"), ",")
+	if len(ids) == 0 || len(ids) > 100 || ids[0] == "" {
+		writeJSON(w, 400, map[string]any{"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+			"type":   "https://api.twitter.com/2/problems/invalid-request",
+			"errors": []map[string]any{{"message": "The `ids` query parameter value must have between 1 and 100 ids"}}})
+		return
+	}
+	withMetrics := strings.Contains(r.URL.Query().Get("tweet.fields"), "public_metrics")
+	var data, errs []map[string]any
+	s.mu.Lock()
+	for _, id := range ids {
+		t, ok := s.tweets[id]
+		if !ok {
+			errs = append(errs, map[string]any{"value": id, "detail": "Could not find tweet with ids: [" + id + "].", "title": "Not Found Error",
+				"resource_type": "tweet", "parameter": "ids", "resource_id": id, "type": "https://api.twitter.com/2/problems/resource-not-found"})
+			continue
+		}
+		d := map[string]any{"id": t.ID, "text": t.Text, "edit_history_tweet_ids": []string{t.ID}}
+		if withMetrics {
+			d["public_metrics"] = map[string]int64{"retweet_count": t.Metrics[0], "reply_count": t.Metrics[1], "like_count": t.Metrics[2],
+				"quote_count": t.Metrics[3], "bookmark_count": 0, "impression_count": t.Metrics[4]}
+		}
+		data = append(data, d)
+	}
+	s.mu.Unlock()
+	out := map[string]any{}
+	if data != nil {
+		out["data"] = data
+	}
+	if errs != nil {
+		out["errors"] = errs
+	}
+	writeJSON(w, 200, out)
 }
