@@ -88,13 +88,17 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runEval(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "eval", "[--data DIR] [--repo DIR] [--doc PATH] [--splits DIR]")
+	fs := newFlags(env, "eval", "[--data DIR] [--repo DIR] [--doc PATH] [--splits DIR] | --db URL")
 	data := fs.String("data", "../shared/data", "directory of the public data")
 	repo := fs.String("repo", ".", "repository root holding internal/analyze/models/kaval.bin")
 	doc := fs.String("doc", "docs/MODELS.md", "Markdown report to write (empty: none)")
 	splits := fs.String("splits", "", "only write every task's exact training and dev rows as TSV into this scratch directory, for scripts/baseline.py")
+	dsn := fs.String("db", "", "only score the running engine on the desk's corrected labels in this database (sqlite:PATH or postgres://…), by task, label and week")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dsn != "" {
+		return evalDesk(ctx, env, *dsn)
 	}
 	if *splits != "" {
 		d, err := train.Load(*data)
