@@ -121,6 +121,8 @@ type App struct {
 	// cases' deadlines and raises warnings and breaches (one replica).
 	SLA     *sla.Store
 	Sweeper *sla.Sweeper
+	// Acker queues the acknowledgements automation rules asked for.
+	Acker *rules.Acker
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -280,6 +282,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.SLA = sla.NewStore(db)
 	a.Web.SLAAPI(a.SLA)
 	a.Sweeper = sla.NewSweeper(db, a.Notify, sla.Options{Log: cfg.Log, Leases: lease.New(db)})
+	a.Engine.SetNotifier(a.Notify)
+	a.Acker = rules.NewAcker(db, a.Desk, a.Outbox, cfg.BaseURL, cfg.Log)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -427,6 +431,11 @@ func (a *App) Start(ctx context.Context) {
 	go func() {
 		defer a.wg.Done()
 		a.Sweeper.Run(ctx, 30*time.Second)
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Acker.Run(ctx, 2*time.Second)
 	}()
 	if err := a.Manager.Start(ctx); err != nil {
 		a.log.Error("channels did not start", "err", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/notify"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/store"
@@ -43,6 +44,8 @@ type Engine struct {
 	off   map[int64]bool // rules this replica switched off since the last reload
 
 	teams TeamAssigner // the assign-to-team action (team.go); nil: refused
+
+	notifier *notify.Notifier // the notify action (automate.go); nil: refused
 }
 
 // EngineOptions tune an Engine.
@@ -222,7 +225,13 @@ func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query
 		if n, _ := res.RowsAffected(); n == 0 {
 			continue
 		}
-		reason, err := e.act(ctx, tx, r, cs, now)
+		reason, err := e.precheck(ctx, tx, r)
+		if err == nil && reason == "" {
+			reason, err = e.act(ctx, tx, r, cs, now)
+		}
+		if err == nil && reason == "" {
+			err = e.automate(ctx, tx, r, p, cs, now)
+		}
 		if err != nil {
 			return err
 		}

@@ -69,6 +69,15 @@ type Actions struct {
 	Tags         []string `json:"tags,omitempty"`
 	// Spam closes the case with the status code "spam".
 	Spam bool `json:"spam,omitempty"`
+	// Automation (automate.go): acknowledge the citizen with a reply
+	// template in their language (once per case, through the outbox),
+	// make replies on the case wait for approval, escalate it to a
+	// station, tell people.
+	AckTemplateID   int64         `json:"ack_template_id,omitempty"`
+	RequireApproval bool          `json:"require_approval,omitempty"`
+	EscalateUnitID  int64         `json:"escalate_unit_id,omitempty"`
+	EscalateNote    string        `json:"escalate_note,omitempty"`
+	Notify          *NotifyAction `json:"notify,omitempty"`
 }
 
 // Rule is one stored automation rule.
@@ -192,7 +201,10 @@ func check(r *Rule, env *query.Env) (*compiled, error) {
 	if err := checkTeam(a); err != nil {
 		return nil, err
 	}
-	if a.Priority == 0 && a.AssignUserID == 0 && a.AssignUnitID == 0 && a.AssignTeamID == 0 && len(a.Tags) == 0 && !a.Spam {
+	if err := checkAutomation(a); err != nil {
+		return nil, err
+	}
+	if a.Priority == 0 && a.AssignUserID == 0 && a.AssignUnitID == 0 && a.AssignTeamID == 0 && len(a.Tags) == 0 && !a.Spam && !a.automates() {
 		return nil, invalid("actions", "a rule must do something")
 	}
 	out.Actions = *a

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"slices"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +21,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/privacy"
+	"github.com/kaval-desk/kaval/internal/rules"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
 
@@ -40,9 +43,11 @@ var SensitiveCategories = map[string]bool{
 
 // Sensitive reports whether a reply on c waits for approval when its
 // author may not approve replies: critical cases, private conversations
-// (DMs, WhatsApp, forms) and the categories above.
+// (DMs, WhatsApp, forms), the categories above, and cases an automation
+// rule marked as needing approval.
 func Sensitive(c desk.Case) bool {
-	return c.Priority == desk.P1 || c.Private || SensitiveCategories[c.Category]
+	return c.Priority == desk.P1 || c.Private || SensitiveCategories[c.Category] ||
+		slices.Contains(c.Tags, rules.TagApproval) // an automation rule asked for approval
 }
 
 // ReplyAPI mounts replying to citizens and the outbox those replies go
