@@ -27,10 +27,12 @@ var layerWeight = map[string]float64{
 	"landmark_metro": 1, "landmark_poi": 1, "landmark_road": 1, "landmark_post": 1, "landmark_area": 2,
 }
 
-// Shares below minAlt are not listed as plausible; a winner below
-// splitShare marks the name as split.
+// Shares below minAlt are not listed as plausible (nor more than maxAlts
+// stations: a long road crosses a dozen); a winner below splitShare marks
+// the name as split.
 const (
-	minAlt     = 0.2
+	minAlt     = 0.1
+	maxAlts    = 4
 	splitShare = 0.6
 )
 
@@ -118,7 +120,7 @@ func (b *builder) resolve() {
 			ne.lat, ne.lon, ne.ward, ne.traffic = be.lat, be.lon, be.ward, be.traffic
 		}
 		for _, v := range votes {
-			if f := v.w / total; f >= minAlt {
+			if f := v.w / total; f >= minAlt && len(ne.alts) < maxAlts {
 				ne.alts = append(ne.alts, post.StationShare{Station: v.st, Share: float64(int(f*100+0.5)) / 100})
 			}
 		}

@@ -21,8 +21,9 @@ import (
 //	landmark_poi     OpenStreetMap 2015 points of interest: malls, attractions,
 //	                 sports centres, parks, monuments, and restaurants and bars
 //	                 whose name is not shared by another outlet (ODbL)
-//	landmark_road    OpenStreetMap 2022 circles, squares and junctions (ODbL);
-//	                 roads and flyovers are left out: they cross stations
+//	landmark_road    OpenStreetMap 2022 circles, squares and junctions, and
+//	                 named roads and flyovers, one point per segment (ODbL):
+//	                 a road crosses stations, and its segments say which
 //	landmark_post    post offices, named after their locality (GODL-India)
 //	landmark_area    localities, layouts, colonies and circles named as the
 //	                 area of a school or anganwadi of the KLP list (ODbL):
@@ -101,7 +102,13 @@ func (b *builder) landmarks() error {
 					continue // a chain or a one-word name ("Masala", "Empire"): no one place
 				}
 			case "landmark_road":
-				if kind != "square/circle" && !roadLandmark.MatchString(name) {
+				// Every named road segment is a point on its road: a
+				// road's segments together say which stations it runs
+				// through (the matcher weighs them). Numbered cross and
+				// main roads ("8th Main Road") name a street of some
+				// unnamed layout, not one place; paths and the metro
+				// reach are not roads a post names.
+				if kind != "square/circle" && !roadLandmark.MatchString(name) && !namedRoad(name) {
 					continue
 				}
 			case "landmark_post":
@@ -161,4 +168,15 @@ func schoolArea(alt string) string {
 		return area
 	}
 	return ""
+}
+
+var (
+	numberedRoad = regexp.MustCompile(`^\d`)
+	notARoad     = regexp.MustCompile(`(?i)\b(cycle path|bicycle path|metro - reach)\b`)
+)
+
+// namedRoad: a road with a name of its own ("Cunningham Road", "Hosur
+// Road"), not a numbered cross or main road of a layout.
+func namedRoad(name string) bool {
+	return !numberedRoad.MatchString(name) && !notARoad.MatchString(name) && len(strings.Fields(name)) >= 2
 }
