@@ -206,7 +206,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Pipeline = pipeline.New(db, a.Desk, a.Bus, an, pipeline.Options{Log: cfg.Log,
-		Listener: pipeline.Listeners{a.Listener, watch.Rollup{}, a.Engine}})
+		Listener: pipeline.Listeners{a.Listener, watch.Rollup{}, a.Engine, publish.NewKeywords(db)}})
 	box, err := masterKey(cfg)
 	if err != nil {
 		return nil, err

@@ -28,6 +28,11 @@ type Draft struct {
 	Recur       string            `json:"recur,omitempty"`
 	RecurUntil  time.Time         `json:"recur_until,omitzero"`
 	Public      bool              `json:"public"`
+	// Stations are the police stations (unit ids) whose locality groups
+	// receive it; Place and RadiusKm add the stations near a place.
+	Stations []int64 `json:"stations,omitempty"`
+	Place    string  `json:"place,omitempty"`
+	RadiusKm float64 `json:"radius_km,omitempty"`
 }
 
 // VersionIn is one account's version as composed. An empty Text takes the
@@ -116,6 +121,25 @@ func (s *Service) clean(ctx context.Context, d *Draft) error {
 			return invalid("scheduled_at", "%s is more than a year ahead", d.ScheduledAt.Format(time.RFC3339))
 		}
 		d.ScheduledAt = d.ScheduledAt.Truncate(time.Second)
+	}
+	if d.Place != "" {
+		near, err := s.StationsNear(ctx, d.Place, d.RadiusKm)
+		if err != nil {
+			return err
+		}
+		d.Stations = append(d.Stations, near...)
+		d.Place, d.RadiusKm = "", 0
+	}
+	slices.Sort(d.Stations)
+	d.Stations = slices.Compact(d.Stations)
+	if len(d.Stations) > 500 {
+		return invalid("stations", "%d stations; at most 500", len(d.Stations))
+	}
+	for _, u := range d.Stations {
+		var kind string
+		if err := s.db.Read.QueryRowContext(ctx, `SELECT kind FROM units WHERE id = $1`, u).Scan(&kind); err != nil || kind != "station" {
+			return invalid("stations", "unit %d is not a police station", u)
+		}
 	}
 	if d.CampaignID != 0 {
 		var one int
@@ -207,6 +231,9 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, versi
 		if _, err := tx.ExecContext(ctx, `DELETE FROM publication_versions WHERE publication_id = $1`, id); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM publication_targets WHERE publication_id = $1`, id); err != nil {
+			return err
+		}
 		if err := writeBody(ctx, tx, id, d); err != nil {
 			return err
 		}
@@ -228,6 +255,11 @@ func writeBody(ctx context.Context, tx *sql.Tx, id int64, d Draft) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO publication_texts (publication_id, lang, text) VALUES ($1, $2, $3)`, id, lang, t); err != nil {
 				return err
 			}
+		}
+	}
+	for _, u := range d.Stations {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO publication_targets (publication_id, unit_id) VALUES ($1, $2)`, id, u); err != nil {
+			return err
 		}
 	}
 	for _, v := range d.Versions {

@@ -88,6 +88,7 @@ type Publication struct {
 	Versions    []Version         `json:"versions"`
 	Media       []Media           `json:"media,omitempty"`
 	Approvals   []Approval        `json:"approvals,omitempty"` // of the current round
+	Stations    []int64           `json:"stations,omitempty"`  // whose locality groups receive it
 
 	// AfterSignDue is set on an emergency advisory released on one
 	// approval until a second approver signs after the fact.

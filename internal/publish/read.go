@@ -131,6 +131,9 @@ func (s *Service) fill(ctx context.Context, p *Publication) error {
 		p.Approvals = append(p.Approvals, a)
 	}
 	rows.Close()
+	if p.Stations, err = targets(ctx, q, p.ID); err != nil {
+		return err
+	}
 	p.Media, err = s.mediaOf(ctx, p.ID)
 	return err
 }

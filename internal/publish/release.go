@@ -117,7 +117,8 @@ func (s *Service) queueOccurrence(ctx context.Context, tx *sql.Tx, p Publication
 		}
 		queued++
 	}
-	return queued, nil
+	b, err := s.queueBroadcasts(ctx, tx, p, n, due)
+	return queued + b, err
 }
 
 // Sweep queues the occurrences of approved recurring publications that

@@ -167,8 +167,8 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, id int64) (Publ
 	if err != nil {
 		return pub, err
 	}
-	if len(pub.Versions) == 0 {
-		return pub, invalid("versions", "choose at least one account to publish on")
+	if len(pub.Versions) == 0 && len(pub.Stations) == 0 {
+		return pub, invalid("versions", "choose at least one account or station to publish to")
 	}
 	if probs := s.Problems(ctx, pub); len(probs) > 0 {
 		return pub, &Error{Status: 422, Code: "cannot_publish", Field: "versions",

@@ -84,6 +84,15 @@ func (s *Server) PublicationsAPI(ps *publish.Service) {
 	s.Route("PUT", "/api/v1/publish/policies", auth.PermChannelsManage, OpDoc{Summary: "Set an approval rule (levels 1 or 2; 0 removes it)", Tags: tags,
 		Description: "channel_id 0 is any account, an empty kind any kind; the most specific rule wins; with none a post needs one approval.",
 		Request:     publish.Policy{}, Response: []publish.Policy{}}, h.setPolicy)
+	s.Route("GET", "/api/v1/publish/stations", auth.PermPublish, OpDoc{Summary: "Stations' locality groups: Telegram channel, WhatsApp broadcast and how many citizens receive it", Tags: tags,
+		Description: "Citizens join a station's WhatsApp broadcast only by writing JOIN <station> to its number, and leave with STOP (at once: messages queued for them are withdrawn). Numbers are never listed.",
+		Response:    []publish.StationGroup{}}, h.stations)
+	s.Route("PUT", "/api/v1/publish/stations/{unit}", auth.PermChannelsManage, OpDoc{Summary: "Set a station's Telegram channel and WhatsApp broadcast (number and approved template)", Tags: tags,
+		Params: []Param{{Name: "unit", In: "path", Type: "integer", Required: true}}, Request: publish.StationGroup{}, Response: publish.StationGroup{}}, h.setStation)
+	s.Route("GET", "/api/v1/publish/stations/near", auth.PermPublish, OpDoc{Summary: "Stations within a radius of a place (to target an advisory)", Tags: tags,
+		Params:   []Param{{Name: "place", Required: true, Description: "a locality, ward, landmark or station in the jurisdiction pack"}, {Name: "radius_km", Required: true, Description: "0–25"}},
+		Response: []publish.StationGroup{}}, h.stationsNear)
+	s.feedRoutes(ps)
 	s.Route("GET", "/api/v1/campaigns", auth.PermPublish, OpDoc{Summary: "List campaigns", Tags: tags, Response: []publish.Campaign{}}, h.campaigns)
 	s.Route("POST", "/api/v1/campaigns", auth.PermPublish, OpDoc{Summary: "Create a campaign", Tags: tags,
 		Request: campaignRequest{}, Response: publish.Campaign{}, Status: http.StatusCreated}, h.saveCampaign)
@@ -111,7 +120,10 @@ type pubRequest struct {
 	Recur       string              `json:"recur,omitempty"`        // daily, weekly, monthly
 	RecurUntil  string              `json:"recur_until,omitempty"`  // RFC 3339
 	Public      *bool               `json:"public,omitempty"`       // default true: listed on the public site once out
-	Version     int                 `json:"version,omitempty"`      // PUT: the version read
+	Stations    []int64             `json:"stations,omitempty"`     // station unit ids whose locality groups receive it
+	Place       string              `json:"place,omitempty"`        // … and the stations near this place
+	RadiusKm    float64             `json:"radius_km,omitempty"`
+	Version     int                 `json:"version,omitempty"` // PUT: the version read
 }
 
 type pubView struct {
@@ -167,7 +179,7 @@ func optTime(field, v string) (time.Time, error) {
 // DraftFrom reads a request into a Draft (the pages build one too).
 func (req pubRequest) draft() (publish.Draft, error) {
 	d := publish.Draft{Kind: publish.Kind(req.Kind), Title: req.Title, CampaignID: req.CampaignID, Texts: req.Texts,
-		Versions: req.Versions, Recur: req.Recur, Public: req.Public == nil || *req.Public}
+		Versions: req.Versions, Recur: req.Recur, Public: req.Public == nil || *req.Public, Stations: req.Stations, Place: req.Place, RadiusKm: req.RadiusKm}
 	var err error
 	if d.ScheduledAt, err = optTime("scheduled_at", req.ScheduledAt); err != nil {
 		return d, err
@@ -594,4 +606,56 @@ func (h *pubHandlers) campaignResults(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	return JSON(w, http.StatusOK, res)
+}
+
+func (h *pubHandlers) stations(w http.ResponseWriter, r *http.Request) error {
+	gs, err := h.ps.StationGroups(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	if gs == nil {
+		gs = []publish.StationGroup{}
+	}
+	return JSON(w, http.StatusOK, gs)
+}
+
+func (h *pubHandlers) setStation(w http.ResponseWriter, r *http.Request) error {
+	unit, err := PathID(r, "unit")
+	if err != nil {
+		return err
+	}
+	var req publish.StationGroup
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	req.UnitID = unit
+	g, err := h.ps.SetStationGroup(r.Context(), Principal(r), req)
+	if err != nil {
+		return pubErr(err)
+	}
+	return JSON(w, http.StatusOK, g)
+}
+
+func (h *pubHandlers) stationsNear(w http.ResponseWriter, r *http.Request) error {
+	radius, err := strconv.ParseFloat(r.URL.Query().Get("radius_km"), 64)
+	if err != nil {
+		return invalid("radius_km", "radius_km must be a number of kilometres")
+	}
+	ids, err := h.ps.StationsNear(r.Context(), r.URL.Query().Get("place"), radius)
+	if err != nil {
+		return pubErr(err)
+	}
+	all, err := h.ps.StationGroups(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	out := []publish.StationGroup{}
+	for _, g := range all {
+		for _, id := range ids {
+			if g.UnitID == id {
+				out = append(out, g)
+			}
+		}
+	}
+	return JSON(w, http.StatusOK, out)
 }

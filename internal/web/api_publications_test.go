@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,6 +179,62 @@ func TestPublicationImages(t *testing.T) {
 		at := time.Now().Add(3 * time.Hour).Format(time.RFC3339)
 		if st, m, _ := e.req("POST", path+"/schedule", agent, map[string]any{"scheduled_at": at}); st != http.StatusOK {
 			t.Fatalf("schedule: %d %v", st, m)
+		}
+	})
+}
+
+// A station's Atom feed carries the public advisories targeted at it once
+// approved and due, escaped as XML; an unknown station is 404; only
+// administrators set a station's accounts.
+func TestStationFeed(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		mountAll(e)
+		bsky := addChannel(t, db, "bluesky", "BCP on Bluesky", "active", `{}`)
+		tg := addChannel(t, db, "telegram", "Adugodi PS channel", "active", `{"publish_chat":"@adugodips"}`)
+		agent, sup, admin := e.tokens[auth.RoleAgent], e.tokens[auth.RoleSupervisor], e.tokens[auth.RoleAdmin]
+		unit := fmt.Sprintf("/api/v1/publish/stations/%d", e.unit)
+		if st, m, _ := e.req("PUT", unit, sup, map[string]any{"telegram_channel": tg}); st != http.StatusForbidden {
+			t.Fatalf("supervisor set a station group: %d %v", st, m)
+		}
+		if st, m, _ := e.req("PUT", unit, admin, map[string]any{"telegram_channel": tg}); st != http.StatusOK || m["telegram_channel"] != float64(tg) {
+			t.Fatalf("station group: %d %v", st, m)
+		}
+		text := "Adugodi: <b>road</b> works on Hosur Road & diversions tonight"
+		_, p, _ := e.req("POST", "/api/v1/publications", agent, map[string]any{"title": "Works", "stations": []int64{e.unit},
+			"texts": map[string]string{"en": text}, "versions": []map[string]any{{"channel_id": bsky, "lang": "en"}}})
+		path := fmt.Sprintf("/api/v1/publications/%v", p["id"])
+		feed := func(p string) (int, string) {
+			resp, err := http.Get(e.ts.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		if st, body := feed("/feeds/stations/adugodi.atom"); st != http.StatusOK || strings.Contains(body, "Hosur") {
+			t.Fatalf("draft in the feed: %d %s", st, body)
+		}
+		e.req("POST", path+"/submit", agent, nil)
+		if st, m, _ := e.req("POST", path+"/approve", sup, nil); st != http.StatusOK {
+			t.Fatalf("approve: %d %v", st, m)
+		}
+		if n := countRows(t, db, fmt.Sprintf(`SELECT COUNT(*) FROM outbox WHERE channel_id = %d AND state = 'pending'`, tg)); n != 1 {
+			t.Fatalf("%d posts queued for the station's Telegram channel", n)
+		}
+		st, body := feed("/feeds/stations/adugodi.atom")
+		if st != http.StatusOK || !strings.Contains(body, "&lt;b&gt;road&lt;/b&gt; works on Hosur Road &amp; diversions") || !strings.Contains(body, `<feed xmlns="http://www.w3.org/2005/Atom"`) {
+			t.Fatalf("station feed: %d %s", st, body)
+		}
+		if _, body := feed("/feeds/advisories.atom"); !strings.Contains(body, "Hosur Road") {
+			t.Fatalf("force feed: %s", body)
+		}
+		if st, _ := feed("/feeds/stations/nowhere.atom"); st != http.StatusNotFound {
+			t.Fatalf("unknown station: %d", st)
+		}
+		if st, _ := feed("/feeds/stations/ps%25.atom"); st != http.StatusNotFound {
+			t.Fatalf("wildcard station: %d", st)
 		}
 	})
 }

@@ -755,6 +755,8 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		// Images of approved publications, which the platforms download
 		// (publish.Service.PublicMedia: 404 for any other image).
 		"GET /media/{file}": auth.PermPublic,
+		// Public advisories as Atom, the force's and each station's.
+		"GET /feeds/advisories.atom": auth.PermPublic, "GET /feeds/stations/{file}": auth.PermPublic,
 		// Each person's own notifications (every query is by the caller's
 		// user id) and where they are reached.
 		"GET /api/v1/notifications": auth.PermAuthenticated, "POST /api/v1/notifications/{id}/read": auth.PermAuthenticated,
