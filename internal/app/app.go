@@ -262,6 +262,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.QueryAPI(a.Queries)
 	a.Web.WatchAPI(a.Queries)
 	a.Web.WatchDashAPI()
+	a.Web.WatchTermsAPI()
 	a.Alerts = alert.New(db, alert.Options{Bus: a.Bus, Log: cfg.Log})
 	a.AlertLoop = &alert.Loop{Service: a.Alerts, Leases: lease.New(db), Detectors: alert.SpikeDetectors(db, a.Queries, watch.SpikeOptions{})}
 	a.Web.AlertAPI(a.Alerts)

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -72,16 +73,17 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		ph[i] = "$" + strconv.Itoa(i+1)
 		args[i] = id
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT created_at, platform, category, sentiment, lang, station, kind FROM posts WHERE id IN ("+
+	rows, err := tx.QueryContext(ctx, "SELECT created_at, platform, category, sentiment, lang, station, kind, text, COALESCE(analysis, '') FROM posts WHERE id IN ("+
 		strings.Join(ph, ",")+")", args...)
 	if err != nil {
 		return fmt.Errorf("watch: unable to read posts to count: %w", err)
 	}
 	counts := map[key]int64{}
+	termCounts := map[key]int64{}
 	for rows.Next() {
 		var created int64
-		var platform, category, sentiment, lang, station, kind string
-		if err := rows.Scan(&created, &platform, &category, &sentiment, &lang, &station, &kind); err != nil {
+		var platform, category, sentiment, lang, station, kind, text, analysis string
+		if err := rows.Scan(&created, &platform, &category, &sentiment, &lang, &station, &kind, &text, &analysis); err != nil {
 			rows.Close()
 			return fmt.Errorf("watch: unable to read posts to count: %w", err)
 		}
@@ -98,6 +100,17 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		if addressed(kind) {
 			counts[key{DimForce, sentiment, h}]++
 		}
+		var a *post.Analysis
+		if analysis != "" {
+			a = &post.Analysis{}
+			if json.Unmarshal([]byte(analysis), a) != nil {
+				a = nil
+			}
+		}
+		d := created - created%dayMs
+		for t := range terms(text, a) {
+			termCounts[key{t[0], t[1], d}]++
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -113,7 +126,34 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	if err := upsert(ctx, tx, "volume_hourly", "hour", keys, counts, hourMs); err != nil {
 		return err
 	}
-	return upsert(ctx, tx, "volume_daily", "day", keys, counts, dayMs)
+	if err := upsert(ctx, tx, "volume_daily", "day", keys, counts, dayMs); err != nil {
+		return err
+	}
+	// Terms: key.dim is the kind, key.value the term, key.hour the day.
+	tkeys := make([]key, 0, len(termCounts))
+	for k := range termCounts {
+		tkeys = append(tkeys, k)
+	}
+	slices.SortFunc(tkeys, compareKeys)
+	return upsertTerms(ctx, tx, tkeys, termCounts)
+}
+
+// upsertTerms adds the terms' counts in key order (see upsert).
+func upsertTerms(ctx context.Context, tx *sql.Tx, keys []key, counts map[key]int64) error {
+	for lo := 0; lo < len(keys); lo += 1000 {
+		chunk := keys[lo:min(lo+1000, len(keys))]
+		vals := make([]string, len(chunk))
+		args := make([]any, 0, 4*len(chunk))
+		for i, k := range chunk {
+			vals[i] = fmt.Sprintf("($%d, $%d, $%d, $%d)", 4*i+1, 4*i+2, 4*i+3, 4*i+4)
+			args = append(args, k.dim, k.hour, k.value, counts[k])
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO term_daily (kind, day, term, posts) VALUES `+strings.Join(vals, ", ")+`
+			ON CONFLICT (kind, day, term) DO UPDATE SET posts = term_daily.posts + excluded.posts`, args...); err != nil {
+			return fmt.Errorf("watch: unable to update term rollups: %w", err)
+		}
+	}
+	return nil
 }
 
 const dayMs = 24 * hourMs

@@ -70,3 +70,46 @@ func WatchWindow(r *http.Request, def time.Duration) (since, until time.Time, er
 	}
 	return since, until, nil
 }
+
+// WatchTermsAPI mounts the top places and hashtags and the emerging
+// terms, read from the daily term rollups kept at intake.
+func (s *Server) WatchTermsAPI() {
+	tags := []string{"watch"}
+	s.Route("GET", "/api/v1/watch/terms", auth.PermAnalyticsRead, OpDoc{Summary: "The hashtags or places most posts used", Tags: tags,
+		Description: "Whole UTC days from since's to until's. Places are as the analysis found them in the text (folded); hashtags folded, with their '#'.",
+		Params: []Param{{Name: "kind", Required: true, Description: "hashtag or place"},
+			{Name: "since", Description: "RFC 3339; default 7 days ago"}, {Name: "until", Description: "RFC 3339; default now"},
+			{Name: "top", Type: "integer", Description: "1–100, default 20"}},
+		Response: []watch.TermCount{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			since, until, err := WatchWindow(r, 7*24*time.Hour)
+			if err != nil {
+				return err
+			}
+			top, err := QueryInt(r, "top", 20, 1, 100)
+			if err != nil {
+				return err
+			}
+			out, err := watch.TopTerms(r.Context(), s.deps.DB, r.URL.Query().Get("kind"), since, until, int(top))
+			if err != nil {
+				return err
+			}
+			return JSON(w, http.StatusOK, out)
+		})
+	s.Route("GET", "/api/v1/watch/emerging", auth.PermAnalyticsRead, OpDoc{Summary: "Words and hashtags used far more in the last two days than before", Tags: tags,
+		Description: "Yesterday and today (UTC days) against each term's rate over the 14 days before, with the spike detector's score; " +
+			"at least 5 posts and a score of 3 (a term never used before counts as used once every 4 days). Words inside links, handles and marked personal data are never counted.",
+		Params:   []Param{{Name: "top", Type: "integer", Description: "1–100, default 20"}},
+		Response: []watch.Emerging{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			top, err := QueryInt(r, "top", 20, 1, 100)
+			if err != nil {
+				return err
+			}
+			out, err := watch.EmergingTerms(r.Context(), s.deps.DB, time.Now(), int(top))
+			if err != nil {
+				return err
+			}
+			return JSON(w, http.StatusOK, out)
+		})
+}

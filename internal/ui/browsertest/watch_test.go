@@ -23,7 +23,7 @@ func TestWatchDashboards(t *testing.T) {
 	texts := []string{
 		"Chain snatching near Forum mall Koramangala, please help",
 		"ಕೋರಮಂಗಲದಲ್ಲಿ ಸರಗಳ್ಳತನ ನಡೆದಿದೆ, ದಯವಿಟ್ಟು ಸಹಾಯ ಮಾಡಿ",
-		"Traffic jam at Silk Board again, nobody is managing it",
+		"Traffic jam at Silk Board again, nobody is managing it #BengaluruTraffic",
 		"Thank you Jayanagar police for finding my phone, great work",
 		"Bike stolen from Indiranagar 100 feet road last night",
 		"Loud music at 2am in HSR Layout sector 2, please stop it",
@@ -38,6 +38,12 @@ func TestWatchDashboards(t *testing.T) {
 		ps = append(ps, post.Post{Platform: []string{post.X, post.Facebook, post.Instagram}[i%3], ExternalID: fmt.Sprint("w", i), Kind: kind,
 			Author: post.Author{ExternalID: fmt.Sprint("u", i), Handle: fmt.Sprint("citizen", i)}, Text: texts[i%len(texts)],
 			CreatedAt: now.Add(-time.Duration(i*97) * time.Minute)})
+	}
+	// A burst just now: its words are new, so they emerge.
+	for i := 0; i < 6; i++ {
+		ps = append(ps, post.Post{Platform: post.X, ExternalID: fmt.Sprint("burst", i), Kind: post.KindMention,
+			Author: post.Author{ExternalID: fmt.Sprint("b", i)}, Text: "Waterlogging under the underpass, cars stuck #Flooding",
+			CreatedAt: now.Add(-time.Duration(i) * time.Minute)})
 	}
 	if _, err := env.App.Intake.Submit(ctx, ps); err != nil {
 		t.Fatal(err)
@@ -70,7 +76,7 @@ func TestWatchDashboards(t *testing.T) {
 	a := env.Browser(t)
 	a.Login(auth.RoleAnalyst)
 	a.Go("/desk/watch")
-	if got := a.Text("main .total"); !strings.Contains(got, "36 posts") {
+	if got := a.Text("main .total"); !strings.Contains(got, "42 posts") {
 		t.Fatalf("volume total: %q", got)
 	}
 	a.Run(chromedp.WaitVisible(chromedp.CSS("#volume-chart canvas")))
@@ -107,6 +113,18 @@ func TestWatchDashboards(t *testing.T) {
 	if !strings.Contains(a.Text("main"), "Open urgent cases") {
 		t.Fatalf("urgent map: %q", a.Text("main h1"))
 	}
+
+	a.Go("/desk/watch/terms")
+	if got := a.Text("#top-places"); !strings.Contains(got, "silk board") {
+		t.Fatalf("top places: %q", got)
+	}
+	if got := a.Text("#top-hashtags"); !strings.Contains(got, "#bengalurutraffic") {
+		t.Fatalf("top hashtags: %q", got)
+	}
+	if got := a.Text("#emerging"); !strings.Contains(got, "waterlogging") || !strings.Contains(got, "#flooding") || strings.Contains(got, "9845") {
+		t.Fatalf("emerging: %q", got)
+	}
+	a.Check("watch-terms")
 
 	a.Go("/desk/watch/reputation")
 	if got := a.Text("#rep-index"); got == "" || got == "–" {
