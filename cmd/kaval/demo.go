@@ -48,6 +48,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 			slog.Error("demo: no API token", "err", err)
 		}
 		fmt.Fprint(env.stdout, tryCommands(cfg, url, token))
+		go plat.Deliveries(ctx, url)
 		if *rate <= 0 {
 			return
 		}

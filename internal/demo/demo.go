@@ -185,12 +185,32 @@ func (p *Platforms) Traffic(ctx context.Context, baseURL string, rate float64, s
 	return simulate.Run(ctx, cfg)
 }
 
+// Deliveries reports, like WhatsApp does, what became of the desk's
+// replies: every couple of seconds until ctx ends, the fake's queued
+// status callbacks (sent, delivered) go to the desk's WhatsApp webhook
+// under baseURL, so a reply on the desk moves on to "Delivered".
+func (p *Platforms) Deliveries(ctx context.Context, baseURL string) {
+	hook := strings.TrimRight(baseURL, "/") + "/hooks/" + strconv.FormatInt(p.ids[post.WhatsApp], 10)
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := p.wa.FlushStatuses(ctx, hook); err != nil && ctx.Err() == nil {
+				slog.Warn("demo: WhatsApp delivery reports not delivered", "err", err)
+			}
+		}
+	}
+}
+
 // Know tells the platform's fake about an item the simulator is about to
 // deliver to the desk's webhook, as the real platform knows its own posts:
 // a tweet the desk can reply to, a Facebook post or comment, an Instagram
 // comment, a Messenger user inside the 24-hour window, a Telegram chat and
-// message. (The WhatsApp fake takes any number; the connector checks the
-// 24-hour window itself.)
+// message, a WhatsApp citizen inside the 24-hour window (else the fake
+// reports the reply undelivered, as WhatsApp would).
 func (p *Platforms) Know(it simulate.Item) {
 	switch it.Platform {
 	case post.X:
@@ -208,6 +228,8 @@ func (p *Platforms) Know(it simulate.Item) {
 		p.meta.AddObject(it.ID, "ig_comment")
 	case post.Messenger:
 		p.meta.NoteInbound(it.AuthorID, it.At)
+	case post.WhatsApp:
+		p.wa.NoteInbound(it.AuthorID, it.At)
 	case post.Telegram:
 		chat, err := strconv.ParseInt(it.ChatID, 10, 64)
 		msg, err2 := strconv.ParseInt(it.ID, 10, 64)

@@ -177,6 +177,12 @@ const SimilarDistance = 3
 // similarWindow bounds how many recent posts of open cases are compared.
 const similarWindow = 20000
 
+// similarMinText is the shortest post text (in characters) whose SimHash
+// is compared: a hash of two or three words ("[location] Koramangala", a
+// shared pin) lands near unrelated posts, and the desk offered to merge a
+// flood report with a traffic jam on that ground.
+const similarMinText = 30
+
 // Similar lists the open cases (the scope may see) with a post that is a
 // near-duplicate of one of this case's posts: the cluster a merge
 // gathers. Most similar first.
@@ -185,7 +191,7 @@ func (d *Desk) Similar(ctx context.Context, id int64, sc Scope) ([]Case, error) 
 		return nil, err
 	}
 	var mine []uint64
-	rows, err := d.db.Read.QueryContext(ctx, "SELECT simhash FROM posts WHERE case_id = $1 AND simhash <> 0 LIMIT 500", id)
+	rows, err := d.db.Read.QueryContext(ctx, "SELECT simhash FROM posts WHERE case_id = $1 AND simhash <> 0 AND length(text) >= $2 LIMIT 500", id, similarMinText)
 	if err != nil {
 		return nil, d.wrap("find similar cases", err)
 	}
@@ -206,7 +212,7 @@ func (d *Desk) Similar(ctx context.Context, id int64, sc Scope) ([]Case, error) 
 	w.add("c.status NOT IN ('resolved', 'closed')")
 	scoped(w, sc, "c.unit_id")
 	rows, err = d.db.Read.QueryContext(ctx, "SELECT p.case_id, p.simhash FROM posts p JOIN cases c ON c.id = p.case_id"+w.sql()+
-		" AND p.simhash <> 0 ORDER BY p.id DESC LIMIT "+itoa(similarWindow), w.args...)
+		" AND p.simhash <> 0 AND length(p.text) >= "+itoa(similarMinText)+" ORDER BY p.id DESC LIMIT "+itoa(similarWindow), w.args...)
 	if err != nil {
 		return nil, d.wrap("find similar cases", err)
 	}

@@ -322,10 +322,12 @@ func TestBulkAndMerge(t *testing.T) {
 		ctx := context.Background()
 		// A rumour from three accounts: near-duplicate SimHashes (1–2 bits
 		// apart), and one unrelated post.
-		r1 := e.post(t, "a", "rumour sh=f0f0f0f0f0f0f0f0 u=40")
-		r2 := e.post(t, "b", "rumour sh=f0f0f0f0f0f0f0f1 emg u=70")
-		r3 := e.post(t, "c", "rumour sh=f0f0f0f0f0f0f0f3")
-		x := e.post(t, "d", "other sh=0f0f0f0f0f0f0f0f")
+		r1 := e.post(t, "a", "rumour of child lifters in a van sh=f0f0f0f0f0f0f0f0 u=40")
+		r2 := e.post(t, "b", "rumour of child lifters in a van! sh=f0f0f0f0f0f0f0f1 emg u=70")
+		r3 := e.post(t, "c", "rumour: child lifters in a van sh=f0f0f0f0f0f0f0f3")
+		x := e.post(t, "d", "other matter entirely, a lost dog sh=0f0f0f0f0f0f0f0f")
+		// A few words (a shared pin's marker) hash anywhere: never similar.
+		e.post(t, "e", "pin sh=f0f0f0f0f0f0f0f0")
 		sim, err := e.desk.Similar(ctx, r1.ID, desk.Scope{})
 		if err != nil {
 			t.Fatal(err)

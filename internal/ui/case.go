@@ -57,7 +57,8 @@ type eventView struct {
 
 type replyView struct {
 	outbox.Item
-	Delivered bool
+	Delivered   bool
+	Undelivered bool // the platform took it but reported it not delivered (DeliveryDetail says why)
 }
 
 type casePageData struct {
@@ -220,7 +221,8 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, it := range items {
 			privacy.Viewer{}.OutboxItem(&it, names...)
-			data.Replies = append(data.Replies, replyView{Item: it, Delivered: it.DeliveryStatus == "delivered" || it.DeliveryStatus == "read"})
+			data.Replies = append(data.Replies, replyView{Item: it, Delivered: it.DeliveryStatus == "delivered" || it.DeliveryStatus == "read",
+				Undelivered: it.DeliveryStatus == "failed"})
 		}
 	}
 	data.Draft = composer{CaseID: id}

@@ -279,6 +279,10 @@ func (u *UI) menu(p *auth.Principal, pattern string) (nav, tabs []NavItem) {
 // home is where a logged-in user lands: the first menu entry they may
 // open, or their account page.
 func (u *UI) home(p *auth.Principal) string {
+	// A station officer's work is their station's queue.
+	if _, scoped := p.ScopeUnit(); scoped && p.Can(auth.PermStationWork) {
+		return StationPath
+	}
 	if nav, _ := u.menu(p, ""); len(nav) > 0 {
 		return nav[0].Href
 	}

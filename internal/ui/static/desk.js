@@ -28,10 +28,13 @@
       var left = Math.round((due - now) / 60000);
       var box = root || document.body;
       var cell = el.closest(".sla") || el;
+      // Minutes up to two hours, then whole hours ("1439 min left" reads badly).
+      var n = Math.abs(left), h = n >= 120 ? "-h" : "";
+      if (h) n = Math.round(n / 60);
       if (left >= 0) {
-        if (root) el.textContent = fmt(box.getAttribute("data-fmt-left"), left);
+        if (root) el.textContent = fmt(box.getAttribute("data-fmt-left" + h), n);
       } else {
-        if (root) el.textContent = fmt(box.getAttribute("data-fmt-over"), -left);
+        if (root) el.textContent = fmt(box.getAttribute("data-fmt-over" + h), n);
         cell.classList.remove("warning");
         cell.classList.add("breached");
       }

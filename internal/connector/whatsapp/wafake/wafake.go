@@ -343,6 +343,17 @@ func (s *Server) message(from, name, typ string, at time.Time, content map[strin
 	return Message{From: from, Name: name, ID: id, body: m}
 }
 
+// NoteInbound records that the citizen from wrote at at (a message the
+// simulator delivered to the desk directly), opening the 24-hour window
+// in which free-form replies to them are delivered.
+func (s *Server) NoteInbound(from string, at time.Time) {
+	s.mu.Lock()
+	if at.After(s.lastIn[from]) {
+		s.lastIn[from] = at
+	}
+	s.mu.Unlock()
+}
+
 // Text is a text message; contextID quotes one of our messages.
 func (s *Server) Text(from, name, body, contextID string, at time.Time) Message {
 	c := map[string]any{"text": map[string]string{"body": body}}
