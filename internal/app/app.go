@@ -36,6 +36,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/publish"
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/rules"
+	"github.com/kaval-desk/kaval/internal/sandbox"
 	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/shift"
 	"github.com/kaval-desk/kaval/internal/sla"
@@ -73,6 +74,9 @@ type Config struct {
 	// ChannelResync is how often each replica re-reads the channels as a
 	// backstop for lost change notices (10s).
 	ChannelResync time.Duration
+	// SandboxGap replaces the training scenarios' spacing between posts
+	// (tests).
+	SandboxGap time.Duration
 	// DeferPipeline makes Start leave the pipeline for StartPipeline, so a
 	// benchmark can measure intake alone and then the desk catching up.
 	DeferPipeline bool
@@ -99,6 +103,7 @@ type App struct {
 	Presence *desk.Presence
 	Publish  *publish.Service // compose, approve and plan the force's posts
 	Shift    *shift.Service   // teams, round-robin, shifts and handovers
+	Sandbox  *sandbox.Manager // the training desk, apart from this one
 	handler  http.Handler
 	log      *slog.Logger
 
@@ -270,6 +275,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})
 	a.Web.PublicationsAPI(a.Publish)
 	a.Web.TeamsAPI(a.Shift)
+	if a.Sandbox, err = newSandbox(a, an); err != nil {
+		return nil, err
+	}
+	a.Web.TrainingAPI(a.Sandbox)
 	a.Web.ShiftsAPI(a.Shift)
 	ncfg, err := notify.ConfigFromEnv(cfg.Getenv, cfg.BaseURL)
 	if err != nil {
@@ -296,6 +305,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.PublishPages(a.Publish)
 	a.UI.NotifyPages(a.Notify)
 	a.UI.ShiftPages(a.Shift)
+	a.UI.TrainingPages(a.Sandbox)
 
 	secret, err := formSecret(cfg)
 	if err != nil {
@@ -502,6 +512,9 @@ func (a *App) Close() {
 	}
 	if a.UI != nil {
 		a.UI.Close()
+	}
+	if a.Sandbox != nil {
+		a.Sandbox.Close()
 	}
 	a.wg.Wait()
 	if a.Bus != nil {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/sandbox"
 	"github.com/kaval-desk/kaval/internal/shift"
 	"github.com/kaval-desk/kaval/internal/ui"
 	"github.com/kaval-desk/kaval/internal/watch"
+	"github.com/kaval-desk/kaval/internal/web"
 )
 
 // SubjectShift is announced on the bus when the live board changes (a
@@ -61,4 +64,13 @@ func (a *App) runShift(ctx context.Context) {
 			a.log.Warn("draining the team queues failed", "err", err)
 		}
 	}
+}
+
+// newSandbox builds the training desk: its sessions get databases of
+// their own beside the data, the same models, the jurisdiction pack, and
+// the live desk's rule for which replies wait for approval; nothing else
+// of this App.
+func newSandbox(a *App, an post.Analyzer) (*sandbox.Manager, error) {
+	return sandbox.New(a.DB, sandbox.Options{DataDir: a.cfg.DataDir, Analyze: an, Seed: SeedUnits, Sensitive: web.Sensitive,
+		Log: a.log, Gap: a.cfg.SandboxGap})
 }
