@@ -304,6 +304,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.DeskPages(a.Desk, a.Presence)
 	a.UI.PublishPages(a.Publish)
 	a.UI.NotifyPages(a.Notify)
+	a.UI.SLAPages(a.SLA)
 	a.UI.ShiftPages(a.Shift)
 	a.UI.TrainingPages(a.Sandbox)
 
