@@ -166,7 +166,7 @@ func keyOf(c Case, keys []orderKey) []int64 {
 // after is the keyset condition "comes after these values in this order",
 // expanded as (a > x) OR (a = x AND (b > y OR …)) so each database can
 // still walk the order's index.
-func after(w *where, keys []orderKey, vals []int64) {
+func after(w *where, keys []orderKey, vals []int64, prefix string) {
 	var build func(i int) string
 	var args []any
 	build = func(i int) string {
@@ -174,7 +174,7 @@ func after(w *where, keys []orderKey, vals []int64) {
 		if keys[i].desc {
 			op = " < ?"
 		}
-		col := "c." + keys[i].col
+		col := prefix + keys[i].col
 		args = append(args, vals[i])
 		if i == len(keys)-1 {
 			return col + op
@@ -189,7 +189,7 @@ func after(w *where, keys []orderKey, vals []int64) {
 	if keys[0].desc {
 		op = " <= ?"
 	}
-	w.add("c."+keys[0].col+op, vals[0])
+	w.add(prefix+keys[0].col+op, vals[0])
 	cond := build(0)
 	w.add(cond, args...)
 }
@@ -314,6 +314,19 @@ func (d *Desk) listQuery(ctx context.Context, f CaseFilter, sc Scope) (listQuery
 			return lq, err
 		}
 	}
+	search := searchIn
+	if f.Q != "" {
+		s, err := d.searchPlan(ctx, f)
+		if err != nil || s == searchNone {
+			lq.empty = err == nil
+			return lq, err
+		}
+		if s == searchIn || d.db.Dialect == store.SQLite {
+			lq.sql, lq.args = d.searchQuery(f, s, statuses, units, walk, cur, keys, page)
+			return lq, nil
+		}
+		search = s // PostgreSQL, a common word: branches as below
+	}
 	w := &where{}
 	var branches []string
 	for _, st := range statuses {
@@ -331,12 +344,12 @@ func (d *Desk) listQuery(ctx context.Context, f CaseFilter, sc Scope) (listQuery
 			case units != nil:
 				inList(w, "c.unit_id", units)
 			}
-			if ok := d.caseConds(w, f, walk); !ok {
+			if ok := d.caseConds(w, f, condOpts{overdueWalk: walk, search: search}); !ok {
 				lq.empty = true
 				return lq, nil
 			}
 			if cur != nil {
-				after(w, keys, cur.K)
+				after(w, keys, cur.K, "c.")
 			}
 			branches = append(branches, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY c."+strings.ReplaceAll(order, ", ", ", c.")+page)
 		}
@@ -367,10 +380,10 @@ func scoped(w *where, sc Scope, col string) {
 // caseConds adds the filter's conditions other than status, scope and
 // unit (listQuery's branches hold those). It reports false when the
 // filter can match nothing (a search with no searchable word).
-// overdueWalk makes "overdue" a filter on the walk of the order's index
+// o.overdueWalk makes "overdue" a filter on the walk of the order's index
 // rather than a range the database would read whole and sort (see
-// manyOverdue).
-func (d *Desk) caseConds(w *where, f CaseFilter, overdueWalk bool) bool {
+// manyOverdue); o.search chooses the form of a full-text condition.
+func (d *Desk) caseConds(w *where, f CaseFilter, o condOpts) bool {
 	if f.Priority != 0 {
 		w.add("c.priority = ?", f.Priority)
 	}
@@ -396,7 +409,7 @@ func (d *Desk) caseConds(w *where, f CaseFilter, overdueWalk bool) bool {
 		// Unary plus: the same value, but not a term an index can range
 		// over, so the database walks the order's index instead.
 		col := "c.due_at"
-		if overdueWalk {
+		if o.overdueWalk {
 			col = "+c.due_at"
 		}
 		w.add(col+" < ?", store.Millis(d.opt.Now()))
@@ -424,7 +437,11 @@ func (d *Desk) caseConds(w *where, f CaseFilter, overdueWalk bool) bool {
 		if !ok {
 			return false
 		}
-		w.add("c.id IN (SELECT p.case_id FROM posts p WHERE p.case_id IS NOT NULL AND "+q+")", args...)
+		if o.search == searchExists {
+			w.add(d.existsMatch(q), args...)
+		} else {
+			w.add("c.id IN (SELECT p.case_id FROM posts p WHERE p.case_id IS NOT NULL AND "+q+")", args...)
+		}
 	}
 	return true
 }

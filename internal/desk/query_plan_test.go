@@ -173,3 +173,30 @@ func usesOne(plan, before, indexes, after string) bool {
 	}
 	return false
 }
+
+// A search with few matches reads the matching posts' cases by id and
+// sorts them; with many it walks the order's index once (SQLite) and
+// checks each case's posts, never materialising the matches per case.
+func TestSearchPlans(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect != store.SQLite {
+			t.Skip("PostgreSQL's search plans are held by TestInboxSameAsBefore's results only")
+		}
+		e := newSpeedEnv(t, db, 1500)
+		active := []string{StatusNew, StatusOpen, StatusWaitingCitizen, StatusWaitingStation}
+		defer func(s int) { searchFew = s }(searchFew)
+		searchFew = 1 << 30
+		few := planOf(t, e.d, CaseFilter{Status: active, Q: "traffic"}, Scope{})
+		if !strings.Contains(few, "SEARCH c USING INTEGER PRIMARY KEY") || sqliteScan.MatchString(few) {
+			t.Errorf("few matches: not driven by the matching cases:\n%s", few)
+		}
+		searchFew = 1
+		for sort, index := range map[string]string{SortTriage: "cases_triage_all", SortDeadline: "cases_deadline_all", SortUpdated: "cases_updated"} {
+			many := planOf(t, e.d, CaseFilter{Status: active, Q: "traffic", Sort: sort}, Scope{})
+			if !strings.Contains(many, "SCAN c USING INDEX "+index) || strings.Contains(many, "TEMP B-TREE") ||
+				!strings.Contains(many, "posts_case (case_id=?)") || strings.Contains(many, "rowid=?)") && strings.Contains(many, "posts_case (case_id=? AND rowid") {
+				t.Errorf("many matches, %s: not one walk of %s checking each case's posts:\n%s", sort, index, many)
+			}
+		}
+	})
+}

@@ -93,7 +93,7 @@ func (e *speedEnv) refIDs(t *testing.T, f CaseFilter, sc Scope) []int64 {
 	if f.UnitID != 0 {
 		w.add("c.unit_id = ?", f.UnitID)
 	}
-	if !e.d.caseConds(w, f, false) {
+	if !e.d.caseConds(w, f, condOpts{}) {
 		return nil
 	}
 	sortName, _ := ParseSort(f.Sort)
@@ -162,6 +162,9 @@ func TestInboxSameAsBefore(t *testing.T) {
 			"unassigned":          {Status: active, Unassigned: true},
 			"critical":            {Status: active, Priority: 1},
 			"search":              {Status: active, Q: "traffic"},
+			"search, walked":      {Status: active, Q: "traffic"},
+			"search, all, walked": {Q: "traffic"},
+			"search, no match":    {Status: active, Q: "zzzqqq"},
 			"search kannada":      {Status: active, Q: "ಸಂಚಾರ"},
 			"unit filter":         {Status: active, UnitID: e.units[4]},
 			"closed, by unit":     {Status: []string{StatusClosed}, UnitID: e.units[5]},
@@ -175,15 +178,15 @@ func TestInboxSameAsBefore(t *testing.T) {
 		checked, nonEmpty := 0, 0
 		// Overdue both ways: few enough to sort, and so many the order's
 		// index is walked with a filter.
-		defer func(c int) { overdueCap = c }(overdueCap)
+		defer func(c, s int) { overdueCap, searchFew = c, s }(overdueCap, searchFew)
 		overdueCap = 3
 		filters["overdue, walked"] = filters["overdue"]
 		filters["overdue, unassigned, walked"] = filters["overdue, unassigned"]
 		for fname, f := range filters {
+			// "walked": as if many cases were overdue, or many posts matched.
+			overdueCap, searchFew = 1<<30, 1<<30
 			if strings.HasSuffix(fname, "walked") {
-				overdueCap = 3
-			} else {
-				overdueCap = 1 << 30
+				overdueCap, searchFew = 3, 3
 			}
 			for _, sort := range Sorts {
 				for sname, sc := range scopes {
