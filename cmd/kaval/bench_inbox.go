@@ -44,6 +44,8 @@ func benchInbox(ctx context.Context, env *cliEnv, args []string) error {
 	only := fs.String("only", "", "run only the variants whose name contains this")
 	plans := fs.Bool("plans", false, "print each variant's query plan")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to FILE")
+	sse := fs.Int("sse", 50, "live inboxes a new case is pushed to (0: skip)")
+	sseRounds := fs.Int("sse-rounds", 20, "new cases pushed to the live inboxes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -101,6 +103,11 @@ func benchInbox(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if err := fx.measure(ctx, env.stdout, v, *runs, *plans); err != nil {
 			return fmt.Errorf("%s: %w", v.name, err)
+		}
+	}
+	if *sse > 0 && (*only == "" || strings.Contains("sse", *only)) {
+		if err := fx.sseFanout(ctx, env.stdout, *sse, *sseRounds); err != nil {
+			return fmt.Errorf("sse: %w", err)
 		}
 	}
 	fmt.Fprintf(env.stdout, "  peak RSS %s\n", peakRSS())

@@ -220,6 +220,15 @@ func (s *seeder) run(ctx context.Context) error {
 		}
 	}
 	s.res.Posts = done
+	if s.db.Dialect == store.Postgres {
+		// The rows were written with their ids: move the sequences past
+		// them, or the desk's next insert collides.
+		for _, t := range []string{"posts", "cases", "authors"} {
+			if _, err := s.db.Write.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('"+t+"', 'id'), (SELECT MAX(id) FROM "+t+"))"); err != nil {
+				return fmt.Errorf("benchseed: %s sequence: %w", t, err)
+			}
+		}
+	}
 	return nil
 }
 

@@ -76,5 +76,9 @@ func TestSeedShape(t *testing.T) {
 		if n := count("SELECT count(*) FROM posts"); n != 3500 {
 			t.Fatalf("%d posts after a second run, want 3500", n)
 		}
+		// The desk can still add rows of its own after the seeded ones.
+		if _, err := db.Write.Exec(`INSERT INTO posts (platform, external_id, text, created_at, received_at) VALUES ('x', 'after-seed', 'hello', 1, 1)`); err != nil {
+			t.Fatalf("a post after seeding: %v", err)
+		}
 	})
 }

@@ -22,7 +22,7 @@ type speedEnv struct {
 	units  []int64
 }
 
-func newSpeedEnv(t *testing.T, db *store.DB, posts int) *speedEnv {
+func newSpeedEnv(t testing.TB, db *store.DB, posts int) *speedEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &speedEnv{db: db, parent: map[int64]int64{}}
