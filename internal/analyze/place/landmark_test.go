@@ -61,10 +61,20 @@ func heldOutLandmarks(t *testing.T, layer string, skip SkipLayers) (total, found
 		found++
 		if ps[0].Station == truth {
 			right++
+		} else {
+			for _, alt := range ps[0].Stations {
+				if alt.Station == truth {
+					listed[layer]++
+				}
+			}
 		}
 	}
 	return total, found, right
 }
+
+// listed counts, per layer, the held-out names whose first place has the
+// wrong station but lists the right one among its plausible stations.
+var listed = map[string]int{}
 
 // TestHeldOutLandmarks: the held-out fifth. The gazetteer is built
 // without the India Post offices and the Namma Metro stations (373 of the
@@ -83,8 +93,8 @@ func TestHeldOutLandmarks(t *testing.T) {
 	pt, pf, pr := heldOutLandmarks(t, "landmark_post", fifth)
 	mt, mf, mr := heldOutLandmarks(t, "landmark_metro", fifth)
 	total, found, right := pt+mt, pf+mf, pr+mr
-	t.Logf("held-out fifth (post offices + metro, one build without both): %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found); post offices %d/%d, metro %d/%d",
-		total, found, pct(found, total), right, pct(right, total), pct(right, found), pr, pt, mr, mt)
+	t.Logf("held-out fifth (post offices + metro, one build without both): %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found); post offices %d/%d, metro %d/%d; wrong first but the right one listed among the plausible stations: %d more",
+		total, found, pct(found, total), right, pct(right, total), pct(right, found), pr, pt, mr, mt, listed["landmark_post"]+listed["landmark_metro"])
 	if total < 350 || pct(right, total) < 54 {
 		t.Errorf("held-out landmark routing fell: %d/%d right (56.6%% when measured; 51.2%% before the school localities and the weighing of evidence)", right, total)
 	}
