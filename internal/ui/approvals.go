@@ -20,6 +20,7 @@ type approvalItem struct {
 	Ref    string
 	Author string
 	Own    bool
+	Asked  string // what the citizen wrote (the post the reply answers), masked: the approver judges the reply against it
 }
 
 func (dp *deskPages) approvalRoutes() {
@@ -47,6 +48,12 @@ func (dp *deskPages) approvals(w http.ResponseWriter, r *http.Request) error {
 			if err == nil {
 				a.Ref = c.Ref
 				v.OutboxItem(&a.Item, privacy.CaseNames(c)...)
+			}
+			if it.PostID != 0 {
+				if ps, _, err := dp.d.GetPost(r.Context(), it.PostID, desk.ScopeOf(p)); err == nil {
+					privacy.Default(p).Post(&ps)
+					a.Asked = ps.Text
+				}
 			}
 		} else {
 			v.OutboxItem(&a.Item)

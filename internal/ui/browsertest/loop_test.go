@@ -139,6 +139,10 @@ func TestReplyApprovalDeliveredLoop(t *testing.T) {
 			t.Fatalf("nothing to approve: %s", sup.Text("main"))
 		}
 		if n == 1 {
+			// The approver sees what the citizen wrote beside the reply.
+			if asked := sup.Text(".approval .asked"); !strings.Contains(asked, "bus stop") {
+				t.Fatalf("the approval lacks the citizen's message: %q", asked)
+			}
 			sup.Check("desk-approvals-waiting")
 		}
 		sup.Submit(`.approval form:has(input[value=approve]) button[type=submit]`)
