@@ -157,7 +157,14 @@ func (m *Manager) Reply(ctx context.Context, id int64, p *auth.Principal, caseID
 			if err != nil {
 				return &ValidationError{"template_id", "no such template"}
 			}
-			detail["template_id"], detail["template"], detail["helpline"], detail["purpose"] = t.ID, t.Name, t.Helpline, t.Purpose
+			body := t.Bodies[r.Lang]
+			if body == "" {
+				body = t.Bodies["en"]
+			}
+			// A template gives the citizen a number to call when it names
+			// a helpline or fills {helpline} from the case's category.
+			detail["template_id"], detail["template"], detail["purpose"] = t.ID, t.Name, t.Purpose
+			detail["gives_helpline"] = t.Helpline != "" || strings.Contains(body, "{helpline}")
 			if text == "" {
 				rd, err := s.desk.RenderTemplate(ctx, t.ID, c.ID, desk.Scope{}, r.Lang, nil)
 				if err != nil {

@@ -213,7 +213,9 @@ func (m *Manager) build(ctx context.Context, id int64, p *auth.Principal) (*Sess
 		return fail(err)
 	}
 	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE practice_posts (
-		external_id TEXT PRIMARY KEY, theme TEXT NOT NULL, place TEXT NOT NULL, station TEXT NOT NULL, arrived_at INTEGER NOT NULL)`); err != nil {
+		external_id TEXT PRIMARY KEY, theme TEXT NOT NULL, place TEXT NOT NULL,
+		station TEXT NOT NULL, -- the name of the police station whose area the place is in
+		arrived_at INTEGER NOT NULL)`); err != nil {
 		return fail(err)
 	}
 	s := &Session{id: id, user: p.UserID, db: db}

@@ -101,7 +101,8 @@ func (m *Manager) score(ctx context.Context, s *Session, p *auth.Principal) (Sco
 	}
 	arows.Close()
 	units := map[int64]string{}
-	urows, err := s.db.Read.QueryContext(ctx, "SELECT id, code FROM units")
+	// The pack locates a place by the station's name (Locate).
+	urows, err := s.db.Read.QueryContext(ctx, "SELECT id, name FROM units")
 	if err != nil {
 		return sc, err
 	}
@@ -138,10 +139,9 @@ func (m *Manager) score(ctx context.Context, s *Session, p *auth.Principal) (Sco
 			case "reply_queued":
 				sc.Replies++
 				lang, _ := x.body["lang"].(string)
-				helpline, _ := x.body["helpline"].(string)
+				helpline, _ := x.body["gives_helpline"].(bool)
 				purpose, _ := x.body["purpose"].(string)
-				_, templated := x.body["template_id"]
-				tplOK := purpose != "station_action" && (!needsHelpline(c, themes[c.ID]) || (templated && helpline != ""))
+				tplOK := purpose != "station_action" && (!needsHelpline(c, themes[c.ID]) || helpline)
 				tplLangN += 2
 				if lang == desk.ReplyLang(c.Lang) {
 					tplLang++
