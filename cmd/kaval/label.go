@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/kaval-desk/kaval/internal/analyze"
+	"github.com/kaval-desk/kaval/internal/analyze/model"
 	"github.com/kaval-desk/kaval/internal/analyze/train"
 )
 
@@ -15,7 +18,7 @@ func init() {
 	register(command{name: "label", summary: "label police-desk posts from ../shared/data: next batch, second-annotator sample, agreement (docs/LABELLING.md)", run: runLabel})
 }
 
-const labelUsage = `next [--n 100] [--match REGEXP] | sample [--n 200] | kappa [--second FILE] | stats   [--data DIR] [--labels FILE]`
+const labelUsage = `next [--n 100] [--match REGEXP] | sample [--n 200] | kappa [--second FILE] | score [--split train|dev|all] | stats   [--data DIR] [--labels FILE]`
 
 // runLabel is the annotator's tool for the police-desk set
 // (internal/analyze/train/desk/labels.tsv, docs/LABELLING.md):
@@ -37,6 +40,8 @@ func runLabel(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "../shared/data", "directory of the public data")
 	file := fs.String("labels", "internal/analyze/train/desk/labels.tsv", "the first annotator's label file")
 	second := fs.String("second", "internal/analyze/train/desk/second.tsv", "with kappa: the second annotator's label file")
+	repo := fs.String("repo", ".", "with score: repository root holding internal/analyze/models/kaval.bin")
+	split := fs.String("split", "train", "with score: which labelled posts (train: the three quarters models may read, dev: the police-desk dev split, all)")
 	n := fs.Int("n", 0, "how many posts (next: 100, sample: 200)")
 	match := fs.String("match", "", "with next: only posts matching this regular expression (case-insensitive), for the keyword-enriched stratum")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -83,6 +88,12 @@ func runLabel(ctx context.Context, env *cliEnv, args []string) error {
 			return fmt.Errorf("%s: %w", *second, err)
 		}
 		return labelKappa(env, ls, ls2)
+	case "score":
+		pool, err := train.DeskPool(*data)
+		if err != nil {
+			return err
+		}
+		return labelScore(env, *repo, pool, ls, *split)
 	case "stats":
 		labelStats(env, ls)
 		return nil
@@ -214,4 +225,32 @@ func b2s(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// labelScore scores the model in repo on the labelled posts of one split,
+// by source group (train.DeskScore).
+func labelScore(env *cliEnv, repo string, pool []train.PoolPost, ls []train.DeskLabel, split string) error {
+	raw, err := os.ReadFile(filepath.Join(repo, "internal/analyze/models/kaval.bin"))
+	if err != nil {
+		return fmt.Errorf("unable to read model: %w", err)
+	}
+	m, err := model.Decode(raw)
+	if err != nil {
+		return err
+	}
+	e, err := analyze.New(m)
+	if err != nil {
+		return err
+	}
+	posts, missing := train.JoinDesk(pool, ls)
+	var kept []train.LabelledPost
+	for _, p := range posts {
+		dev := train.DeskDev(p.Key)
+		if split == "all" || split == "dev" && dev || split == "train" && !dev {
+			kept = append(kept, p)
+		}
+	}
+	fmt.Fprintf(env.stdout, "%s split: %d labelled posts (%d labels not found in the data)\n", split, len(kept), missing)
+	train.WriteDeskScore(env.stdout, train.DeskScore(e, kept))
+	return nil
 }

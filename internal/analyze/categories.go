@@ -34,7 +34,8 @@ var Categories = []string{
 // Kannada and Hindi inflect by suffix. These are where categories without
 // labelled data start; trained heads take over as desk labels accumulate.
 var categoryLexicon = map[string][]string{
-	"traffic_parking": {"traffic", "traffic jam", "jam", "signal", "signal jump*", "wrong side", "wrong parking", "illegal parking",
+	"traffic_parking": {"auto rickshaw*", "autorickshaw*", "rickshaw*", "auto driver*", "autos", "taxi*", "cab driver*", "refused to go", "refusal", "refusing", "by meter", "challan*", "echallan*", "e-challan*", "traffic fine*", "triple seat*", "number plate*", "tinted", "biker*", "bikers", "no entry", "lane cutting", "red light*", "jumped the signal", "jam", "jammed", "bumper", "stuck", "toll",
+		"traffic", "traffic jam", "jam", "signal", "signal jump*", "wrong side", "wrong parking", "illegal parking",
 		"parked", "parking", "no parking", "towing", "towed", "tow", "footpath", "helmet", "triple riding", "drunk driving",
 		"rash driving", "overspeeding", "over speeding", "honking", "congestion", "gridlock", "flyover", "junction",
 		"ಟ್ರಾಫಿಕ್", "ಸಂಚಾರ", "ಪಾರ್ಕಿಂಗ್", "ಸಿಗ್ನಲ್", "जाम", "ट्रैफिक", "पार्किंग", "gaadi", "vahana",
@@ -72,27 +73,32 @@ var categoryLexicon = map[string][]string{
 		"since yesterday", "last seen", "untraceable", "whereabouts", "kidnap*", "abduct*", "ಕಾಣೆ", "ನಾಪತ್ತೆ", "लापता",
 		"गुमशुदा", "laapata", "lapata", "kaane", "napatte",
 		"didn't come back", "not come home", "not returned home", "missing since", "missing child", "missing boy", "missing girl", "found safe", "not reachable"},
-	"noise_nuisance": {"noise", "loud music", "loudspeaker*", "dj", "speakers", "sound pollution", "firecrackers", "crackers",
+	"noise_nuisance": {"drum*", "dhol*", "band baja", "music", "songs", "noise pollution", "decibel*", "prostitution", "hookah", "gambling", "casino", "drinking", "nuisance",
+		"noise", "loud music", "loudspeaker*", "dj", "speakers", "sound pollution", "firecrackers", "crackers",
 		"late night party", "nuisance", "drinking in public", "public drinking", "drunkards", "ಶಬ್ದ", "ಗಲಾಟೆ", "शोर", "shor", "galate",
 		"loud", "blaring", "loud horns", "silencer*", "music till", "party till", "cannot sleep", "can't sleep", "urinat*", "nuisance created"},
 	"drugs": {"drug*", "ganja", "weed", "marijuana", "narcotic*", "cocaine", "mdma", "heroin", "peddl*", "smack", "charas",
 		"ಗಾಂಜಾ", "ಮಾದಕ", "गांजा", "नशा", "ड्रग्स", "nasha",
 		"syringes", "peddler*", "supplies drugs", "drug addicts", "smoking weed", "ganja peddl*"},
-	"public_order": {"protest*", "rally", "riot*", "mob", "bandh", "strike", "agitation", "dharna", "stone pelting",
+	"public_order": {"religious sentiment*", "hurt sentiment*", "hurting sentiment*", "hurts sentiment*", "hate speech", "hatred", "incite*", "inciting", "provoke*", "provoking", "human chain", "blocked by locals", "anti national", "anti-national", "anti india", "insulting", "insulted", "communal violence", "communal tension", "illegal banner*", "banner*", "hoarding*", "pandal*", "disturbing peace", "law and order", "unrest", "rasta roko", "morcha", "bandh",
+		"protest*", "rally", "riot*", "mob", "bandh", "strike", "agitation", "dharna", "stone pelting",
 		"communal", "clash*", "crowd", "procession", "lathi", "ಪ್ರತಿಭಟನೆ", "ಗಲಭೆ", "ಬಂದ್", "प्रदर्शन", "दंगा", "बंद", "danga",
 		"protesters", "protesting", "slogans", "placards", "candle march", "demonstration", "rasta roko", "road roko", "hartal", "morcha", "andolan", "tension", "gathering", "without permission", "ಮುಷ್ಕರ", "ಧರಣಿ", "ಮೆರವಣಿಗೆ", "धरना", "जुलूस", "हड़ताल", "dharne", "bandh hai"},
 	"rumour": {"rumour*", "rumor*", "fake news", "misinformation", "false news", "viral message", "forwarded", "whatsapp forward",
 		"is it true", "is this true", "fact check", "hoax", "ವದಂತಿ", "ಸುಳ್ಳು ಸುದ್ದಿ", "अफवाह", "afwah", "fake video",
 		"is it real", "is this real", "real or fake", "clarify", "please confirm", "police confirm", "sach hai", "nijave", "going around", "being shared", "fake message", "ನಿಜವೇ", "सच है"},
-	"police_complaint": {"bribe*", "corrupt*", "rude", "misbehav*", "no action", "not taking action", "refused to register",
+	"police_complaint": {"no action taken", "no action yet", "still no action", "no response", "not received any response", "no reply", "not replied", "standard response", "automated reply", "still waiting for", "inaction", "mute spectator*", "silent spectator*", "slapped", "cops standing", "no fir", "fir not", "not lodging", "lodge fir", "register fir", "not taking any", "corrupt", "extort*", "hafta", "harassed by", "greedy for money", "collecting fines", "busy collecting", "case status", "reluctant",
+		"bribe*", "corrupt*", "rude", "misbehav*", "no action", "not taking action", "refused to register",
 		"refused fir", "not registering", "police inaction", "police harassment", "demanded money", "asked for money",
 		"ಲಂಚ", "रिश्वत", "lanch", "rishwat", "no response from police", "not responding",
 		"refused to register", "asked for bribe", "demanded bribe", "without receipt", "misbehaved", "police did nothing", "nobody came", "no one came", "did not come", "didn't come", "not picking up", "not pick up", "harassment by police", "police are protecting", "hafta", "mamool", "station writer", "rules only for", "fir nahi", "not listening", "come back tomorrow", "ದೂರು ತೆಗೆದುಕೊಳ್ಳಲಿಲ್ಲ"},
-	"appreciation": {"thank you", "thanks", "thank", "kudos", "great job", "well done", "salute", "appreciate*", "grateful",
+	"appreciation": {"salute*", "hats off", "thanks for", "thank you for", "great job", "good job", "kudos", "appreciate your", "appreciated", "prompt", "swift action", "quick action", "real heroes", "hero", "proud",
+		"thank you", "thanks", "thank", "kudos", "great job", "well done", "salute", "appreciate*", "grateful",
 		"hats off", "proud of", "good work", "quick response", "ಧನ್ಯವಾದ", "ಧನ್ಯವಾದಗಳು", "ಅಭಿನಂದನೆ", "धन्यवाद", "शुक्रिया",
 		"dhanyavada", "dhanyavaad", "shukriya",
 		"thanks to", "thank u", "thanku", "great work", "excellent work", "commendable", "prompt action", "prompt response", "timely help", "timely action", "heroes", "superb", "bravo", "good job", "nice work", "thankful", "shukriya", "dhanyavad"},
-	"information_request": {"how to", "how can i", "how do i", "where can i", "whom to contact", "who to contact", "contact number",
+	"information_request": {"is it legal", "is it allowed", "is this allowed", "is that allowed", "what is the rule", "what are the rules", "till what time", "what time", "whom should", "who should i", "how to file", "how to complain", "where to complain", "what is the procedure", "do we need", "is there any rule", "please advise", "please let me know", "kindly let me know", "please inform", "kindly inform", "any traffic at", "can anyone please confirm", "can you update", "please update",
+		"how to", "how can i", "how do i", "where can i", "whom to contact", "who to contact", "contact number",
 		"helpline number", "procedure", "verification", "passport verification", "police verification", "permission",
 		"clearance certificate", "fir status", "complaint status", "status of my complaint", "any update", "ಹೇಗೆ",
 		"ಮಾಹಿತಿ", "कैसे", "जानकारी", "kaise", "hege",
@@ -100,7 +106,8 @@ var categoryLexicon = map[string][]string{
 	"lost_found": {"lost my", "i lost", "left my", "forgot my", "found a", "found wallet", "found a phone", "lost wallet",
 		"lost phone", "lost bag", "lost purse", "misplaced", "lost and found", "ಕಳೆದು", "खो गया", "kho gaya", "kaledu",
 		"left behind", "found this", "found an", "hand it over", "handed over", "lost passport", "lost documents", "lost aadhaar", "lost licence", "lost my phone", "lost property", "lost my purse", "lost my bag", "kho gaya", "kho gayi", "ಕಳೆದು ಹೋಗಿದೆ"},
-	"civic": {"garbage", "pothole*", "streetlight*", "street light*", "water supply", "no water", "drain*", "sewage",
+	"civic": {"footpath*", "paver*", "manhole*", "tree*", "deforestation", "forest", "aarey", "bus stop*", "railway*", "platform*", "hawker*", "road condition*", "bad road*", "worst road*", "pathetic road*", "electric pole*", "waterlogging", "water logging", "flooded", "flooding", "drainage", "bmc", "gutter*", "speed breaker*", "divider*", "dug", "digging", "road work*", "construction work", "metro work", "white topping", "whitetopping", "local train*", "skywalk", "bridge*",
+		"garbage", "pothole*", "streetlight*", "street light*", "water supply", "no water", "drain*", "sewage",
 		"manhole", "bbmp", "bwssb", "bescom", "power cut", "waste", "dump*", "footpath broken", "road repair", "stray dog*",
 		"ಕಸ", "ಗುಂಡಿ", "ನೀರು", "ಚರಂಡಿ", "कचरा", "गड्ढा", "kasa", "gundi", "kachra",
 		"road dug", "dug up", "tanker*", "borewell", "power supply", "transformer", "encroach*", "debris", "mosquito*", "overflowing", "open drain", "no street light*", "lake pollution", "pipeline", "corporation"},
@@ -183,7 +190,27 @@ var figurativeLexicon = []string{"is fire", "is lit", "was fire", "on fire tonig
 	"fired up", "fire up", "set the stage on fire", "mass", "blockbuster", "movie", "trailer", "song", "teaser", "bgm", "film"}
 
 // immediacy words say it is happening now.
-var immediacyLexicon = []string{"now", "right now", "just now", "immediately", "at once", "currently", "happening",
-	"ongoing", "at the moment", "still", "minutes ago", "asap", "quick", "fast",
+var immediacyLexicon = []string{"now", "right now", "just now", "immediately", "at once", "currently",
+	"ongoing", "at the moment", "minutes ago", "asap",
 	"ಈಗ", "ಈಗಲೇ", "ತಕ್ಷಣ", "ಬೇಗ", "eega", "iga", "ivaga", "takshana", "bega",
 	"अभी", "तुरंत", "जल्दी", "abhi", "turant", "jaldi", "fauran"}
+
+// weakNowLexicon are immediacy words that on police-desk posts mostly say
+// something else: "still not repaired", "fast moving traffic", "quick
+// response", "accidents are happening". They count as immediacy for the
+// emergency decision only with EmergencyRule.WeakNow (urgency always
+// reads them).
+var weakNowLexicon = []string{"still", "quick", "fast", "happening"}
+
+// hypotheticalLexicon says the danger words of a post are about a risk,
+// not an event: "potholes may cause an accident", "before any untoward
+// incident", "an accident waiting to happen", "accident prone". With
+// EmergencyRule.Hypothetical the incident words of such a post do not
+// count and the score is pulled down (unless a child is missing).
+var hypotheticalLexicon = []string{"may cause", "can cause", "could cause", "will cause", "might cause", "cause accident*",
+	"cause an accident", "causing accident*", "before any", "before some", "before someone", "before an", "waiting to happen",
+	"accident prone", "accident spot", "prone to", "risk of", "can fall", "may fall", "might fall", "someone will", "will die",
+	"can die", "could die", "may die", "any time", "anytime", "any moment", "untoward", "in case of", "incase of", "if any",
+	"lead to", "leads to", "result in", "chances of", "chance of", "life threatening", "life-threatening", "threat to life",
+	"waiting for", "god forbid", "unfortunate", "accidents are", "accidents happen*", "accidents happening", "many accidents",
+	"so many accidents", "daily accidents", "road safety", "safety hazard", "dangerous for", "danger for", "dangerous to"}

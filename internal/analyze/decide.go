@@ -24,8 +24,12 @@ import (
 // a danger word ("stolen yesterday", "for a week", "money was debited"),
 // pull down.
 func emergencyLogit(z float32, r *ruleScores) float32 {
+	now := r.immediacy + EmergencyRule.WeakNow*r.weakNow
 	inc := r.incident
-	if r.immediacy > 0 {
+	if EmergencyRule.Hypothetical > 0 && r.hypo > 0 {
+		inc = 0 // "may cause an accident": a risk, not an event
+	}
+	if now > 0 {
 		inc += r.crime
 	}
 	missingChild := r.child > 0 && r.missing > 0 && r.after == 0
@@ -38,7 +42,7 @@ func emergencyLogit(z float32, r *ruleScores) float32 {
 	for _, c := range ordinaryCategory {
 		ordinary = ordinary || r.cat[c] > 0
 	}
-	if inc > 0 && (dis > 0 || r.immediacy > 0) || dis > 0 && r.immediacy > 0 && !ordinary || missingChild {
+	if inc > 0 && (dis > 0 || now > 0) || dis > 0 && now > 0 && !ordinary || missingChild {
 		z = max(z, 0) + EmergencyRule.Force
 	}
 	if r.figurative > 0 && dis == 0 {
@@ -46,6 +50,9 @@ func emergencyLogit(z float32, r *ruleScores) float32 {
 	}
 	if r.after > 0 && inc == 0 {
 		z -= EmergencyRule.After
+	}
+	if r.hypo > 0 && !missingChild {
+		z -= EmergencyRule.Hypothetical
 	}
 	return z
 }
@@ -66,11 +73,11 @@ var ordinaryCategory = func() []int {
 
 // EmergencyRuleWeights are the lexicon weights of emergencyLogit, chosen
 // by leave-one-source-out cross-validation (train.EmergencyCV, docs/MODELS.md).
-type EmergencyRuleWeights struct{ Incident, Distress, Force, After float32 }
+type EmergencyRuleWeights struct{ Incident, Distress, Force, After, WeakNow, Hypothetical float32 }
 
 // EmergencyRule is the shipped setting (a variable so cross-validation can
 // try others; nothing else writes it).
-var EmergencyRule = EmergencyRuleWeights{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2}
+var EmergencyRule = EmergencyRuleWeights{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 1, Hypothetical: 0}
 
 // EmergencyRules returns the lexicon rules of the engine for text as a
 // function of the emergency head's raw logit, for training and

@@ -507,11 +507,11 @@ func urgency(s *Scores, emergency bool) int {
 	r := &s.Rules
 	live := emergency || r.distress > 0 || r.incident > 0
 	if live {
-		u += 10 * min(r.immediacy, 2)
+		u += 10 * min(r.immediacy+r.weakNow, 2)
 		u += 6 * min(r.distress, 2)
 		u += 5 * float32(min(r.repeats, 2))
 	} else {
-		u += 3 * min(r.immediacy, 1)
+		u += 3 * min(r.immediacy+r.weakNow, 1)
 	}
 	return int(max(0, min(100, math.Round(float64(u)))))
 }

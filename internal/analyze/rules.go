@@ -19,6 +19,8 @@ const (
 	kindCrime
 	kindChild
 	kindMissing
+	kindWeakNow
+	kindHypothetical
 )
 
 type hit struct {
@@ -107,6 +109,12 @@ func newMatcher() *matcher {
 	for _, p := range missingLexicon {
 		m.add(p, hit{kind: kindMissing})
 	}
+	for _, p := range weakNowLexicon {
+		m.add(p, hit{kind: kindWeakNow})
+	}
+	for _, p := range hypotheticalLexicon {
+		m.add(p, hit{kind: kindHypothetical})
+	}
 	return m
 }
 
@@ -160,6 +168,8 @@ type ruleScores struct {
 	crime      float32 // crimes that are danger only while they happen (crimeLexicon)
 	child      float32 // a child named (childLexicon)
 	missing    float32 // someone missing (missingLexicon)
+	weakNow    float32 // immediacy words that mostly mean something else on desk posts (weakNowLexicon)
+	hypo       float32 // danger named as a risk, not an event (hypotheticalLexicon)
 	repeats    int     // words repeated three or more times in a row ("help help help") or "!!!"
 }
 
@@ -377,6 +387,10 @@ func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen *
 			rs.child += h.w
 		case kindMissing:
 			rs.missing += h.w
+		case kindWeakNow:
+			rs.weakNow += h.w
+		case kindHypothetical:
+			rs.hypo += h.w
 		}
 	}
 }

@@ -21,6 +21,7 @@ type emergencyOOF struct {
 	gold   []int
 	groups []string
 	rules  []func(float32) float32
+	desk   []*LabelledPost // the desk label of each example, nil for none (set by EmergencyCV)
 }
 
 // CVCache, when set (kaval train --cv-cache DIR), keeps the out-of-fold
@@ -181,7 +182,44 @@ func (o *emergencyOOF) report(w io.Writer, name string, th float32, rules bool) 
 	if c := st["mumbai"]; c != nil {
 		fmt.Fprintf(w, "  mumbai incidents %d/%d", c[0], c[0]+c[2])
 	}
+	if o.desk != nil {
+		var all [5]int
+		for _, src := range deskCVSources {
+			c := o.deskStats(th, rules, src)
+			for j := range all {
+				all[j] += c[j]
+			}
+			fmt.Fprintf(w, "\n    desk labels %-10s tp %d fp %d fn %d, ordinary flagged %d/%d", src, c[0], c[1], c[2], c[3], c[4])
+		}
+		fmt.Fprintf(w, "\n    desk labels all        tp %d fp %d fn %d, ordinary flagged %d/%d = %.1f%%", all[0], all[1], all[2], all[3], all[4], 100*ratio(all[3], all[4]))
+	}
 	fmt.Fprintln(w)
+}
+
+// deskStats counts, on the labelled desk posts of one source: tp, fp, fn,
+// and ordinary posts of the stratified sample flagged of all of them.
+func (o *emergencyOOF) deskStats(th float32, rules bool, src string) (c [5]int) {
+	for i, p := range o.desk {
+		if p == nil || deskFold(p.Group) != src {
+			continue
+		}
+		f := o.flags(i, th, rules)
+		switch {
+		case f && p.Emergency:
+			c[0]++
+		case f:
+			c[1]++
+		case p.Emergency:
+			c[2]++
+		}
+		if !p.Emergency && !DeskEnriched(p.Key) {
+			c[4]++
+			if f {
+				c[3]++
+			}
+		}
+	}
+	return c
 }
 
 // EmergencyCV reports the emergency head out of source (kaval train
@@ -190,8 +228,8 @@ func (o *emergencyOOF) report(w io.Writer, name string, th float32, rules bool) 
 // would choose. sub keeps one crisis tweet in sub (CV on a subsample).
 func EmergencyCV(d *Data, w io.Writer, sub int) {
 	f := newFeaturizer(d)
-	for _, deskNeg := range []bool{false, true} {
-		EmergencyDeskNegatives = deskNeg
+	for _, deskLab := range []bool{false, true} {
+		EmergencyDeskLabels = deskLab
 		ex, groups, texts := emergencyTraining(d, f)
 		if sub > 1 {
 			var kex []model.Example
@@ -208,7 +246,7 @@ func EmergencyCV(d *Data, w io.Writer, sub int) {
 		var o *emergencyOOF
 		cache := ""
 		if CVCache != "" {
-			cache = filepath.Join(CVCache, fmt.Sprintf("emergency-desk%v-sub%d-n%d.f32", deskNeg, sub, len(ex)))
+			cache = filepath.Join(CVCache, fmt.Sprintf("emergency-desklabels%v-sub%d-n%d.f32", deskLab, sub, len(ex)))
 			if raw, err := os.ReadFile(cache); err == nil && len(raw) == 4*len(ex) {
 				o = emergencyOOFFrom(ex, groups, texts, raw)
 			}
@@ -223,28 +261,38 @@ func EmergencyCV(d *Data, w io.Writer, sub int) {
 				_ = os.WriteFile(cache, raw, 0o644)
 			}
 		}
+		// Every desk-labelled post is scored out of source: its own
+		// source's fold (its data set and its desk labels) is held out.
+		o.desk = make([]*LabelledPost, len(o.z))
+		for i, t := range texts {
+			if p := d.deskOf(t); p != nil && !DeskDev(p.Key) {
+				o.desk[i] = p
+			}
+		}
 		for _, rules := range []bool{false, true} {
-			name := fmt.Sprintf("desk negatives %v, rules %v", deskNeg, rules)
+			name := fmt.Sprintf("desk labels %v, rules %v", deskLab, rules)
 			o.report(w, name, o.threshold(rules), rules)
 		}
 		shipped := analyze.EmergencyRule
 		for _, v := range []analyze.EmergencyRuleWeights{
-			{Incident: 0.6, Distress: 0.3, Force: 1.5, After: 2}, {Incident: 1.2, Distress: 0, Force: 1.5, After: 2},
-			{Incident: 1.2, Distress: 1, Force: 1.5, After: 2}, {Incident: 1.2, Distress: 0.3, Force: 1.5, After: 0},
-			{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 4}, {Incident: 1.2, Distress: 0.3, Force: 0.5, After: 2},
-			{Incident: 2, Distress: 0.3, Force: 1.5, After: 2},
+			{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 0, Hypothetical: 0},
+			{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 1, Hypothetical: 2},
+			{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 0, Hypothetical: 2},
+			{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 0, Hypothetical: 4},
+			{Incident: 1.2, Distress: 0, Force: 1.5, After: 2, WeakNow: 0, Hypothetical: 2},
+			{Incident: 0.6, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 0, Hypothetical: 2},
 		} {
 			analyze.EmergencyRule = v
 			o.report(w, fmt.Sprintf("  rules %+v", v), o.threshold(true), true)
 		}
-		analyze.EmergencyRule = shipped
 		for _, g := range []float64{0.01, 0.03} {
 			EmergencyDeskMaxFPR, g = g, EmergencyDeskMaxFPR
-			o.report(w, fmt.Sprintf("  desk guard %.0f%%", 100*EmergencyDeskMaxFPR), o.threshold(true), true)
+			o.report(w, fmt.Sprintf("  shipped rules, desk guard %.0f%%", 100*EmergencyDeskMaxFPR), o.threshold(true), true)
 			EmergencyDeskMaxFPR = g
 		}
+		analyze.EmergencyRule = shipped
 	}
-	EmergencyDeskNegatives = true
+	EmergencyDeskLabels = true
 }
 
 // emergencyTraining is the emergency head's examples with their sources
@@ -273,8 +321,10 @@ func CrossValidate(d *Data, task string, sub int, w io.Writer) error {
 		ComplaintCV(d, w)
 	case "category":
 		CategoryCV(d, w)
+	case "desk":
+		DeskCV(d, w)
 	default:
-		return fmt.Errorf("train: no cross-validation for %q (emergency, complaint, category)", task)
+		return fmt.Errorf("train: no cross-validation for %q (emergency, complaint, category, desk)", task)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/analyze"
@@ -24,6 +25,17 @@ import (
 
 //go:embed desk/labels.tsv
 var deskLabelsTSV string
+
+//go:embed desk/enriched.keys
+var deskEnrichedKeys string
+
+var deskEnriched = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(deskEnrichedKeys) {
+		m[k] = true
+	}
+	return m
+})
 
 // DeskKey is the key of a post in the labelled set: the first 16 hex
 // digits of the SHA-256 of its normalised text (lowercased, whitespace
@@ -320,3 +332,54 @@ func Kappa(a, b []string) float64 {
 	}
 	return (po - pe) / (1 - pe)
 }
+
+// deskIndex maps DeskKey to the labelled post, built once per Data.
+func (d *Data) deskIndex() map[string]*LabelledPost {
+	if d.deskIdx == nil {
+		d.deskIdx = map[string]*LabelledPost{}
+		for i := range d.DeskL {
+			d.deskIdx[d.DeskL[i].Key] = &d.DeskL[i]
+		}
+	}
+	return d.deskIdx
+}
+
+// deskOf is the desk label of text, nil when it has none.
+func (d *Data) deskOf(text string) *LabelledPost {
+	if len(d.DeskL) == 0 {
+		return nil
+	}
+	return d.deskIndex()[DeskKey(strings.TrimSpace(text))]
+}
+
+// deskLabelled reports whether text carries a desk label: the emergency,
+// complaint and category heads then read it with that label (deskTrain)
+// instead of its data set's own, and not at all when it is in the
+// police-desk dev split.
+func (d *Data) deskLabelled(text string) bool { return d.deskOf(text) != nil }
+
+// deskTrain is the labelled desk posts outside the police-desk dev split.
+func (d *Data) deskTrain() []LabelledPost {
+	var out []LabelledPost
+	for _, p := range d.DeskL {
+		if !DeskDev(p.Key) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// deskFold is the source a desk group is held out with in the
+// leave-one-source-out folds of the emergency, complaint and category
+// heads: the data set its posts were drawn from.
+func deskFold(group string) string {
+	if group == "bengaluru" {
+		return "civic"
+	}
+	return group
+}
+
+// DeskWeight is the weight of a labelled desk post in the emergency,
+// complaint and category heads (a variable so cross-validation can try
+// others); DeskEmergencyWeight that of a desk post labelled an emergency.
+var DeskWeight, DeskEmergencyWeight float32 = 2, 4

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/kaval-desk/kaval/internal/analyze/model"
 	"math"
 	"strings"
 	"testing"
@@ -95,4 +96,53 @@ func TestSecondSampleStratified(t *testing.T) {
 	if again := SecondSample(ls, 200); again[0] != s[0] || again[199] != s[199] {
 		t.Fatal("sample not deterministic")
 	}
+}
+
+// TestNoDeskDevTextInTraining: no post of the police-desk dev split (nor
+// its data set's own label of it) reaches the emergency, complaint or
+// category heads' training rows; its training part does, with its desk
+// label.
+func TestNoDeskDevTextInTraining(t *testing.T) {
+	d, err := Load(dataRoot)
+	if err != nil {
+		t.Fatalf("training data missing (../shared/data is required): %v", err)
+	}
+	dev := map[string]bool{}
+	nDev := 0
+	for _, p := range d.DeskL {
+		if DeskDev(p.Key) {
+			dev[p.Key] = true
+			nDev++
+		}
+	}
+	if nDev < 400 || len(d.DeskL)-nDev < 1400 {
+		t.Fatalf("desk split: %d dev of %d", nDev, len(d.DeskL))
+	}
+	leak := func(name, text string) {
+		if dev[DeskKey(strings.TrimSpace(text))] {
+			t.Fatalf("%s trains on a police-desk dev post: %.60q", name, text)
+		}
+	}
+	desk := 0
+	for _, it := range emergencyItems(d) {
+		leak("emergency", it.Text)
+		if it.Lang == deskLang {
+			desk++
+		}
+	}
+	if desk != len(d.DeskL)-nDev {
+		t.Fatalf("emergency head reads %d desk posts, want %d", desk, len(d.DeskL)-nDev)
+	}
+	for _, it := range complaintExtra(d, "") {
+		leak("complaint", it.text)
+	}
+	for _, it := range d.trainOnly(d.Complaints) {
+		if !d.deskLabelled(it.Text) {
+			leak("complaint", it.Text)
+		}
+	}
+	saved := categoryRowFilter
+	defer func() { categoryRowFilter = saved }()
+	categoryRowFilter = func(text, _ string) bool { leak("category", text); return true }
+	CategoryExamples(d, &featurizer{sp: model.Space{Bits: model.Bits}}, false) // nil idf: 1 everywhere
 }

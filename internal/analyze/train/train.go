@@ -98,7 +98,10 @@ type Data struct {
 	CrisisRelated                                                                                 []Item // training positives only (see CrisisRelated)
 	Vader                                                                                         map[string]float64
 	Labels                                                                                        []Label
-	Desk                                                                                          []DeskPost // the authored police-desk set (Authored)
+	Desk                                                                                          []DeskPost     // the authored police-desk set (Authored)
+	DeskL                                                                                         []LabelledPost // the labelled police-desk set (DeskLabels), joined to its texts
+
+	deskIdx map[string]*LabelledPost // see deskIndex
 
 	dev     map[string]bool // see isDev
 	enTrain []Item          // see englishTrain
@@ -195,6 +198,14 @@ func Load(root string) (*Data, error) {
 		return nil, err
 	}
 	d.Desk = Authored()
+	pool, err := DeskPool(root)
+	if err != nil {
+		return nil, err
+	}
+	var missing int
+	if d.DeskL, missing = JoinDesk(pool, DeskLabels()); missing > 0 {
+		return nil, fmt.Errorf("train: %d desk labels name posts that are not in %s", missing, root)
+	}
 	return d, nil
 }
 
@@ -857,7 +868,9 @@ func emergencyItems(d *Data) []Item {
 		}
 	}
 	for _, it := range d.trainOnly(d.Mumbai) {
-		out = append(out, Item{Text: it.Text, Label: fmt.Sprint(b2i(mumbaiEmergency[it.Group])), Group: "mumbai"})
+		if !d.deskLabelled(it.Text) {
+			out = append(out, Item{Text: it.Text, Label: fmt.Sprint(b2i(mumbaiEmergency[it.Group])), Group: "mumbai"})
+		}
 	}
 	rng := rand.New(rand.NewPCG(Seed, 2))
 	for _, src := range [][]Item{d.englishTrain(), d.trainOnly(split(d.SentKN, "train")), d.trainOnly(split(d.SentHI, "train"))} {
@@ -870,12 +883,22 @@ func emergencyItems(d *Data) []Item {
 	if EmergencyDeskNegatives {
 		crng := rand.New(rand.NewPCG(Seed, 3))
 		for _, it := range d.trainOnly(d.Civic) {
-			if it.Label != "" && crng.IntN(2) == 0 {
+			if it.Label != "" && crng.IntN(2) == 0 && !d.deskLabelled(it.Text) {
 				out = append(out, Item{Text: it.Text, Label: "0", Group: "civic"})
 			}
 		}
 		for _, it := range d.trainOnly(d.Complaints) {
-			out = append(out, Item{Text: it.Text, Label: "0", Group: "complaints"})
+			if !d.deskLabelled(it.Text) {
+				out = append(out, Item{Text: it.Text, Label: "0", Group: "complaints"})
+			}
+		}
+	}
+	if EmergencyDeskLabels {
+		// The labelled police-desk posts (training part), each held out
+		// with the data set it was drawn from; Lang marks them for
+		// EmergencyExamples' weights.
+		for _, p := range d.deskTrain() {
+			out = append(out, Item{Text: p.Text, Label: fmt.Sprint(b2i(p.Emergency)), Group: deskFold(p.Group), Lang: deskLang})
 		}
 	}
 	for _, p := range d.Desk {
@@ -885,6 +908,13 @@ func emergencyItems(d *Data) []Item {
 	}
 	return out
 }
+
+// EmergencyDeskLabels adds the labelled police-desk posts to the
+// emergency head (a variable so cross-validation can measure without).
+var EmergencyDeskLabels = true
+
+// deskLang marks an Item of emergencyItems that is a labelled desk post.
+const deskLang = "desk"
 
 // EmergencyDeskNegatives adds the civic and complaints-set posts to the
 // emergency head's negatives (a variable so cross-validation can measure
@@ -916,6 +946,11 @@ func EmergencyExamples(d *Data, f *featurizer, _ bool) ([]model.Example, []strin
 			e.Weight = 4
 		} else if it.Group == "authored" {
 			e.Weight = 2
+		} else if it.Lang == deskLang {
+			e.Weight = DeskWeight
+			if e.Label == 1 {
+				e.Weight = DeskEmergencyWeight
+			}
 		}
 		groups = append(groups, g)
 		ex = append(ex, e)
@@ -966,7 +1001,9 @@ func sourceFolds(groups []string) (func(int) int, int) {
 func ComplaintExamples(d *Data, f *featurizer, complaints []Item) []model.Example {
 	var ex []model.Example
 	for _, it := range d.trainOnly(complaints) {
-		ex = append(ex, f.complaintExample(it.Text, boolLabel(it.Label)))
+		if !d.deskLabelled(it.Text) {
+			ex = append(ex, f.complaintExample(it.Text, boolLabel(it.Label)))
+		}
 	}
 	for _, it := range complaintExtra(d, "") {
 		e := f.complaintExample(it.text, it.label)
@@ -980,6 +1017,10 @@ func ComplaintExamples(d *Data, f *featurizer, complaints []Item) []model.Exampl
 // complaint head's training (a variable so cross-validation can measure
 // without them).
 var ComplaintDesk = true
+
+// ComplaintDeskLabels adds the labelled police-desk posts to the complaint
+// head (a variable so cross-validation can measure without).
+var ComplaintDeskLabels = true
 
 // ComplaintCivicWeight is the weight of a civic report as a complaint.
 var ComplaintCivicWeight float32 = 0
@@ -1002,7 +1043,18 @@ func complaintExtra(d *Data, leave string) []weighted {
 	var out []weighted
 	if leave != "mumbai" {
 		for _, it := range d.trainOnly(d.Mumbai) {
-			out = append(out, weighted{it.Text, "mumbai", boolLabel(it.Label), 0.3})
+			if !d.deskLabelled(it.Text) {
+				out = append(out, weighted{it.Text, "mumbai", boolLabel(it.Label), 0.3})
+			}
+		}
+	}
+	if ComplaintDeskLabels {
+		// The labelled police-desk posts (training part), held out with
+		// the data set each was drawn from.
+		for _, p := range d.deskTrain() {
+			if src := deskFold(p.Group); src != leave {
+				out = append(out, weighted{p.Text, src, b2i(p.Complaint), DeskWeight})
+			}
 		}
 	}
 	if !ComplaintDesk {
@@ -1049,6 +1101,10 @@ var mumbaiCategory = map[string]string{
 // training (a variable so cross-validation can leave it out).
 var CategoryDesk = true
 
+// CategoryDeskLabels adds the labelled police-desk posts to the category
+// head (a variable so cross-validation can measure without).
+var CategoryDeskLabels = true
+
 // CategoryExamples builds the multi-label set from Mumbai and Bengaluru
 // civic data (plus desk labels), and keeps heads for categories with at
 // least 30 positives. dev selects the deterministic 20% dev split.
@@ -1056,16 +1112,24 @@ func CategoryExamples(d *Data, f *featurizer, dev bool) ([]string, []model.Examp
 	type row struct {
 		text string
 		cats []string
+		w    float32 // 0: 1
+		src  string  // for categoryRowFilter
 	}
 	var rows []row
 	for _, it := range d.Mumbai {
+		if d.deskLabelled(it.Text) {
+			continue // read below with its desk label, or not at all (dev)
+		}
 		var c []string
 		if v := mumbaiCategory[it.Group]; v != "" {
 			c = []string{v}
 		}
-		rows = append(rows, row{it.Text, c})
+		rows = append(rows, row{it.Text, c, 0, "mumbai"})
 	}
 	for _, it := range d.Civic {
+		if d.deskLabelled(it.Text) {
+			continue
+		}
 		var c []string
 		switch {
 		case it.Label == "":
@@ -1074,25 +1138,48 @@ func CategoryExamples(d *Data, f *featurizer, dev bool) ([]string, []model.Examp
 		default:
 			c = []string{"civic"}
 		}
-		rows = append(rows, row{it.Text, c})
+		rows = append(rows, row{it.Text, c, 0, "civic"})
 	}
 	if CategoryDesk {
 		// The authored desk set (see Authored): the only examples of
 		// spam, appreciation, public order, complaints against police
 		// and the other categories the public sets do not label.
 		for _, p := range d.Desk {
-			rows = append(rows, row{p.Text, []string{p.Category}})
+			rows = append(rows, row{p.Text, []string{p.Category}, 0, "authored"})
 		}
 	}
 	for _, l := range d.Labels {
 		if l.Task == "category" {
-			rows = append(rows, row{l.Text, []string{l.Label}})
+			rows = append(rows, row{l.Text, []string{l.Label}, 0, "labels"})
+		}
+	}
+	var deskRows []row
+	if CategoryDeskLabels && !dev {
+		// The labelled police-desk posts (training part): a post labelled
+		// "none" is a row with no category. They join training whatever
+		// the 20% split says; the 20% dev rows are the collectors' labels
+		// of the posts without a desk label.
+		for _, p := range d.deskTrain() {
+			var c []string
+			if p.Category != "none" {
+				c = []string{p.Category}
+			}
+			deskRows = append(deskRows, row{p.Text, c, DeskWeight, deskFold(p.Group)})
 		}
 	}
 	count := map[string]int{}
 	var kept []row
 	for _, r := range rows {
-		if hashSplit(r.text, 20) != dev || !dev && d.isDev(r.text) {
+		if hashSplit(r.text, 20) != dev || !dev && d.isDev(r.text) || categoryRowFilter != nil && !categoryRowFilter(r.text, r.src) {
+			continue
+		}
+		kept = append(kept, r)
+		for _, c := range r.cats {
+			count[c]++
+		}
+	}
+	for _, r := range deskRows {
+		if categoryRowFilter != nil && !categoryRowFilter(r.text, r.src) {
 			continue
 		}
 		kept = append(kept, r)
@@ -1109,6 +1196,9 @@ func CategoryExamples(d *Data, f *featurizer, dev bool) ([]string, []model.Examp
 	var ex []model.Example
 	for _, r := range kept {
 		e := f.example(r.text, "", 0)
+		if r.w > 0 {
+			e.Weight = r.w
+		}
 		e.Labels = make([]bool, len(cats))
 		for _, c := range r.cats {
 			if i := indexOf(cats, c); i >= 0 {
