@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -190,7 +191,12 @@ func labelKappa(env *cliEnv, a, b []train.DeskLabel) error {
 			fmt.Fprintf(env.stdout, "%-22s %5d %9s %7s\n", n, 0, "-", "-")
 			continue
 		}
-		fmt.Fprintf(env.stdout, "%-22s %5d %9.3f %7.3f\n", n, len(p.x), float64(agree)/float64(len(p.x)), train.Kappa(p.x, p.y))
+		k := train.Kappa(p.x, p.y)
+		ks := fmt.Sprintf("%7.3f", k)
+		if math.IsNaN(k) {
+			ks = "    n/a" // one label only, in both files: kappa is undefined
+		}
+		fmt.Fprintf(env.stdout, "%-22s %5d %9.3f %s\n", n, len(p.x), float64(agree)/float64(len(p.x)), ks)
 	}
 	return nil
 }

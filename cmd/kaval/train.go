@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	only := fs.String("only", "", "retrain only these heads (comma-separated) and take the others from the current model (their data must be unchanged)")
 	cv := fs.String("cv", "", "only report out-of-source cross-validation of one task (emergency, complaint, category) and write nothing")
 	cvSub := fs.Int("cv-sub", 1, "with --cv: keep one crisis tweet in N (a subsample, for speed)")
+	cvWeights := fs.String("cv-desk-weights", "", "with --cv desk: only these desk-label weights, comma-separated (0: without the desk labels)")
 	cvCache := fs.String("cv-cache", "", "with --cv emergency: keep out-of-fold logits in this scratch directory between runs")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -57,6 +59,15 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stderr, "train: data loaded in %.1fs\n", time.Since(start).Seconds())
 	if *cv != "" {
 		train.CVCache = *cvCache
+		for _, w := range strings.Split(*cvWeights, ",") {
+			if w = strings.TrimSpace(w); w != "" {
+				v, err := strconv.ParseFloat(w, 32)
+				if err != nil {
+					return fmt.Errorf("train: --cv-desk-weights: %w", err)
+				}
+				train.DeskCVWeights = append(train.DeskCVWeights, float32(v))
+			}
+		}
 		return train.CrossValidate(d, *cv, *cvSub, env.stdout)
 	}
 	if *only != "" {

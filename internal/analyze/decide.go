@@ -77,7 +77,7 @@ type EmergencyRuleWeights struct{ Incident, Distress, Force, After, WeakNow, Hyp
 
 // EmergencyRule is the shipped setting (a variable so cross-validation can
 // try others; nothing else writes it).
-var EmergencyRule = EmergencyRuleWeights{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 1, Hypothetical: 0}
+var EmergencyRule = EmergencyRuleWeights{Incident: 1.2, Distress: 0.3, Force: 1.5, After: 2, WeakNow: 0, Hypothetical: 2}
 
 // EmergencyRules returns the lexicon rules of the engine for text as a
 // function of the emergency head's raw logit, for training and

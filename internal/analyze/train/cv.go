@@ -292,7 +292,7 @@ func EmergencyCV(d *Data, w io.Writer, sub int) {
 		}
 		analyze.EmergencyRule = shipped
 	}
-	EmergencyDeskLabels = true
+	EmergencyDeskLabels = false
 }
 
 // emergencyTraining is the emergency head's examples with their sources
@@ -323,6 +323,8 @@ func CrossValidate(d *Data, task string, sub int, w io.Writer) error {
 		CategoryCV(d, w)
 	case "desk":
 		DeskCV(d, w)
+	case "desk-complaint":
+		DeskComplaintCV(d, w)
 	default:
 		return fmt.Errorf("train: no cross-validation for %q (emergency, complaint, category, desk)", task)
 	}

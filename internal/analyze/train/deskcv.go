@@ -13,6 +13,10 @@ import (
 // each held out whole in DeskCV (with its own data set's rows).
 var deskCVSources = []string{"mumbai", "civic", "complaints"}
 
+// DeskCVWeights, when set (kaval train --cv-desk-weights), are the desk
+// label weights DeskCV measures (0: without the desk labels).
+var DeskCVWeights []float32
+
 // DeskCV reports the complaint and category heads on the labelled desk
 // posts out of source (kaval train --cv desk): for each source, heads
 // trained without any row of it (its data set and its desk labels) score
@@ -25,7 +29,14 @@ func DeskCV(d *Data, w io.Writer) {
 		on     bool
 		weight float32
 	}
-	for _, v := range []variant{{false, 0}, {true, 1}, {true, 2}, {true, 4}} {
+	vs := []variant{{false, 0}, {true, 1}, {true, 2}, {true, 4}}
+	if DeskCVWeights != nil {
+		vs = nil
+		for _, wt := range DeskCVWeights {
+			vs = append(vs, variant{wt > 0, wt})
+		}
+	}
+	for _, v := range vs {
 		ComplaintDeskLabels, CategoryDeskLabels, DeskWeight = v.on, v.on, v.weight
 		fmt.Fprintf(w, "desk labels %v weight %.0f\n", v.on, v.weight)
 		var cg, cp []int
@@ -107,14 +118,14 @@ func DeskCV(d *Data, w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
-	ComplaintDeskLabels, CategoryDeskLabels, DeskWeight = true, true, 2
+	ComplaintDeskLabels, CategoryDeskLabels, DeskWeight = false, true, 4
 }
 
 // categoryExamplesWithout is CategoryExamples' training rows without any
 // row of source (the Mumbai, civic or complaints data set and the desk
 // posts drawn from it).
 func categoryExamplesWithout(d *Data, f *featurizer, source string) ([]string, []model.Example) {
-	keep := func(text, src string) bool { return src != source }
+	keep := func(text, src string, _ []string) bool { return src != source }
 	saved := categoryRowFilter
 	categoryRowFilter = keep
 	defer func() { categoryRowFilter = saved }()
@@ -124,7 +135,7 @@ func categoryExamplesWithout(d *Data, f *featurizer, source string) ([]string, [
 // categoryRowFilter, when set, keeps only the category rows it accepts
 // (text, source "mumbai", "civic", "authored", "labels" or a desk fold);
 // for leave-one-source-out cross-validation.
-var categoryRowFilter func(text, source string) bool
+var categoryRowFilter func(text, source string, cats []string) bool
 
 // deskTopCategory is the engine's first category for text with a category
 // head trained by cross-validation: the head's probabilities and the
@@ -145,4 +156,61 @@ func deskTopCategory(f *featurizer, dense *model.Dense, cats []string, text stri
 		}
 	}
 	return top
+}
+
+// DeskComplaintCV reports the complaint head on the labelled desk posts
+// out of source (kaval train --cv desk-complaint), by desk-label weight
+// (0: without them) and by offset added to the head's logit (the flag is
+// logit + offset > 0): every source's posts scored by a head trained
+// without any row of it.
+func DeskComplaintCV(d *Data, w io.Writer) {
+	f := newFeaturizer(d)
+	offsets := []float32{-1.5, -1, -0.75, -0.5, -0.25, 0, 0.25, 0.5}
+	for _, wt := range []float32{0, 0.5, 1, 2, 4} {
+		ComplaintDeskLabels, DeskWeight = wt > 0, wt
+		var gold []int
+		var z []float32
+		var src []string
+		for _, s := range deskCVSources {
+			var ex []model.Example
+			if s != "complaints" {
+				for _, it := range d.trainOnly(d.Complaints) {
+					if !d.deskLabelled(it.Text) {
+						ex = append(ex, f.complaintExample(it.Text, boolLabel(it.Label)))
+					}
+				}
+			}
+			for _, it := range complaintExtra(d, s) {
+				e := f.complaintExample(it.text, it.label)
+				e.Weight = it.weight
+				ex = append(ex, e)
+			}
+			dense := complaintHead(f, ex)
+			for _, p := range d.deskTrain() {
+				if deskFold(p.Group) != s {
+					continue
+				}
+				x := f.complaintExample(p.Text, 0)
+				gold = append(gold, b2i(p.Complaint))
+				z = append(z, dense.Score(x.Idx, x.Val, nil)[0])
+				src = append(src, s)
+			}
+		}
+		fmt.Fprintf(w, "complaint, desk label weight %.1f:", wt)
+		for _, off := range offsets {
+			fmt.Fprintf(w, "\n  offset %+.2f:", off)
+			for _, s := range append(deskCVSources, "all") {
+				var g, p []int
+				for i := range gold {
+					if s == "all" || src[i] == s {
+						g = append(g, gold[i])
+						p = append(p, b2i(z[i]+off > 0))
+					}
+				}
+				fmt.Fprintf(w, " %s %.3f", s, macroF1Of(g, p, 2))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	ComplaintDeskLabels, DeskWeight = false, 4
 }

@@ -99,9 +99,9 @@ func TestSecondSampleStratified(t *testing.T) {
 }
 
 // TestNoDeskDevTextInTraining: no post of the police-desk dev split (nor
-// its data set's own label of it) reaches the emergency, complaint or
-// category heads' training rows; its training part does, with its desk
-// label.
+// its data set's own label of it) reaches the complaint or category heads'
+// training rows, nor the emergency and complaint heads' when they read
+// desk labels; the training part does, with its desk label.
 func TestNoDeskDevTextInTraining(t *testing.T) {
 	d, err := Load(dataRoot)
 	if err != nil {
@@ -123,6 +123,14 @@ func TestNoDeskDevTextInTraining(t *testing.T) {
 			t.Fatalf("%s trains on a police-desk dev post: %.60q", name, text)
 		}
 	}
+	// The emergency head is session 6's (EmergencyDeskLabels off): it reads
+	// the posts' texts with their data sets' labels, and no desk label.
+	for _, it := range emergencyItems(d) {
+		if it.Lang == deskLang {
+			t.Fatalf("emergency head reads a desk label although EmergencyDeskLabels is %v", EmergencyDeskLabels)
+		}
+	}
+	EmergencyDeskLabels = true
 	desk := 0
 	for _, it := range emergencyItems(d) {
 		leak("emergency", it.Text)
@@ -130,9 +138,13 @@ func TestNoDeskDevTextInTraining(t *testing.T) {
 			desk++
 		}
 	}
+	EmergencyDeskLabels = false
 	if desk != len(d.DeskL)-nDev {
-		t.Fatalf("emergency head reads %d desk posts, want %d", desk, len(d.DeskL)-nDev)
+		t.Fatalf("emergency head with desk labels reads %d desk posts, want %d", desk, len(d.DeskL)-nDev)
 	}
+	// The complaint head is session 6's too (ComplaintDeskLabels off);
+	// with the desk labels on, no dev post may reach it.
+	ComplaintDeskLabels = true
 	for _, it := range complaintExtra(d, "") {
 		leak("complaint", it.text)
 	}
@@ -141,8 +153,9 @@ func TestNoDeskDevTextInTraining(t *testing.T) {
 			leak("complaint", it.Text)
 		}
 	}
+	ComplaintDeskLabels = false
 	saved := categoryRowFilter
 	defer func() { categoryRowFilter = saved }()
-	categoryRowFilter = func(text, _ string) bool { leak("category", text); return true }
+	categoryRowFilter = func(text, _ string, _ []string) bool { leak("category", text); return true }
 	CategoryExamples(d, &featurizer{sp: model.Space{Bits: model.Bits}}, false) // nil idf: 1 everywhere
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kaval-desk/kaval/internal/analyze/model"
 )
 
 // ExportSplits writes, for every task scored against a baseline, the exact
@@ -76,6 +78,47 @@ func ExportSplits(d *Data, dir string) error {
 		if it.Label != "" && rng.IntN(4) == 0 {
 			files["complaint.desk"] = append(files["complaint.desk"], Item{Text: it.Text, Label: "1", Group: "civic"})
 		}
+	}
+	// The labelled police-desk posts, for scripts/baseline.py desk: every
+	// post (label "emergency,complaint,category", group its source fold,
+	// "/dev" for the police-desk dev split, "/kw" for the keyword stratum), and the complaint, category
+	// and emergency heads' training rows with their source folds, so the
+	// baseline is fitted on the same rows and held out by the same sources.
+	for _, p := range d.DeskL {
+		g := deskFold(p.Group)
+		if DeskDev(p.Key) {
+			g += "/dev"
+		}
+		if DeskEnriched(p.Key) {
+			g += "/kw"
+		}
+		files["desk.posts"] = append(files["desk.posts"], Item{Text: p.Text, Label: fmt.Sprintf("%d,%d,%s", b2i(p.Emergency), b2i(p.Complaint), p.Category), Group: g})
+	}
+	for _, it := range d.trainOnly(d.Complaints) {
+		if !d.deskLabelled(it.Text) {
+			files["desk_complaint.train"] = append(files["desk_complaint.train"], Item{Text: it.Text, Label: fmt.Sprint(boolLabel(it.Label)), Group: "complaints"})
+		}
+	}
+	for _, it := range complaintExtra(d, "") {
+		files["desk_complaint.train"] = append(files["desk_complaint.train"], Item{Text: it.text, Label: fmt.Sprint(it.label), Group: it.source})
+	}
+	saved := categoryRowFilter
+	categoryRowFilter = func(text, src string, cats []string) bool {
+		c := "none"
+		if len(cats) > 0 {
+			c = cats[0]
+		}
+		files["desk_category.train"] = append(files["desk_category.train"], Item{Text: text, Label: c, Group: src})
+		return false
+	}
+	CategoryExamples(d, &featurizer{sp: model.Space{Bits: model.Bits}}, false)
+	categoryRowFilter = saved
+	for _, it := range emergencyItems(d) {
+		g := it.Group
+		if strings.HasPrefix(g, crisisGroup) {
+			g = "crisis"
+		}
+		files["desk_emergency.train"] = append(files["desk_emergency.train"], Item{Text: it.Text, Label: it.Label, Group: g})
 	}
 	for name, items := range files {
 		if err := writeTSV(filepath.Join(dir, name+".tsv"), items); err != nil {
