@@ -22,6 +22,7 @@ import (
 type StationGroup struct {
 	UnitID           int64  `json:"unit_id"`
 	Code             string `json:"code"`
+	Slug             string `json:"slug"` // its feed: /feeds/stations/{slug}.atom
 	Name             string `json:"name"`
 	NameKn           string `json:"name_kn,omitempty"`
 	TelegramChannel  int64  `json:"telegram_channel,omitempty"`
@@ -98,6 +99,7 @@ func (s *Service) StationGroups(ctx context.Context, unitID int64) ([]StationGro
 		if err := rows.Scan(&g.UnitID, &g.Code, &g.Name, &g.NameKn, &g.TelegramChannel, &g.WhatsAppChannel, &g.WhatsAppTemplate, &g.TemplateLang, &g.Subscribers); err != nil {
 			return nil, err
 		}
+		g.Slug = g.Code[strings.LastIndexByte(g.Code, '/')+1:]
 		out = append(out, g)
 	}
 	return out, rows.Err()

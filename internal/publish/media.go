@@ -115,7 +115,13 @@ func (s *Service) AddMedia(ctx context.Context, p *auth.Principal, pubID int64, 
 			pubID, store.Millis(s.now())); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, p, pubID, "media_added", cur.Round, m.Alt["en"]+m.Alt["kn"]+m.Alt["hi"], map[string]any{"media": m.ID, "sha256": m.SHA256, "bytes": m.Size})
+		var alts []string
+		for _, l := range Langs {
+			if a := m.Alt[l]; a != "" {
+				alts = append(alts, a)
+			}
+		}
+		return s.event(ctx, tx, p, pubID, "media_added", cur.Round, strings.Join(alts, " · "), map[string]any{"media": m.ID, "sha256": m.SHA256, "bytes": m.Size})
 	})
 	if err != nil {
 		return Media{}, wrap("add the image", err)

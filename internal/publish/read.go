@@ -339,3 +339,24 @@ func (s *Service) UserNames(ctx context.Context) (map[int64]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// Channels lists every connected account by platform and name (a station
+// group picks its Telegram channel and WhatsApp number from them).
+func (s *Service) Channels(ctx context.Context) ([]Account, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, platform, name, status FROM channels ORDER BY platform, name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("publish: unable to list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		var a Account
+		var st string
+		if err := rows.Scan(&a.ID, &a.Platform, &a.Name, &st); err != nil {
+			return nil, err
+		}
+		a.Active = st == "active"
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -37,6 +37,7 @@ func (u *UI) PublishPages(ps *publish.Service) {
 		Nav: &Nav{Section: SectionPublish, Label: "publish.tab.campaigns", Order: 40}}, pp.campaigns)
 	u.Handle(Route{Method: "POST", Path: PublishPath + "/campaigns", Perm: w, Summary: "Create or edit a campaign"}, pp.saveCampaign)
 	u.Handle(Route{Method: "GET", Path: PublishPath + "/campaigns/{id}", Perm: w, Summary: "A campaign and its publications"}, pp.campaign)
+	pp.stationRoutes()
 	u.Handle(Route{Method: "GET", Path: PublishPath + "/new", Perm: w, Summary: "Compose a publication"}, pp.compose)
 	u.Handle(Route{Method: "POST", Path: PublishPath, Perm: w, Summary: "Save a new publication as a draft"}, pp.create)
 	u.Handle(Route{Method: "POST", Path: PublishPath + "/check", Perm: w, Summary: "Check a version against its platform's rules as it is typed"}, pp.check)

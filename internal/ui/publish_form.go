@@ -33,6 +33,8 @@ type formData struct {
 	Names       map[int64]string
 	History     []publish.Event
 	Results     publish.Results
+	Stations    []publish.StationGroup
+	Targeted    map[int64]bool
 	Open        map[int64]bool // accounts shown open (a version chosen)
 }
 
@@ -51,6 +53,13 @@ func (pp *publishPages) formData(r *http.Request, p publish.Publication) (formDa
 	}
 	if d.Names, err = pp.ps.UserNames(ctx); err != nil {
 		return d, err
+	}
+	if d.Stations, err = pp.ps.StationGroups(ctx, 0); err != nil {
+		return d, err
+	}
+	d.Targeted = map[int64]bool{}
+	for _, u := range p.Stations {
+		d.Targeted[u] = true
 	}
 	if p.Texts == nil {
 		d.Pub.Texts = map[string]string{}
@@ -101,6 +110,15 @@ func (pp *publishPages) draftFrom(r *http.Request, accounts []publish.Account) (
 	d := publish.Draft{Kind: publish.Kind(f.Get("kind")), Title: f.Get("title"), Texts: map[string]string{},
 		Recur: f.Get("recur"), Public: f.Get("public") == "1"}
 	d.CampaignID, _ = strconv.ParseInt(f.Get("campaign_id"), 10, 64)
+	for _, v := range f["station"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			d.Stations = append(d.Stations, id)
+		}
+	}
+	if place := strings.TrimSpace(f.Get("place")); place != "" {
+		d.Place = place
+		d.RadiusKm, _ = strconv.ParseFloat(f.Get("radius_km"), 64)
+	}
 	for _, l := range publish.Langs {
 		d.Texts[l] = f.Get("text_" + l)
 	}
@@ -163,7 +181,7 @@ func (pp *publishPages) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Keep what was typed: render the form again with the refusal.
 	fd, ferr := pp.formData(r, publish.Publication{Kind: d.Kind, Title: d.Title, CampaignID: d.CampaignID, Texts: d.Texts, Public: d.Public,
-		Recur: d.Recur, ScheduledAt: d.ScheduledAt, RecurUntil: d.RecurUntil, Versions: versionsOf(d)})
+		Recur: d.Recur, ScheduledAt: d.ScheduledAt, RecurUntil: d.RecurUntil, Versions: versionsOf(d), Stations: d.Stations})
 	if ferr != nil {
 		return ferr
 	}

@@ -37,6 +37,7 @@ func TestPublishing(t *testing.T) {
 		{"x", "BlrCityPolice on X", `{"mode":"webhook"}`},
 		{"bluesky", "BCP on Bluesky", `{"handle":"blrcitypolice.bsky.social"}`},
 		{"facebook", "Bengaluru City Police page", `{"page_id":"1044"}`},
+		{"telegram", "Jayanagar PS channel", `{"publish_chat":"@jayanagarps"}`},
 	} {
 		var id int64
 		if err := env.App.DB.Write.QueryRowContext(ctx, `INSERT INTO channels (platform, name, config, created_at, updated_at) VALUES ($1, $2, $3, 1, 1) RETURNING id`,
@@ -69,6 +70,7 @@ func TestPublishing(t *testing.T) {
 	a.Screenshot("publish-compose-live-limit-en-1280")
 	a.Fill(fmt.Sprintf("#vt-%d_en", x), "Dasara procession Sunday: Mysuru Road closed 4–10 p.m.; use the outer ring road. #BengaluruTraffic")
 	waitJS(a, `document.querySelector(`+jsString(chk)+`).textContent.includes("Fits")`)
+	a.Fill(`input[name=place]`, "Jayanagar")
 	when := time.Now().In(ui.IST).AddDate(0, 0, 3)
 	a.Run(chromedp.SetValue(`#compose input[name=date]`, when.Format("2006-01-02")), chromedp.SetValue(`#compose input[name=time]`, "07:30"))
 	a.Submit(`#compose button[type=submit]`)
@@ -76,6 +78,9 @@ func TestPublishing(t *testing.T) {
 		t.Fatalf("after saving: at %s: %s", loc, a.Text("main"))
 	}
 	pubURL := a.Location()
+	if n := a.Eval(`document.querySelectorAll("#stations option:checked").length`); n == "0" {
+		t.Fatalf("no stations targeted near Jayanagar")
+	}
 
 	// An image with its alt text.
 	img := image.NewRGBA(image.Rect(0, 0, 120, 80))
@@ -182,6 +187,16 @@ func TestPublishing(t *testing.T) {
 	if strings.Contains(ad.Text("main"), "Signatures owed after the fact") {
 		t.Fatalf("still owed after signing: %s", ad.Text("main"))
 	}
+
+	// Stations' locality groups: an administrator gives Jayanagar its
+	// Telegram channel; the feed link is there for everyone.
+	ad.Go(fmt.Sprintf("/desk/publish/stations?edit=%d", env.Unit))
+	ad.Select(`select[name=telegram]`, fmt.Sprint(chans["telegram"]))
+	ad.Submit(`form[action$="/save"] button`)
+	if !strings.Contains(ad.Text("body"), "Jayanagar PS channel") {
+		t.Fatalf("station group not saved: %s", ad.Text("main"))
+	}
+	ad.Check("publish-stations")
 
 	// Campaigns.
 	s.Go("/desk/publish/campaigns")
