@@ -305,6 +305,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.PublishPages(a.Publish)
 	a.UI.NotifyPages(a.Notify)
 	a.UI.SLAPages(a.SLA)
+	a.UI.RulesPages(a.Rules, a.Desk)
 	a.UI.ShiftPages(a.Shift)
 	a.UI.TrainingPages(a.Sandbox)
 

@@ -75,7 +75,7 @@ var selectedRE = regexp.MustCompile(`<option value="([^"]*)"[^>]* selected`)
 
 // formOf reads a page's form fields as a browser would submit them
 // (text, number, date, time and hidden inputs; selects' chosen option;
-// unchecked boxes left out).
+// checked boxes; unchecked ones left out).
 func formOf(body string) url.Values {
 	f := url.Values{}
 	for _, m := range inputRE.FindAllStringSubmatchIndex(body, -1) {
@@ -93,6 +93,11 @@ func formOf(body string) url.Values {
 			continue
 		}
 		if strings.Contains(tag, `type="checkbox"`) {
+			if strings.Contains(tag, " checked") {
+				if s := valueRE.FindStringSubmatch(tag); s != nil {
+					f.Add(name, s[1])
+				}
+			}
 			continue
 		}
 		v := ""
