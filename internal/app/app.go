@@ -268,6 +268,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.WatchAPI(a.Queries)
 	a.Web.WatchDashAPI()
 	a.Web.WatchTermsAPI()
+	a.Web.WatchResponseAPI()
 	a.Alerts = alert.New(db, alert.Options{Bus: a.Bus, Log: cfg.Log})
 	a.AlertLoop = &alert.Loop{Service: a.Alerts, Leases: lease.New(db), Detectors: alert.SpikeDetectors(db, a.Queries, watch.SpikeOptions{})}
 	a.Web.AlertAPI(a.Alerts)
@@ -389,6 +390,13 @@ func (a *App) Start(ctx context.Context) {
 		// One replica at a time (a lease) runs the watch floor's detectors.
 		defer a.wg.Done()
 		a.AlertLoop.Run(ctx)
+	}()
+	a.wg.Add(1)
+	go func() {
+		// And adds answered and resolved cases to the SLA dashboard's rollups.
+		defer a.wg.Done()
+		watch.RunResponseRollup(ctx, a.DB, lease.New(a.DB), "", 30*time.Second,
+			func(err error) { a.log.Warn("response rollup failed", "err", err) })
 	}()
 	a.wg.Add(1)
 	go func() {

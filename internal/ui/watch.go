@@ -32,6 +32,8 @@ func (u *UI) WatchPages(db *store.DB) {
 		Nav: &Nav{Section: SectionWatch, Label: "watch.tab.map", Order: 20}}, h.stationMap)
 	u.Handle(Route{Method: "GET", Path: "/desk/watch/terms", Perm: read, Summary: "Top places, hashtags and emerging terms",
 		Nav: &Nav{Section: SectionWatch, Label: "watch.tab.terms", Order: 25}}, h.terms)
+	u.Handle(Route{Method: "GET", Path: "/desk/watch/response", Perm: read, Summary: "Response times and SLA performance",
+		Nav: &Nav{Section: SectionWatch, Label: "watch.tab.response", Order: 28}}, h.response)
 	u.Handle(Route{Method: "GET", Path: "/desk/watch/reputation", Perm: read, Summary: "Reputation index",
 		Nav: &Nav{Section: SectionWatch, Label: "watch.tab.reputation", Order: 30}}, h.reputation)
 }

@@ -113,3 +113,25 @@ func (s *Server) WatchTermsAPI() {
 			return JSON(w, http.StatusOK, out)
 		})
 }
+
+// WatchResponseAPI mounts response and resolution times and SLA
+// performance by unit or agent.
+func (s *Server) WatchResponseAPI() {
+	s.Route("GET", "/api/v1/watch/response", auth.PermAnalyticsRead, OpDoc{Summary: "Response and resolution times and SLA performance by unit or agent", Tags: []string{"watch"},
+		Description: "Cases first answered or resolved during the window (whole UTC days), by the unit and the agent assigned when the rollup job " +
+			"counted them (a minute behind the clock): mean times and the share within the deadline; for units, the open cases past their deadline now.",
+		Params: []Param{{Name: "by", Description: "unit (default) or agent"},
+			{Name: "since", Description: "RFC 3339; default 7 days ago"}, {Name: "until", Description: "RFC 3339; default now"}},
+		Response: watch.Responses{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			since, until, err := WatchWindow(r, 7*24*time.Hour)
+			if err != nil {
+				return err
+			}
+			out, err := watch.ReadResponses(r.Context(), s.deps.DB, r.URL.Query().Get("by"), since, until, time.Now())
+			if err != nil {
+				return err
+			}
+			return JSON(w, http.StatusOK, out)
+		})
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/watch"
 )
 
 // TestWatchDashboards walks the watch floor's dashboards as an analyst:
@@ -125,6 +126,28 @@ func TestWatchDashboards(t *testing.T) {
 		t.Fatalf("emerging: %q", got)
 	}
 	a.Check("watch-terms")
+
+	// Cases answered 5 minutes after they opened, an hour ago; the rollup
+	// job (normally every 30 s on one replica) counts them.
+	db := env.App.DB
+	if _, err := db.Write.Exec(`UPDATE cases SET created_at = created_at - 3600000, first_response_at = created_at - 3300000,
+		first_response_due = created_at - 3000000`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Write.Exec("UPDATE checkpoints SET vals = $1 WHERE source = 'watch.response'", fmt.Sprint(time.Now().Add(-2*time.Hour).UnixMilli())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := watch.RollupResponses(ctx, db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a.Go("/desk/watch/response")
+	if got := a.Text("#response-table tfoot"); !strings.Contains(got, "5.0") || !strings.Contains(got, "100%") {
+		t.Fatalf("response totals: %q", got)
+	}
+	if got := a.Text("#response-table tbody"); !strings.Contains(got, "Koramangala PS") {
+		t.Fatalf("response by unit: %q", got)
+	}
+	a.Check("watch-response")
 
 	a.Go("/desk/watch/reputation")
 	if got := a.Text("#rep-index"); got == "" || got == "–" {
