@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ func TestResponseRollups(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 3, 10, 30, 0, 0, time.UTC)
 		// The migration's checkpoint is the real clock's: start before the posts.
-		if _, err := db.Write.Exec("UPDATE checkpoints SET vals = $1 WHERE source = 'watch.response'", store.Millis(now.Add(-72*time.Hour))); err != nil {
+		if _, err := db.Write.Exec("UPDATE checkpoints SET vals = $1 WHERE source = 'watch.response'", fmt.Sprint(store.Millis(now.Add(-72*time.Hour)))); err != nil {
 			t.Fatal(err)
 		}
 		dashPosts(t, db, now)
