@@ -111,13 +111,13 @@ func (s *Service) Board(ctx context.Context) (Board, error) {
 	if b.Oldest, err = s.cases(ctx, `WHERE c.status IN ('new', 'open') AND c.first_response_at IS NULL ORDER BY c.created_at LIMIT 10`); err != nil {
 		return b, err
 	}
-	if b.Coming, err = s.cases(ctx, `WHERE c.status NOT IN ('resolved', 'closed') AND (
+	if b.Coming, err = s.cases(ctx, `WHERE c.status IN `+unfinished+` AND (
 		(c.first_response_at IS NULL AND c.first_response_due >= $1 AND c.first_response_due < $2) OR
 		(c.resolved_at IS NULL AND c.resolve_due >= $1 AND c.resolve_due < $2))
 		ORDER BY CASE WHEN c.first_response_at IS NULL AND c.first_response_due >= $1 THEN c.first_response_due ELSE c.resolve_due END LIMIT 20`, ms, horizon); err != nil {
 		return b, err
 	}
-	err = s.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM cases c WHERE c.status NOT IN ('resolved', 'closed') AND (
+	err = s.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM cases c WHERE c.status IN `+unfinished+` AND (
 		(c.first_response_at IS NULL AND c.first_response_due < $1) OR (c.resolved_at IS NULL AND c.resolve_due < $1))`, ms).Scan(&b.Overdue)
 	return b, err
 }

@@ -148,7 +148,7 @@ func (s *Service) Generate(ctx context.Context) (Items, error) {
 	now := s.now().UTC()
 	it := Items{GeneratedAt: now, Approvals: []ApprovalItem{}, Alerts: []Alert{}}
 	var err error
-	if it.Critical, err = s.cases(ctx, "WHERE c.priority = 1 AND c.status NOT IN ('resolved', 'closed') ORDER BY c.created_at LIMIT 100"); err != nil {
+	if it.Critical, err = s.cases(ctx, "WHERE c.priority = 1 AND c.status IN "+unfinished+" ORDER BY c.created_at LIMIT 100"); err != nil {
 		return it, err
 	}
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT o.id, COALESCE(o.case_id, 0), COALESCE(c.ref, ''), o.created_at FROM outbox o

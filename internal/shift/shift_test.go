@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -434,4 +435,18 @@ func TestHandover(t *testing.T) {
 			t.Errorf("%d handover audit entries, want 2", audits)
 		}
 	})
+}
+
+// TestUnfinished: the statuses the board spells out are every status
+// but resolved and closed.
+func TestUnfinished(t *testing.T) {
+	var want []string
+	for _, s := range desk.Statuses {
+		if s != desk.StatusResolved && s != desk.StatusClosed {
+			want = append(want, "'"+s+"'")
+		}
+	}
+	if got := "(" + strings.Join(want, ", ") + ")"; got != unfinished {
+		t.Fatalf("unfinished is %s, the desk's statuses say %s", unfinished, got)
+	}
 }

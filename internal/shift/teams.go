@@ -70,6 +70,11 @@ func (in *TeamInput) check() error {
 // waiting on the agent (a case waiting on the citizen or a station is not).
 const openStatuses = "('new', 'open')"
 
+// unfinished lists the statuses of cases not resolved or closed, spelled
+// out so that the queue index (status first) serves the board's reads
+// instead of a scan of every case ever opened.
+const unfinished = "('new', 'open', 'waiting_station', 'waiting_citizen')"
+
 // Teams lists the teams with their members, by name.
 func (s *Service) Teams(ctx context.Context) ([]Team, error) {
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT t.id, t.name, t.description, t.version,

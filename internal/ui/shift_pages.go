@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -27,6 +28,12 @@ const SubjectShift = "shift.changed"
 type shiftPages struct {
 	u  *UI
 	sv *shift.Service
+
+	// lastBoard is when each live board connection (by its request's
+	// context) was last sent the board: in a flood of posts a board is
+	// re-rendered at most once a second, and the page's own refresh every
+	// 15 s brings what a skipped event changed.
+	lastBoard sync.Map
 }
 
 func (sp *shiftPages) routes() {
@@ -39,6 +46,7 @@ func (sp *shiftPages) routes() {
 	u.Handle(Route{Method: "POST", Path: ShiftPath + "/handovers/{id}/ack", Perm: auth.PermShiftsWork, Summary: "Acknowledge a handover note"}, sp.ack)
 	u.Handle(Route{Method: "GET", Path: BoardPath, Perm: auth.PermShiftsManage, Summary: "The supervisor's live board",
 		Nav: &Nav{Section: SectionInbox, Label: "board.tab", Order: 30}}, sp.board)
+	u.Handle(Route{Method: "GET", Path: BoardPath + "/body", Perm: auth.PermShiftsManage, Summary: "The live board's body (refreshed by the page)"}, sp.boardBody)
 	u.Handle(Route{Method: "POST", Path: BoardPath + "/clock-out/{user}", Perm: auth.PermShiftsManage, Summary: "Clock someone out from the board"}, sp.clockOutOther)
 	u.Stream(Route{Path: BoardPath + "/live", Perm: auth.PermShiftsManage, Summary: "The live board (SSE)"},
 		[]string{pipeline.SubjectCases, SubjectShift}, sp.boardLive)
@@ -205,7 +213,26 @@ func (sp *shiftPages) board(w http.ResponseWriter, r *http.Request) error {
 	return sp.u.Render(w, r, http.StatusOK, "board.html", View{Title: "board.title", Data: b})
 }
 
+func (sp *shiftPages) boardBody(w http.ResponseWriter, r *http.Request) error {
+	b, err := sp.boardView(r)
+	if err != nil {
+		return err
+	}
+	return sp.u.Fragment(w, r, http.StatusOK, "board.html", "board-body", b)
+}
+
 func (sp *shiftPages) boardLive(r *http.Request, ev Event) ([]Frame, error) {
+	key := r.Context()
+	now := time.Now()
+	if last, ok := sp.lastBoard.Load(key); ok && now.Sub(last.(time.Time)) < time.Second {
+		return nil, nil
+	} else if !ok {
+		go func() {
+			<-key.Done()
+			sp.lastBoard.Delete(key)
+		}()
+	}
+	sp.lastBoard.Store(key, now)
 	b, err := sp.boardView(r)
 	if err != nil {
 		return nil, err
