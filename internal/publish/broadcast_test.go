@@ -162,3 +162,46 @@ func FuzzParseCommand(f *testing.F) {
 		}
 	})
 }
+
+// A recurring advisory for a station's group alone (no account versions)
+// is queued once per occurrence however many sweeps run.
+func TestRecurringStationBroadcast(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		jay := station(t, db, "blr/ps/jayanagar", "Jayanagar PS", 12.9299, 77.5826)
+		tg := channel(t, db, "telegram", `{"publish_chat":"@jayanagarps"}`)
+		if _, err := e.s.SetStationGroup(ctx, e.sup1, publish.StationGroup{UnitID: jay, TelegramChannel: tg}); err != nil {
+			t.Fatal(err)
+		}
+		first := e.clk.Now().Add(time.Hour)
+		p, err := e.s.Create(ctx, e.agent, publish.Draft{Title: "Night patrol reminder", Texts: map[string]string{"en": "Lock your doors: call 112 for help."},
+			Stations: []int64{jay}, ScheduledAt: first, Recur: "daily", RecurUntil: first.Add(72 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.Submit(ctx, e.agent, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.Approve(ctx, e.sup1, p.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		count := func() int {
+			var n int
+			db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel_id = $1`, tg).Scan(&n)
+			return n
+		}
+		for range 3 {
+			e.s.Sweep(ctx)
+		}
+		if n := count(); n != 2 { // occurrences 0 and 1 fall within 36 hours
+			t.Fatalf("%d posts queued, want 2", n)
+		}
+		e.clk.Add(5 * 24 * time.Hour)
+		e.s.Sweep(ctx)
+		e.s.Sweep(ctx)
+		if n := count(); n != 4 { // 0–3, then until
+			t.Fatalf("%d posts queued over the series, want 4", n)
+		}
+	})
+}

@@ -118,7 +118,15 @@ func (s *Service) queueOccurrence(ctx context.Context, tx *sql.Tx, p Publication
 		queued++
 	}
 	b, err := s.queueBroadcasts(ctx, tx, p, n, due)
-	return queued + b, err
+	if err != nil {
+		return queued, err
+	}
+	// Occurrence n is handed over (or was, by another replica): the sweep
+	// goes on from n+1.
+	if _, err := tx.ExecContext(ctx, `UPDATE publications SET queued_occurrences = $2 WHERE id = $1 AND queued_occurrences < $2`, p.ID, n+1); err != nil {
+		return queued, err
+	}
+	return queued + b, nil
 }
 
 // Sweep queues the occurrences of approved recurring publications that
@@ -143,24 +151,26 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	total := 0
 	for _, p := range pubs {
 		for {
-			var next sql.NullInt64
-			if err := s.db.Read.QueryRowContext(ctx, `SELECT MAX(occurrence) FROM publication_sends WHERE publication_id = $1`, p.ID).Scan(&next); err != nil {
+			var n int
+			if err := s.db.Read.QueryRowContext(ctx, `SELECT queued_occurrences FROM publications WHERE id = $1`, p.ID).Scan(&n); err != nil {
 				return total, err
-			}
-			n := int(next.Int64) + 1
-			if !next.Valid {
-				n = 0
 			}
 			at := occurrenceAt(p, n)
 			if at.After(limit) || (!p.RecurUntil.IsZero() && at.After(p.RecurUntil)) {
 				break
 			}
 			var q int
+			moved := false
 			err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 				cur, err := s.lock(ctx, tx, p.ID)
 				if err != nil || cur.State != Approved {
 					return err
 				}
+				var done int
+				if err := tx.QueryRowContext(ctx, `SELECT queued_occurrences FROM publications WHERE id = $1`, p.ID).Scan(&done); err != nil || done != n {
+					return err // another replica queued it: look again
+				}
+				moved = true
 				q, err = s.queueOccurrence(ctx, tx, cur, n)
 				return err
 			})
@@ -168,8 +178,8 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 				return total, fmt.Errorf("publish: unable to queue occurrence %d of %d: %w", n, p.ID, err)
 			}
 			total += q
-			if q == 0 {
-				break // another replica queued it, or the publication changed: look again next sweep
+			if !moved {
+				break // the publication changed or another replica is ahead: next sweep
 			}
 		}
 	}
