@@ -61,6 +61,15 @@ func (b *builder) build() error {
 		g.entries[e].stationEntry = true
 		g.entries[e].layer = "station"
 		b.add(e, base, strings.TrimSuffix(u.NameKn, " ಪೊಲೀಸ್ ಠಾಣೆ"))
+		var letters []byte
+		for _, c := range []byte(strings.ToLower(base)) {
+			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+				letters = append(letters, c)
+			}
+		}
+		if len(letters) >= 4 {
+			g.stationHandles[keyOf(string(letters))] = e
+		}
 	}
 	for _, a := range p.Areas() {
 		e := b.entry(a.Name, rankWard, a.Lat, a.Lon)

@@ -180,3 +180,29 @@ func TestLandmarksRouteByTheirPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestStationHandles: a station's own account (@KoramangalaPS) says which
+// station a post is written to, below a place the text names; other
+// accounts are not places.
+func TestStationHandles(t *testing.T) {
+	g := gaz(t)
+	for _, c := range []struct{ text, want string }{
+		{"@KoramangalaPS my phone was stolen this evening", "Koramangala PS"},
+		{"@jayanagar_ps please send a patrol", "Jayanagar PS"},
+		{"@HSRLayoutPS loud music since 11pm", "H.S.R.Layout PS"},
+	} {
+		ps := g.Find(c.text, nil, nil, "")
+		if len(ps) != 1 || ps[0].Station != c.want || ps[0].Confidence != 0.6 || ps[0].Text[0] != '@' {
+			t.Errorf("%q: places %+v", c.text, ps)
+		}
+	}
+	ps := g.Find("@KoramangalaPS chain snatching near Indiranagar metro", nil, nil, "")
+	if len(ps) != 2 || ps[0].Text != "Indiranagar metro" {
+		t.Errorf("the place the text names comes first: %+v", ps)
+	}
+	for _, s := range []string{"@BlrCityPolice please help", "@BBMP garbage", "@blrcitytraffic jam", "@ps hello", "@police"} {
+		if ps := g.Find(s, nil, nil, ""); len(ps) != 0 {
+			t.Errorf("%q: places %+v", s, ps)
+		}
+	}
+}

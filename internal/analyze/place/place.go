@@ -66,6 +66,9 @@ type Gazetteer struct {
 	final   []int32          // node -> entry index, -1 if none
 	dels    map[string]int32 // one-deletion variants of long vocabulary keys -> token id (-1: ambiguous)
 	pins    map[string]int32 // "560034" -> entry
+	// stationHandles: a station's name as letters and digits, skeleton
+	// key ("koramangala", "hsrlayout") -> its entry, for @KoramangalaPS.
+	stationHandles map[string]int32
 	prefix3 prefixSet        // first three key bytes of long Latin vocabulary words: gate for the fuzzy path
 	pool    sync.Pool
 
@@ -157,7 +160,7 @@ func New(p *geo.Pack) (*Gazetteer, error) { return NewWithout(p, nil) }
 // NewWithout builds a gazetteer over a pack without the named layers.
 func NewWithout(p *geo.Pack, skip SkipLayers) (*Gazetteer, error) {
 	g := &Gazetteer{pack: p, vocab: map[string]int32{}, next: map[uint64]int32{}, final: []int32{-1},
-		dels: map[string]int32{}, pins: map[string]int32{}, prefix3: prefixSet{other: map[uint32]bool{}}}
+		dels: map[string]int32{}, pins: map[string]int32{}, stationHandles: map[string]int32{}, prefix3: prefixSet{other: map[uint32]bool{}}}
 	g.pool.New = func() any { return &scratch{toks: make([]token, 0, 64), buf: make([]byte, 0, 64)} }
 	b := builder{g: g, byKey: map[string]int32{}, skip: skip, evidence: map[int32][]int32{}}
 	if err := b.build(); err != nil {
@@ -239,12 +242,18 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 			}
 			continue
 		}
-		if ids[i] < 0 {
-			continue
-		}
 		if t.start > 0 && text[t.start-1] == '@' {
 			// A handle names an account (@BBMP, @blrcitytraffic), not a
-			// place the post is about; a hashtag (#Koramangala) can.
+			// place the post is about; a hashtag (#Koramangala) can. A
+			// station's own account (@KoramangalaPS) says which station
+			// the post is written to: weaker evidence than a place the
+			// text names.
+			if e, end, ok := g.handleStation(text, t.start); ok {
+				out = g.emit(out, text, e, t.start-1, end, 0.6*scale, source)
+			}
+			continue
+		}
+		if ids[i] < 0 {
 			continue
 		}
 		// Longest match in the trie from token i.
@@ -500,4 +509,37 @@ func (s *prefixSet) has(k []byte) bool {
 		return s.bits[i>>6]&(1<<(i&63)) != 0
 	}
 	return s.other[prefixKey(k)]
+}
+
+// handleSuffixes end a police station's account name.
+var handleSuffixes = []string{"policestation", "police", "ps"}
+
+// handleStation reads the handle starting at start (after its '@') and
+// returns the station entry when it is a station's account: the station's
+// name followed by "PS" or "Police" ("@KoramangalaPS", "@jayanagar_ps").
+func (g *Gazetteer) handleStation(text string, start int) (int32, int, bool) {
+	end := start
+	for end < len(text) && end-start < 40 {
+		c := text[end]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			break
+		}
+		end++
+	}
+	var buf [40]byte
+	h := buf[:0]
+	for i := start; i < end; i++ {
+		if c := text[i]; c != '_' {
+			h = append(h, c|0x20)
+		}
+	}
+	for _, suf := range handleSuffixes {
+		if len(h) > len(suf)+3 && string(h[len(h)-len(suf):]) == suf {
+			if e, ok := g.stationHandles[keyOf(string(h[:len(h)-len(suf)]))]; ok {
+				return e, end, true
+			}
+			return 0, 0, false
+		}
+	}
+	return 0, 0, false
 }

@@ -314,6 +314,7 @@ func FuzzFind(f *testing.F) {
 		f.Add(c.text)
 	}
 	f.Add("J.P. K. R. \xff ಕೋರಮಂಗಲದಲ್ಲಿ 560034 4th")
+	f.Add("@KoramangalaPS @jayanagar_ps @@ @PS @ಕೋರಮಂಗಲPS")
 	g, err := Default()
 	if err != nil {
 		f.Fatal(err)
