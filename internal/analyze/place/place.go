@@ -69,8 +69,8 @@ type Gazetteer struct {
 	// stationHandles: a station's name as letters and digits, skeleton
 	// key ("koramangala", "hsrlayout") -> its entry, for @KoramangalaPS.
 	stationHandles map[string]int32
-	prefix3 prefixSet        // first three key bytes of long Latin vocabulary words: gate for the fuzzy path
-	pool    sync.Pool
+	prefix3        prefixSet // first three key bytes of long Latin vocabulary words: gate for the fuzzy path
+	pool           sync.Pool
 
 	// Bloom filters in front of vocab and dels: most words of a post
 	// are in neither, and a bit test in a few kilobytes is cheaper than
