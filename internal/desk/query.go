@@ -224,7 +224,7 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 	if err != nil || lq.empty {
 		return []Case{}, "", err
 	}
-	rows, err := d.db.Read.QueryContext(ctx, lq.sql, lq.args...)
+	rows, err := d.db.Read.QueryContext(ctx, lq.sql, d.db.OneShot(lq.args)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("desk: unable to list cases: %w", err)
 	}

@@ -96,7 +96,7 @@ func (d *Desk) manyOverdue(ctx context.Context, statuses []string, units []int64
 	w.add("c.due_at < ?", store.Millis(d.opt.Now()))
 	var n int
 	err := d.db.Read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM cases c"+w.sql()+" LIMIT "+
-		strconv.Itoa(overdueCap)+") x", w.args...).Scan(&n)
+		strconv.Itoa(overdueCap)+") x", d.db.OneShot(w.args)...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("desk: unable to count overdue cases: %w", err)
 	}
