@@ -54,11 +54,24 @@ func (d *Desk) searchPlan(ctx context.Context, f CaseFilter) (int, error) {
 	q, args, _ := d.matchPosts(f.Q)
 	if d.db.Dialect == store.Postgres {
 		// Counting would fetch up to searchFew posts from the heap (the
-		// search index holds no ids); the planner's estimate of the
-		// search alone is close enough to choose between the two forms.
-		n, err := d.estimate(ctx, "SELECT 1 FROM posts p WHERE "+q, args...)
-		if err != nil || n >= searchFew {
-			return searchExists, err
+		// search index holds no ids); the planner's estimate is close
+		// enough to choose between the two forms, word by word: posts
+		// with every word are at most those with the rarest, while its
+		// estimate of all the words together assumes they are unrelated
+		// ("chain snatching": 45,000 posts, estimated at a few hundred).
+		least := -1
+		for _, t := range searchTerms(f.Q) {
+			n, err := d.estimate(ctx, "SELECT 1 FROM posts p WHERE p.search @@ to_tsquery('simple', ?)",
+				"'"+strings.ReplaceAll(t, "'", "''")+"':*")
+			if err != nil {
+				return searchExists, err
+			}
+			if least < 0 || n < least {
+				least = n
+			}
+		}
+		if least >= searchFew {
+			return searchExists, nil
 		}
 		return searchIn, nil
 	}
