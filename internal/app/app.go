@@ -292,7 +292,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Alerts.SetNotifier(a.Notify) // new and escalated alerts reach people
 	a.SLA = sla.NewStore(db)
 	a.Web.SLAAPI(a.SLA)
-	a.Sweeper = sla.NewSweeper(db, a.Notify, sla.Options{Log: cfg.Log, Leases: lease.New(db)})
+	a.Sweeper = sla.NewSweeper(db, a.Notify, sla.Options{Log: cfg.Log, Leases: lease.New(db),
+		// Rules that run on an SLA warning or breach, once per deadline.
+		OnAlert: func(ctx context.Context, caseID int64, target, level string, due time.Time) {
+			if err := a.Engine.CaseEvent(ctx, caseID, "sla_"+level, fmt.Sprintf("%d:%s:%d", caseID, target, due.UnixMilli())); err != nil {
+				a.log.Warn("rules on an SLA event failed", "case", caseID, "err", err)
+			}
+		}})
 	a.Engine.SetNotifier(a.Notify)
 	a.Acker = rules.NewAcker(db, a.Desk, a.Outbox, cfg.BaseURL, cfg.Log)
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {

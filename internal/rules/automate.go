@@ -103,7 +103,7 @@ func (e *Engine) precheck(ctx context.Context, tx *sql.Tx, r *compiled) (string,
 
 // automate carries out the acknowledgement, approval, escalation and
 // notify actions in the pipeline's transaction, after act.
-func (e *Engine) automate(ctx context.Context, tx *sql.Tx, r *compiled, p *post.Post, cs *caseRow, now time.Time) error {
+func (e *Engine) automate(ctx context.Context, tx *sql.Tx, r *compiled, p *post.Post, cs *caseRow, now time.Time, eventKey string) error {
 	a := &r.Actions
 	if a.AckTemplateID != 0 {
 		// Once per case, ever: the primary key is the case.
@@ -163,7 +163,7 @@ func (e *Engine) automate(ctx context.Context, tx *sql.Tx, r *compiled, p *post.
 			what = ", " + category
 		}
 		m := notify.Notification{Kind: "rule.notify", Severity: notify.Info, Link: fmt.Sprintf("/desk/cases/%d", cs.id), CaseID: cs.id,
-			Key: fmt.Sprintf("rule:%d:post:%d", r.ID, p.ID),
+			Key: fmt.Sprintf("rule:%d:post:%d:%s", r.ID, p.ID, eventKey),
 			Text: map[string]notify.Text{
 				"en": {Subject: fmt.Sprintf("Rule “%s” matched %s (P%d%s)", r.Name, ref, cs.priority, what), Body: n.Message},
 				"kn": {Subject: fmt.Sprintf("“%s” ನಿಯಮ %s (P%d%s) ಪ್ರಕರಣಕ್ಕೆ ಅನ್ವಯಿಸಿದೆ", r.Name, ref, cs.priority, what), Body: n.Message}}}

@@ -189,18 +189,23 @@ func (e *Engine) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		if err != nil {
 			return err
 		}
-		if err := e.run(ctx, tx, rs, set, p, cs, now); err != nil {
+		if err := e.run(ctx, tx, rs, set, p, cs, now, "", ""); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// run applies the rules rs in order to one post.
-func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query.Set, p *post.Post, cs *caseRow, now time.Time) error {
+// run applies the rules rs in order to one post, or on a case event
+// (event and its unique key; "" for a new post, with the case's latest post
+// as p).
+func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query.Set, p *post.Post, cs *caseRow, now time.Time, event, key string) error {
 	pq := &postQueries{set: set, p: p}
 	defer pq.release()
 	for _, r := range rs {
+		if !r.on(event) {
+			continue
+		}
 		e.mu.RLock()
 		off := e.off[r.ID]
 		e.mu.RUnlock()
@@ -217,8 +222,7 @@ func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query
 		// The run is recorded first: a post redelivered, swept again or
 		// threaded by another replica finds it and the rule does not act
 		// twice.
-		res, err := tx.ExecContext(ctx, "INSERT INTO rule_runs (rule_id, post_id, case_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-			r.ID, p.ID, cs.id, store.Millis(now))
+		res, err := recordRun(ctx, tx, r.ID, p.ID, cs.id, now, key)
 		if err != nil {
 			return fmt.Errorf("rules: unable to record a run: %w", err)
 		}
@@ -230,7 +234,7 @@ func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query
 			reason, err = e.act(ctx, tx, r, cs, now)
 		}
 		if err == nil && reason == "" {
-			err = e.automate(ctx, tx, r, p, cs, now)
+			err = e.automate(ctx, tx, r, p, cs, now, key)
 		}
 		if err != nil {
 			return err

@@ -57,6 +57,9 @@ type Conditions struct {
 	MinCaseAgeMinutes int `json:"min_case_age_minutes,omitempty"`
 	// SLA is "breached" (a deadline passed unmet) or "running".
 	SLA string `json:"sla,omitempty"`
+	// On is when the rule runs: "post" (a post put on the desk, the
+	// default), "sla_warning", "sla_breach" (events.go).
+	On []string `json:"on,omitempty"`
 }
 
 // Actions are what a rule does to the case; zero fields do nothing.
@@ -161,6 +164,9 @@ func check(r *Rule, env *query.Env) (*compiled, error) {
 	}
 	if c.SLA != "" && c.SLA != "breached" && c.SLA != "running" {
 		return nil, invalid("sla", `must be "breached" or "running"`)
+	}
+	if err := checkOn(c); err != nil {
+		return nil, err
 	}
 	if len(c.UnitIDs) > 50 {
 		return nil, invalid("unit_ids", "at most 50 units")

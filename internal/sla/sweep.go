@@ -31,7 +31,7 @@ type Options struct {
 	Holder string       // this replica's name for the lease
 	// OnAlert is called, after commit, for each alert raised (the rules
 	// engine runs rules on the "SLA warning" case event from here).
-	OnAlert func(ctx context.Context, caseID int64, target, level string)
+	OnAlert func(ctx context.Context, caseID int64, target, level string, due time.Time)
 }
 
 // Sweeper keeps open cases' deadlines in step with the SLA configuration,
@@ -191,7 +191,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 				res.Warnings++
 			}
 			if s.opt.OnAlert != nil {
-				s.opt.OnAlert(ctx, c.id, a.target, a.level)
+				s.opt.OnAlert(ctx, c.id, a.target, a.level, a.due)
 			}
 		}
 	}

@@ -66,6 +66,8 @@ type ruleForm struct {
 	Days      []int
 	Emergency string // "", "yes", "no"
 	Notify    rules.NotifyAction
+	On        []string // the events the rule runs on (a new post when none)
+	Events    []string
 	DryRun    *dryView
 }
 
@@ -84,6 +86,10 @@ func (rp *rulePages) form(r *http.Request, f *ruleForm) error {
 	}
 	f.Roles = auth.Roles
 	f.Days = []int{1, 2, 3, 4, 5, 6, 0}
+	f.Events = []string{rules.OnPost, rules.OnSLAWarning, rules.OnSLABreach}
+	if f.On = f.Rule.Conditions.On; len(f.On) == 0 {
+		f.On = []string{rules.OnPost}
+	}
 	if n := f.Rule.Actions.Notify; n != nil {
 		f.Notify = *n
 	}
@@ -163,6 +169,7 @@ func parseRule(f url.Values, base rules.Rule) rules.Rule {
 	c.FromHour, c.ToHour = atoi(f.Get("from_hour")), atoi(f.Get("to_hour"))
 	c.MinCaseAgeMinutes = atoi(f.Get("min_case_age_minutes"))
 	c.SLA = f.Get("sla")
+	c.On = f["on"]
 	a := &rule.Actions
 	a.Priority = atoi(f.Get("priority"))
 	a.Tags = splitList(f.Get("tags"))
