@@ -105,6 +105,20 @@ func TestSandboxNeverReachesLive(t *testing.T) {
 				t.Fatalf("%s: %d, want %d", step.path, code, step.want)
 			}
 		}
+		// The practice is in the session's own file, outbox empty there too.
+		file := filepath.Join(ta.cfg.DataDir, "sandbox", fmt.Sprintf("session-%d.db", info.ID))
+		sdb, err := store.Open(t.Context(), "sqlite:"+file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var replies, outbox, cases int
+		sdb.Read.QueryRow("SELECT count(*) FROM case_events WHERE kind = $1", desk.EventReplyQueued).Scan(&replies)
+		sdb.Read.QueryRow("SELECT count(*) FROM outbox").Scan(&outbox)
+		sdb.Read.QueryRow("SELECT count(*) FROM cases").Scan(&cases)
+		sdb.Close()
+		if replies != 2 || outbox != 0 || cases != len(d.Cases) {
+			t.Fatalf("practice database: %d replies, %d outbox items, %d cases (want 2, 0, %d)", replies, outbox, cases, len(d.Cases))
+		}
 		var done sandbox.Info
 		if code := ta.call(t, "agent", "POST", fmt.Sprintf("/api/v1/training/sessions/%d/finish", info.ID), nil, &done); code != 200 {
 			t.Fatalf("finish: %d", code)
@@ -130,22 +144,9 @@ func TestSandboxNeverReachesLive(t *testing.T) {
 		if n := tr.n.Load(); n != 0 {
 			t.Fatalf("the desk made %d outside requests during practice", n)
 		}
-		// The practice is in the session's own file, outbox empty there too.
-		file := filepath.Join(ta.cfg.DataDir, "sandbox", fmt.Sprintf("session-%d.db", info.ID))
-		if _, err := os.Stat(file); err != nil {
-			t.Fatal(err)
-		}
-		sdb, err := store.Open(t.Context(), "sqlite:"+file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sdb.Close()
-		var replies, outbox, cases int
-		sdb.Read.QueryRow("SELECT count(*) FROM case_events WHERE kind = $1", desk.EventReplyQueued).Scan(&replies)
-		sdb.Read.QueryRow("SELECT count(*) FROM outbox").Scan(&outbox)
-		sdb.Read.QueryRow("SELECT count(*) FROM cases").Scan(&cases)
-		if replies != 2 || outbox != 0 || cases != len(d.Cases) {
-			t.Fatalf("practice database: %d replies, %d outbox items, %d cases (want 2, 0, %d)", replies, outbox, cases, len(d.Cases))
+		// The practice database is deleted with the finished shift.
+		if _, err := os.Stat(file); !os.IsNotExist(err) {
+			t.Fatalf("the finished shift's database is still there: %v", err)
 		}
 	})
 }

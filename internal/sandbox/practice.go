@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -44,6 +46,9 @@ type PracticeCase struct {
 // Desk reads the session's cases, newest first, with their posts.
 func (m *Manager) Desk(ctx context.Context, id int64, p *auth.Principal) (Desk, error) {
 	s, info, err := m.session(ctx, id, p.UserID)
+	if errors.Is(err, errFinished) {
+		return Desk{Info: info}, nil // the scores, no more cases
+	}
 	if err != nil {
 		return Desk{}, err
 	}
@@ -118,12 +123,9 @@ type Reply struct {
 }
 
 func (m *Manager) act(ctx context.Context, id int64, p *auth.Principal, caseID int64, fn func(s *Session, c desk.Case) error) error {
-	s, info, err := m.session(ctx, id, p.UserID)
+	s, _, err := m.session(ctx, id, p.UserID)
 	if err != nil {
 		return err
-	}
-	if info.Status != StatusRunning {
-		return errFinished
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -204,17 +206,20 @@ func (m *Manager) CloseCase(ctx context.Context, id int64, p *auth.Principal, ca
 }
 
 // Finish ends the practice shift and scores it; the scores are kept in
-// the live database. Posts not arrived yet are not sent.
+// the live database and the practice database is deleted. Posts not
+// arrived yet are not sent.
 func (m *Manager) Finish(ctx context.Context, id int64, p *auth.Principal) (Info, error) {
 	s, info, err := m.session(ctx, id, p.UserID)
 	if err != nil {
 		return info, err
 	}
-	if info.Status != StatusRunning {
-		return info, errFinished
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stopFeed != nil {
+		s.stopFeed()
+		<-s.fed
+		s.stopFeed = nil
+	}
 	sc, err := m.score(ctx, s, p)
 	if err != nil {
 		return info, err
@@ -229,6 +234,15 @@ func (m *Manager) Finish(ctx context.Context, id int64, p *auth.Principal) (Info
 		return auth.AuditTx(ctx, tx, auth.Entry{Action: "training.finish", Target: fmt.Sprintf("training:%d", id), Details: map[string]any{"overall": sc.Overall}})
 	}); err != nil {
 		return info, fmt.Errorf("sandbox: unable to keep the scores: %w", err)
+	}
+	m.mu.Lock()
+	delete(m.open, id)
+	m.mu.Unlock()
+	s.close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(m.file(id) + suffix); err != nil && !os.IsNotExist(err) {
+			m.opt.Log.Warn("sandbox: a finished session's database was not removed", "session", id, "err", err)
+		}
 	}
 	return m.info(ctx, id)
 }

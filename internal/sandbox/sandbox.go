@@ -128,9 +128,17 @@ type Session struct {
 	arrived  atomic.Int64
 	posts    int
 	mu       sync.Mutex // one action at a time
+
+	stopFeed context.CancelFunc // nil when nothing feeds it
+	fed      chan struct{}      // closed when the feed has stopped
 }
 
+// close stops the feed and closes the database.
 func (s *Session) close() {
+	if s.stopFeed != nil {
+		s.stopFeed()
+		<-s.fed
+	}
 	if s.in != nil {
 		s.in.Close()
 	}
@@ -177,10 +185,13 @@ func (m *Manager) Start(ctx context.Context, p *auth.Principal, scenarioKey stri
 	m.open[id] = s
 	m.mu.Unlock()
 	s.posts = sc.Posts
+	fctx, stop := context.WithCancel(m.ctx)
+	s.stopFeed, s.fed = stop, make(chan struct{})
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		m.feed(s, sc, speed)
+		defer close(s.fed)
+		m.feed(fctx, s, sc, speed)
 	}()
 	return m.Info(ctx, id, p.UserID)
 }
@@ -233,7 +244,7 @@ func (m *Manager) build(ctx context.Context, id int64, p *auth.Principal) (*Sess
 
 // feed puts the scenario's posts on the session's desk, one every
 // Spacing/speed, through the session's own intake and pipeline.
-func (m *Manager) feed(s *Session, sc Scenario, speed int) {
+func (m *Manager) feed(ctx context.Context, s *Session, sc Scenario, speed int) {
 	gap := sc.Spacing / time.Duration(speed)
 	if m.opt.Gap > 0 {
 		gap = m.opt.Gap
@@ -241,12 +252,12 @@ func (m *Manager) feed(s *Session, sc Scenario, speed int) {
 	for i, e := range sc.events() {
 		if i > 0 {
 			select {
-			case <-m.ctx.Done():
+			case <-ctx.Done():
 				return
 			case <-time.After(gap):
 			}
 		}
-		if err := m.put(s, e.Theme, e.Place, eventPost(e, m.opt.Now().UTC())); err != nil {
+		if err := m.put(ctx, s, e.Theme, e.Place, eventPost(e, m.opt.Now().UTC())); err != nil {
 			m.opt.Log.Warn("sandbox: a practice post was not put on the desk", "session", s.id, "err", err)
 			continue
 		}
@@ -254,8 +265,8 @@ func (m *Manager) feed(s *Session, sc Scenario, speed int) {
 	}
 }
 
-func (m *Manager) put(s *Session, theme, place string, p post.Post) error {
-	ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
+func (m *Manager) put(ctx context.Context, s *Session, theme, place string, p post.Post) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	station := ""
 	if pl := placeByName(place); pl != nil {
@@ -286,6 +297,9 @@ func (m *Manager) session(ctx context.Context, id, user int64) (*Session, Info, 
 	}
 	if info.UserID != user {
 		return nil, info, ErrNotFound
+	}
+	if info.Status != StatusRunning {
+		return nil, info, errFinished // its practice database is gone
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -326,6 +340,9 @@ func (m *Manager) info(ctx context.Context, id int64) (Info, error) {
 // Info returns a trainee's session with how many posts arrived.
 func (m *Manager) Info(ctx context.Context, id, user int64) (Info, error) {
 	s, info, err := m.session(ctx, id, user)
+	if errors.Is(err, errFinished) {
+		return info, nil
+	}
 	if err != nil {
 		return info, err
 	}
@@ -370,7 +387,7 @@ func (m *Manager) list(ctx context.Context, where string, args ...any) ([]Info, 
 	return out, rows.Err()
 }
 
-var errFinished = &ValidationError{"session", "this practice shift is finished"}
+var errFinished error = &ValidationError{"session", "this practice shift is finished"}
 
 // IsNotFound reports a missing session or case.
 func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -51,7 +51,7 @@ func TestScore(t *testing.T) {
 	m.open[id] = s
 	put := func(ext, theme, place, text string) int64 {
 		t.Helper()
-		if err := m.put(s, theme, place, post.Post{Platform: post.X, ExternalID: ext, Kind: post.KindMention, Channel: "practice",
+		if err := m.put(ctx, s, theme, place, post.Post{Platform: post.X, ExternalID: ext, Kind: post.KindMention, Channel: "practice",
 			Author: post.Author{ExternalID: ext}, Text: text, CreatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
