@@ -154,33 +154,6 @@ func (s *Service) RemoveMedia(ctx context.Context, p *auth.Principal, pubID, med
 	}))
 }
 
-func (s *Service) mediaOf(ctx context.Context, pubID int64) ([]Media, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, position, sha256, content_type, size, width, height, alt_en, alt_kn, alt_hi, created_at
-		FROM publication_media WHERE publication_id = $1 ORDER BY position`, pubID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Media
-	for rows.Next() {
-		var m Media
-		var en, kn, hi string
-		var at int64
-		if err := rows.Scan(&m.ID, &m.Position, &m.SHA256, &m.ContentType, &m.Size, &m.Width, &m.Height, &en, &kn, &hi, &at); err != nil {
-			return nil, err
-		}
-		m.Alt = map[string]string{}
-		for l, a := range map[string]string{"en": en, "kn": kn, "hi": hi} {
-			if a != "" {
-				m.Alt[l] = a
-			}
-		}
-		m.CreatedAt = store.Time(at)
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
 func (s *Service) mediaURLs(ctx context.Context, tx *sql.Tx, pubID int64) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT sha256, content_type FROM publication_media WHERE publication_id = $1 ORDER BY position`, pubID)
 	if err != nil {

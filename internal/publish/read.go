@@ -64,78 +64,138 @@ func (s *Service) Get(ctx context.Context, id int64) (Publication, error) {
 }
 
 func (s *Service) fill(ctx context.Context, p *Publication) error {
-	q := s.db.Read
-	p.Texts = map[string]string{}
-	rows, err := q.QueryContext(ctx, `SELECT lang, text FROM publication_texts WHERE publication_id = $1`, p.ID)
-	if err != nil {
+	ps := []Publication{*p}
+	if err := s.fillAll(ctx, ps); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var l, t string
-		if err := rows.Scan(&l, &t); err != nil {
-			rows.Close()
+	*p = ps[0]
+	return nil
+}
+
+// fillAll reads the words, versions (with what the outbox did), approvals
+// of the current round, target stations and images of every publication
+// in ps with one query per table, whatever their number: the calendar
+// lists a month of them.
+func (s *Service) fillAll(ctx context.Context, ps []Publication) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	q := s.db.Read
+	idx := make(map[int64]int, len(ps))
+	ph := make([]string, len(ps))
+	args := make([]any, len(ps))
+	for i := range ps {
+		idx[ps[i].ID] = i
+		ph[i], args[i] = fmt.Sprintf("$%d", i+1), ps[i].ID
+		ps[i].Texts = map[string]string{}
+		ps[i].Versions, ps[i].Approvals, ps[i].Stations, ps[i].Media = nil, nil, nil, nil
+	}
+	in := "(" + strings.Join(ph, ", ") + ")"
+	each := func(query string, scan func(rows *sql.Rows) error) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
 			return err
 		}
-		p.Texts[l] = t
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT v.id, v.channel_id, c.platform, c.name, v.lang, v.text, v.with_media
-		FROM publication_versions v JOIN channels c ON c.id = v.channel_id WHERE v.publication_id = $1 ORDER BY v.id`, p.ID)
+	err := each(`SELECT publication_id, lang, text FROM publication_texts WHERE publication_id IN `+in, func(rows *sql.Rows) error {
+		var id int64
+		var l, t string
+		if err := rows.Scan(&id, &l, &t); err != nil {
+			return err
+		}
+		ps[idx[id]].Texts[l] = t
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	byID := map[int64]int{}
-	for rows.Next() {
+	where := map[int64][2]int{} // version id → publication index, version index
+	err = each(`SELECT v.publication_id, v.id, v.channel_id, c.platform, c.name, v.lang, v.text, v.with_media
+		FROM publication_versions v JOIN channels c ON c.id = v.channel_id WHERE v.publication_id IN `+in+` ORDER BY v.id`, func(rows *sql.Rows) error {
+		var pid int64
 		var v Version
 		var wm int
-		if err := rows.Scan(&v.ID, &v.ChannelID, &v.Platform, &v.Channel, &v.Lang, &v.Text, &wm); err != nil {
-			rows.Close()
+		if err := rows.Scan(&pid, &v.ID, &v.ChannelID, &v.Platform, &v.Channel, &v.Lang, &v.Text, &wm); err != nil {
 			return err
 		}
 		v.WithMedia = wm != 0
-		byID[v.ID] = len(p.Versions)
-		p.Versions = append(p.Versions, v)
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT s.version_id, s.occurrence, s.due_at, s.outbox_id, COALESCE(o.state, ''), COALESCE(o.url, ''),
-		COALESCE(o.external_id, ''), COALESCE(o.last_error, '')
-		FROM publication_sends s LEFT JOIN outbox o ON o.id = s.outbox_id WHERE s.publication_id = $1 ORDER BY s.occurrence, s.version_id`, p.ID)
+		i := idx[pid]
+		where[v.ID] = [2]int{i, len(ps[i].Versions)}
+		ps[i].Versions = append(ps[i].Versions, v)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
+	err = each(`SELECT s.version_id, s.occurrence, s.due_at, s.outbox_id, COALESCE(o.state, ''), COALESCE(o.url, ''),
+		COALESCE(o.external_id, ''), COALESCE(o.last_error, '')
+		FROM publication_sends s LEFT JOIN outbox o ON o.id = s.outbox_id WHERE s.publication_id IN `+in+` ORDER BY s.occurrence, s.version_id`, func(rows *sql.Rows) error {
 		var vid, due int64
 		var sd Send
 		if err := rows.Scan(&vid, &sd.Occurrence, &due, &sd.OutboxID, &sd.State, &sd.URL, &sd.ExternalID, &sd.Error); err != nil {
-			rows.Close()
 			return err
 		}
 		sd.DueAt = store.Time(due)
-		if i, ok := byID[vid]; ok {
-			p.Versions[i].Sends = append(p.Versions[i].Sends, sd)
+		if w, ok := where[vid]; ok {
+			ps[w[0]].Versions[w[1]].Sends = append(ps[w[0]].Versions[w[1]].Sends, sd)
 		}
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT level, user_id, at FROM publication_approvals WHERE publication_id = $1 AND round = $2 ORDER BY level`, p.ID, p.Round)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
+	err = each(`SELECT publication_id, round, level, user_id, at FROM publication_approvals WHERE publication_id IN `+in+` ORDER BY level`, func(rows *sql.Rows) error {
+		var pid, at int64
+		var round int
 		var a Approval
-		var at int64
-		if err := rows.Scan(&a.Level, &a.UserID, &at); err != nil {
-			rows.Close()
+		if err := rows.Scan(&pid, &round, &a.Level, &a.UserID, &at); err != nil {
 			return err
 		}
-		a.At = store.Time(at)
-		p.Approvals = append(p.Approvals, a)
-	}
-	rows.Close()
-	if p.Stations, err = targets(ctx, q, p.ID); err != nil {
+		if i := idx[pid]; ps[i].Round == round {
+			a.At = store.Time(at)
+			ps[i].Approvals = append(ps[i].Approvals, a)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	p.Media, err = s.mediaOf(ctx, p.ID)
-	return err
+	err = each(`SELECT publication_id, unit_id FROM publication_targets WHERE publication_id IN `+in+` ORDER BY unit_id`, func(rows *sql.Rows) error {
+		var pid, u int64
+		if err := rows.Scan(&pid, &u); err != nil {
+			return err
+		}
+		ps[idx[pid]].Stations = append(ps[idx[pid]].Stations, u)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return each(`SELECT publication_id, id, position, sha256, content_type, size, width, height, alt_en, alt_kn, alt_hi, created_at
+		FROM publication_media WHERE publication_id IN `+in+` ORDER BY position`, func(rows *sql.Rows) error {
+		var pid, at int64
+		var m Media
+		var en, kn, hi string
+		if err := rows.Scan(&pid, &m.ID, &m.Position, &m.SHA256, &m.ContentType, &m.Size, &m.Width, &m.Height, &en, &kn, &hi, &at); err != nil {
+			return err
+		}
+		m.Alt = map[string]string{}
+		for l, a := range map[string]string{"en": en, "kn": kn, "hi": hi} {
+			if a != "" {
+				m.Alt[l] = a
+			}
+		}
+		m.CreatedAt = store.Time(at)
+		ps[idx[pid]].Media = append(ps[idx[pid]].Media, m)
+		return nil
+	})
 }
 
 // History returns a publication's events, oldest first.
@@ -249,10 +309,8 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Publication, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("publish: unable to list: %w", err)
 	}
-	for i := range out {
-		if err := s.fill(ctx, &out[i]); err != nil {
-			return nil, fmt.Errorf("publish: unable to list: %w", err)
-		}
+	if err := s.fillAll(ctx, out); err != nil {
+		return nil, fmt.Errorf("publish: unable to list: %w", err)
 	}
 	return out, nil
 }
