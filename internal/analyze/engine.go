@@ -59,6 +59,22 @@ type scratch struct {
 	mask []byte
 }
 
+// hasHandle: an '@' followed by a handle character (a lone "@ name" is
+// no mention, and masking it would change nothing the head reads).
+func hasHandle(text string) bool {
+	for i := 0; i+1 < len(text); i++ {
+		j := strings.IndexByte(text[i:], '@')
+		if j < 0 || i+j+1 >= len(text) {
+			return false
+		}
+		i += j
+		if c := text[i+1]; c|0x20 >= 'a' && c|0x20 <= 'z' || c >= '0' && c <= '9' || c == '_' {
+			return true
+		}
+	}
+	return false
+}
+
 // maskPlaces returns text with the place names found in it blanked out,
 // or ok = false when there is nothing to mask or nothing Latin would be
 // left (a post that is only a place name keeps its own letters).
@@ -68,7 +84,7 @@ type scratch struct {
 // "@user He is so underrated and I love how pure he is" as hi-Latn at
 // 0.89; one TweetEval English tweet in three was romanised Hindi.
 func maskPlaces(text string, places []post.Place, buf *[]byte) (string, bool) {
-	any := strings.IndexByte(text, '@') >= 0
+	any := hasHandle(text)
 	for _, p := range places {
 		if p.Source == "text" && p.Start >= 0 && p.End <= len(text) && p.Start < p.End {
 			any = true

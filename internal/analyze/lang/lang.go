@@ -165,7 +165,7 @@ type Result struct {
 // Chosen by leave-one-source-out cross-validation over English and
 // romanised sources (TestLangThresholdCV, docs/MODELS.md), never on a dev
 // split or on the written test sets (testdata/).
-var RomanisedMin, RomanisedMinMarked float32 = 0.8, 0.5
+var RomanisedMin, RomanisedMinMarked float32 = 0.85, 0.6
 
 // RomanisedShort: the bars apply to posts of at most this many words.
 var RomanisedShort = 1 << 30

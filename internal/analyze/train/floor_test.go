@@ -74,7 +74,7 @@ func TestDevFloors(t *testing.T) {
 		g = append(g, indexOf(classes, it.Label))
 		p = append(p, max(0, indexOf(classes, e.Analyze(analyze.Input{Text: it.Text}).Lang)))
 	}
-	// 0.945 -> 0.902 in session 7: the romanised bars (lang.RomanisedMin),
+	// 0.945 -> 0.899 in session 7: the romanised bars (lang.RomanisedMin),
 	// chosen out of source to stop calling English posts romanised, cost
 	// the in-distribution dev split (docs/MODELS.md, "Language, session 7").
 	check("language ID macro-recall", score("", "", classes, g, p, 0, "").MacroRecall, 0.895)
