@@ -188,6 +188,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := a.Desk.ReloadUnits(ctx); err != nil {
 		return nil, err
 	}
+	if err := publicNumbers(ctx, db); err != nil {
+		return nil, err
+	}
 	var an post.Analyzer
 	if !cfg.NoAnalysis {
 		if an, err = LoadAnalyzer(); err != nil {

@@ -35,6 +35,7 @@ package privacy
 import (
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -87,10 +88,56 @@ func (v Viewer) Text(s string, names ...string) string {
 		return s
 	}
 	s = cutNames(s, names)
-	if spans := pii.Find(s); len(spans) > 0 {
+	if spans := publicOut(s, pii.Find(s)); len(spans) > 0 {
 		s = pii.Redact(s, spans)
 	}
 	return s
+}
+
+// publicNumbers are the force's own published phone numbers (its
+// stations' numbers from the jurisdiction pack, as digits): not personal
+// data, so a reply giving a citizen their station's number reads the same
+// to the agent who wrote it.
+var publicNumbers atomic.Pointer[map[string]bool]
+
+// SetPublicNumbers sets the force's own published numbers (any format;
+// a field may list several, separated by commas or slashes).
+func SetPublicNumbers(fields []string) {
+	m := map[string]bool{}
+	for _, f := range fields {
+		for _, n := range strings.FieldsFunc(f, func(r rune) bool { return r == ',' || r == '/' || r == ';' }) {
+			if d := digitsOf(n); len(d) >= 6 {
+				m[d] = true
+			}
+		}
+	}
+	publicNumbers.Store(&m)
+}
+
+// publicOut drops the phone spans that are one of the public numbers.
+func publicOut(s string, spans []post.Span) []post.Span {
+	pub := publicNumbers.Load()
+	if pub == nil || len(*pub) == 0 {
+		return spans
+	}
+	out := spans[:0]
+	for _, sp := range spans {
+		if sp.Type == "phone" && (*pub)[digitsOf(s[sp.Start:sp.End])] {
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // identity shows a public identity unless it is itself personal data.

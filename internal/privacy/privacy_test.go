@@ -47,3 +47,14 @@ func TestTextAndIdentities(t *testing.T) {
 		t.Errorf("private case: %+v", c)
 	}
 }
+
+// A station's published number is not personal data: it is left in texts;
+// a citizen's number beside it is still masked.
+func TestPublicNumbersStay(t *testing.T) {
+	SetPublicNumbers([]string{"9480801625, 080-22942570"})
+	defer SetPublicNumbers(nil)
+	got := (Viewer{}).Text("call Koramangala PS on 9480801625 or 08022942570; I am on 9845012345")
+	if got != "call Koramangala PS on 9480801625 or 08022942570; I am on [phone]" {
+		t.Fatalf("%q", got)
+	}
+}
