@@ -144,7 +144,10 @@ func (a *Acker) ack(ctx context.Context, caseID int64) (int64, string, error) {
 		target.Extra = map[string]string{"kind": p.Kind}
 	}
 	text := desk.FillReply(r.Text, c, a.baseURL)
-	needs := contains(c.Tags, TagApproval)
+	// A rule asked for approval on the case, or the template needs what
+	// the case does not have (a station, say): a person looks first
+	// rather than the citizen getting a sentence with a hole in it.
+	needs := contains(c.Tags, TagApproval) || len(r.Missing) > 0
 	id, created, err := a.ob.EnqueueThen(ctx, outbox.Item{
 		IdempotencyKey: fmt.Sprintf("rule-ack:%d", caseID),
 		ChannelID:      p.ChannelID,
@@ -163,7 +166,7 @@ func (a *Acker) ack(ctx context.Context, caseID int64) (int64, string, error) {
 	}
 	if created {
 		if err := a.d.ReplyQueued(ctx, caseID, 0, map[string]any{"outbox_id": id, "post_id": p.ID, "channel_id": p.ChannelID,
-			"text": text, "lang": r.Lang, "needs_approval": needs, "automatic": true, "rule_id": ruleID, "template_id": tplID}); err != nil {
+			"text": text, "lang": r.Lang, "needs_approval": needs, "missing": r.Missing, "automatic": true, "rule_id": ruleID, "template_id": tplID}); err != nil {
 			return 0, "", err
 		}
 		if err := auth.Audit(ctx, a.db, auth.Entry{Actor: "rules", Action: "reply.create", Target: "outbox:" + fmt.Sprint(id),
