@@ -57,6 +57,7 @@ func (u *UI) ShiftPages(sv *shift.Service) {
 	u.Handle(Route{Method: "POST", Path: TeamsPath + "/{id}/members", Perm: perm, Summary: "Admin: add or remove a team member"}, tp.member)
 	u.Handle(Route{Method: "POST", Path: "/desk/admin/agents/{user}/skills", Perm: perm, Summary: "Admin: an agent's capacity and skills"}, tp.skills)
 	u.Handle(Route{Method: "POST", Path: "/desk/admin/shifts", Perm: perm, Summary: "Admin: the shift pattern"}, tp.pattern)
+	tp.caseRoutes()
 	sp := &shiftPages{u: u, sv: sv}
 	sp.routes()
 }

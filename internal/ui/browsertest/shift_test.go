@@ -123,6 +123,21 @@ func TestTeamsShiftsBoard(t *testing.T) {
 	if s.Exists("#pending") {
 		t.Fatal("the handover is still shown after acknowledging it")
 	}
+	// The supervisor's override: one of the agent's cases goes to the
+	// next agent of the team on shift (the supervisor).
+	var held1 int64
+	env.App.DB.Read.QueryRow("SELECT min(id) FROM cases WHERE assignee_id = $1", agent.ID).Scan(&held1)
+	s.Go("/desk/cases/" + itoa(held1))
+	waitFor(t, "the give-to-a-team control", func() bool { return s.Exists(`form[action$="/team"] button`) })
+	s.Submit(`form[action$="/team"] button`)
+	if got := s.Text("#flash"); !strings.Contains(got, "Distress desk") {
+		t.Fatalf("give to team: %q", got)
+	}
+	var now1 int64
+	env.App.DB.Read.QueryRow("SELECT COALESCE(assignee_id, 0) FROM cases WHERE id = $1", held1).Scan(&now1)
+	if now1 != sup.ID {
+		t.Fatalf("the case went to %d, want the supervisor %d", now1, sup.ID)
+	}
 	// The agent writes this shift's note.
 	a.Go("/desk/shift")
 	a.Fill("#note-text", "Two distress cases open; Majestic chain snatching escalated to Upparpet PS.")
