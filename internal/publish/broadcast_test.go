@@ -30,7 +30,7 @@ func station(t *testing.T, db *store.DB, code, name string, lat, lon float64) in
 
 // inbound stores a citizen's WhatsApp message as intake does and runs the
 // keyword listener in a transaction, as the pipeline does.
-func inbound(t *testing.T, db *store.DB, ch int64, waID, text string) {
+func inbound(t *testing.T, db *store.DB, now func() time.Time, ch int64, waID, text string) {
 	t.Helper()
 	ctx := context.Background()
 	var id int64
@@ -39,7 +39,9 @@ func inbound(t *testing.T, db *store.DB, ch int64, waID, text string) {
 		VALUES ('whatsapp', $1, $2, $3, $4, 1, 1, 1) RETURNING id`, ext, waID, text, ch).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Tx(ctx, func(tx *sql.Tx) error { return publish.NewKeywords(db).Listen(ctx, tx, []int64{id}) }); err != nil {
+	if err := db.Tx(ctx, func(tx *sql.Tx) error {
+		return publish.NewKeywords(db, publish.Options{Now: now}).Listen(ctx, tx, []int64{id})
+	}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -59,7 +61,7 @@ func TestLocalityBroadcastAndOptOut(t *testing.T) {
 		far := station(t, db, "blr/ps/yelahanka", "Yelahanka PS", 13.1007, 77.5963)
 		wa := wafake.New(wafake.Options{AppSecret: "as", Token: "wa-token"})
 		t.Cleanup(wa.Close)
-		waCh, waConn := live(t, db, "whatsapp", map[string]string{"phone_number_id": wa.PhoneNumberID(), "graph_url": wa.GraphURL()},
+		waCh, waConn := live(t, db, e.clk.Now, "whatsapp", map[string]string{"phone_number_id": wa.PhoneNumberID(), "graph_url": wa.GraphURL()},
 			map[string]string{"app_secret": "as", "token": "wa-token"})
 		tg := channel(t, db, "telegram", `{"publish_chat":"@jayanagarps"}`)
 		if _, err := e.s.SetStationGroup(ctx, e.sup1, publish.StationGroup{UnitID: jay, TelegramChannel: tg, WhatsAppChannel: waCh}); err == nil {
@@ -70,11 +72,11 @@ func TestLocalityBroadcastAndOptOut(t *testing.T) {
 			t.Fatalf("group: %+v %v", g, err)
 		}
 
-		inbound(t, db, waCh, "919800000001", "JOIN Jayanagar")
-		inbound(t, db, waCh, "919800000002", "ಸೇರು ಜಯನಗರ") // no Kannada name stored: not a station here
-		inbound(t, db, waCh, "919800000002", "join jayanagar ps")
-		inbound(t, db, waCh, "919800000003", "Please stop the loud music near Jayanagar 4th block")
-		inbound(t, db, waCh, "919800000004", "join Yelahanka") // Yelahanka does not broadcast on this number
+		inbound(t, db, e.clk.Now, waCh, "919800000001", "JOIN Jayanagar")
+		inbound(t, db, e.clk.Now, waCh, "919800000002", "ಸೇರು ಜಯನಗರ") // no Kannada name stored: not a station here
+		inbound(t, db, e.clk.Now, waCh, "919800000002", "join jayanagar ps")
+		inbound(t, db, e.clk.Now, waCh, "919800000003", "Please stop the loud music near Jayanagar 4th block")
+		inbound(t, db, e.clk.Now, waCh, "919800000004", "join Yelahanka") // Yelahanka does not broadcast on this number
 		gs, _ := e.s.StationGroups(ctx, jay)
 		if gs[0].Subscribers != 2 {
 			t.Fatalf("%d subscribers, want 2 (only those who asked)", gs[0].Subscribers)
@@ -105,21 +107,36 @@ func TestLocalityBroadcastAndOptOut(t *testing.T) {
 		if _, err := e.s.Approve(ctx, e.sup1, p.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		var waItems, tgItems int
-		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel_id = $1 AND state = 'pending'`, waCh).Scan(&waItems)
+		var waItems, tgItems, confirms int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel_id = $1 AND state = 'pending' AND template <> ''`, waCh).Scan(&waItems)
+		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel_id = $1 AND idempotency_key LIKE 'broadcast:confirm:%'`, waCh).Scan(&confirms)
+		if confirms != 2 {
+			t.Fatalf("%d confirmations, want 2 (one per JOIN that joined)", confirms)
+		}
 		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel_id = $1 AND state = 'pending'`, tg).Scan(&tgItems)
 		if waItems != 2 || tgItems != 1 {
 			t.Fatalf("queued %d WhatsApp and %d Telegram messages, want 2 and 1", waItems, tgItems)
 		}
 
 		// Citizen 2 opts out after the advisory was queued for them.
-		inbound(t, db, waCh, "919800000002", "STOP")
+		inbound(t, db, e.clk.Now, waCh, "919800000002", "STOP")
 		e.clk.Add(2 * time.Hour)
 		w := outbox.NewWorker(e.ob, senders{waCh: waConn}, outbox.WorkerOptions{Now: e.clk.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), SendTimeout: 5 * time.Second})
 		if _, err := w.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
-		sent := wa.Sent()
+		var sent []wafake.Sent
+		confirmed := map[string]int{}
+		for _, m := range wa.Sent() {
+			if m.Type == "template" {
+				sent = append(sent, m)
+			} else {
+				confirmed[m.To]++
+			}
+		}
+		if confirmed["919800000001"] != 1 || confirmed["919800000002"] != 2 { // joined; joined and left
+			t.Fatalf("confirmations sent: %v", confirmed)
+		}
 		if len(sent) != 1 || sent[0].To != "919800000001" || sent[0].Type != "template" || sent[0].Template != "station_advisory" || len(sent[0].Params) != 1 {
 			t.Fatalf("sent %+v", sent)
 		}
@@ -135,7 +152,7 @@ func TestLocalityBroadcastAndOptOut(t *testing.T) {
 			t.Fatalf("%d audit entries (want 3), %d with a number in them", audits, leaked)
 		}
 		// Joining again is a new consent.
-		inbound(t, db, waCh, "919800000002", "Join Jayanagar")
+		inbound(t, db, e.clk.Now, waCh, "919800000002", "Join Jayanagar")
 		if gs, _ = e.s.StationGroups(ctx, jay); gs[0].Subscribers != 2 {
 			t.Fatalf("rejoin: %d", gs[0].Subscribers)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/kaval-desk/kaval/internal/connector"
+	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/textnorm"
 )
@@ -55,8 +57,37 @@ func ParseCommand(text string) (c Command, ok bool) {
 // is even on the desk.
 type Keywords struct{ s *Service }
 
-// NewKeywords returns the listener over db.
-func NewKeywords(db *store.DB) Keywords { return Keywords{s: New(db, nil, Options{})} }
+// NewKeywords returns the listener over db (opt: a clock for tests). Its
+// confirmations go through the outbox (any replica's worker sends them
+// within its poll).
+func NewKeywords(db *store.DB, opt ...Options) Keywords {
+	var o Options
+	if len(opt) > 0 {
+		o = opt[0]
+	}
+	ob := outbox.New(db)
+	if o.Now != nil {
+		ob = ob.WithClock(o.Now)
+	}
+	return Keywords{s: New(db, ob, o)}
+}
+
+// Confirmations a citizen gets, in Kannada and English: WhatsApp expects
+// the business to acknowledge an opt-in and an opt-out, and the citizen's
+// own message opened the 24-hour window for it.
+const (
+	confirmJoin = "ನೀವು %s ಠಾಣೆಯ ಸಲಹೆಗಳನ್ನು ಇಲ್ಲಿ ಪಡೆಯುತ್ತೀರಿ. ನಿಲ್ಲಿಸಲು STOP ಎಂದು ಕಳುಹಿಸಿ.\n" +
+		"You will receive advisories from %s here. Send STOP to leave."
+	confirmStop = "ಇನ್ನು ಮುಂದೆ ಠಾಣೆಯ ಸಲಹೆಗಳು ಈ ಸಂಖ್ಯೆಗೆ ಬರುವುದಿಲ್ಲ. ಮತ್ತೆ ಸೇರಲು JOIN ಮತ್ತು ಠಾಣೆಯ ಹೆಸರು ಕಳುಹಿಸಿ.\n" +
+		"You will no longer receive station advisories on this number. Send JOIN and the station's name to join again."
+)
+
+// confirm queues the acknowledgement of a command as a reply to it.
+func (k Keywords) confirm(ctx context.Context, tx *sql.Tx, m Consent, text string) error {
+	_, _, err := k.s.ob.EnqueueTx(ctx, tx, outbox.Item{IdempotencyKey: "broadcast:confirm:" + m.Evidence, ChannelID: m.ChannelID, Kind: outbox.Reply,
+		Target: connector.Target{Recipient: m.WaID, ParentID: m.Evidence, LastInboundAt: k.s.now()}, Text: text})
+	return err
+}
 
 // Listen implements pipeline.Listener.
 func (k Keywords) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
@@ -94,12 +125,18 @@ func (k Keywords) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		}
 		c := Consent{ChannelID: m.ch, WaID: m.waID, Evidence: m.ext, PostID: m.id}
 		if cmd.Stop {
-			if _, err := k.s.OptOut(ctx, tx, c); err != nil {
+			n, err := k.s.OptOut(ctx, tx, c)
+			if err != nil {
 				return fmt.Errorf("publish: opt-out: %w", err)
+			}
+			if n > 0 {
+				if err := k.confirm(ctx, tx, c, confirmStop); err != nil {
+					return fmt.Errorf("publish: opt-out: %w", err)
+				}
 			}
 			continue
 		}
-		unit, err := stationOnChannel(ctx, tx, m.ch, cmd.Station)
+		unit, name, err := stationOnChannel(ctx, tx, m.ch, cmd.Station)
 		if err != nil {
 			return err
 		}
@@ -109,6 +146,9 @@ func (k Keywords) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		if err := k.s.Subscribe(ctx, tx, unit, c); err != nil {
 			return fmt.Errorf("publish: subscribe: %w", err)
 		}
+		if err := k.confirm(ctx, tx, c, fmt.Sprintf(confirmJoin, name, name)); err != nil {
+			return fmt.Errorf("publish: subscribe: %w", err)
+		}
 	}
 	return nil
 }
@@ -116,10 +156,10 @@ func (k Keywords) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 // stationOnChannel finds the station broadcasting on the WhatsApp account
 // by its name as a citizen would write it ("Jayanagar", "Jayanagar PS",
 // its Kannada name or its code).
-func stationOnChannel(ctx context.Context, tx *sql.Tx, ch int64, name string) (int64, error) {
+func stationOnChannel(ctx context.Context, tx *sql.Tx, ch int64, name string) (int64, string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.code, u.name, u.name_kn FROM station_groups g JOIN units u ON u.id = g.unit_id WHERE g.whatsapp_channel = $1`, ch)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer rows.Close()
 	want := textnorm.Fold(name)
@@ -127,13 +167,13 @@ func stationOnChannel(ctx context.Context, tx *sql.Tx, ch int64, name string) (i
 		var id int64
 		var code, en, kn string
 		if err := rows.Scan(&id, &code, &en, &kn); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		for _, n := range []string{en, strings.TrimSuffix(en, " PS"), kn, code, code[strings.LastIndexByte(code, '/')+1:]} {
 			if n != "" && textnorm.Fold(n) == want {
-				return id, nil
+				return id, en, nil
 			}
 		}
 	}
-	return 0, rows.Err()
+	return 0, "", rows.Err()
 }

@@ -27,7 +27,7 @@ func (s senders) Sender(id int64) (connector.Sender, error) {
 	return nil, errors.New("not running")
 }
 
-func live(t *testing.T, db *store.DB, platform string, cfg, sec map[string]string) (int64, connector.Connector) {
+func live(t *testing.T, db *store.DB, now func() time.Time, platform string, cfg, sec map[string]string) (int64, connector.Connector) {
 	t.Helper()
 	var id int64
 	if err := db.Write.QueryRow(`INSERT INTO channels (platform, name, config, created_at, updated_at) VALUES ($1, $2, '{}', 1, 1) RETURNING id`,
@@ -35,7 +35,7 @@ func live(t *testing.T, db *store.DB, platform string, cfg, sec map[string]strin
 		t.Fatal(err)
 	}
 	c, err := connector.New(connector.Channel{ID: id, Platform: platform, Name: platform, Config: cfg, Secrets: sec},
-		connector.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTP: &http.Client{Timeout: 5 * time.Second}})
+		connector.Deps{Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), HTTP: &http.Client{Timeout: 5 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,15 +59,15 @@ func TestEngagementPulledFromPlatforms(t *testing.T) {
 		t.Cleanup(xf.Close)
 		live := map[string]func() (int64, connector.Connector){
 			"bluesky": func() (int64, connector.Connector) {
-				return live(t, db, "bluesky", map[string]string{"pds_url": pds.URL(), "handle": "blrcitypolice.bsky.social", "sources": "notifications", "poll_interval": "1h"},
+				return live(t, db, e.clk.Now, "bluesky", map[string]string{"pds_url": pds.URL(), "handle": "blrcitypolice.bsky.social", "sources": "notifications", "poll_interval": "1h"},
 					map[string]string{"app_password": "app-pw"})
 			},
 			"mastodon": func() (int64, connector.Connector) {
-				return live(t, db, "mastodon", map[string]string{"instance_url": masto.URL(), "poll_interval": "1h", "stream": "none"},
+				return live(t, db, e.clk.Now, "mastodon", map[string]string{"instance_url": masto.URL(), "poll_interval": "1h", "stream": "none"},
 					map[string]string{"access_token": "masto-token"})
 			},
 			"x": func() (int64, connector.Connector) {
-				return live(t, db, "x", map[string]string{"mode": "webhook", "base_url": xf.URL()},
+				return live(t, db, e.clk.Now, "x", map[string]string{"mode": "webhook", "base_url": xf.URL()},
 					map[string]string{"bearer_token": "bearer", "user_access_token": "user-token", "consumer_secret": "cs"})
 			},
 		}
