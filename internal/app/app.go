@@ -296,6 +296,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.SLA = sla.NewStore(db)
 	a.Web.SLAAPI(a.SLA)
 	a.Sweeper = sla.NewSweeper(db, a.Notify, sla.Options{Log: cfg.Log, Leases: lease.New(db),
+		Supervisors: a.shiftSupervisors,
 		// Rules that run on an SLA warning or breach, once per deadline.
 		OnAlert: func(ctx context.Context, caseID int64, target, level string, due time.Time) {
 			if err := a.Engine.CaseEvent(ctx, caseID, "sla_"+level, fmt.Sprintf("%d:%s:%d", caseID, target, due.UnixMilli())); err != nil {
@@ -663,4 +664,20 @@ func deletedRetention(cfg Config) (time.Duration, error) {
 		return 0, fmt.Errorf("app: KAVAL_DELETED_RETENTION %q is not a positive duration (\"90d\", \"2160h\")", v)
 	}
 	return d, nil
+}
+
+// shiftSupervisors lists the supervisors clocked in now (SLA alerts go to
+// them; to every supervisor when nobody is).
+func (a *App) shiftSupervisors(ctx context.Context) ([]int64, error) {
+	on, err := a.Shift.OnShift(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, c := range on {
+		if c.Role == auth.RoleSupervisor {
+			ids = append(ids, c.UserID)
+		}
+	}
+	return ids, nil
 }

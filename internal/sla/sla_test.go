@@ -387,3 +387,29 @@ func TestBreachReport(t *testing.T) {
 		}
 	})
 }
+
+// Alerts go to the supervisors on shift when someone is clocked in.
+func TestAlertsGoToTheShiftSupervisor(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		svc := auth.New(db, auth.Config{Hash: auth.TestHashParams})
+		off, _, err := svc.CreateUser(ctx, auth.NewUser{Username: "offshift", Role: auth.RoleSupervisor, Password: "a long enough password 1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.sw.opt.Supervisors = func(context.Context) ([]int64, error) { return []int64{e.sup.ID}, nil }
+		e.at("2026-12-01 10:00")
+		e.open(1, "", "x")
+		e.at("2026-12-01 10:20")
+		if r := e.sweep(); r.Breaches != 1 {
+			t.Fatalf("%+v", r)
+		}
+		if k, _ := e.n.Unread(ctx, e.sup.ID); k != 1 {
+			t.Fatalf("on-shift supervisor: %d", k)
+		}
+		if k, _ := e.n.Unread(ctx, off.ID); k != 0 {
+			t.Fatalf("off-shift supervisor told: %d", k)
+		}
+	})
+}

@@ -29,6 +29,9 @@ type Options struct {
 	Now    func() time.Time
 	Leases *lease.Store // nil: this process is the only sweeper
 	Holder string       // this replica's name for the lease
+	// Supervisors lists the supervisors on shift now (clocked in), who get
+	// the alerts; nil or an empty list means every supervisor.
+	Supervisors func(ctx context.Context) ([]int64, error)
 	// OnAlert is called, after commit, for each alert raised (the rules
 	// engine runs rules on the "SLA warning" case event from here).
 	OnAlert func(ctx context.Context, caseID int64, target, level string, due time.Time)
@@ -113,6 +116,13 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	res.Cases = len(cases)
+	var onShift []int64
+	if s.opt.Supervisors != nil {
+		if onShift, err = s.opt.Supervisors(ctx); err != nil {
+			s.opt.Log.Warn("sla: unable to tell who is on shift; alerting every supervisor", "err", err)
+			onShift = nil
+		}
+	}
 	for _, c := range cases {
 		p, ok := policyFor(cfg, c.priority, c.category)
 		if !ok {
@@ -170,7 +180,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 					return err
 				}
 				if s.n != nil {
-					if _, _, err := s.n.SendTx(ctx, tx, a.notification(c), a.audience(c)); err != nil {
+					if _, _, err := s.n.SendTx(ctx, tx, a.notification(c), a.audience(c, onShift)); err != nil {
 						return err
 					}
 				}
@@ -253,13 +263,16 @@ func (a alert) notification(c openCase) notify.Notification {
 	return m
 }
 
-// audience: a breach goes to the supervisors and the assignee everywhere
-// (desk, e-mail, Telegram, the broadcast chat and webhook); a warning
-// only on the desk.
-func (a alert) audience(c openCase) notify.Audience {
-	to := notify.Audience{Roles: []auth.Role{auth.RoleSupervisor}}
+// audience: a breach goes to the shift's supervisors (every supervisor
+// when nobody is clocked in) and the assignee everywhere (desk, e-mail,
+// Telegram, the broadcast chat and webhook); a warning only on the desk.
+func (a alert) audience(c openCase, onShift []int64) notify.Audience {
+	to := notify.Audience{Users: append([]int64(nil), onShift...)}
+	if len(onShift) == 0 {
+		to.Roles = []auth.Role{auth.RoleSupervisor}
+	}
 	if c.assignee != 0 {
-		to.Users = []int64{c.assignee}
+		to.Users = append(to.Users, c.assignee)
 	}
 	if a.level == Breach {
 		to.Broadcast = true
