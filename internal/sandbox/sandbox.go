@@ -179,14 +179,16 @@ func (m *Manager) Start(ctx context.Context, p *auth.Principal, scenarioKey stri
 	}
 	s, err := m.build(ctx, id, p)
 	if err != nil {
+		// No practice desk: the session never was.
+		m.live.Write.ExecContext(ctx, "DELETE FROM training_sessions WHERE id = $1", id)
 		return Info{}, err
 	}
-	m.mu.Lock()
-	m.open[id] = s
-	m.mu.Unlock()
 	s.posts = sc.Posts
 	fctx, stop := context.WithCancel(m.ctx)
 	s.stopFeed, s.fed = stop, make(chan struct{})
+	m.mu.Lock()
+	m.open[id] = s
+	m.mu.Unlock()
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -200,6 +202,13 @@ func (m *Manager) Start(ctx context.Context, p *auth.Principal, scenarioKey stri
 func (m *Manager) build(ctx context.Context, id int64, p *auth.Principal) (*Session, error) {
 	if err := os.MkdirAll(m.dir(), 0o750); err != nil {
 		return nil, err
+	}
+	// A file left under this id (a live database restored from before
+	// it) is no practice of this session.
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(m.file(id) + suffix); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
 	}
 	db, err := store.Open(ctx, "sqlite:"+m.file(id))
 	if err != nil {
