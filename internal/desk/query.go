@@ -309,7 +309,10 @@ func (d *Desk) listQuery(ctx context.Context, f CaseFilter, sc Scope) (listQuery
 	}
 	perUnit := units != nil && len(units)*len(statuses) <= maxBranches
 	walk := false
-	if f.Overdue && sortName != SortDeadline {
+	// PostgreSQL decides this itself (it knows the values: OneShot) and
+	// tests due_at on the index entries of the walk; the unary plus would
+	// make it fetch every walked case's row instead (0.7 → 20 ms at 1M).
+	if f.Overdue && sortName != SortDeadline && d.db.Dialect == store.SQLite {
 		if walk, err = d.manyOverdue(ctx, statuses, units); err != nil {
 			return lq, err
 		}
