@@ -121,7 +121,8 @@ type inboxFixture struct {
 	cookies  map[string][]*http.Cookie // by bench user
 	users    map[string]*auth.User
 	station  int64 // the busiest station
-	subdiv   int64 // its parent (a sub-division with several stations)
+	subdiv   int64 // the busiest sub-division (several stations)
+	division int64 // the division above it
 	longCase int64
 	citCase  int64
 }
@@ -134,7 +135,10 @@ func newInboxFixture(ctx context.Context, a *app.App) (*inboxFixture, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no routed cases: %w", err)
 	}
-	db.Read.QueryRowContext(ctx, "SELECT COALESCE(parent_id, 0) FROM units WHERE id = $1", fx.station).Scan(&fx.subdiv)
+	// The sub-division with the most open cases, and the division above it.
+	db.Read.QueryRowContext(ctx, `SELECT p.id FROM units p JOIN units u ON u.parent_id = p.id JOIN cases c ON c.unit_id = u.id
+		WHERE p.kind = 'subdivision' AND c.status IN ('new', 'open') GROUP BY p.id ORDER BY count(*) DESC LIMIT 1`).Scan(&fx.subdiv)
+	db.Read.QueryRowContext(ctx, "SELECT COALESCE(parent_id, 0) FROM units WHERE id = $1", fx.subdiv).Scan(&fx.division)
 	db.Read.QueryRowContext(ctx, "SELECT id FROM cases WHERE ref LIKE 'SEED-%' ORDER BY post_count DESC LIMIT 1").Scan(&fx.longCase)
 	db.Read.QueryRowContext(ctx, `SELECT c.id FROM cases c JOIN authors a ON a.id = c.author_id WHERE a.citizen_id IS NOT NULL
 		ORDER BY c.id DESC LIMIT 1`).Scan(&fx.citCase)
@@ -143,7 +147,8 @@ func newInboxFixture(ctx context.Context, a *app.App) (*inboxFixture, error) {
 		role auth.Role
 		unit int64
 	}{{"bench-supervisor", auth.RoleSupervisor, 0}, {"bench-agent", auth.RoleAgent, 0},
-		{"bench-station", auth.RoleStationOfficer, fx.station}, {"bench-subdivision", auth.RoleStationOfficer, fx.subdiv}} {
+		{"bench-station", auth.RoleStationOfficer, fx.station}, {"bench-subdivision", auth.RoleStationOfficer, fx.subdiv},
+		{"bench-division", auth.RoleStationOfficer, fx.division}} {
 		usr, err := a.Auth.GetUserByUsername(ctx, u.name)
 		if err != nil {
 			usr, _, err = a.Auth.CreateUser(ctx, auth.NewUser{Username: u.name, Name: u.name, Role: u.role, UnitID: u.unit, Password: benchPassword})
@@ -205,6 +210,7 @@ func (fx *inboxFixture) variants() []inboxVariant {
 	active := []string{desk.StatusNew, desk.StatusOpen, desk.StatusWaitingCitizen, desk.StatusWaitingStation}
 	stScope := desk.Scope{Restricted: true, UnitID: fx.station}
 	sdScope := desk.Scope{Restricted: true, UnitID: fx.subdiv}
+	dvScope := desk.Scope{Restricted: true, UnitID: fx.division}
 	me := fx.users["bench-agent"].ID
 	vs := []inboxVariant{
 		{"triage order (default)", "bench-supervisor", "/desk/inbox", desk.CaseFilter{Status: active}, desk.Scope{}},
@@ -213,6 +219,7 @@ func (fx *inboxFixture) variants() []inboxVariant {
 		{"sort=updated", "bench-supervisor", "/desk/inbox?sort=updated", desk.CaseFilter{Status: active, Sort: desk.SortUpdated}, desk.Scope{}},
 		{"station officer (station)", "bench-station", "/desk/inbox", desk.CaseFilter{Status: active}, stScope},
 		{"station officer (sub-division)", "bench-subdivision", "/desk/inbox", desk.CaseFilter{Status: active}, sdScope},
+		{"station officer (division)", "bench-division", "/desk/inbox", desk.CaseFilter{Status: active}, dvScope},
 		{"station, sort=deadline", "bench-station", "/desk/inbox?sort=deadline", desk.CaseFilter{Status: active, Sort: desk.SortDeadline}, stScope},
 		{"category=theft", "bench-supervisor", "/desk/inbox?category=theft", desk.CaseFilter{Status: active, Category: "theft"}, desk.Scope{}},
 		{"category=missing_person", "bench-supervisor", "/desk/inbox?category=missing_person", desk.CaseFilter{Status: active, Category: "missing_person"}, desk.Scope{}},

@@ -354,15 +354,27 @@ func (d *Desk) listQuery(ctx context.Context, f CaseFilter, sc Scope) (listQuery
 			if cur != nil {
 				after(w, keys, cur.K, "c.")
 			}
-			branches = append(branches, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY c."+strings.ReplaceAll(order, ", ", ", c.")+page)
+			branches = append(branches, w.sql())
 		}
 	}
-	q := branches[0]
+	corder := "c." + strings.ReplaceAll(order, ", ", ", c.")
+	q := "SELECT " + caseCols + caseFrom + branches[0] + " ORDER BY " + corder + page
 	if len(branches) > 1 {
-		for k, b := range branches {
-			branches[k] = "SELECT * FROM (" + b + ") b" + strconv.Itoa(k)
+		// Each branch reads only the order's keys (its index covers them)
+		// and the merge keeps a page of ids; the page's rows are read and
+		// joined once, not once a branch (a sub-division's 32 branches
+		// read 1,600 rows with their authors for a page of 50).
+		var kcols []string
+		for _, k := range keys {
+			kcols = append(kcols, "c."+k.col)
 		}
-		q = strings.Join(branches, " UNION ALL ") + " ORDER BY " + order + page
+		korder := "k." + strings.ReplaceAll(order, ", ", ", k.")
+		for k, b := range branches {
+			branches[k] = "SELECT * FROM (SELECT " + strings.Join(kcols, ", ") + " FROM cases c" + b + " ORDER BY " + corder + page +
+				") b" + strconv.Itoa(k)
+		}
+		q = "SELECT " + caseCols + " FROM (" + strings.Join(branches, " UNION ALL ") + " ORDER BY " + order + page +
+			") k JOIN cases c ON c.id = k.id LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN units u ON u.id = c.unit_id ORDER BY " + korder
 	}
 	lq.sql, lq.args = q, w.args
 	return lq, nil
