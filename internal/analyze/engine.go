@@ -102,9 +102,10 @@ func maskPlaces(text string, places []post.Place, buf *[]byte) (string, bool) {
 		for j < len(b) && (b[j]|0x20 >= 'a' && b[j]|0x20 <= 'z' || b[j] >= '0' && b[j] <= '9' || b[j] == '_') {
 			j++
 		}
-		for ; i < j; i++ {
-			b[i] = ' '
+		for k := i; k < j; k++ {
+			b[k] = ' '
 		}
+		i = j - 1 // "@@user": the second '@' starts the handle
 	}
 	for _, p := range places {
 		if p.Source == "text" && p.Start >= 0 && p.End <= len(text) && p.Start < p.End {
@@ -296,8 +297,9 @@ type Scores struct {
 	LangEvidence LangEvidence
 }
 
-// LangEvidence: the script counts, the Latin head's probabilities (nil
-// when Latin does not dominate) and the marker-word counts.
+// LangEvidence: the script counts, the Latin head's probabilities (zero,
+// and Latin false, when Latin does not dominate) and the marker-word
+// counts.
 type LangEvidence struct {
 	Counts                lang.Counts
 	Probs                 [5]float32

@@ -62,3 +62,16 @@ func TestShortEnglishAndOtherScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskHandles: every @handle is blanked for the language head's
+// second pass, "@@user" included; a lone '@' alone is not a reason to mask.
+func TestMaskHandles(t *testing.T) {
+	var buf []byte
+	got, ok := maskPlaces("@@user @a_1 hi @ there x@y", nil, &buf)
+	if !ok || got != "            hi   there x  " {
+		t.Errorf("%q %v", got, ok)
+	}
+	if _, ok := maskPlaces("@ nehantics haan yaar", nil, &buf); ok {
+		t.Error("a lone @ was masked")
+	}
+}
