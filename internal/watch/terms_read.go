@@ -75,7 +75,7 @@ const (
 // EmergingTerms finds the words and hashtags whose use in the last two
 // UTC days (today so far) stands far above their rate over the 14 days
 // before: the 500 most used recent terms are judged, each against its
-// own history, read through the term index (a few thousand rows).
+// own history, read by the primary key (the 14 days, then the terms).
 func EmergingTerms(ctx context.Context, db *store.DB, now time.Time, top int) ([]Emerging, error) {
 	if top <= 0 || top > 100 {
 		top = 20
