@@ -82,13 +82,25 @@ func benchWatch(ctx context.Context, env *cliEnv, args []string) error {
 		{"station map, 7 days", func() error { _, err := watch.ReadStations(ctx, db, now.Add(-7*day), now); return err }},
 		{"station map, 30 days", func() error { _, err := watch.ReadStations(ctx, db, now.Add(-30*day), now); return err }},
 		{"reputation, 90 days by day", func() error { _, err := watch.ReadReputation(ctx, db, now.Add(-90*day), now, "day"); return err }},
-		{"top places, 30 days", func() error { _, err := watch.TopTerms(ctx, db, watch.TermPlace, now.Add(-30*day), now, 20); return err }},
-		{"top hashtags, 30 days", func() error { _, err := watch.TopTerms(ctx, db, watch.TermHashtag, now.Add(-30*day), now, 20); return err }},
+		{"top places, 30 days", func() error {
+			_, err := watch.TopTerms(ctx, db, watch.TermPlace, now.Add(-30*day), now, 20)
+			return err
+		}},
+		{"top hashtags, 30 days", func() error {
+			_, err := watch.TopTerms(ctx, db, watch.TermHashtag, now.Add(-30*day), now, 20)
+			return err
+		}},
 		{"emerging terms", func() error { _, err := watch.EmergingTerms(ctx, db, now, 20); return err }},
 		{"response times by unit, 30 days", func() error { _, err := watch.ReadResponses(ctx, db, "unit", now.Add(-30*day), now, now); return err }},
 		{"response times by agent, 90 days", func() error { _, err := watch.ReadResponses(ctx, db, "agent", now.Add(-90*day), now, now); return err }},
-		{"spike detector: categories", func() error { _, err := watch.DimSpikes(ctx, db, watch.DimCategory, now, watch.SpikeOptions{}); return err }},
-		{"spike detector: stations", func() error { _, err := watch.DimSpikes(ctx, db, watch.DimStation, now, watch.SpikeOptions{}); return err }},
+		{"spike detector: categories", func() error {
+			_, err := watch.DimSpikes(ctx, db, watch.DimCategory, now, watch.SpikeOptions{})
+			return err
+		}},
+		{"spike detector: stations", func() error {
+			_, err := watch.DimSpikes(ctx, db, watch.DimStation, now, watch.SpikeOptions{})
+			return err
+		}},
 	}
 	for _, r := range reads {
 		med, p95, err := timeRuns(*runs, r.run)
