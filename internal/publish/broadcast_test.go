@@ -120,7 +120,18 @@ func TestLocalityBroadcastAndOptOut(t *testing.T) {
 
 		// Citizen 2 opts out after the advisory was queued for them.
 		inbound(t, db, e.clk.Now, waCh, "919800000002", "STOP")
-		e.clk.Add(2 * time.Hour)
+		// Moving the advisory moves its station messages too; the one
+		// withdrawn stays withdrawn.
+		later := at.Add(2 * time.Hour)
+		if _, err := e.s.Reschedule(ctx, e.sup1, p.ID, later); err != nil {
+			t.Fatal(err)
+		}
+		var moved int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND next_attempt_at = $1 AND channel_id IN ($2, $3)`, later.UnixMilli(), waCh, tg).Scan(&moved)
+		if moved != 2 { // citizen 1's message and the Telegram post
+			t.Fatalf("%d station messages moved, want 2", moved)
+		}
+		e.clk.Add(4 * time.Hour)
 		w := outbox.NewWorker(e.ob, senders{waCh: waConn}, outbox.WorkerOptions{Now: e.clk.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), SendTimeout: 5 * time.Second})
 		if _, err := w.RunOnce(ctx); err != nil {
 			t.Fatal(err)
@@ -150,6 +161,23 @@ func TestLocalityBroadcastAndOptOut(t *testing.T) {
 		db.Read.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE details LIKE '%9198000000%'`).Scan(&leaked)
 		if audits != 3 || leaked != 0 {
 			t.Fatalf("%d audit entries (want 3), %d with a number in them", audits, leaked)
+		}
+		// Withdrawing an advisory withdraws its station messages.
+		q, _ := e.s.Create(ctx, e.agent, publish.Draft{Title: "Later", Texts: map[string]string{"en": "Road works tomorrow"}, Stations: []int64{jay}, ScheduledAt: e.clk.Now().Add(time.Hour)})
+		e.s.Submit(ctx, e.agent, q.ID)
+		e.s.Approve(ctx, e.sup1, q.ID, "")
+		var queued int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE $1 AND state = 'pending'`, fmt.Sprintf("publication:%d:%%", q.ID)).Scan(&queued)
+		if queued != 2 {
+			t.Fatalf("%d station messages queued, want 2", queued)
+		}
+		if _, err := e.s.Cancel(ctx, e.agent, q.ID, "wrong day"); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE $1 AND state <> 'cancelled'`, fmt.Sprintf("publication:%d:%%", q.ID)).Scan(&left)
+		if left != 0 {
+			t.Fatalf("%d station messages left after cancelling", left)
 		}
 		// Joining again is a new consent.
 		inbound(t, db, e.clk.Now, waCh, "919800000002", "Join Jayanagar")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -230,28 +231,26 @@ func (s *Service) Reschedule(ctx context.Context, p *auth.Principal, id int64, a
 			return conflict("state", "publication %d is cancelled", id)
 		case Approved:
 			if cur.Recur != "" {
-				var sent int
-				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM publication_sends WHERE publication_id = $1 AND occurrence > 0`, id).Scan(&sent); err != nil {
+				var queued int
+				if err := tx.QueryRowContext(ctx, `SELECT queued_occurrences FROM publications WHERE id = $1`, id).Scan(&queued); err != nil {
 					return err
 				}
-				if sent > 0 {
+				if queued > 1 {
 					return conflict("started", "the series has started: cancel it and compose a new one to change its times")
 				}
 			}
-			rows, err := tx.QueryContext(ctx, `SELECT outbox_id FROM publication_sends WHERE publication_id = $1 AND occurrence = 0`, id)
+			items, err := outboxOf(ctx, tx, id)
 			if err != nil {
 				return err
 			}
 			var ids []int64
-			for rows.Next() {
-				var oid int64
-				if err := rows.Scan(&oid); err != nil {
-					rows.Close()
-					return err
+			for _, it := range items {
+				// A message withdrawn since (a citizen who opted out)
+				// stays withdrawn.
+				if strings.HasSuffix(it.key, ":o0") && it.state != "cancelled" {
+					ids = append(ids, it.id)
 				}
-				ids = append(ids, oid)
 			}
-			rows.Close()
 			for _, oid := range ids {
 				if err := s.ob.RescheduleTx(ctx, tx, oid, at); err != nil {
 					return conflict("sending", "too late to move: the outbox has started sending it")
@@ -299,4 +298,31 @@ func Occurrences(p Publication, from, to time.Time) []time.Time {
 		}
 	}
 	return out
+}
+
+type queuedItem struct {
+	id         int64
+	key, state string
+}
+
+// outboxOf lists every outbox item a publication queued: its accounts'
+// versions, its stations' Telegram posts and WhatsApp broadcasts, all
+// keyed "publication:{id}:…" (a range on the key's unique index).
+func outboxOf(ctx context.Context, tx *sql.Tx, pubID int64) ([]queuedItem, error) {
+	prefix := fmt.Sprintf("publication:%d:", pubID)
+	rows, err := tx.QueryContext(ctx, `SELECT id, idempotency_key, state FROM outbox WHERE idempotency_key >= $1 AND idempotency_key < $2`,
+		prefix, prefix[:len(prefix)-1]+";")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []queuedItem
+	for rows.Next() {
+		var it queuedItem
+		if err := rows.Scan(&it.id, &it.key, &it.state); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
 }

@@ -391,19 +391,13 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id int64, reaso
 		if cur.CreatedBy != p.UserID && !p.Can(auth.PermRepliesApprove) {
 			return forbidden("forbidden", "only its author or an approver may cancel a publication")
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT outbox_id FROM publication_sends WHERE publication_id = $1`, id)
+		items, err := outboxOf(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var oid int64
-			if err := rows.Scan(&oid); err != nil {
-				rows.Close()
-				return err
-			}
-			outboxIDs = append(outboxIDs, oid)
+		for _, it := range items {
+			outboxIDs = append(outboxIDs, it.id)
 		}
-		rows.Close()
 		if _, err := tx.ExecContext(ctx, `UPDATE publications SET state = 'cancelled', updated_at = $2, version = version + 1 WHERE id = $1`, id, store.Millis(s.now())); err != nil {
 			return err
 		}
