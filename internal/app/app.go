@@ -468,6 +468,12 @@ func (a *App) Start(ctx context.Context) {
 		defer a.wg.Done()
 		a.Acker.Run(ctx, 2*time.Second)
 	}()
+	a.wg.Add(1)
+	go func() {
+		// Rules on status changes (once per rule and event, any replica).
+		defer a.wg.Done()
+		a.Engine.RunStatusEvents(ctx, 15*time.Second)
+	}()
 	if err := a.Manager.Start(ctx); err != nil {
 		a.log.Error("channels did not start", "err", err)
 	}

@@ -298,6 +298,9 @@ func matches(ctx context.Context, tx dbtx, r *compiled, p *post.Post, cs *caseRo
 	if c.MinCaseAgeMinutes > 0 && now.Sub(cs.createdAt) < time.Duration(c.MinCaseAgeMinutes)*time.Minute {
 		return false, nil
 	}
+	if len(c.Statuses) > 0 && !slices.Contains(c.Statuses, cs.status) {
+		return false, nil
+	}
 	if c.SLA != "" && (c.SLA == "breached") != cs.breached(now) {
 		return false, nil
 	}

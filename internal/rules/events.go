@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/store"
 )
@@ -17,14 +18,20 @@ const (
 	OnPost       = "post"
 	OnSLAWarning = "sla_warning"
 	OnSLABreach  = "sla_breach"
+	OnStatus     = "status"
 )
 
-var events = []string{OnPost, OnSLAWarning, OnSLABreach}
+var events = []string{OnPost, OnSLAWarning, OnSLABreach, OnStatus}
 
 func checkOn(c *Conditions) error {
 	for _, ev := range c.On {
 		if !slices.Contains(events, ev) {
-			return invalid("on", "a rule runs on post, sla_warning or sla_breach, not %q", ev)
+			return invalid("on", "a rule runs on post, status, sla_warning or sla_breach, not %q", ev)
+		}
+	}
+	for _, st := range c.Statuses {
+		if !slices.Contains(desk.Statuses, st) {
+			return invalid("statuses", "unknown status %q", st)
 		}
 	}
 	if slices.Equal(c.On, []string{OnPost}) {
@@ -83,4 +90,55 @@ func (e *Engine) CaseEvent(ctx context.Context, caseID int64, event, key string)
 		}
 		return e.run(ctx, tx, rs, set, &posts[0], cs, e.now().UTC(), event, event+":"+key)
 	})
+}
+
+// StatusEvents runs the rules on status changes: every status event on a
+// case's timeline written since the window began, once per rule and event
+// (the event's id is the key), so running it on every replica, or again
+// over the same window, acts once. Rules see the case as it is now.
+func (e *Engine) StatusEvents(ctx context.Context, window time.Duration) (int, error) {
+	e.mu.RLock()
+	has := slices.ContainsFunc(e.rules, func(r *compiled) bool { return r.on(OnStatus) })
+	e.mu.RUnlock()
+	if !has {
+		return 0, nil
+	}
+	rows, err := e.db.Read.QueryContext(ctx, `SELECT id, case_id FROM case_events WHERE kind = 'status' AND at >= $1 ORDER BY id`,
+		store.Millis(e.now().Add(-window)))
+	if err != nil {
+		return 0, fmt.Errorf("rules: unable to read status events: %w", err)
+	}
+	type ev struct{ id, caseID int64 }
+	var evs []ev
+	for rows.Next() {
+		var x ev
+		if err := rows.Scan(&x.id, &x.caseID); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		evs = append(evs, x)
+	}
+	rows.Close()
+	for _, x := range evs {
+		if err := e.CaseEvent(ctx, x.caseID, OnStatus, fmt.Sprint(x.id)); err != nil {
+			return 0, err
+		}
+	}
+	return len(evs), nil
+}
+
+// RunStatusEvents calls StatusEvents every interval until ctx ends.
+func (e *Engine) RunStatusEvents(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := e.StatusEvents(ctx, 10*every); err != nil && ctx.Err() == nil {
+			e.log.Warn("rules: status events failed", "err", err)
+		}
+	}
 }

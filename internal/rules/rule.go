@@ -58,8 +58,11 @@ type Conditions struct {
 	// SLA is "breached" (a deadline passed unmet) or "running".
 	SLA string `json:"sla,omitempty"`
 	// On is when the rule runs: "post" (a post put on the desk, the
-	// default), "sla_warning", "sla_breach" (events.go).
+	// default), "status" (the case's status changed), "sla_warning",
+	// "sla_breach" (events.go).
 	On []string `json:"on,omitempty"`
+	// Statuses: the case's status is one of these (now).
+	Statuses []string `json:"statuses,omitempty"`
 }
 
 // Actions are what a rule does to the case; zero fields do nothing.

@@ -68,6 +68,7 @@ type ruleForm struct {
 	Notify    rules.NotifyAction
 	On        []string // the events the rule runs on (a new post when none)
 	Events    []string
+	Statuses  []string
 	DryRun    *dryView
 }
 
@@ -86,7 +87,8 @@ func (rp *rulePages) form(r *http.Request, f *ruleForm) error {
 	}
 	f.Roles = auth.Roles
 	f.Days = []int{1, 2, 3, 4, 5, 6, 0}
-	f.Events = []string{rules.OnPost, rules.OnSLAWarning, rules.OnSLABreach}
+	f.Events = []string{rules.OnPost, rules.OnStatus, rules.OnSLAWarning, rules.OnSLABreach}
+	f.Statuses = desk.Statuses
 	if f.On = f.Rule.Conditions.On; len(f.On) == 0 {
 		f.On = []string{rules.OnPost}
 	}
@@ -170,6 +172,7 @@ func parseRule(f url.Values, base rules.Rule) rules.Rule {
 	c.MinCaseAgeMinutes = atoi(f.Get("min_case_age_minutes"))
 	c.SLA = f.Get("sla")
 	c.On = f["on"]
+	c.Statuses = f["statuses"]
 	a := &rule.Actions
 	a.Priority = atoi(f.Get("priority"))
 	a.Tags = splitList(f.Get("tags"))
