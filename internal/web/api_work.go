@@ -14,6 +14,7 @@ import (
 func (s *Server) DeskWorkAPI(d *desk.Desk, p *desk.Presence) {
 	s.viewsAPI(d)
 	s.mentionsAPI(d)
+	s.meLangAPI(d)
 	s.presenceAPI(d, p)
 	s.templatesAPI(d)
 	s.escalationAPI(d)

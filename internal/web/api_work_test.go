@@ -25,6 +25,20 @@ func TestDeskWorkAPI(t *testing.T) {
 			Text: "@BlrCityPolice rumour of kidnapping near school, call me 9845012345", CreatedAt: time.Now().Add(-time.Minute)})
 		cp := fmt.Sprintf("/api/v1/cases/%d", caseID)
 
+		// My language, stored as mine; only the desk's languages.
+		if st, m, _ := r.req("PUT", "/api/v1/me/lang", agent, map[string]any{"lang": "kn"}); st != 200 || m["lang"] != "kn" {
+			t.Fatalf("set lang: %d %v", st, m)
+		}
+		if st, m, _ := r.req("PUT", "/api/v1/me/lang", agent, map[string]any{"lang": "<b>"}); st != 422 || errField(m) != "lang" {
+			t.Fatalf("bad lang: %d %v", st, m)
+		}
+		if _, m, _ := r.req("GET", "/api/v1/me/lang", agent, nil); m["lang"] != "kn" {
+			t.Fatalf("get lang: %v", m)
+		}
+		if _, m, _ := r.req("GET", "/api/v1/me/lang", sup, nil); m["lang"] != "" {
+			t.Fatalf("another person's lang: %v", m)
+		}
+
 		// Unread per caller: reading the case reads it for the agent only.
 		unread := func(tok string) bool {
 			_, m, _ := r.req("GET", "/api/v1/cases", tok, nil)

@@ -765,6 +765,8 @@ func TestOpenRoutesReviewed(t *testing.T) {
 		"GET /desk/notifications":           auth.PermAuthenticated, "GET /desk/notifications/bell": auth.PermAuthenticated,
 		"GET /desk/notifications/live": auth.PermAuthenticated, "POST /desk/notifications/{id}/open": auth.PermAuthenticated,
 		"POST /desk/notifications/read": auth.PermAuthenticated, "POST /desk/notifications/contact": auth.PermAuthenticated,
+		// Each person's own desk language (by the caller's user id).
+		"GET /api/v1/me/lang": auth.PermAuthenticated, "PUT /api/v1/me/lang": auth.PermAuthenticated,
 	}
 	e := newEnv(t, store.NewTestSQLite(t))
 	mountAll(e)
