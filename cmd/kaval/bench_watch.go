@@ -53,9 +53,17 @@ func benchWatch(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	end := time.Now().Truncate(time.Hour)
 	t0 := time.Now()
-	posts, err := fillWatch(ctx, db, end, *ncases)
-	if err != nil {
-		return err
+	// A database filled by an earlier run (--db) is measured as it is.
+	var posts int64
+	db.Read.QueryRowContext(ctx, "SELECT COALESCE(SUM(posts), 0) FROM volume_daily WHERE dim = 'all'").Scan(&posts)
+	if posts == 0 {
+		if posts, err = fillWatch(ctx, db, end, *ncases); err != nil {
+			return err
+		}
+	} else {
+		var last int64
+		db.Read.QueryRowContext(ctx, "SELECT MAX(hour) FROM volume_hourly WHERE dim = 'all'").Scan(&last)
+		end = time.UnixMilli(last + 3600000)
 	}
 	var rows, caseN int64
 	db.Read.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM volume_hourly) + (SELECT COUNT(*) FROM volume_daily) + (SELECT COUNT(*) FROM term_daily) + (SELECT COUNT(*) FROM response_daily)").Scan(&rows)

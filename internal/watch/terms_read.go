@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,11 +110,17 @@ func EmergingTerms(ctx context.Context, db *store.DB, now time.Time, top int) ([
 	for k, ts := range byKind {
 		ph := make([]string, len(ts))
 		for i := range ts {
-			ph[i] = fmt.Sprintf("$%d", i+4)
+			ph[i] = fmt.Sprintf("$%d", i+2)
 		}
-		args := append([]any{k, recentStart - baselineDays*dayMs, recentStart}, ts...)
-		rows, err := db.Read.QueryContext(ctx, `SELECT term, SUM(posts) FROM term_daily WHERE kind = $1 AND term IN (`+strings.Join(ph, ",")+`)
-			AND day >= $2 AND day < $3 GROUP BY term`, args...)
+		// Each day named: the primary key (kind, day, term) is then probed
+		// per day and term, not scanned over the days' whole vocabulary.
+		days := make([]string, baselineDays)
+		for i := range days {
+			days[i] = strconv.FormatInt(recentStart-int64(i+1)*dayMs, 10) // computed here: no injection possible
+		}
+		args := append([]any{k}, ts...)
+		rows, err := db.Read.QueryContext(ctx, `SELECT term, SUM(posts) FROM term_daily WHERE kind = $1 AND day IN (`+strings.Join(days, ",")+`)
+			AND term IN (`+strings.Join(ph, ",")+`) GROUP BY term`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("watch: unable to read terms: %w", err)
 		}
