@@ -50,6 +50,8 @@ func parseAnalyzeLine(line []byte, in *analyzeLine) bool {
 				}
 			} else if !p.number() {
 				return false
+			} else if _, err := strconv.ParseFloat(string(line[start:p.i]), 64); err != nil {
+				return false // 1e400: encoding/json refuses it as an id
 			}
 			in.ID = line[start:p.i:p.i]
 		case "text", "platform", "author_location":

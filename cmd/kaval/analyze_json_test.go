@@ -34,6 +34,8 @@ var parseSeeds = []string{
 	"{\"text\":\"bad \xff utf8\"}",
 	"{\"text\":\"ctl \x01\"}",
 	`{"text":"a","lat":1e999}`,
+	`{"id":1e400,"text":"a"}`,
+	`{"id":-0,"text":"a"}`,
 	`{"text":"a","lat":"12.9"}`,
 	`{"text":"a"} x`,
 	`{"text":"a",}`,
