@@ -20,12 +20,12 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "measure speed: bench intake | pipeline | query | analyze | webhooks", run: runBench})
+	register(command{name: "bench", summary: "measure speed: bench intake | pipeline | query | inbox | analyze | webhooks", run: runBench})
 }
 
 func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, "Usage: kaval bench intake|pipeline|query|analyze|webhooks [options]")
+		fmt.Fprintln(env.stderr, "Usage: kaval bench intake|pipeline|query|inbox|analyze|webhooks [options]")
 		return errUsage
 	}
 	switch args[0] {
