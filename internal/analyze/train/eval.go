@@ -227,8 +227,10 @@ type catRow struct {
 
 func categoryDevRows(d *Data) ([]string, []catRow) {
 	var rows []catRow
+	// Posts with a desk label are left out: the category head reads the
+	// training part of them with that label (CategoryExamples).
 	for _, it := range d.Mumbai {
-		if !hashSplit(it.Text, 20) {
+		if !hashSplit(it.Text, 20) || d.deskLabelled(it.Text) {
 			continue
 		}
 		var c []string
@@ -238,7 +240,7 @@ func categoryDevRows(d *Data) ([]string, []catRow) {
 		rows = append(rows, catRow{it.Text, c})
 	}
 	for _, it := range d.Civic {
-		if !hashSplit(it.Text, 20) {
+		if !hashSplit(it.Text, 20) || d.deskLabelled(it.Text) {
 			continue
 		}
 		var c []string
