@@ -132,3 +132,31 @@ func TestAutomationValidation(t *testing.T) {
 		_ = auth.RoleAdmin
 	})
 }
+
+// An acknowledgement whose template needs what the case lacks (no station
+// yet) is held for approval rather than sent with a hole in it.
+func TestAcknowledgementMissingVariableWaits(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		var chID int64
+		if err := db.Write.QueryRow(`INSERT INTO channels (platform, name, created_at, updated_at) VALUES ('x', 'BCP on X', 0, 0) RETURNING id`).Scan(&chID); err != nil {
+			t.Fatal(err)
+		}
+		d := desk.New(db, desk.Options{Now: func() time.Time { return e.now }})
+		tpl, err := d.SaveTemplate(ctx, desk.Template{Name: "Station ack", Bodies: map[string]string{"en": "Your case {ref} is with {station}."}}, e.admin.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.rule(Rule{Name: "Ack theft", Conditions: Conditions{Categories: []string{"theft"}}, Actions: Actions{AckTemplateID: tpl.ID}})
+		_, caseID := e.putVia(chID, "ravi", "bike stolen")
+		ob := outbox.New(db)
+		if k, err := NewAcker(db, d, ob, "", nil).Process(ctx); err != nil || k != 1 {
+			t.Fatalf("acknowledged %d: %v", k, err)
+		}
+		items, _ := ob.List(ctx, outbox.Filter{CaseID: caseID})
+		if len(items) != 1 || !items[0].NeedsApproval || items[0].State != outbox.AwaitingApproval {
+			t.Fatalf("held? %+v", items)
+		}
+	})
+}
