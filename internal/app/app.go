@@ -319,6 +319,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.RulesPages(a.Rules, a.Desk)
 	a.UI.ShiftPages(a.Shift)
 	a.UI.TrainingPages(a.Sandbox)
+	if err := a.publicSite(cfg); err != nil { // the public site at / (the desk is under /desk/)
+		return nil, err
+	}
 
 	secret, err := formSecret(cfg)
 	if err != nil {
@@ -328,9 +331,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.Handle("/report/", webform.New(formDesk{a}, webform.Options{Secret: secret, ForceName: cfg.ForceName,
 		ForceNameKn: "ಬೆಂಗಳೂರು ನಗರ ಪೊಲೀಸ್", RefPrefix: cfg.RefPrefix, BasePath: "/report", Log: cfg.Log}))
 	mux.Handle("/report", http.RedirectHandler("/report/", http.StatusMovedPermanently))
-	// The force's public site will live at /; until it exists, the root
-	// leads staff to the desk's login.
-	mux.Handle("GET /{$}", http.RedirectHandler(ui.LoginPath, http.StatusFound))
 	mux.Handle("/", a.Web)
 	a.handler = mux
 	ok = true

@@ -7,15 +7,16 @@ import (
 	"github.com/kaval-desk/kaval/internal/auth"
 )
 
-// TestLoginAndPasswordChange: the root leads to the login page; a wrong
+// TestLoginAndPasswordChange: the staff sign-in page (the root is the
+// public site, its footer links here); a wrong
 // password says so; a user on a one-time password must choose their own
 // before anything else, and lands where they were going.
 func TestLoginAndPasswordChange(t *testing.T) {
 	env := Start(t, Options{})
 	b := env.Browser(t)
-	b.Go("/")
+	b.Go("/desk/login")
 	if loc := b.Location(); loc != "/desk/login" {
-		t.Fatalf("/ led to %s", loc)
+		t.Fatalf("/desk/login led to %s", loc)
 	}
 	b.Check("login")
 

@@ -1,0 +1,64 @@
+package public
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kaval-desk/kaval/internal/analyze/place"
+	"github.com/kaval-desk/kaval/internal/geo"
+)
+
+func finder(t *testing.T) *Finder {
+	t.Helper()
+	pack, err := geo.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gaz, err := place.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewFinder(pack, gaz)
+}
+
+func TestFindStation(t *testing.T) {
+	f := finder(t)
+	for _, q := range []string{"Jayanagar", "  jayanagar ", "Adugodi", "Koramangala", "Lalbagh", "near MG Road metro"} {
+		r := f.Find(q)
+		t.Logf("%q → place %q stations %d %v", q, r.Place, len(r.Stations), r.Suggestions)
+		if len(r.Stations) == 0 {
+			t.Errorf("%q: no station", q)
+			continue
+		}
+		if r.Stations[0].Name == "" || r.Stations[0].Slug == "" || len(r.Stations[0].Geometry) == 0 {
+			t.Errorf("%q: station %+v incomplete", q, r.Stations[0])
+		}
+	}
+	if r := f.Find("Adugodi"); r.Stations[0].Name != "Adugodi PS" || len(r.Stations[0].Phones) < 1 || strings.Contains(r.Stations[0].Phones[0], ",") {
+		t.Errorf("Adugodi: %+v", r.Stations[0])
+	}
+	if r := f.Find("ಆಡುಗೋಡಿ"); len(r.Stations) == 0 {
+		t.Errorf("Kannada name not found: %+v", r)
+	}
+	if r := f.Find("zzqqxx"); len(r.Stations) != 0 {
+		t.Errorf("nonsense found %+v", r.Stations)
+	}
+	if r := f.Find("nagar"); len(r.Suggestions) == 0 && len(r.Stations) == 0 {
+		t.Errorf("no suggestions for a part of names")
+	}
+	if s, ok := f.Station("adugodi"); !ok || s.Name != "Adugodi PS" {
+		t.Errorf("Station(adugodi) = %+v %v", s, ok)
+	}
+}
+
+func FuzzFind(f *testing.F) {
+	fi := finder(&testing.T{})
+	f.Add("Jayanagar")
+	f.Add("ಆಡುಗೋಡಿ\x00")
+	f.Fuzz(func(t *testing.T, q string) {
+		r := fi.Find(q)
+		if len([]rune(r.Query)) > MaxQuery {
+			t.Fatalf("query not bounded: %d", len(r.Query))
+		}
+	})
+}

@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/publish"
+	"github.com/kaval-desk/kaval/internal/public"
+	"github.com/kaval-desk/kaval/internal/web"
+)
+
+// The force's public site, at / (the staff desk stays under /desk/): no
+// login, no cookie but the language, nothing but what the force has
+// published (approved public advisories), the public jurisdiction pack
+// and the helplines. It reads no case, post or citizen: a page here
+// cannot show personal data because it never holds any.
+const (
+	PublicHomePath     = "/{$}"
+	PublicStationsPath = "/stations"
+)
+
+// PublicOptions name the force on its public site.
+type PublicOptions struct {
+	ForceName, ForceNameKn string
+}
+
+// publicAdvisories is how many of the latest advisories the home shows
+// (the Atom feed carries more).
+const publicAdvisories = 10
+
+// Helpline is one entry of the helplines directory (number and the
+// catalogue key of who it serves).
+type Helpline struct{ Number, Key string }
+
+// Helplines are the national and state numbers a citizen is most often
+// asked for; they do not vary by deployment within Karnataka.
+var Helplines = []Helpline{
+	{"112", "public.help.emergency"},
+	{"1091", "public.help.women"},
+	{"1098", "public.help.children"},
+	{"1090", "public.help.elders"},
+	{"1930", "public.help.cyber"},
+}
+
+type publicPages struct {
+	u    *UI
+	ps   *publish.Service
+	find *public.Finder
+	opt  PublicOptions
+}
+
+type publicView struct {
+	Force      string
+	Advisories []publicAdvisory
+	Helplines  []Helpline
+	Find       *publicFind
+}
+
+type publicAdvisory struct {
+	Kind      string
+	Text      string
+	Lang      string // the language of Text (it may not be the page's)
+	Published int64
+}
+
+type publicFind struct {
+	Query  string
+	Result public.Result
+	Maps   []template.HTML // one per station, offline SVG
+	Error  string
+}
+
+// PublicPages registers the public site.
+func (u *UI) PublicPages(ps *publish.Service, find *public.Finder, opt PublicOptions) {
+	pp := &publicPages{u: u, ps: ps, find: find, opt: opt}
+	u.handlePublic(PublicHomePath, "Public site: latest advisories, helplines, links to report, status, stations and feeds", pp.home)
+	u.handlePublic(PublicStationsPath, "Public station finder: the station serving a locality or landmark", pp.stations)
+}
+
+// handlePublic registers a public GET page outside /desk/ (Handle keeps
+// the desk's pages under /desk/).
+func (u *UI) handlePublic(path, summary string, h web.HandlerFunc) {
+	u.srv.Page(http.MethodGet, path, auth.PermPublic, summary, func(w http.ResponseWriter, r *http.Request) error {
+		return h(w, r.WithContext(context.WithValue(r.Context(), stateKey, &reqState{})))
+	})
+}
+
+func (pp *publicPages) view(r *http.Request) publicView {
+	v := publicView{Force: pp.opt.ForceName, Helplines: Helplines}
+	if Lang(r) == "kn" && pp.opt.ForceNameKn != "" {
+		v.Force = pp.opt.ForceNameKn
+	}
+	return v
+}
+
+func (pp *publicPages) home(w http.ResponseWriter, r *http.Request) error {
+	v := pp.view(r)
+	f, err := pp.ps.StationFeed(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	lang := Lang(r)
+	for _, it := range f.Items {
+		if len(v.Advisories) == publicAdvisories {
+			break
+		}
+		a := publicAdvisory{Kind: string(it.Kind), Published: it.Published.UnixMilli()}
+		for _, l := range []string{lang, "en", "kn", "hi"} {
+			if t := it.Texts[l]; t != "" {
+				a.Text, a.Lang = t, l
+				break
+			}
+		}
+		if a.Text != "" {
+			v.Advisories = append(v.Advisories, a)
+		}
+	}
+	return pp.u.renderPublic(w, r, "public_home.html", View{Title: "public.home.title", Data: v})
+}
+
+func (pp *publicPages) stations(w http.ResponseWriter, r *http.Request) error {
+	v := pp.view(r)
+	q := r.URL.Query().Get("q")
+	fd := &publicFind{Query: q}
+	v.Find = fd
+	status := http.StatusOK
+	switch {
+	case q == "":
+	case !utf8.ValidString(q) || utf8.RuneCountInString(q) > public.MaxQuery:
+		fd.Error, status = "public.find.too_long", http.StatusBadRequest
+	default:
+		fd.Result = pp.find.Find(q)
+		for _, s := range fd.Result.Stations {
+			label := s.Name
+			if Lang(r) == "kn" && s.NameKn != "" {
+				label = s.NameKn
+			}
+			fd.Maps = append(fd.Maps, boundarySVG(s.Geometry, label))
+		}
+		if len(fd.Result.Stations) == 0 {
+			status = http.StatusNotFound
+		}
+	}
+	return pp.u.renderPublic(w, r, "public_stations.html", View{Title: "public.find.title", Data: v}, status)
+}
+
+// renderPublic renders a page in the public layout: no desk menu, no
+// account, nothing of a signed-in visitor's.
+func (u *UI) renderPublic(w http.ResponseWriter, r *http.Request, file string, v View, status ...int) error {
+	t, err := u.tmpl.get(Lang(r), file)
+	if err != nil {
+		return err
+	}
+	v.Lang, v.Path = Lang(r), r.URL.RequestURI()
+	if v.Title == "" {
+		v.Title = "app.name"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "public-layout", v); err != nil {
+		return fmt.Errorf("ui: unable to render %s: %w", file, err)
+	}
+	code := http.StatusOK
+	if len(status) > 0 {
+		code = status[0]
+	}
+	writeHTML(w, r, code, buf.Bytes())
+	return nil
+}
