@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/auth"
-	"github.com/kaval-desk/kaval/internal/publish"
 	"github.com/kaval-desk/kaval/internal/public"
+	"github.com/kaval-desk/kaval/internal/publish"
 	"github.com/kaval-desk/kaval/internal/web"
 )
 
