@@ -261,7 +261,8 @@ func fillWatch(ctx context.Context, db *store.DB, end time.Time, ncases int) (in
 				first_response_due, resolve_due, first_response_at, resolved_at)
 			SELECT 'BENCH-' || k, CASE WHEN k % 20 = 0 THEN 'open' ELSE 'closed' END, 1 + k % 4, k % 100, 'theft', 'x', 'bench:' || k, u.id, a.id,
 				c, c, c, c + 900000, c + 86400000, CASE WHEN k % 20 = 0 THEN NULL ELSE c + 1200000 END, CASE WHEN k % 20 = 0 THEN NULL ELSE c + 21600000 END
-			FROM (SELECT b.i * 10000 + n.i AS k, $1 - $2 + (b.i * 10000 + n.i) * ($2 / $3) AS c FROM bench_n b, bench_n n WHERE b.i * 10000 + n.i >= $4 AND b.i * 10000 + n.i < $5) s
+			FROM (SELECT b.i * 10000 + n.i AS k, CAST($1 AS BIGINT) - CAST($2 AS BIGINT) + (b.i * 10000 + n.i) * (CAST($2 AS BIGINT) / CAST($3 AS BIGINT)) AS c
+				FROM bench_n b, bench_n n WHERE b.i * 10000 + n.i >= CAST($4 AS BIGINT) AND b.i * 10000 + n.i < CAST($5 AS BIGINT)) s
 			JOIN bench_u u ON u.j = s.k % (SELECT COUNT(*) FROM bench_u) JOIN bench_a a ON a.j = s.k % 20`, e, span, ncases, lo, hi); err != nil {
 			return 0, err
 		}
