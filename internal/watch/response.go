@@ -187,17 +187,19 @@ func ReadResponses(ctx context.Context, db *store.DB, by string, since, until ti
 	}
 	overdue := map[int64]int64{}
 	if by == "unit" {
-		r, err := db.Read.QueryContext(ctx, `SELECT COALESCE(unit_id, 0), COUNT(*) FROM cases WHERE status IN (`+openStatuses+`) AND due_at < $1 GROUP BY COALESCE(unit_id, 0)`,
+		r, err := db.Read.QueryContext(ctx, `SELECT unit_id, COUNT(*) FROM cases WHERE status IN (`+openStatuses+`) AND due_at < $1 GROUP BY unit_id`,
 			store.Millis(now))
 		if err != nil {
 			return out, fmt.Errorf("watch: unable to count overdue cases: %w", err)
 		}
 		for r.Next() {
-			var id, n int64
-			if err := r.Scan(&id, &n); err != nil {
+			var unit sql.NullInt64
+			var n int64
+			if err := r.Scan(&unit, &n); err != nil {
 				r.Close()
 				return out, fmt.Errorf("watch: unable to count overdue cases: %w", err)
 			}
+			id := unit.Int64 // no unit: 0
 			overdue[id] = n
 			out.Total.OverdueNow += n
 			if all[id] == nil {
