@@ -242,11 +242,44 @@ func TestRecurringStationBroadcast(t *testing.T) {
 		if n := count(); n != 2 { // occurrences 0 and 1 fall within 36 hours
 			t.Fatalf("%d posts queued, want 2", n)
 		}
-		e.clk.Add(5 * 24 * time.Hour)
-		e.s.Sweep(ctx)
-		e.s.Sweep(ctx)
+		for range 5 {
+			e.clk.Add(24 * time.Hour)
+			e.s.Sweep(ctx)
+			e.s.Sweep(ctx)
+		}
 		if n := count(); n != 4 { // 0–3, then until
 			t.Fatalf("%d posts queued over the series, want 4", n)
+		}
+	})
+}
+
+// A series approved after some of its occurrences passed does not send
+// them all at once: occurrences more than an hour late are skipped.
+func TestRecurringSkipsMissedOccurrences(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		first := e.clk.Now().Add(time.Hour)
+		p, err := e.s.Create(ctx, e.agent, publish.Draft{Title: "Daily", Texts: map[string]string{"en": "Helpline 1098 for children"},
+			Versions: []publish.VersionIn{{ChannelID: e.bsky, Lang: "en"}}, ScheduledAt: first, Recur: "daily"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.Submit(ctx, e.agent, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Add(5 * 24 * time.Hour) // approved five days late
+		if _, err := e.s.Approve(ctx, e.sup1, p.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.s.Sweep(ctx)
+		var due int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE next_attempt_at <= $1`, e.clk.Now().UnixMilli()).Scan(&due)
+		if due != 1 { // occurrence 0, as soon as approved; 1–4 skipped
+			t.Fatalf("%d posts due at once, want 1", due)
+		}
+		if _, err := e.s.Submit(ctx, e.agent, e.draft(t, publish.KindPost, e.x).ID); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

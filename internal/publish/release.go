@@ -12,6 +12,10 @@ import (
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
+// MissedAfter is how late a recurring occurrence may still go out; one
+// older than that is skipped.
+const MissedAfter = time.Hour
+
 // Horizon is how far ahead the occurrences of a recurring publication are
 // handed to the outbox, which then sends each when it falls due.
 const Horizon = 36 * time.Hour
@@ -172,6 +176,12 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 					return err // another replica queued it: look again
 				}
 				moved = true
+				if at.Before(s.now().Add(-MissedAfter)) {
+					// Approved too late for this one (or the desk was
+					// down): a day-old reminder is not sent now.
+					_, err := tx.ExecContext(ctx, `UPDATE publications SET queued_occurrences = $2 WHERE id = $1`, p.ID, n+1)
+					return err
+				}
 				q, err = s.queueOccurrence(ctx, tx, cur, n)
 				return err
 			})

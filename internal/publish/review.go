@@ -174,7 +174,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, id int64) (Publ
 		return pub, &Error{Status: 422, Code: "cannot_publish", Field: "versions",
 			Msg: fmt.Sprintf("%s (%s): %s", probs[0].Lang, pub.Versions[indexOf(pub, probs[0].VersionID)].Channel, probs[0].Message)}
 	}
-	if !pub.ScheduledAt.IsZero() && pub.Recur == "" && pub.ScheduledAt.Before(s.now()) {
+	if !pub.ScheduledAt.IsZero() && pub.ScheduledAt.Before(s.now()) {
 		return pub, invalid("scheduled_at", "the time set, %s, has passed: choose another or none", pub.ScheduledAt.Format("2006-01-02 15:04 MST"))
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
