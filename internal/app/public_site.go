@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"github.com/kaval-desk/kaval/internal/analyze/place"
 	"github.com/kaval-desk/kaval/internal/geo"
 	"github.com/kaval-desk/kaval/internal/public"
@@ -19,6 +21,13 @@ func (a *App) publicSite(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	a.UI.PublicPages(a.Publish, public.NewFinder(pack, gaz), ui.PublicOptions{ForceName: cfg.ForceName, ForceNameKn: "ಬೆಂಗಳೂರು ನಗರ ಪೊಲೀಸ್"})
+	find := public.NewFinder(pack, gaz)
+	// The accountability figures scan six months of cases' times: at
+	// most once in ten minutes per replica.
+	acc := public.NewAccountability(a.DB, 10*time.Minute)
+	opt := ui.PublicOptions{ForceName: cfg.ForceName, ForceNameKn: "ಬೆಂಗಳೂರು ನಗರ ಪೊಲೀಸ್"}
+	a.UI.PublicPages(a.Publish, find, opt)
+	a.UI.PublicAccountability(acc, opt)
+	a.Web.PublicAPI(find, acc)
 	return nil
 }

@@ -125,3 +125,97 @@ func TestPublicSite(t *testing.T) {
 		}
 	})
 }
+
+// TestPublicAccountability: the figures count a station's cases of the
+// month and their medians (first response, resolution) once there are
+// public.MinCases of them, as a page in both languages and as JSON, and
+// carry nothing of the cases' words or people.
+func TestPublicAccountability(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		a := newRecordedApp(t, db)
+		ctx := context.Background()
+		var adugodi int64
+		for _, u := range mustUnits(t, a.App) {
+			if u.Kind == "station" && u.Name == "Adugodi PS" {
+				adugodi = u.ID
+			}
+		}
+		var ids []int64
+		for i := range 6 {
+			phone := fmt.Sprintf("91984501234%d", i)
+			res, err := a.Intake.Submit(ctx, []post.Post{{Platform: post.WhatsApp, ExternalID: fmt.Sprintf("wamid.acc-%d", i), Kind: post.KindDirectMessage, Private: true,
+				ThreadID: "106540352242922:" + phone, Author: post.Author{ExternalID: phone, Name: "Lakshmi Devi"},
+				Text: []string{"chain snatching near Adugodi bus stop", "loud music all night on our street", "my wallet was stolen in a bus", "someone is threatening my son online", "a car is parked blocking our gate since Monday", "drunk men fighting outside the bar"}[i] + ", call " + phone, CreatedAt: time.Now()}})
+			if err != nil || res[0].Err != nil {
+				t.Fatal(err, res)
+			}
+			ids = append(ids, res[0].ID)
+		}
+		if err := a.Pipeline.Process(ctx, ids); err != nil {
+			t.Fatal(err)
+		}
+		// Answered 10, 20, …, 60 minutes after opening; the first four resolved after 1 to 4 hours.
+		for i, id := range ids {
+			c, err := a.caseOfPost(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resolved any
+			if i < 4 {
+				resolved = fmt.Sprintf("created_at + %d", (i+1)*3600000)
+			}
+			q := fmt.Sprintf(`UPDATE cases SET unit_id = $1, first_response_at = created_at + %d, resolved_at = %v WHERE id = $2`, (i+1)*600000, map[bool]any{true: resolved, false: "NULL"}[resolved != nil])
+			if _, err := a.DB.Write.Exec(q, adugodi, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ms []struct {
+			Month string `json:"month"`
+			Total struct {
+				Cases int `json:"cases"`
+			} `json:"total"`
+			Stations []struct {
+				Station         string   `json:"station"`
+				Cases           int      `json:"cases"`
+				Resolved        int      `json:"resolved"`
+				First           *float64 `json:"median_first_response_minutes"`
+				Resolution      *float64 `json:"median_resolution_minutes"`
+			} `json:"stations"`
+		}
+		if code := a.do(t, "", "GET", "/api/v1/public/accountability", nil, &ms); code != 200 || len(ms) != 6 {
+			t.Fatalf("accountability: %d %+v", code, ms)
+		}
+		var found bool
+		for _, s := range ms[0].Stations {
+			if s.Station == "Adugodi PS" {
+				found = true
+				if s.Cases != 6 || s.First == nil || *s.First != 35 || s.Resolution == nil || *s.Resolution != 150 {
+					t.Errorf("Adugodi: %+v first %v resolution %v", s, s.First, s.Resolution)
+				}
+			}
+		}
+		if !found || ms[0].Total.Cases != 6 {
+			t.Fatalf("this month: %+v", ms[0])
+		}
+		for _, lang := range []string{"en", "kn"} {
+			code, body := publicGetLang(t, a.testApp, "/accountability", lang)
+			if code != 200 || !strings.Contains(body, "35 ") || !strings.Contains(body, "2.5") {
+				t.Fatalf("%s page: %d %s", lang, code, body)
+			}
+			for _, p := range []string{"Lakshmi", "9198450", "chain snatching"} {
+				if strings.Contains(body, p) || strings.Contains(a.bodies[len(a.bodies)-1], p) {
+					t.Errorf("accountability shows %q", p)
+				}
+			}
+		}
+		if code, _ := publicGet(t, a.testApp, "/accountability?month=1999-01"); code != 404 {
+			t.Errorf("unknown month: %d", code)
+		}
+		if code := a.do(t, "", "GET", "/api/v1/public/stations?q=Adugodi", nil, nil); code != 200 || !strings.Contains(a.bodies[len(a.bodies)-1], `"name":"Adugodi PS"`) {
+			t.Errorf("stations API: %d %s", code, a.bodies[len(a.bodies)-1])
+		}
+		if code := a.do(t, "", "GET", "/api/v1/public/stations?q=", nil, nil); code != 400 {
+			t.Errorf("empty query: %d", code)
+		}
+	})
+}

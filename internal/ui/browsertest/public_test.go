@@ -58,4 +58,9 @@ func TestPublicSite(t *testing.T) {
 	b.Check("public-stations-area")
 	b.Go("/stations?q=nagarx")
 	b.Check("public-stations-none")
+	b.Go("/accountability")
+	if got := b.Text("main"); !strings.Contains(got, "All stations") {
+		t.Fatalf("accountability: %q", got)
+	}
+	b.Check("public-accountability")
 }

@@ -1,0 +1,69 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/kaval-desk/kaval/internal/public"
+)
+
+// PublicAccountabilityPath shows, per station and month, the cases
+// opened and resolved and the median times to a first response and to
+// resolution: aggregates only, medians hidden below public.MinCases.
+const PublicAccountabilityPath = "/accountability"
+
+type accountabilityView struct {
+	publicView
+	Months   []public.Month
+	Month    public.Month
+	MinCases int
+}
+
+func init() {
+	// pubdur shows a median in minutes as minutes, hours or days.
+	AddFunc("pubdur", func(t Translator) any {
+		return func(m *float64) string {
+			if m == nil {
+				return "–"
+			}
+			switch v := *m; {
+			case v < 90:
+				return t.T("public.dur.min", strconv.FormatFloat(v, 'f', 0, 64))
+			case v < 48*60:
+				return t.T("public.dur.h", strconv.FormatFloat(v/60, 'f', 1, 64))
+			default:
+				return t.T("public.dur.d", strconv.FormatFloat(v/1440, 'f', 1, 64))
+			}
+		}
+	})
+}
+
+// PublicAccountability registers the accountability page.
+func (u *UI) PublicAccountability(acc *public.Accountability, opt PublicOptions) {
+	pp := &publicPages{u: u, opt: opt}
+	u.handlePublic(PublicAccountabilityPath, "Public accountability: cases, resolutions and median response and resolution times by station and month",
+		func(w http.ResponseWriter, r *http.Request) error {
+			ms, err := acc.Months(r.Context())
+			if err != nil {
+				return err
+			}
+			v := accountabilityView{publicView: pp.view(r), Months: ms, MinCases: public.MinCases}
+			want := r.URL.Query().Get("month")
+			status := http.StatusOK
+			if len(ms) > 0 {
+				v.Month = ms[0]
+			}
+			if want != "" {
+				found := false
+				for _, m := range ms {
+					if m.Month == want {
+						v.Month, found = m, true
+					}
+				}
+				if !found {
+					status = http.StatusNotFound
+				}
+			}
+			return u.renderPublic(w, r, "public_accountability.html", View{Title: "public.acc.title", Data: v}, status)
+		})
+}
