@@ -175,11 +175,11 @@ func TestPublicAccountability(t *testing.T) {
 				Cases int `json:"cases"`
 			} `json:"total"`
 			Stations []struct {
-				Station         string   `json:"station"`
-				Cases           int      `json:"cases"`
-				Resolved        int      `json:"resolved"`
-				First           *float64 `json:"median_first_response_minutes"`
-				Resolution      *float64 `json:"median_resolution_minutes"`
+				Station    string   `json:"station"`
+				Cases      int      `json:"cases"`
+				Resolved   int      `json:"resolved"`
+				First      *float64 `json:"median_first_response_minutes"`
+				Resolution *float64 `json:"median_resolution_minutes"`
 			} `json:"stations"`
 		}
 		if code := a.do(t, "", "GET", "/api/v1/public/accountability", nil, &ms); code != 200 || len(ms) != 6 {
