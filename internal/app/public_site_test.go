@@ -110,6 +110,12 @@ func TestPublicSite(t *testing.T) {
 			!strings.Contains(body, "/feeds/stations/adugodi.atom") {
 			t.Fatalf("finder: %d %s", code, body)
 		}
+		if code, body := publicGet(t, a.testApp, "/stations?lat=12.9432&lon=77.6101"); code != 200 || !strings.Contains(body, `<svg class="map"`) {
+			t.Errorf("finder by location: %d", code)
+		}
+		if code, _ := publicGet(t, a.testApp, "/stations?lat=28.61&lon=77.2"); code != 404 {
+			t.Errorf("a point outside the force: %d", code)
+		}
 		if code, _ := publicGet(t, a.testApp, "/stations?q=zzqqxxvv"); code != 404 {
 			t.Errorf("nonsense place: %d", code)
 		}

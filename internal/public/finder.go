@@ -6,6 +6,7 @@ package public
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 
@@ -193,4 +194,15 @@ func (f *Finder) sharesToStations(one string, shares []post.StationShare) []Stat
 		}
 	}
 	return out
+}
+
+// At answers for a point (a visitor's shared location): the station whose
+// boundary holds it; none outside the force's area or for a bad point.
+func (f *Finder) At(lat, lon float64) Result {
+	res := Result{Stations: []Station{}}
+	if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return res
+	}
+	res.Stations = f.sharesToStations(f.pack.Locate(lat, lon).Station, nil)
+	return res
 }

@@ -62,3 +62,19 @@ func FuzzFind(f *testing.F) {
 		}
 	})
 }
+
+func TestFindAt(t *testing.T) {
+	f := finder(t)
+	u, _ := f.Station("adugodi")
+	pack, _ := geo.Default()
+	pu, _ := pack.Unit("blr/ps/adugodi")
+	if r := f.At(pu.Lat, pu.Lon); len(r.Stations) != 1 || r.Stations[0].Name != u.Name {
+		t.Errorf("At(adugodi office) = %+v", r.Stations)
+	}
+	if r := f.At(0, 0); len(r.Stations) != 0 {
+		t.Errorf("At(0,0) = %+v", r.Stations)
+	}
+	if r := f.At(1000, 5); len(r.Stations) != 0 {
+		t.Errorf("bad point found %+v", r.Stations)
+	}
+}

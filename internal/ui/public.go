@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -73,6 +74,8 @@ type publicFind struct {
 	Result public.Result
 	Maps   []template.HTML // one per station, offline SVG
 	Error  string
+	// Located: the answer is for a shared location, not a name.
+	Located bool
 }
 
 // PublicPages registers the public site.
@@ -129,7 +132,19 @@ func (pp *publicPages) stations(w http.ResponseWriter, r *http.Request) error {
 	fd := &publicFind{Query: q}
 	v.Find = fd
 	status := http.StatusOK
+	lat, errLat := strconv.ParseFloat(r.URL.Query().Get("lat"), 64)
+	lon, errLon := strconv.ParseFloat(r.URL.Query().Get("lon"), 64)
 	switch {
+	case q == "" && errLat == nil && errLon == nil:
+		// A shared location (the finder's optional button, or a link).
+		fd.Located = true
+		fd.Result = pp.find.At(lat, lon)
+		for _, s := range fd.Result.Stations {
+			fd.Maps = append(fd.Maps, boundarySVG(s.Geometry, s.Name))
+		}
+		if len(fd.Result.Stations) == 0 {
+			status = http.StatusNotFound
+		}
 	case q == "":
 	case !utf8.ValidString(q) || utf8.RuneCountInString(q) > public.MaxQuery:
 		fd.Error, status = "public.find.too_long", http.StatusBadRequest

@@ -54,6 +54,13 @@ func TestPublicSite(t *testing.T) {
 		t.Fatalf("finder: %q", got)
 	}
 	b.Check("public-stations")
+	if !b.Exists("#locate:not([hidden]) button") {
+		t.Errorf("the location button is not offered")
+	}
+	b.Go("/stations?lat=12.9432&lon=77.6101")
+	if !b.Exists("svg.map") {
+		t.Fatalf("finder by location: %q", b.Text("main"))
+	}
 	b.Go("/stations?q=Koramangala")
 	b.Check("public-stations-area")
 	b.Go("/stations?q=nagarx")
