@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -17,9 +19,10 @@ import (
 
 // The force's public site, at / (the staff desk stays under /desk/): no
 // login, no cookie but the language, nothing but what the force has
-// published (approved public advisories), the public jurisdiction pack
-// and the helplines. It reads no case, post or citizen: a page here
-// cannot show personal data because it never holds any.
+// published (approved public advisories), the public jurisdiction pack,
+// the helplines and (the accountability page) cases' times summed by
+// station. It reads no case text, post or citizen: a page here cannot
+// show personal data because it never holds any.
 const (
 	PublicHomePath     = "/{$}"
 	PublicStationsPath = "/stations"
@@ -53,6 +56,29 @@ type publicPages struct {
 	ps   *publish.Service
 	find *public.Finder
 	opt  PublicOptions
+
+	// The force's feed, kept feedTTL: the home is the busiest public page
+	// and the feed is one query per advisory.
+	mu     sync.Mutex
+	feed   publish.Feed
+	feedAt time.Time
+}
+
+const feedTTL = 30 * time.Second
+
+func (pp *publicPages) latest(ctx context.Context) (publish.Feed, error) {
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	now := pp.u.now()
+	if !pp.feedAt.IsZero() && now.Sub(pp.feedAt) < feedTTL && now.After(pp.feedAt) {
+		return pp.feed, nil
+	}
+	f, err := pp.ps.StationFeed(ctx, "")
+	if err != nil {
+		return f, err
+	}
+	pp.feed, pp.feedAt = f, now
+	return f, nil
 }
 
 type publicView struct {
@@ -103,7 +129,7 @@ func (pp *publicPages) view(r *http.Request) publicView {
 
 func (pp *publicPages) home(w http.ResponseWriter, r *http.Request) error {
 	v := pp.view(r)
-	f, err := pp.ps.StationFeed(r.Context(), "")
+	f, err := pp.latest(r.Context())
 	if err != nil {
 		return err
 	}
