@@ -12,6 +12,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/rules"
+	"github.com/kaval-desk/kaval/internal/shift"
 	"github.com/kaval-desk/kaval/internal/unit"
 	"github.com/kaval-desk/kaval/internal/web"
 )
@@ -24,6 +25,7 @@ type rulePages struct {
 	st    *rules.Store
 	d     *desk.Desk
 	units *unit.Store
+	teams *shift.Service // only its team list (the round-robin runs in the rules engine)
 }
 
 // RulesPages registers the automation rules' pages: the list in the order
@@ -31,7 +33,7 @@ type rulePages struct {
 // validation, the dry run over last week's posts, enable, disable and
 // delete. The rules store audits every change.
 func (u *UI) RulesPages(st *rules.Store, d *desk.Desk) {
-	rp := &rulePages{u: u, st: st, d: d, units: unit.NewStore(d.DB())}
+	rp := &rulePages{u: u, st: st, d: d, units: unit.NewStore(d.DB()), teams: shift.New(d.DB(), shift.Options{})}
 	m := auth.PermRulesManage
 	u.Handle(Route{Method: "GET", Path: RulesPath, Perm: m, Summary: "Automation rules, in the order they run",
 		Nav: &Nav{Section: SectionAdmin, Label: "rules.tab", Order: 55}}, rp.list)
@@ -62,6 +64,7 @@ type ruleForm struct {
 	Detail    string // the validator's words (English)
 	Templates []desk.Template
 	Stations  []unit.Unit
+	Teams     []shift.Team
 	Roles     []auth.Role
 	Days      []int
 	Emergency string // "", "yes", "no"
@@ -83,6 +86,9 @@ func (rp *rulePages) form(r *http.Request, f *ruleForm) error {
 		return err
 	}
 	if f.Stations, err = rp.units.List(r.Context(), "station"); err != nil {
+		return err
+	}
+	if f.Teams, err = rp.teams.Teams(r.Context()); err != nil {
 		return err
 	}
 	f.Roles = auth.Roles
@@ -181,6 +187,7 @@ func parseRule(f url.Values, base rules.Rule) rules.Rule {
 	a.RequireApproval = f.Get("require_approval") == "1"
 	a.EscalateUnitID = int64(atoi(f.Get("escalate_unit_id")))
 	a.EscalateNote = f.Get("escalate_note")
+	a.AssignTeamID = int64(atoi(f.Get("assign_team_id")))
 	a.Notify = nil
 	if roles, bc := f["notify_roles"], f.Get("notify_broadcast") == "1"; len(roles) > 0 || bc {
 		a.Notify = &rules.NotifyAction{Roles: roles, Broadcast: bc, Message: f.Get("notify_message")}
@@ -189,6 +196,24 @@ func parseRule(f url.Values, base rules.Rule) rules.Rule {
 		}
 	}
 	return rule
+}
+
+// checkTeam refuses a team that does not exist (the rules store checks
+// the action's shape; whether the team exists is known here, from the
+// same list the form shows).
+func (rp *rulePages) checkTeam(r *http.Request, rule rules.Rule) error {
+	id := rule.Actions.AssignTeamID
+	if id <= 0 {
+		return nil // zero is no team; a negative id is the store's field error
+	}
+	ts, err := rp.teams.Teams(r.Context())
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(ts, func(t shift.Team) bool { return t.ID == id }) {
+		return nil
+	}
+	return &rules.ValidationError{Field: "assign_team_id", Message: "there is no such team"}
 }
 
 // refused shows the form again with the validator's field and words.
@@ -211,7 +236,11 @@ func (rp *rulePages) create(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rule := parseRule(r.PostForm, rules.Rule{})
-	out, err := rp.st.Create(r.Context(), auth.FromContext(r.Context()).UserID, rule)
+	err := rp.checkTeam(r, rule)
+	var out rules.Rule
+	if err == nil {
+		out, err = rp.st.Create(r.Context(), auth.FromContext(r.Context()).UserID, rule)
+	}
 	if err != nil {
 		return rp.refused(w, r, ruleForm{New: true, Rule: rule}, err)
 	}
@@ -232,7 +261,11 @@ func (rp *rulePages) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rule := parseRule(r.PostForm, base)
-	out, err := rp.st.Update(r.Context(), id, rule)
+	err = rp.checkTeam(r, rule)
+	var out rules.Rule
+	if err == nil {
+		out, err = rp.st.Update(r.Context(), id, rule)
+	}
 	if err != nil {
 		return rp.refused(w, r, ruleForm{Rule: rule}, err)
 	}
@@ -256,6 +289,9 @@ func (rp *rulePages) dryRun(w http.ResponseWriter, r *http.Request) error {
 	rule := parseRule(r.PostForm, base)
 	f := ruleForm{New: id == 0, Rule: rule}
 	now := rp.u.now()
+	if err := rp.checkTeam(r, rule); err != nil {
+		return rp.refused(w, r, f, err)
+	}
 	res, err := rp.st.DryRun(r.Context(), rule, now.AddDate(0, 0, -7), now, rules.DryRunScan)
 	if err != nil {
 		return rp.refused(w, r, f, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/rules"
+	"github.com/kaval-desk/kaval/internal/shift"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -39,6 +40,23 @@ func TestRulesPages(t *testing.T) {
 		}
 		form.Set("query", `"help me" OR distress`)
 		form.Add("notify_roles", "supervisor")
+		// The team select lists the teams; a team that does not exist is
+		// the select's field error and stores nothing.
+		tm, err := shift.New(db, shift.Options{}).CreateTeam(context.Background(), shift.TeamInput{Name: "Cyber cell"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := b.get("/desk/admin/rules/new"); !strings.Contains(r.body, `<option value="`+itoa(tm.ID)+`">Cyber cell</option>`) || !strings.Contains(r.body, "Assign to team (round-robin)") {
+			t.Fatal("the team select is missing")
+		}
+		form.Set("assign_team_id", itoa(tm.ID+1000))
+		if r := b.post("/desk/admin/rules", form); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `name="assign_team_id" aria-describedby="r-team-help" aria-invalid="true"`) {
+			t.Fatalf("unknown team: %d", r.status)
+		}
+		if rs, _ := st.List(context.Background()); len(rs) != 0 {
+			t.Fatal("a rule with an unknown team was stored")
+		}
+		form.Set("assign_team_id", itoa(tm.ID))
 		// The dry run shows the form again with its count, storing nothing.
 		if r := b.post("/desk/admin/rules/dry-run", form); r.status != 200 || !strings.Contains(r.body, "would have matched 0 posts last week") {
 			t.Fatalf("dry run %d", r.status)
@@ -47,22 +65,26 @@ func TestRulesPages(t *testing.T) {
 			t.Fatalf("create %d %s", r.status, r.body)
 		}
 		rs, _ := st.List(context.Background())
-		if len(rs) != 1 || rs[0].Actions.Priority != 1 || rs[0].Actions.Notify == nil || rs[0].Actions.Notify.Roles[0] != "supervisor" || !rs[0].Enabled {
+		if len(rs) != 1 || rs[0].Actions.Priority != 1 || rs[0].Actions.Notify == nil || rs[0].Actions.Notify.Roles[0] != "supervisor" || !rs[0].Enabled || rs[0].Actions.AssignTeamID != tm.ID {
 			t.Fatalf("stored %+v", rs)
 		}
 		id := rs[0].ID
 		path := "/desk/admin/rules/" + itoa(id)
 		// Edit keeps what the form does not show.
-		if _, err := db.Write.Exec(`UPDATE rules SET actions = $1 WHERE id = $2`, `{"priority":1,"assign_unit_id":0,"tags":["x"],"notify":{"roles":["supervisor"],"user_ids":[`+itoa(e.users[auth.RoleAdmin].ID)+`]}}`, id); err != nil {
+		if _, err := db.Write.Exec(`UPDATE rules SET actions = $1 WHERE id = $2`, `{"priority":1,"assign_unit_id":0,"assign_team_id":`+itoa(tm.ID)+`,"tags":["x"],"notify":{"roles":["supervisor"],"user_ids":[`+itoa(e.users[auth.RoleAdmin].ID)+`]}}`, id); err != nil {
 			t.Fatal(err)
 		}
-		edit := formOf(b.get(path).body)
+		page := b.get(path).body
+		if !strings.Contains(page, `<option value="`+itoa(tm.ID)+`" selected>Cyber cell</option>`) {
+			t.Fatal("the stored team is not selected on edit")
+		}
+		edit := formOf(page)
 		edit.Set("name", "P1 for distress calls")
 		if r := b.post(path, edit); r.status != http.StatusSeeOther {
 			t.Fatalf("update %d", r.status)
 		}
 		got, _ := st.Get(context.Background(), id)
-		if got.Name != "P1 for distress calls" || got.Actions.Notify == nil || len(got.Actions.Notify.UserIDs) != 1 {
+		if got.Name != "P1 for distress calls" || got.Actions.Notify == nil || len(got.Actions.Notify.UserIDs) != 1 || got.Actions.AssignTeamID != tm.ID {
 			t.Fatalf("after edit %+v", got.Actions)
 		}
 		// A rule the desk switched off shows why.
@@ -71,7 +93,7 @@ func TestRulesPages(t *testing.T) {
 			t.Fatal("failed rule's reason not shown")
 		}
 		b.post("/desk/lang", url.Values{"lang": {"kn"}})
-		if r := b.get("/desk/admin/rules"); !strings.Contains(r.body, "ಡೆಸ್ಕ್ ನಿಲ್ಲಿಸಿದೆ") {
+		if r := b.get("/desk/admin/rules"); !strings.Contains(r.body, "ಡೆಸ್ಕ್ ನಿಲ್ಲಿಸಿದೆ") || !strings.Contains(r.body, "ತಂಡಕ್ಕೆ ನಿಯೋಜಿಸಿ") {
 			t.Fatal("no Kannada list")
 		}
 		if r := b.post(path+"/enable", url.Values{}); r.status != http.StatusSeeOther {
