@@ -150,15 +150,23 @@ func (b *Browser) Location() string {
 }
 
 // Text is the visible text of the first element matching a CSS selector.
+// A live page (htmx swapping a fragment over SSE) can replace the element
+// between finding its node and reading it; Chrome then answers "No node
+// with given id found", and the read is tried again on the new element.
 func (b *Browser) Text(css string) string {
 	b.T.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, timeout)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-	if err != nil {
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(b.ctx, timeout)
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+		cancel()
+		if err == nil {
+			return s
+		}
+		if attempt < 5 && strings.Contains(err.Error(), "No node with given id found") {
+			continue
+		}
 		b.T.Fatalf("browsertest: text of %s: %v (at %s)", css, err, b.Location())
 	}
-	return s
 }
 
 // Exists reports whether an element matches css now (no waiting).
