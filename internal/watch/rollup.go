@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/privacy"
 )
 
 // Dimensions of the volume rollups. DimAll has the one value "".
@@ -73,7 +74,7 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		ph[i] = "$" + strconv.Itoa(i+1)
 		args[i] = id
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT created_at, platform, category, sentiment, lang, station, kind, text, COALESCE(analysis, '') FROM posts WHERE id IN ("+
+	rows, err := tx.QueryContext(ctx, "SELECT created_at, platform, category, sentiment, lang, station, kind, private, text, COALESCE(analysis, '') FROM posts WHERE id IN ("+
 		strings.Join(ph, ",")+")", args...)
 	if err != nil {
 		return fmt.Errorf("watch: unable to read posts to count: %w", err)
@@ -83,7 +84,8 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	for rows.Next() {
 		var created int64
 		var platform, category, sentiment, lang, station, kind, text, analysis string
-		if err := rows.Scan(&created, &platform, &category, &sentiment, &lang, &station, &kind, &text, &analysis); err != nil {
+		var private bool
+		if err := rows.Scan(&created, &platform, &category, &sentiment, &lang, &station, &kind, &private, &text, &analysis); err != nil {
 			rows.Close()
 			return fmt.Errorf("watch: unable to read posts to count: %w", err)
 		}
@@ -99,6 +101,13 @@ func (Rollup) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		}
 		if addressed(kind) {
 			counts[key{DimForce, sentiment, h}]++
+		}
+		if privacy.Private(platform, private) {
+			// A private conversation's words stay out of the term
+			// dashboards: a rare word there (a name the redaction
+			// missed, a matter) would tell analysts what a citizen
+			// wrote in confidence. Its counts above are only numbers.
+			continue
 		}
 		var a *post.Analysis
 		if analysis != "" {
