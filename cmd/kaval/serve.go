@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/app"
@@ -45,7 +46,12 @@ func startApp(ctx context.Context, env *cliEnv, cfg config) (*app.App, error) {
 		return nil, err
 	}
 	if pw != "" {
-		fmt.Fprintf(env.stdout, "\nFirst run: created user \"admin\" with one-time password %s\n(you will be asked to change it; it is not shown again)\n\n", pw)
+		host := cfg.Listen
+		if strings.HasPrefix(host, ":") {
+			host = "127.0.0.1" + host
+		}
+		// The desk is under /desk/; / is the citizens' public site.
+		fmt.Fprintf(env.stdout, "\nFirst run: created user \"admin\" with one-time password %s\n(you will be asked to change it; it is not shown again)\nLog in to the desk at http://%s/desk/ (the citizens' public site is at /)\n\n", pw, host)
 	}
 	a.Start(ctx)
 	return a, nil
