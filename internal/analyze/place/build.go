@@ -38,7 +38,7 @@ func joinKeys(s string) string {
 var layerRank = map[string]int{
 	"bbmp_wards": rankBBMPWard, "gba_division": rankDivision, "gba_subdivision": rankDivision,
 	"pincode": rankPincode, "election_ac": rankAssembly, "admin_village": rankVillage,
-	"landmark_metro": rankLandmark, "landmark_poi": rankLandmark, "landmark_road": rankLandmark, "landmark_post": rankLandmark,
+	"landmark_metro": rankLandmark, "landmark_poi": rankLandmark, "landmark_curated": rankLandmark, "landmark_road": rankLandmark, "landmark_post": rankLandmark,
 	"landmark_area": rankArea,
 }
 

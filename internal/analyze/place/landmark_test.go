@@ -154,7 +154,15 @@ func TestHandlesAndOrganisationsAreNotPlaces(t *testing.T) {
 	if len(ps) != 1 || ps[0].Station != "Koramangala PS" {
 		t.Errorf("places = %+v", ps)
 	}
-	for _, s := range []string{"@BBMP garbage not cleared", "BBMP garbage not cleared for a week", "@BWSSB no water since morning"} {
+	// A handle is one name up to its last letter, digit or underscore:
+	// the words after its underscores are no place either.
+	for _, s := range []string{"@bbmp_indiranagar garbage in Koramangala 5th block", "@BBMP_Koramangala @blrcitytraffic signal broken in Koramangala 5th block"} {
+		if ps := g.Find(s, nil, nil, ""); len(ps) != 1 || ps[0].Station != "Koramangala PS" || ps[0].Text[0] == '@' {
+			t.Errorf("%q: places %+v", s, ps)
+		}
+	}
+	for _, s := range []string{"@BBMP garbage not cleared", "BBMP garbage not cleared for a week", "@BWSSB no water since morning",
+		"@bbmp_indiranagar garbage", "@BBMPWestZone @NammaBESCOM @BMTC_BENGALURU @cpblr no response"} {
 		if ps := g.Find(s, nil, nil, ""); len(ps) != 0 {
 			t.Errorf("%q: places %+v", s, ps)
 		}

@@ -251,6 +251,13 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 			if e, end, ok := g.handleStation(text, t.start); ok {
 				out = g.emit(out, text, e, t.start-1, end, 0.6*scale, source)
 			}
+			// The whole handle is one name: "@bbmp_indiranagar" or
+			// "@BBMP_Mahadevapura" is an account, and the words after its
+			// underscores are no place either.
+			hend := handleEnd(text, t.start)
+			for i+1 < len(toks) && toks[i+1].start < hend {
+				i++
+			}
 			continue
 		}
 		if ids[i] < 0 {
@@ -518,14 +525,7 @@ var handleSuffixes = []string{"policestation", "police", "ps"}
 // returns the station entry when it is a station's account: the station's
 // name followed by "PS" or "Police" ("@KoramangalaPS", "@jayanagar_ps").
 func (g *Gazetteer) handleStation(text string, start int) (int32, int, bool) {
-	end := start
-	for end < len(text) && end-start < 40 {
-		c := text[end]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			break
-		}
-		end++
-	}
+	end := min(handleEnd(text, start), start+40)
 	var buf [40]byte
 	h := buf[:0]
 	for i := start; i < end; i++ {
@@ -542,4 +542,18 @@ func (g *Gazetteer) handleStation(text string, start int) (int32, int, bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// handleEnd returns the end of the handle whose name starts at start:
+// letters, digits and underscores, as the platforms allow.
+func handleEnd(text string, start int) int {
+	end := start
+	for end < len(text) {
+		c := text[end]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			break
+		}
+		end++
+	}
+	return end
 }

@@ -25,6 +25,7 @@ var layerWeight = map[string]float64{
 	"station": 3, "ward": 2, "bbmp_wards": 2, "traffic": 0.5,
 	"gba_division": 1, "gba_subdivision": 1, "pincode": 1, "election_ac": 0.5, "admin_village": 1,
 	"landmark_metro": 1, "landmark_poi": 1, "landmark_road": 1, "landmark_post": 1, "landmark_area": 2,
+	"landmark_curated": 2,
 }
 
 // Shares below minAlt are not listed as plausible (nor more than maxAlts

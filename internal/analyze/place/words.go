@@ -10,12 +10,11 @@ var aliasList = []struct {
 	alias, target string
 	needsContext  bool
 }{
-	{"silk board", "Madiwala", false}, {"silkboard", "Madiwala", false},
-	{"majestic", "Upparpet", false}, {"kempegowda bus station", "Upparpet", false}, {"kbs", "Upparpet", true},
-	{"kr market", "City Market", false}, {"kalasipalyam", "Kalasipalya", false},
-	{"mg road", "Cubbon Park", false}, {"church street", "Cubbon Park", false}, {"ub city", "Cubbon Park", false},
-	{"brigade road", "Ashokanagara", false}, {"forum mall", "Koramangala", false}, {"sony world", "Koramangala", false},
-	{"tin factory", "K.R. Puram", false}, {"itpl", "Whitefield", false}, {"ecospace", "Bellanduru", false},
+	// Silk Board, Majestic, KR Market, Church Street, UB City, Brigade
+	// Road, Forum mall, Sony World, Tin Factory, ITPL and Ecospace have
+	// points of their own in the curated landmark layer.
+	{"kbs", "Kempegowda Bus Station", true}, {"kalasipalyam", "Kalasipalya", false},
+	{"mg road", "Cubbon Park", false},
 	{"kia", "Kempegowda International Airport", true}, {"bial", "Kempegowda International Airport", false},
 	{"bengaluru airport", "Kempegowda International Airport", false}, {"bangalore airport", "Kempegowda International Airport", false},
 	{"blr airport", "Kempegowda International Airport", false}, {"ಕೆಂಪೇಗೌಡ ವಿಮಾನ ನಿಲ್ದಾಣ", "Kempegowda International Airport", false},
@@ -24,7 +23,6 @@ var aliasList = []struct {
 	{"ks layout", "Kumaraswamy Layout", false}, {"ecity", "Electronic City", false}, {"e city", "Electronic City", false},
 	{"electronics city", "Electronic City", false}, {"ulsoor", "Halasur", false}, {"ulsoor gate", "Halasurgate", false},
 	{"jp nagar", "J.P Nagar", false}, {"rmc yard", "Yeshwanthpura RMC Yard", false}, {"sj park", "S.J. Park", false},
-	{"ಮೆಜೆಸ್ಟಿಕ್", "Upparpet", false}, {"ಸಿಲ್ಕ್ ಬೋರ್ಡ್", "Madiwala", false}, {"ಕೆ ಆರ್ ಮಾರುಕಟ್ಟೆ", "City Market", false},
 }
 
 // commonWords are everyday English (and generic place) words. A place

@@ -62,10 +62,14 @@ func (b *builder) landmarks() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", lf.path, err)
 		}
-		// name -> how many rows carry it, for chains (several outlets).
-		count := map[string]int{}
+		// name -> how many rows carry it, for chains (several outlets);
+		// point -> how many rows sit on it.
+		count, at := map[string]int{}, map[string]int{}
 		for _, rec := range recs[1:] {
 			count[strings.ToLower(rec[0])]++
+			if len(rec) >= 5 {
+				at[rec[3]+","+rec[4]]++
+			}
 		}
 		for _, rec := range recs[1:] {
 			if len(rec) < 5 {
@@ -112,6 +116,13 @@ func (b *builder) landmarks() error {
 					continue
 				}
 			case "landmark_post":
+				if at[rec[3]+","+rec[4]] >= 3 {
+					// Three or more offices of different localities on
+					// one point (Indiranagar, Vimanapura, Bagalur and
+					// three more at 12.944722,77.574028, in Basavanagudi):
+					// a fallback geocode, not where any of them is.
+					continue
+				}
 				name = postSuffix.ReplaceAllString(name, "")
 				latin = nil // the alternative is the same locality name
 			}

@@ -122,6 +122,9 @@ func (b *builder) run() error {
 	if err := b.landmarks(); err != nil {
 		return err
 	}
+	if err := b.curated(); err != nil {
+		return err
+	}
 	return b.gazetteer()
 }
 
