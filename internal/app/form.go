@@ -64,6 +64,15 @@ func (a *App) caseOfPost(ctx context.Context, id int64) (int64, error) {
 	}
 }
 
+// Feedback records the citizen's "was it resolved?" answer.
+func (f formDesk) Feedback(ctx context.Context, ref, code, answer, lang string) error {
+	_, err := f.a.Desk.RecordFeedback(ctx, ref, code, answer, lang)
+	if errors.Is(err, desk.ErrFeedbackTooEarly) {
+		return webform.ErrFeedbackTooEarly
+	}
+	return err
+}
+
 // PublicStatus shows progress without personal data, to whoever holds the
 // reference and its status code: the status, the unit handling the case
 // and the steps of its timeline, never posts or notes. The police replied
@@ -74,7 +83,12 @@ func (f formDesk) PublicStatus(ctx context.Context, ref, code string) (webform.P
 		return webform.PublicStatus{}, err
 	}
 	units := unit.NewStore(f.a.DB)
-	ps := webform.PublicStatus{Ref: c.Ref, Status: c.Status, Opened: c.CreatedAt, Updated: c.UpdatedAt}
+	ps := webform.PublicStatus{Ref: c.Ref, Status: c.Status, Opened: c.CreatedAt, Updated: c.UpdatedAt, FeedbackOpen: desk.FeedbackOpen(c.Status)}
+	if ps.FeedbackOpen {
+		if ps.Feedback, err = f.a.Desk.Feedback(ctx, c.ID); err != nil {
+			return ps, err
+		}
+	}
 	if c.UnitID != 0 {
 		if u, err := units.Get(ctx, c.UnitID); err == nil {
 			ps.Unit, ps.UnitKn = u.Name, u.NameKn

@@ -33,6 +33,10 @@ type StationMonth struct {
 	Resolved        int      `json:"resolved"`
 	FirstResponseMn *float64 `json:"median_first_response_minutes"`
 	ResolutionMn    *float64 `json:"median_resolution_minutes"`
+	// "Was it resolved?": citizens' answers on their status pages, counted
+	// by the case's station and month (no more than counts).
+	FeedbackYes int `json:"feedback_yes"`
+	FeedbackNo  int `json:"feedback_no"`
 }
 
 // Month is the force's figures for one month, by station.
@@ -77,11 +81,18 @@ func (a *Accountability) Months(ctx context.Context) ([]Month, error) {
 
 type durs struct {
 	cases, resolved int
+	yes, no         int
 	first, resolve  []float64
 }
 
-func (d *durs) add(created int64, first, resolved *int64) {
+func (d *durs) add(created int64, first, resolved *int64, answer string) {
 	d.cases++
+	switch answer {
+	case "yes":
+		d.yes++
+	case "no":
+		d.no++
+	}
 	if first != nil && *first >= created {
 		d.first = append(d.first, float64(*first-created)/60000)
 	}
@@ -105,7 +116,7 @@ func median(xs []float64) *float64 {
 }
 
 func (d *durs) figures() StationMonth {
-	s := StationMonth{Cases: d.cases, Resolved: d.resolved}
+	s := StationMonth{Cases: d.cases, Resolved: d.resolved, FeedbackYes: d.yes, FeedbackNo: d.no}
 	if d.cases >= MinCases {
 		s.FirstResponseMn, s.ResolutionMn = median(d.first), median(d.resolve)
 	}
@@ -131,9 +142,10 @@ func (a *Accountability) compute(ctx context.Context, now time.Time) ([]Month, e
 		names[id] = u
 	}
 	rows.Close()
-	// Only times and a unit: no text, no person.
-	rows, err = a.db.Read.QueryContext(ctx, `SELECT unit_id, created_at, first_response_at, resolved_at FROM cases
-		WHERE created_at >= $1 AND created_at < $2 AND status <> 'merged' AND unit_id IS NOT NULL`, store.Millis(start), store.Millis(now))
+	// Only times, a unit and the citizen's yes or no: no text, no person.
+	rows, err = a.db.Read.QueryContext(ctx, `SELECT c.unit_id, c.created_at, c.first_response_at, c.resolved_at, COALESCE(f.answer, '')
+		FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id
+		WHERE c.created_at >= $1 AND c.created_at < $2 AND c.status <> 'merged' AND c.unit_id IS NOT NULL`, store.Millis(start), store.Millis(now))
 	if err != nil {
 		return nil, fmt.Errorf("public: unable to read the cases' times: %w", err)
 	}
@@ -147,7 +159,8 @@ func (a *Accountability) compute(ctx context.Context, now time.Time) ([]Month, e
 	for rows.Next() {
 		var unit, created int64
 		var first, resolved *int64
-		if err := rows.Scan(&unit, &created, &first, &resolved); err != nil {
+		var answer string
+		if err := rows.Scan(&unit, &created, &first, &resolved, &answer); err != nil {
 			return nil, err
 		}
 		if _, ok := names[unit]; !ok {
@@ -158,11 +171,11 @@ func (a *Accountability) compute(ctx context.Context, now time.Time) ([]Month, e
 		if groups[k] == nil {
 			groups[k] = &durs{}
 		}
-		groups[k].add(created, first, resolved)
+		groups[k].add(created, first, resolved, answer)
 		if totals[m] == nil {
 			totals[m] = &durs{}
 		}
-		totals[m].add(created, first, resolved)
+		totals[m].add(created, first, resolved, answer)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -55,6 +55,11 @@ type Desk interface {
 	// this reference, if code is its status code; store.ErrNotFound
 	// otherwise (unknown reference and wrong code alike).
 	PublicStatus(ctx context.Context, ref, code string) (PublicStatus, error)
+	// Feedback records the citizen's "was it resolved?" answer (yes or
+	// no, in lang) for the case with this reference and code:
+	// store.ErrNotFound as PublicStatus, ErrFeedbackTooEarly before the
+	// case is resolved or closed.
+	Feedback(ctx context.Context, ref, code, answer, lang string) error
 }
 
 // Receipt is what the citizen takes away: the reference to quote, and the
@@ -73,6 +78,10 @@ type PublicStatus struct {
 	Unit, UnitKn    string // the unit handling the case, in English and Kannada
 	Opened, Updated time.Time
 	Steps           []PublicStep
+	// FeedbackOpen: the case is resolved or closed, so the page asks
+	// whether it really was; Feedback is the answer given ("" for none).
+	FeedbackOpen bool
+	Feedback     string
 }
 
 // Public step kinds; the page words each in the reader's language.
@@ -240,6 +249,7 @@ func New(d Desk, opt Options) http.Handler {
 	h.mux.HandleFunc("POST "+b+"/{$}", h.submit)
 	h.mux.HandleFunc("GET "+b+"/status", h.status)
 	h.mux.HandleFunc("GET "+b+"/status/{ref}", h.status)
+	h.mux.HandleFunc("POST "+b+"/status/feedback", h.feedback)
 	h.mux.HandleFunc("GET "+b+"/static/{file}", h.static)
 	h.mux.HandleFunc(b+"/", func(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusNotFound, "notfound", "notfound_text")
@@ -268,6 +278,7 @@ type page struct {
 	StatusURL                               string // the done page's link to the status page
 	Status                                  *PublicStatus
 	Title, Message                          string
+	Answered                                bool // the status page after a feedback answer
 }
 
 func (p *page) T(key string) string { return translate(p.Lang, key) }
@@ -556,6 +567,7 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Status, p.Ref, p.Code = &st, ref, code
+	p.Answered = r.URL.Query().Get("answered") == "1" && st.Feedback != ""
 	h.render(w, http.StatusOK, "status", p)
 }
 

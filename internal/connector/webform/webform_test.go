@@ -66,6 +66,21 @@ func (d *memDesk) PublicStatus(_ context.Context, ref, code string) (PublicStatu
 	return st, nil
 }
 
+func (d *memDesk) Feedback(_ context.Context, ref, code, answer, lang string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st, ok := d.status[ref]
+	if !ok || strings.ToUpper(strings.ReplaceAll(code, "-", "")) != strings.ReplaceAll(memCode(ref), "-", "") {
+		return store.ErrNotFound
+	}
+	if !st.FeedbackOpen {
+		return ErrFeedbackTooEarly
+	}
+	st.Feedback = answer
+	d.status[ref] = st
+	return nil
+}
+
 func (d *memDesk) count() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
