@@ -237,6 +237,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	mopt := channel.Options{Sink: a.Intake, Checkpoints: a.Intake, Statuses: a.Outbox, HTTP: cfg.HTTP, Log: cfg.Log,
 		Bus: a.Bus, Resync: cfg.ChannelResync}
+	mopt.Listening = a.Queries // keyword listening: X stream rules, Bluesky and Mastodon searches
 	if db.Dialect == store.Postgres {
 		mopt.Leases = lease.New(db) // pollers and streams run on one replica
 	}

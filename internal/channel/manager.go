@@ -29,6 +29,7 @@ type Options struct {
 	Sink        connector.Sink
 	Checkpoints connector.Checkpoints
 	Statuses    connector.StatusSink
+	Listening   connector.Listening // approved listening queries for keyword listening; may be nil
 	HTTP        *http.Client
 	Log         *slog.Logger
 	Now         func() time.Time
@@ -245,7 +246,7 @@ func (m *Manager) sync(ctx context.Context) error {
 
 func (m *Manager) deps() connector.Deps {
 	return connector.Deps{Sink: m.opt.Sink, Checkpoints: m.opt.Checkpoints, Statuses: m.opt.Statuses,
-		HTTP: m.opt.HTTP, Now: m.opt.Now, Log: m.opt.Log}
+		HTTP: m.opt.HTTP, Now: m.opt.Now, Log: m.opt.Log, Listening: m.opt.Listening}
 }
 
 func (m *Manager) build(ctx context.Context, id int64) (connector.Connector, error) {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/query"
 )
 
 // Sink is the intake entry point. Ingest returns nil only once every post is
@@ -118,6 +119,19 @@ type Deps struct {
 	HTTP        *http.Client     // for outbound calls; tests point base URLs at fakes
 	Now         func() time.Time // injectable clock (24-hour windows, token expiry)
 	Log         *slog.Logger
+	// Listening, when set, gives the approved listening queries to the
+	// connectors whose platform offers keyword listening (X stream rules,
+	// Bluesky and Mastodon searches) and records how each listens.
+	Listening Listening
+}
+
+// Listening is the desk's side of keyword listening (internal/query's
+// Store implements it). Each connector asks for the approved queries,
+// writes each in its platform's form (Query.ListenForm), and reports its
+// whole state after every sync.
+type Listening interface {
+	ListeningQueries(ctx context.Context) ([]query.ListenQuery, error)
+	ReportListening(ctx context.Context, channelID int64, platform string, reports []query.ListenReport) error
 }
 
 // Connector is one live channel.

@@ -87,8 +87,22 @@ func (d *Desk) unitID(name string) sql.NullInt64 {
 }
 
 // NeedsCase says whether a post belongs on the desk. News items are
-// listening material, not a citizen's matter.
-func NeedsCase(p *post.Post) bool { return p.Kind != post.KindNews }
+// listening material, not a citizen's matter. So are posts found by
+// keyword listening (post.KindListening): public posts about the city,
+// not addressed to the force, which feed the watch floor; a burst of them
+// would bury the citizens who wrote to us. One opens a case only when
+// triage would put it at P1 or P2 (an emergency, or urgency high enough):
+// a person trapped or a threat is acted on however it reached the desk,
+// and the desk's rules then run on that case as on any other.
+func NeedsCase(p *post.Post) bool {
+	switch p.Kind {
+	case post.KindNews:
+		return false
+	case post.KindListening:
+		return PriorityFor(p.Analysis) <= P2
+	}
+	return true
+}
 
 // threadKey is what later posts of the same matter share: the
 // conversation for direct messages, else the author on that channel.

@@ -35,6 +35,11 @@ const (
 	KindPost          = "post"
 	KindNews          = "news"
 	KindForm          = "form"
+	// KindListening is a public post found by keyword listening (a
+	// listening query's X stream rule, Bluesky or Mastodon search): about
+	// the city, not addressed to the force. It feeds the watch floor and
+	// opens a case only when triage finds it urgent (desk.NeedsCase).
+	KindListening = "listening"
 )
 
 // Author is a platform identity. ExternalID is the platform's stable user id

@@ -8,12 +8,14 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/connector"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/query"
 )
 
 // RefusedOn fails the test unless err is a connector's Invalid refusal of
@@ -187,3 +189,70 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Listening stands in for the desk's listening queries (connector.Listening):
+// queries are set by id from their text, and each channel's last report is
+// kept.
+type Listening struct {
+	mu      sync.Mutex
+	qs      map[int64]query.ListenQuery
+	reports map[int64][]query.ListenReport // by channel
+	calls   int
+}
+
+// NewListening returns a stand-in with no queries.
+func NewListening() *Listening {
+	return &Listening{qs: map[int64]query.ListenQuery{}, reports: map[int64][]query.ListenReport{}}
+}
+
+// Set approves query text as id (a new revision when it changes).
+func (l *Listening) Set(t *testing.T, id int64, text string) {
+	t.Helper()
+	q, err := query.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rev := l.qs[id].Revision + 1
+	l.qs[id] = query.ListenQuery{ID: id, Revision: rev, Query: q}
+}
+
+// Retire removes query id.
+func (l *Listening) Retire(id int64) { l.mu.Lock(); delete(l.qs, id); l.mu.Unlock() }
+
+// ListeningQueries implements connector.Listening, in id order.
+func (l *Listening) ListeningQueries(ctx context.Context) ([]query.ListenQuery, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]query.ListenQuery, 0, len(l.qs))
+	for _, q := range l.qs {
+		out = append(out, q)
+	}
+	slices.SortFunc(out, func(a, b query.ListenQuery) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
+// ReportListening implements connector.Listening.
+func (l *Listening) ReportListening(ctx context.Context, channelID int64, platform string, reports []query.ListenReport) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reports[channelID] = slices.Clone(reports)
+	l.calls++
+	return nil
+}
+
+// Report is channel's last report on query id.
+func (l *Listening) Report(channel, id int64) (query.ListenReport, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range l.reports[channel] {
+		if r.QueryID == id {
+			return r, true
+		}
+	}
+	return query.ListenReport{}, false
+}
+
+// Reports counts the reports received.
+func (l *Listening) Reports() int { l.mu.Lock(); defer l.mu.Unlock(); return l.calls }

@@ -156,6 +156,8 @@ type StreamItem struct {
 	// about to close, and the caller starts its reconnect ladder.
 	Disconnect []Problem
 	Own        bool // a post by our own account, not stored
+	// Tags are the tags of the rules that matched (matching_rules).
+	Tags []string
 }
 
 // DecodeStreamLine decodes one non-empty line of the filtered stream.
@@ -168,6 +170,7 @@ func DecodeStreamLine(line []byte, me Account, received time.Time) (StreamItem, 
 		Includes v2Includes      `json:"includes"`
 		Errors   json.RawMessage `json:"errors"`
 		Error    json.RawMessage `json:"error"`
+		Matching json.RawMessage `json:"matching_rules"`
 	}
 	if err := json.Unmarshal(line, &m); err != nil {
 		// includes of an odd shape must not hide an error object
@@ -191,7 +194,7 @@ func DecodeStreamLine(line []byte, me Account, received time.Time) (StreamItem, 
 	if err != nil {
 		return StreamItem{}, err
 	}
-	return StreamItem{Post: &pp}, nil
+	return StreamItem{Post: &pp, Tags: matchingTags(m.Matching)}, nil
 }
 
 // streamProblems reads an in-stream error object: an "errors" array of
@@ -602,4 +605,26 @@ func parseMillis(s string, def time.Time) time.Time {
 		return def
 	}
 	return time.UnixMilli(ms).UTC()
+}
+
+// matchingTags reads matching_rules leniently: an odd shape (not an
+// array, ids as numbers, no tag) yields the tags that could be read.
+func matchingTags(raw json.RawMessage) []string {
+	var items []json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &items) != nil {
+		return nil
+	}
+	var out []string
+	for _, it := range items {
+		var r struct {
+			Tag any `json:"tag"`
+		}
+		if json.Unmarshal(it, &r) != nil {
+			continue
+		}
+		if s, ok := r.Tag.(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

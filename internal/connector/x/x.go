@@ -23,6 +23,12 @@
 //	stream_http_base  HTTP-error ladder base, default 5s (doubling, cap 64× = 320s)
 //	stream_429_base   429 ladder base, default 60s (doubling, cap 16×)
 //	stream_stall      no bytes for this long = dead stream, default 30s
+//	listen_interval   how often listening queries are synced to stream rules, default 30s
+//	listen_rule_max   longest rule value, default 512 (X Basic and Pro; Enterprise 2048)
+//
+// Approved listening queries (Deps.Listening) become stream rules tagged
+// "kaval:<channel id>:q<query id>" (listen.go); a post the stream sends
+// for those rules alone is post.KindListening.
 //
 // Channel.Secrets keys:
 //
@@ -110,6 +116,8 @@ type Connector struct {
 	user                   *userAuth
 
 	pollEvery, rateMin, maxWait        time.Duration
+	listenEvery                        time.Duration // listening rules sync (listen.go)
+	ruleMax                            int
 	netStep, httpBase, rateBase, stall time.Duration
 	maxPages, pageSize                 int
 
@@ -164,6 +172,7 @@ func New(ch connector.Channel, deps connector.Deps) (*Connector, error) {
 		{"stream_http_base", &c.httpBase, 5 * time.Second},
 		{"stream_429_base", &c.rateBase, time.Minute},
 		{"stream_stall", &c.stall, 30 * time.Second},
+		{"listen_interval", &c.listenEvery, 30 * time.Second},
 	} {
 		if *d.dst, err = conn.Duration(ch.Config, d.key, d.def); err != nil {
 			return nil, fmt.Errorf("x: %w", err)
@@ -173,7 +182,7 @@ func New(ch connector.Channel, deps connector.Deps) (*Connector, error) {
 		key      string
 		dst      *int
 		def, max int
-	}{{"max_pages", &c.maxPages, 10, 1000}, {"page_size", &c.pageSize, 100, 100}} {
+	}{{"max_pages", &c.maxPages, 10, 1000}, {"page_size", &c.pageSize, 100, 100}, {"listen_rule_max", &c.ruleMax, DefaultRuleMax, 2048}} {
 		*d.dst = d.def
 		if v := conn.Str(ch.Config, d.key, ""); v != "" {
 			n, err := strconv.Atoi(v)
@@ -215,6 +224,9 @@ func (c *Connector) Run(ctx context.Context) error {
 	}
 	if c.modes["stream"] {
 		wg.Go(func() { c.runStream(ctx) })
+	}
+	if c.deps.Listening != nil {
+		wg.Go(func() { c.runListen(ctx) })
 	}
 	<-ctx.Done()
 	wg.Wait()
@@ -675,6 +687,7 @@ func (c *Connector) StreamOnce(ctx context.Context) (healthy bool, status int, e
 				c.health.Count("ignored", 1)
 				continue
 			}
+			c.listeningKind(item.Post, item.Tags)
 			if err := c.deps.Sink.Ingest(ctx, []post.Post{*item.Post}); err != nil {
 				// Not acknowledged: reconnect; a search catch-up or the
 				// next poll finds it again.

@@ -43,6 +43,8 @@ type Options struct {
 	Window         time.Duration // rate-limit window, default 15m
 	MaxStreams     int           // concurrent stream connections, default 1
 	PartialErrors  bool          // add a resource-not-found errors[] entry to every timeline page
+	RuleCap        int           // stream rules the app may hold, default 1000 (Pro); 0 rules left answers rule-cap
+	RuleMaxLen     int           // longest rule value, default 512
 
 	// User context, OAuth 2.0: UserToken is valid until UserTokenExpires
 	// (zero: never); POST /2/oauth2/token trades RefreshToken (single-use,
@@ -157,6 +159,12 @@ func New(o Options) *Server {
 	}
 	if o.Window <= 0 {
 		o.Window = 15 * time.Minute
+	}
+	if o.RuleCap <= 0 {
+		o.RuleCap = 1000
+	}
+	if o.RuleMaxLen <= 0 {
+		o.RuleMaxLen = 512
 	}
 	if o.MaxStreams <= 0 {
 		o.MaxStreams = 1
@@ -536,78 +544,6 @@ func (s *Server) v2(t Tweet) map[string]any {
 	return m
 }
 
-func (s *Server) serveRules(w http.ResponseWriter, r *http.Request) {
-	if !s.auth(r, s.o.BearerToken) {
-		writeProblem(w, 401, problem("Unauthorized", "Unauthorized", "about:blank", 401))
-		return
-	}
-	now := s.o.Now().UTC().Format("2006-01-02T15:04:05.000Z")
-	if r.Method == "GET" {
-		s.mu.Lock()
-		rules := append([]Rule{}, s.rules...)
-		s.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"data": rules, "meta": map[string]any{"sent": now, "result_count": len(rules)}})
-		return
-	}
-	if r.Method != "POST" {
-		writeProblem(w, 405, problem("Method Not Allowed", "", "about:blank", 405))
-		return
-	}
-	var req struct {
-		Add    []Rule `json:"add"`
-		Delete *struct {
-			IDs []string `json:"ids"`
-		} `json:"delete"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || (req.Add == nil && req.Delete == nil) {
-		writeJSON(w, 400, map[string]any{"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.", "type": "https://api.twitter.com/2/problems/invalid-request"})
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if req.Delete != nil {
-		del := map[string]bool{}
-		for _, id := range req.Delete.IDs {
-			del[id] = true
-		}
-		kept := s.rules[:0]
-		n := 0
-		for _, r := range s.rules {
-			if del[r.ID] {
-				n++
-				continue
-			}
-			kept = append(kept, r)
-		}
-		s.rules = kept
-		writeJSON(w, 200, map[string]any{"meta": map[string]any{"sent": now, "summary": map[string]int{"deleted": n, "not_deleted": len(req.Delete.IDs) - n}}})
-		return
-	}
-	var created []Rule
-	var errs []map[string]string
-	for _, a := range req.Add {
-		dup := false
-		for _, r := range s.rules {
-			if r.Value == a.Value {
-				dup = true
-				errs = append(errs, map[string]string{"value": a.Value, "id": r.ID, "title": "DuplicateRule", "type": "https://api.twitter.com/2/problems/duplicate-rules"})
-			}
-		}
-		if dup {
-			continue
-		}
-		s.ruleSeq++
-		a.ID = strconv.Itoa(1829000000000000100 + s.ruleSeq)
-		s.rules = append(s.rules, a)
-		created = append(created, a)
-	}
-	resp := map[string]any{"data": created, "meta": map[string]any{"sent": now, "summary": map[string]int{"created": len(created), "not_created": len(errs), "valid": len(req.Add), "invalid": 0}}}
-	if len(errs) > 0 {
-		resp["errors"] = errs
-	}
-	writeJSON(w, 201, resp)
-}
-
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	if !s.auth(r, s.o.BearerToken) {
 		writeProblem(w, 401, problem("Unauthorized", "Unauthorized", "about:blank", 401))
@@ -660,26 +596,6 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 			fl.Flush()
 		}
 	}
-}
-
-// StreamPost stores t and pushes it to every open stream connection as a
-// matching-rules message; it returns how many connections got it. Pushing
-// the same post twice is a duplicate delivery, as X may do.
-func (s *Server) StreamPost(t Tweet) (Tweet, int) {
-	s.mu.Lock()
-	t = s.addLocked(t)
-	var tag, id string
-	if len(s.rules) > 0 {
-		tag, id = s.rules[0].Tag, s.rules[0].ID
-	}
-	msg := map[string]any{
-		"data":           s.v2(t),
-		"includes":       map[string]any{"users": []map[string]string{{"id": t.AuthorID, "username": t.Username, "name": t.Name}}},
-		"matching_rules": []map[string]string{{"id": id, "tag": tag}},
-	}
-	s.mu.Unlock()
-	b, _ := json.Marshal(msg)
-	return t, s.StreamRaw(string(b))
 }
 
 // StreamRaw pushes one raw line (without the \r\n) to every open stream.
