@@ -96,6 +96,7 @@ type Server struct {
 	igComments map[string][]igComment // by media id
 	containers map[string]*container
 	drop       map[string]int
+	engagement map[string]*engagement // our posts' counts (metrics.go)
 }
 
 // New starts a fake on a loopback port.
@@ -290,6 +291,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		graphError(w, *f, trace)
 		return
 	}
+	if r.Method == "GET" && rootRE.MatchString(r.URL.Path) {
+		s.serveIDs(w, r, trace)
+		return
+	}
 	m := pathRE.FindStringSubmatch(r.URL.Path)
 	if m == nil {
 		graphError(w, Error{Code: 100, Message: "Unknown path components: " + r.URL.Path}, trace)
@@ -328,6 +333,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveConversations(w, r)
 	case r.Method == "GET" && edge == "media" && id == s.o.IGUserID:
 		s.serveIGMediaRead(w, r)
+	case r.Method == "GET" && edge == "insights" && s.kind(id) == "ig_media":
+		s.serveIGInsights(w, r, id, trace)
 	case r.Method == "GET" && edge == "comments" && s.kind(id) == "ig_media":
 		s.serveIGCommentsRead(w, r, id)
 	case r.Method == "GET" && edge == "comments" && s.kind(id) == "post":
@@ -355,6 +362,17 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, id, trace s
 			return
 		}
 		writeJSON(w, map[string]any{"id": id, "mentioned_" + mm[1]: v})
+		return
+	}
+	if k := s.kind(id); (k == "post" || k == "ig_media") && engagementFields(fields) {
+		s.mu.Lock()
+		o, e := s.objectFields(id, fields)
+		s.mu.Unlock()
+		if e != nil {
+			graphError(w, *e, trace)
+			return
+		}
+		writeJSON(w, o)
 		return
 	}
 	if id == s.o.PageID || id == s.o.IGUserID {
