@@ -36,12 +36,18 @@ type beat struct {
 	Name   string `json:"n"`
 	Typing bool   `json:"t"`
 	Gone   bool   `json:"g,omitempty"`
-	At     int64  `json:"a"` // Unix ms
+	Idle   bool   `json:"i,omitempty"` // stopped typing
+	At     int64  `json:"a"`           // Unix ms
 }
 
+// seen is one person on one case. A beat may be applied more than once
+// and out of order (locally, then from the bus by Run and by each live
+// page), so each mark only moves forward and "gone" and "idle" are times
+// a later beat must pass, not deletions.
 type seen struct {
 	name                  string
 	since, last, typingAt time.Time
+	goneAt, idleAt        time.Time
 }
 
 // Presence knows who has which case open and who is typing a reply. It
@@ -66,7 +72,29 @@ func NewPresence(b bus.Bus, now func() time.Time) *Presence {
 // Beat records that user has the case open (typing: writing a reply)
 // and tells the other replicas. gone says the page was closed.
 func (p *Presence) Beat(ctx context.Context, caseID, userID int64, name string, typing, gone bool) {
-	b := beat{CaseID: caseID, UserID: userID, Name: name, Typing: typing, Gone: gone, At: p.now().UnixMilli()}
+	p.send(ctx, beat{CaseID: caseID, UserID: userID, Name: name, Typing: typing, Gone: gone, At: p.now().UnixMilli()})
+}
+
+// Idle records that user stopped typing a reply (the case stays open),
+// so colleagues' warnings clear at once rather than after typingTTL.
+func (p *Presence) Idle(ctx context.Context, caseID, userID int64, name string) {
+	p.send(ctx, beat{CaseID: caseID, UserID: userID, Name: name, Idle: true, At: p.now().UnixMilli()})
+}
+
+// Observe applies a beat read from the bus (PresenceSubject) and returns
+// its case, or 0 for a message that is not one. Applying a beat twice
+// changes nothing, so a live page may observe the beat it is about to
+// show before Run has.
+func (p *Presence) Observe(msg []byte) int64 {
+	var b beat
+	if json.Unmarshal(msg, &b) != nil || b.CaseID <= 0 || b.UserID <= 0 {
+		return 0
+	}
+	p.apply(b)
+	return b.CaseID
+}
+
+func (p *Presence) send(ctx context.Context, b beat) {
 	p.apply(b)
 	if p.bus != nil {
 		if msg, err := json.Marshal(b); err == nil {
@@ -80,10 +108,6 @@ func (p *Presence) apply(b beat) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	m := p.cases[b.CaseID]
-	if b.Gone {
-		delete(m, b.UserID)
-		return
-	}
 	if m == nil {
 		m = map[int64]*seen{}
 		p.cases[b.CaseID] = m
@@ -93,13 +117,29 @@ func (p *Presence) apply(b beat) {
 		s = &seen{since: at}
 		m[b.UserID] = s
 	}
-	s.name = b.Name
+	if b.Gone {
+		s.goneAt = later(s.goneAt, at)
+		return
+	}
 	if at.After(s.last) {
-		s.last = at
+		if !s.last.After(s.goneAt) {
+			s.since = at // back after closing the page
+		}
+		s.last, s.name = at, b.Name
 	}
 	if b.Typing {
-		s.typingAt = at
+		s.typingAt = later(s.typingAt, at)
 	}
+	if b.Idle {
+		s.idleAt = later(s.idleAt, at)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // Others lists the people other than user who have the case open, the
@@ -110,12 +150,13 @@ func (p *Presence) Others(caseID, userID int64) []Viewer {
 	defer p.mu.Unlock()
 	out := []Viewer{}
 	for uid, s := range p.cases[caseID] {
-		if now.Sub(s.last) > PresenceTTL {
+		if now.Sub(later(s.last, s.goneAt)) > PresenceTTL {
 			delete(p.cases[caseID], uid)
 			continue
 		}
-		if uid != userID {
-			out = append(out, Viewer{UserID: uid, Name: s.name, Since: s.since, Typing: now.Sub(s.typingAt) <= typingTTL})
+		if uid != userID && s.last.After(s.goneAt) && now.Sub(s.last) <= PresenceTTL {
+			typing := now.Sub(s.typingAt) <= typingTTL && s.typingAt.After(s.idleAt)
+			out = append(out, Viewer{UserID: uid, Name: s.name, Since: s.since, Typing: typing})
 		}
 	}
 	if len(p.cases[caseID]) == 0 {
@@ -133,10 +174,7 @@ func (p *Presence) Run(ctx context.Context) error {
 	}
 	return p.bus.Subscribe(ctx, PresenceSubject, "", bus.SubOptions{Fanout: true}, func(_ context.Context, msgs [][]byte) error {
 		for _, m := range msgs {
-			var b beat
-			if json.Unmarshal(m, &b) == nil && b.CaseID > 0 && b.UserID > 0 {
-				p.apply(b)
-			}
+			p.Observe(m)
 		}
 		return nil
 	})

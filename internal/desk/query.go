@@ -533,17 +533,26 @@ func (d *Desk) Timeline(ctx context.Context, caseID int64, sc Scope) ([]Event, e
 	defer rows.Close()
 	out := []Event{}
 	for rows.Next() {
-		var e Event
-		var at int64
-		var body string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Kind, &body); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, err
 		}
-		e.At = store.Time(at)
-		json.Unmarshal([]byte(body), &e.Body)
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// scanEvent reads id, at, actor, kind, body of a case event.
+func scanEvent(r interface{ Scan(...any) error }) (Event, error) {
+	var e Event
+	var at int64
+	var body string
+	if err := r.Scan(&e.ID, &at, &e.ActorID, &e.Kind, &body); err != nil {
+		return e, err
+	}
+	e.At = store.Time(at)
+	json.Unmarshal([]byte(body), &e.Body)
+	return e, nil
 }
 
 func validStatus(s string) bool {

@@ -63,8 +63,8 @@ type replyView struct {
 
 type casePageData struct {
 	Case      desk.Case
-	Posts     []postView
-	Timeline  []eventView
+	Thread    threadView   // the newest posts, in thread order
+	Timeline  timelineView // the newest events
 	Replies   []replyView
 	Related   desk.Related
 	Similar   []desk.Case
@@ -101,6 +101,8 @@ func (dp *deskPages) caseRoutes() {
 	u := dp.u
 	u.Handle(Route{Method: "GET", Path: "/desk/cases/{id}", Perm: auth.PermCasesRead, Summary: "A case: thread, analysis, actions, timeline"}, dp.casePage)
 	dp.caseActionRoutes()
+	dp.threadRoutes()
+	dp.presenceLive()
 	dp.replyRoutes()
 }
 
@@ -124,33 +126,36 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	names := privacy.CaseNames(raw)
 	c := maskedCase(raw)
-	posts, err := dp.d.ListPosts(ctx, desk.PostFilter{CaseID: id, Limit: 500}, sc)
-	if err != nil {
-		return err
-	}
 	data := casePageData{Case: c, AllCategories: analyze.Categories, Langs: labels.Tasks["lang"], Statuses: desk.Statuses,
 		Actions: desk.StationActions, Helplines: desk.Helplines, ReplyLang: desk.ReplyLang(c.Lang), Key: newKey(),
 		CanReply: p.Can(auth.PermRepliesSend), CanWrite: p.Can(auth.PermCasesWrite), CanAssign: p.Can(auth.PermCasesAssign),
 		CanPII: p.Can(auth.PermPIIView), TellCitizen: slices.Contains(c.Tags, desk.TagTellCitizen), Seen: dp.u.now().UnixMilli()}
 	_, scoped := p.ScopeUnit()
 	data.Station, data.CanEscalate = scoped, data.CanWrite && !scoped
-	for i, ps := range posts {
-		v := postView{Post: ps, Places: placesOf(ps)}
-		privacy.Viewer{}.Post(&v.Post)
-		v.Masked = v.Text != ps.Text
-		if i == 0 && ps.Analysis != nil {
-			a := ps.Analysis
+	// The newest posts of the thread; the chips are the analysis of its
+	// first post, read on its own when the thread is longer than a page.
+	th, err := dp.d.CaseThread(ctx, id, sc, "", threadShown)
+	if err != nil {
+		return err
+	}
+	data.Thread = threadView{CaseID: id, CanPII: data.CanPII, Posts: postViews(th.Posts), Earlier: th.Earlier, EarlierCount: th.EarlierCount}
+	var first post.Post
+	ok := len(th.Posts) > 0 && th.Earlier == ""
+	if ok {
+		first = th.Posts[0]
+	} else if first, ok, err = dp.d.FirstPost(ctx, id); err != nil {
+		return err
+	}
+	if ok {
+		if a := first.Analysis; a != nil {
 			data.Lang, data.Sentiment, data.Emergency, data.Urgency = a.Lang, a.Sentiment.Label, a.Emergency.Label, a.Urgency
 			for _, k := range a.Categories {
 				data.Categories = append(data.Categories, k.Name)
 			}
 		}
-		data.Posts = append(data.Posts, v)
-	}
-	if len(posts) > 0 {
 		// The stored filter column follows corrections; the analysis JSON does not.
 		var s string
-		if err := dp.d.DB().Read.QueryRowContext(ctx, "SELECT sentiment FROM posts WHERE id = $1", posts[0].ID).Scan(&s); err == nil && s != "" {
+		if err := dp.d.DB().Read.QueryRowContext(ctx, "SELECT sentiment FROM posts WHERE id = $1", first.ID).Scan(&s); err == nil && s != "" {
 			data.Sentiment = s
 		}
 	}
@@ -162,20 +167,11 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data.Users = users
-	ev, err := dp.d.Timeline(ctx, id, sc)
+	tl, err := dp.d.TimelineBefore(ctx, id, sc, 0, timelineShown)
 	if err != nil {
 		return err
 	}
-	for _, e := range ev {
-		v := eventView{Event: e, Actor: userNames[e.ActorID], S: map[string]string{}}
-		for k, x := range e.Body {
-			if s, ok := x.(string); ok {
-				v.S[k] = privacy.Viewer{}.Text(s, names...)
-			}
-		}
-		v.Text = v.S["text"]
-		data.Timeline = append(data.Timeline, v)
-	}
+	data.Timeline = timelineView{CaseID: id, Events: eventViews(tl.Events, userNames, names), Earlier: tl.Earlier, EarlierCount: tl.EarlierCount}
 	if data.Units, err = dp.unitOptions(r); err != nil {
 		return err
 	}

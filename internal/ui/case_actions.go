@@ -176,7 +176,11 @@ func (dp *deskPages) presence(w http.ResponseWriter, r *http.Request) error {
 		name = p.Username
 	}
 	r.ParseForm()
-	dp.pres.Beat(r.Context(), id, p.UserID, name, r.PostFormValue("typing") == "1", r.PostFormValue("gone") == "1")
+	if r.PostFormValue("idle") == "1" {
+		dp.pres.Idle(r.Context(), id, p.UserID, name)
+	} else {
+		dp.pres.Beat(r.Context(), id, p.UserID, name, r.PostFormValue("typing") == "1", r.PostFormValue("gone") == "1")
+	}
 	return dp.u.Fragment(w, r, http.StatusOK, "case.html", "presence", dp.pres.Others(id, p.UserID))
 }
 

@@ -33,11 +33,25 @@ func TestPresenceWarning(t *testing.T) {
 	waitFor(t, "the agent to see the supervisor on the case", func() bool {
 		return strings.Contains(a.Text("#presence"), "Suresh Supervisor")
 	})
+	// From here the supervisor's warning has no poll of its own: only the
+	// live stream can change it.
+	sup.Eval(`(function () { var p = document.getElementById("presence"), c = p.cloneNode(true);
+		c.removeAttribute("hx-post"); c.removeAttribute("hx-trigger"); p.replaceWith(c); return "ok"; })()`)
 	a.Run(chromedp.Click(chromedp.CSS("#reply-text")), chromedp.SendKeys(chromedp.CSS("#reply-text"), "We are sending"))
-	waitFor(t, "the supervisor to see the agent typing", func() bool {
+	waitFor(t, "the supervisor to see the agent typing (pushed)", func() bool {
 		return strings.Contains(sup.Text("#presence"), "typing")
 	})
 	sup.Snap("desk-case-presence")
-	sup.CheckCSP()
+	// The agent stops typing: the composer says so a few seconds later.
+	waitFor(t, "the typing warning to clear (pushed)", func() bool {
+		s := sup.Text("#presence")
+		return strings.Contains(s, "Anita Agent") && !strings.Contains(s, "typing")
+	})
 	a.CheckCSP()
+	// The agent leaves the case: gone at once.
+	a.Go("/desk/inbox")
+	waitFor(t, "the agent's presence to clear (pushed)", func() bool {
+		return !strings.Contains(sup.Text("#presence"), "Anita Agent")
+	})
+	sup.CheckCSP()
 }

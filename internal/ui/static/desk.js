@@ -162,20 +162,53 @@
   }
 
   // Composer: a character count as the platform roughly counts it (the
-  // server's check is the authority), and "is typing" beats for colleagues.
-  var lastBeat = 0;
+  // server's check is the authority), and "is typing" beats for colleagues:
+  // one at the first keystroke and every 5 s of typing, and "stopped" 6 s
+  // after the last, so their warning clears at once.
+  var lastBeat = 0, idleTimer = null;
+  function beat(url, field) {
+    var body = new URLSearchParams();
+    body.set(field, "1");
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "HX-Request": "true" } }).catch(function () {});
+  }
   document.addEventListener("input", function (e) {
     var ta = e.target;
     if (!ta.matches || !ta.matches("textarea[data-typing]")) return;
     var counter = ta.parentNode.querySelector("[data-counter]");
     if (counter) counter.textContent = String(Array.from(ta.value).length);
-    var now = Date.now();
+    var now = Date.now(), url = ta.getAttribute("data-typing");
     if (now - lastBeat > 5000) {
       lastBeat = now;
-      var body = new URLSearchParams();
-      body.set("typing", "1");
-      fetch(ta.getAttribute("data-typing"), { method: "POST", body: body, credentials: "same-origin", headers: { "HX-Request": "true" } }).catch(function () {});
+      beat(url, "typing");
     }
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(function () { lastBeat = 0; beat(url, "idle"); }, 6000);
+  });
+  // The presence warning, pushed as colleagues open, leave, type or stop
+  // (the 10 s beat of the page itself is htmx's, on #presence).
+  var pres = document.getElementById("presence");
+  if (pres && window.EventSource && pres.getAttribute("data-live")) {
+    new EventSource(pres.getAttribute("data-live")).addEventListener("presence", function (ev) {
+      var el = document.getElementById("presence");
+      if (el) el.innerHTML = ev.data;
+    });
+  }
+
+  // A case's "earlier posts / events" links load the run before them in
+  // their own place (htmx); focus then goes to the top of what arrived,
+  // so a keyboard reader carries on there rather than at the page's top.
+  var loading = null;
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-earlier]");
+    if (a) loading = a.closest("ol");
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var list = loading, top = list && list.firstElementChild;
+    loading = null;
+    if (!top) return;
+    var f = top.querySelector("a[data-earlier]") || top;
+    if (f === top) top.setAttribute("tabindex", "-1");
+    f.focus();
   });
   // Tell colleagues the case was closed in this tab.
   if (casePage) {
