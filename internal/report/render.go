@@ -103,7 +103,9 @@ func PDF(r Report, lang string, t T) ([]byte, error) {
 		}
 		return rows
 	}
-	two := func(a, b string) []pdf.Column { return []pdf.Column{{Title: a, Width: 0.75}, {Title: b, Width: 0.25, Right: true}} }
+	two := func(a, b string) []pdf.Column {
+		return []pdf.Column{{Title: a, Width: 0.75}, {Title: b, Width: 0.25, Right: true}}
+	}
 
 	d.Heading(t("report.section.volumes"))
 	d.Paragraph(t("report.volumes.summary", Group(r.Volumes.Posts), Group(r.Volumes.Previous), Group(r.Volumes.Negative), Group(r.Volumes.Emergency)))
