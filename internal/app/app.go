@@ -25,6 +25,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/channel"
 	"github.com/kaval-desk/kaval/internal/connector/conn"
 	"github.com/kaval-desk/kaval/internal/connector/webform"
+	"github.com/kaval-desk/kaval/internal/crisis"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/geo"
 	"github.com/kaval-desk/kaval/internal/ingest"
@@ -128,6 +129,8 @@ type App struct {
 	Sweeper *sla.Sweeper
 	// Acker queues the acknowledgements automation rules asked for.
 	Acker *rules.Acker
+	// Crisis runs the crisis rooms (crisis.go).
+	Crisis *crisis.Service
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -306,6 +309,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}})
 	a.Engine.SetNotifier(a.Notify)
 	a.Acker = rules.NewAcker(db, a.Desk, a.Outbox, cfg.BaseURL, cfg.Log)
+	if err := a.newCrisis(cfg); err != nil {
+		return nil, err
+	}
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
@@ -320,6 +326,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.RulesPages(a.Rules, a.Desk)
 	a.UI.ShiftPages(a.Shift)
 	a.UI.TrainingPages(a.Sandbox)
+	a.UI.CrisisPages(a.Crisis, a.Alerts, a.Publish, a.Desk)
 	if err := a.publicSite(cfg); err != nil { // the public site at / (the desk is under /desk/)
 		return nil, err
 	}
@@ -395,6 +402,11 @@ func (a *App) Start(ctx context.Context) {
 			case <-t.C:
 			}
 		}
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.runCrisis(ctx)
 	}()
 	a.wg.Add(1)
 	go func() {

@@ -81,6 +81,14 @@ const (
 	PermTraining     Perm = "training:practice" // practise on the training sandbox (never the live desk)
 )
 
+// Crisis rooms (issue 14): opening, running and closing one is
+// incidents:manage; a rebuttal's approval is replies:approve (never one's
+// own request); surge mode changes triage and speaks for the force in
+// bulk, so it is a permission of its own.
+const (
+	PermCrisisSurge Perm = "crisis:surge" // switch a crisis room's surge mode on or off
+)
+
 // Perms lists every real permission (not the pseudo ones).
 var Perms = []Perm{
 	PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
@@ -89,6 +97,7 @@ var Perms = []Perm{
 	PermChannelsManage, PermUsersManage, PermAuditRead, PermTokensOwn, PermCitizensLink, PermQueriesApprove, PermStationWork,
 	PermShiftsWork, PermShiftsManage, PermTraining,
 	PermAlertsAck,
+	PermCrisisSurge,
 }
 
 // rolePerms is THE table of who may do what.
@@ -110,7 +119,7 @@ var rolePerms = map[Role][]Perm{
 		PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 		PermTemplatesManage, PermQueriesManage, PermQueriesApprove, PermRulesManage, PermUnitsRead, PermTokensOwn, PermCitizensLink,
 		PermShiftsWork, PermShiftsManage, PermTraining,
-		PermAlertsAck,
+		PermAlertsAck, PermCrisisSurge,
 	},
 	RoleAgent: {
 		PermCasesRead, PermCasesWrite, PermRepliesSend, PermPostsRead, PermPublish,

@@ -54,7 +54,9 @@ var categoryHelpline = map[string]string{
 var TemplateLangs = []string{"en", "kn", "hi"}
 
 // TemplateVars are the variables a template may use.
-var TemplateVars = []string{"ref", "station", "station_phone", "helpline", "name", "action"}
+// advisory_link is the pinned advisory of a crisis room in surge mode
+// covering the case's station (SetAdvisoryLink), empty otherwise.
+var TemplateVars = []string{"ref", "station", "station_phone", "helpline", "name", "action", "advisory_link"}
 
 var varRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 
@@ -289,6 +291,7 @@ func (d *Desk) templateVars(ctx context.Context, c Case, t Template, lang string
 			v["station"] = u.NameKn
 		}
 	}
+	v["advisory_link"] = d.advisoryLink(ctx, v["station"], c.UnitID)
 	key := t.Helpline
 	if key == "" {
 		key = categoryHelpline[c.Category]

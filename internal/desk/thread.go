@@ -34,6 +34,8 @@ type Desk struct {
 	unitNames map[string]int64
 
 	dups dupWindow // this replica's recent report fingerprints (dups.go)
+
+	hooks surgeHooks // crisis rooms' surge mode (surge_hooks.go)
 }
 
 // New returns a desk over db.
@@ -126,7 +128,7 @@ type triage struct {
 }
 
 func (d *Desk) triageOf(p *post.Post) triage {
-	t := triage{prio: PriorityFor(p.Analysis)}
+	t := triage{prio: d.boosted(p, PriorityFor(p.Analysis))}
 	if a := p.Analysis; a != nil {
 		t.urgency, t.category, t.lang, t.emergency = a.Urgency, a.TopCategory(), a.Lang, a.Emergency.Label
 		if a.Station != nil {

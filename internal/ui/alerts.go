@@ -28,8 +28,9 @@ func (u *UI) AlertPages(al *alert.Service) {
 }
 
 type alertsOpen struct {
-	Open   []alert.Alert
-	CanAck bool
+	Open    []alert.Alert
+	CanAck  bool
+	CanOpen bool // may open a crisis room from an alert (crisis.go)
 }
 
 type alertsData struct {
@@ -40,7 +41,7 @@ type alertsData struct {
 func (h *alertPages) open(r *http.Request) (alertsOpen, error) {
 	open, err := h.al.List(r.Context(), alert.Filter{State: alert.StateOpen, Limit: 200})
 	p := auth.FromContext(r.Context())
-	return alertsOpen{Open: open, CanAck: p != nil && p.Can(auth.PermAlertsAck)}, err
+	return alertsOpen{Open: open, CanAck: p != nil && p.Can(auth.PermAlertsAck), CanOpen: p != nil && p.Can(auth.PermIncidentsManage)}, err
 }
 
 func (h *alertPages) page(w http.ResponseWriter, r *http.Request) error {
