@@ -73,6 +73,23 @@ type Detail struct {
 	// Title, by language ("en" at least), for kinds the catalogue does
 	// not know (plugged-in detectors, rules): what the alert says.
 	Title map[string]string `json:"title,omitempty"`
+	// Names: the subject in other languages, when it has a name of its
+	// own there (a station's Kannada name).
+	Names map[string]string `json:"names,omitempty"`
+
+	// A rumour cluster (kind rumour.cluster): what a crisis room gathers
+	// and answers. Cluster is its id (rumour.ClusterPosts lists every
+	// post, including those that joined after the alert); Station the
+	// station it centres on ("" when its posts name none); Langs its
+	// languages, most used first; PostIDs its posts when last raised;
+	// Accounts the distinct accounts that posted copies within the
+	// growth window; Cues the misinformation cues its posts carry.
+	Cluster  int64    `json:"cluster,omitempty"`
+	Station  string   `json:"station,omitempty"`
+	Langs    []string `json:"langs,omitempty"`
+	PostIDs  []int64  `json:"post_ids,omitempty"`
+	Accounts int      `json:"accounts,omitempty"`
+	Cues     []string `json:"cues,omitempty"`
 }
 
 // Alert is a stored alert.

@@ -13,9 +13,11 @@ import (
 
 // Detector looks at the stream and says what is unusual now. Detectors
 // are pluggable: add one to the Loop (rumour clusters, emerging terms, a
-// negative surge toward the force…). A detector is read-only; the Loop
-// raises what it returns, and Raise deduplicates, so returning the same
-// signal on every run is right for as long as it holds.
+// negative surge toward the force…). A detector is read-only (the rumour
+// detector excepted: it names its clusters in the store, under the
+// Loop's lease); the Loop raises what it returns, and Raise deduplicates,
+// so returning the same signal on every run is right for as long as it
+// holds.
 type Detector interface {
 	Name() string
 	Detect(ctx context.Context, now time.Time) ([]Signal, error)

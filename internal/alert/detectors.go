@@ -63,9 +63,16 @@ func dimDetector(db *store.DB, kind, dim string, opt watch.SpikeOptions, link fu
 		}
 		var out []Signal
 		for _, s := range spikes {
+			var names map[string]string
+			if dim == watch.DimStation {
+				// Read in Kannada, a station is called by its Kannada name.
+				if names, err = stationNames(ctx, db, s.Value); err != nil {
+					return nil, err
+				}
+			}
 			out = append(out, Signal{Kind: kind, Key: dim + ":" + url.PathEscape(s.Value), Subject: s.Value,
 				Severity: severityOf(s.Score), Link: link(s.Value),
-				Detail: Detail{Observed: s.Observed, Expected: s.Expected, Score: s.Score, Hour: s.Hour}})
+				Detail: Detail{Observed: s.Observed, Expected: s.Expected, Score: s.Score, Hour: s.Hour, Names: names}})
 		}
 		return out, nil
 	}}

@@ -1,57 +1,103 @@
 package alert
 
 import (
-	"fmt"
+	_ "embed"
+	"encoding/json"
 	"strconv"
 	"strings"
 
 	"github.com/kaval-desk/kaval/internal/notify"
 )
 
-// Texts is what a notification of sig says, in English and Kannada: the
-// built-in detectors' words, or the signal's own title for others.
-func Texts(sig Signal) map[string]notify.Text {
-	d := sig.Detail
-	exp := strconv.FormatFloat(d.Expected, 'f', 1, 64)
-	subj := sig.Subject
-	if sig.Kind == KindCategorySpike {
-		subj = strings.ReplaceAll(subj, "_", " ")
+// What notifications say is data (texts.json), in English and Kannada.
+//
+//go:embed texts.json
+var textsJSON []byte
+
+var texts = func() map[string]map[string]string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(textsJSON, &m); err != nil {
+		panic(err)
 	}
-	var en, kn string
-	switch sig.Kind {
-	case KindQuerySpike:
-		en = fmt.Sprintf("Spike in the listening query “%s”: %d posts, about %s expected", subj, d.Observed, exp)
-		kn = fmt.Sprintf("ಆಲಿಕೆ ಪ್ರಶ್ನೆ “%s” ನಲ್ಲಿ ಏರಿಕೆ: %d ಪೋಸ್ಟ್‌ಗಳು, ಸುಮಾರು %s ನಿರೀಕ್ಷಿತ", subj, d.Observed, exp)
-	case KindCategorySpike:
-		en = fmt.Sprintf("Spike in %s posts: %d, about %s expected", subj, d.Observed, exp)
-		kn = fmt.Sprintf("%s ಪೋಸ್ಟ್‌ಗಳಲ್ಲಿ ಏರಿಕೆ: %d, ಸುಮಾರು %s ನಿರೀಕ್ಷಿತ", subj, d.Observed, exp)
-	case KindStationSpike:
-		en = fmt.Sprintf("Spike in posts about %s: %d, about %s expected", subj, d.Observed, exp)
-		kn = fmt.Sprintf("%s ಕುರಿತ ಪೋಸ್ಟ್‌ಗಳಲ್ಲಿ ಏರಿಕೆ: %d, ಸುಮಾರು %s ನಿರೀಕ್ಷಿತ", subj, d.Observed, exp)
-	default:
-		en, kn = d.Title["en"], d.Title["kn"]
-		if en == "" {
-			en = sig.Kind + ": " + subj
+	out := map[string]map[string]string{}
+	for _, lang := range []string{"en", "kn"} {
+		var t map[string]string
+		if err := json.Unmarshal(m[lang], &t); err != nil {
+			panic(err)
+		}
+		out[lang] = t
+	}
+	return out
+}()
+
+// textLangs are the languages notifications are written in.
+var textLangs = []string{"en", "kn"}
+
+func say(lang, key string, args ...string) string {
+	s, ok := texts[lang][key]
+	if !ok {
+		return ""
+	}
+	return strings.NewReplacer(args...).Replace(s)
+}
+
+// subjectIn is the alert's subject in lang: the name the detector gave in
+// that language (a station's Kannada name), else the subject.
+func subjectIn(sig Signal, lang string) string {
+	if s := sig.Detail.Names[lang]; s != "" {
+		return s
+	}
+	if sig.Kind == KindCategorySpike {
+		return strings.ReplaceAll(sig.Subject, "_", " ")
+	}
+	return sig.Subject
+}
+
+func langList(lang string, codes []string) string {
+	var out []string
+	for _, c := range codes {
+		s := say(lang, "lang."+c)
+		if s == "" {
+			s = say(lang, "lang.other")
+		}
+		if !strings.Contains(strings.Join(out, "\x00"), s) {
+			out = append(out, s)
 		}
 	}
-	out := map[string]notify.Text{"en": {Subject: en, Body: body(sig, false)}}
-	if kn != "" {
-		out["kn"] = notify.Text{Subject: kn, Body: body(sig, true)}
+	return strings.Join(out, ", ")
+}
+
+// Texts is what a notification of sig says, in English and Kannada: the
+// built-in detectors' words from texts.json, or the signal's own title
+// for others.
+func Texts(sig Signal) map[string]notify.Text {
+	d := sig.Detail
+	out := map[string]notify.Text{}
+	for _, lang := range textLangs {
+		key := sig.Kind
+		if sig.Kind == KindRumour && d.Station == "" {
+			key += ".nowhere"
+		}
+		subj := say(lang, key, "{subject}", subjectIn(sig, lang), "{observed}", strconv.FormatInt(d.Observed, 10),
+			"{expected}", strconv.FormatFloat(d.Expected, 'f', 1, 64), "{posts}", strconv.Itoa(len(d.PostIDs)),
+			"{accounts}", strconv.Itoa(d.Accounts), "{langs}", langList(lang, d.Langs))
+		if subj == "" {
+			subj = d.Title[lang]
+		}
+		if subj == "" && lang == "en" {
+			subj = sig.Kind + ": " + sig.Subject
+		}
+		if subj != "" {
+			out[lang] = notify.Text{Subject: subj, Body: body(sig, lang)}
+		}
 	}
 	return out
 }
 
-func body(sig Signal, kn bool) string {
-	sev := map[string][2]string{Critical: {"Severity: critical", "ತೀವ್ರತೆ: ಗಂಭೀರ"}, Warning: {"Severity: warning", "ತೀವ್ರತೆ: ಎಚ್ಚರಿಕೆ"},
-		Info: {"Severity: information", "ತೀವ್ರತೆ: ಮಾಹಿತಿ"}}[sig.Severity]
-	i := 0
-	if kn {
-		i = 1
-	}
-	s := sev[i]
+func body(sig Signal, lang string) string {
+	s := say(lang, "severity."+sig.Severity)
 	if !sig.Detail.Hour.IsZero() {
-		h := sig.Detail.Hour.In(ist).Format("2006-01-02 15:04 IST")
-		s += "\n" + [2]string{"Hour from ", "ಗಂಟೆ "}[i] + h
+		s += "\n" + say(lang, "hour", "{hour}", sig.Detail.Hour.In(ist).Format("2006-01-02 15:04 IST"))
 	}
 	return s
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/alert"
+	"github.com/kaval-desk/kaval/internal/rumour"
 	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/bus"
@@ -277,7 +278,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Web.WatchTermsAPI()
 	a.Web.WatchResponseAPI()
 	a.Alerts = alert.New(db, alert.Options{Bus: a.Bus, Log: cfg.Log})
-	a.AlertLoop = &alert.Loop{Service: a.Alerts, Leases: lease.New(db), Detectors: alert.SpikeDetectors(db, a.Queries, watch.SpikeOptions{})}
+	a.AlertLoop = &alert.Loop{Service: a.Alerts, Leases: lease.New(db), Detectors: alert.SpikeDetectors(db, a.Queries, watch.SpikeOptions{}),
+		// Every 30 s: a rumour wave is raised within a minute of reaching
+		// its threshold (docs/WATCH.md).
+		Every: 30 * time.Second}
+	a.AlertLoop.Add(alert.RumourDetector(db, rumour.New(db, rumour.Options{})))
 	a.Web.AlertAPI(a.Alerts)
 	a.Web.RulesAPI(a.Rules)
 	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})

@@ -56,6 +56,7 @@ type Config struct {
 	Mix      map[string]float64  // platform weights; nil means scenario.DefaultMix. Platforms without a channel or injector are left out.
 	Workers  int                 // concurrent deliveries; 8
 	Bursts   []scenario.Burst    // offsets are from the start of the run
+	Themes   map[string]float64  // weights of ordinary traffic's themes; nil means scenario.DefaultThemes
 	// ForceHandle is the force's handle citizens tag; "BlrCityPolice".
 	ForceHandle string
 	HTTP        *http.Client
@@ -271,7 +272,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	start := cfg.Now()
 	gen := scenario.New(scenario.Config{Seed: cfg.Seed, FirstSeq: cfg.FirstSeq, Start: start, Rate: cfg.Rate, Platforms: active,
-		ForceHandle: cfg.ForceHandle, Bursts: cfg.Bursts})
+		ForceHandle: cfg.ForceHandle, Bursts: cfg.Bursts, Themes: cfg.Themes})
 	var built []job
 	if cfg.Prebuild {
 		if cfg.Count <= 0 {

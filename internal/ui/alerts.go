@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/kaval-desk/kaval/internal/alert"
 	"github.com/kaval-desk/kaval/internal/auth"
@@ -103,6 +104,12 @@ func init() {
 			if a.Kind == alert.KindCategorySpike && t.Has("cat."+subj) {
 				subj = t.T("cat." + subj)
 			}
+			if s := a.Detail.Names[t.lang]; s != "" {
+				subj = s // a station's Kannada name
+			}
+			if a.Kind == alert.KindRumour && a.Detail.Station == "" {
+				return t.T("alerts.kind.rumour.cluster.nowhere")
+			}
 			if key := "alerts.kind." + a.Kind; t.Has(key) {
 				return t.T(key, subj)
 			}
@@ -113,6 +120,26 @@ func init() {
 				return s
 			}
 			return a.Kind + ": " + subj
+		}
+	})
+	// alertevidence is what an alert stands on, in the page's language.
+	AddFunc("alertevidence", func(t Translator) any {
+		return func(a alert.Alert) string {
+			d := a.Detail
+			if a.Kind == alert.KindRumour {
+				langs := make([]string, 0, len(d.Langs))
+				for _, l := range d.Langs {
+					if t.Has("langname." + l) {
+						l = t.T("langname." + l)
+					}
+					langs = append(langs, l)
+				}
+				return t.T("alerts.rumour.evidence", Number(int64(len(d.PostIDs))), Number(int64(d.Accounts)), strings.Join(langs, ", "))
+			}
+			if d.Observed == 0 {
+				return ""
+			}
+			return t.T("alerts.evidence", Number(d.Observed), strconv.FormatFloat(d.Expected, 'f', 1, 64), strconv.FormatFloat(d.Score, 'f', 1, 64))
 		}
 	})
 	AddFunc("fixed1", func(t Translator) any {

@@ -87,6 +87,10 @@ type Burst struct {
 	Start    time.Duration
 	Duration time.Duration
 	Share    float64
+	// Langs, when set, are the only languages the burst's posts are
+	// written in (a rumour wave in Kannada and English); posts of other
+	// languages in the window stay ordinary traffic.
+	Langs []string
 }
 
 // Config shapes the stream.
@@ -103,12 +107,25 @@ type Config struct {
 	Platforms   map[string]float64 // weight per platform; nil means DefaultMix
 	ForceHandle string             // the force's handle, without @; "" means "BlrCityPolice"
 	Bursts      []Burst
+	// Themes, when set, replaces the weights of the themes of ordinary
+	// traffic (theme → weight; DefaultThemes lists them): a stream with no
+	// background rumours, or more abuse. Bursts are unaffected.
+	Themes map[string]float64
 }
 
 // DefaultMix is a plausible share of traffic per platform for a city force.
 var DefaultMix = map[string]float64{
 	post.X: 30, post.Facebook: 10, post.Instagram: 8, post.Messenger: 6, post.WhatsApp: 22,
 	post.Telegram: 10, post.Mastodon: 4, post.Bluesky: 5, post.RSS: 5,
+}
+
+// DefaultThemes are the weights of the themes of ordinary traffic.
+var DefaultThemes = map[string]float64{}
+
+func init() {
+	for _, w := range themeWeights {
+		DefaultThemes[w.key] = w.w
+	}
 }
 
 var themeWeights = []weighted{
@@ -140,6 +157,7 @@ type Generator struct {
 	cfg       Config
 	rng       *rand.Rand
 	platforms []weighted
+	themes    []weighted
 	authors   []author
 	seq       int64
 	idBase    int64
@@ -169,6 +187,18 @@ func New(cfg Config) *Generator {
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		recent: map[string][]Event{},
 		waves:  map[string]*rumourWave{},
+	}
+	g.themes = themeWeights
+	if cfg.Themes != nil {
+		g.themes = nil
+		for _, th := range slices.Sorted(maps.Keys(cfg.Themes)) {
+			if cfg.Themes[th] > 0 && len(templates[th]) > 0 {
+				g.themes = append(g.themes, weighted{th, cfg.Themes[th]})
+			}
+		}
+		if len(g.themes) == 0 {
+			g.themes = themeWeights
+		}
 	}
 	for _, p := range slices.Sorted(maps.Keys(mix)) {
 		if mix[p] > 0 {
@@ -259,21 +289,30 @@ func (g *Generator) Next() Event {
 func (g *Generator) root(e *Event, dm bool) {
 	a := g.pickAuthor()
 	e.AuthorID, e.AuthorHandle, e.AuthorName = a.id, a.handle, a.name
-	theme := pick(g.rng, themeWeights)
+	theme := pick(g.rng, g.themes)
 	lang := a.lang
 	if g.rng.IntN(4) == 0 {
 		lang = pick(g.rng, langWeights)
 	}
 	place := Places[g.rng.IntN(len(Places))]
+	burst := false
 	for i, b := range g.bursts {
 		off := e.At.Sub(g.cfg.Start)
 		if off >= b.Start && off < b.Start+b.Duration && g.rng.Float64() < b.Share {
-			theme, place = b.Theme, g.burstAt[i]
+			if len(b.Langs) > 0 {
+				if !slices.Contains(b.Langs, lang) {
+					continue
+				}
+			}
+			theme, place, burst = b.Theme, g.burstAt[i], true
 		}
 	}
 	e.Theme, e.Lang, e.Place = theme, lang, place.Name
 	var text string
 	if theme == ThemeRumour {
+		if w := g.waves[lang]; burst && w != nil && w.place.Name != place.Name {
+			w.left = 0 // a burst's rumour is about the burst's place: a new wave
+		}
 		text = g.rumour(lang, place)
 		e.Place = g.waves[lang].place.Name
 	} else {
