@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/kaval-desk/kaval/internal/alert"
-	"github.com/kaval-desk/kaval/internal/rumour"
 	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/bus"
@@ -38,6 +37,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/publish"
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/rules"
+	"github.com/kaval-desk/kaval/internal/rumour"
 	"github.com/kaval-desk/kaval/internal/sandbox"
 	"github.com/kaval-desk/kaval/internal/secretbox"
 	"github.com/kaval-desk/kaval/internal/shift"
