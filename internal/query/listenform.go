@@ -35,6 +35,7 @@ const (
 	WidenLang     = "lang"     // lang: dropped (platforms detect languages otherwise)
 	WidenNear     = "near"     // NEAR/n searched as AND
 	WidenNegation = "negation" // an exclusion platforms cannot express was dropped
+	WidenSearch   = "search"   // part the platform's search cannot take (words beside a hashtag, excluded words) is left to the desk
 )
 
 // Term is one node of a Form: an operator over terms, or an atom.

@@ -48,6 +48,13 @@ const (
 	ListenError        = "error"        // the platform refused; Error says why
 )
 
+// Reasons a platform finds fewer posts than the desk would match
+// (ListenPartial), reported beside the Widen* codes.
+const (
+	ReasonWholeWords  = "whole_words"  // platforms match whole words: word* and inflected Kannada forms are missed
+	ReasonIndexedOnly = "indexed_only" // the platform's search only finds posts it indexed (Mastodon full-text search)
+)
+
 // ListenReport is a connector's state for one query.
 type ListenReport struct {
 	QueryID, Revision int64

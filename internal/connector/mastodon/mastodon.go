@@ -16,6 +16,7 @@
 //	publish_visibility  visibility of Publish (default public)
 //	stream_idle         reconnect when no byte (not even :thump) arrives for this long (default 90s)
 //	backoff, backoff_max  reconnect/poll retry delays (default 1s, 5m)
+//	listen_interval     how often listening queries' searches are polled (default 2m; listen.go)
 //
 // Channel.Secrets keys:
 //
@@ -52,6 +53,7 @@ type Connector struct {
 	streaming    string
 	streams      []string
 	pollEvery    time.Duration
+	listenEvery  time.Duration
 	replyVis     string
 	publishVis   string
 	idle         time.Duration
@@ -117,6 +119,9 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 		if _, ok := visRank[*dst]; !ok {
 			return nil, fmt.Errorf("mastodon: bad %s %q", key, *dst)
 		}
+	}
+	if c.listenEvery, err = conn.LenientDuration(ch.Config, "listen_interval", 2*time.Minute); err != nil || c.listenEvery <= 0 {
+		return nil, fmt.Errorf("mastodon: bad listen_interval %q", ch.Config["listen_interval"])
 	}
 	if c.idle, err = conn.LenientDuration(ch.Config, "stream_idle", 90*time.Second); err != nil {
 		return nil, fmt.Errorf("mastodon: bad stream_idle: %w", err)
@@ -313,6 +318,14 @@ func (c *Connector) Run(ctx context.Context) error {
 			defer wg.Done()
 			c.pollLoop(ctx)
 		}()
+	}
+	if c.deps.Listening != nil {
+		wg.Go(func() {
+			conn.ListenLoop(ctx, c.listenEvery, c.boMin, c.boMax, c.SyncListening, func(err error) {
+				c.health.Fail(err)
+				c.deps.Log.Warn("mastodon: listening searches failed", "err", err)
+			})
+		})
 	}
 	wg.Wait()
 	return nil

@@ -91,6 +91,9 @@ func RuleValues(f query.Form, max int) (values []string, state string, reasons [
 	if w.negDropped && !slices.Contains(reasons, query.WidenNegation) {
 		reasons = append(reasons, query.WidenNegation)
 	}
+	if w.prefix && !slices.Contains(reasons, query.ReasonWholeWords) {
+		reasons = append(reasons, query.ReasonWholeWords)
+	}
 	switch {
 	case w.prefix:
 		state = query.ListenPartial

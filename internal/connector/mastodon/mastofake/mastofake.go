@@ -361,6 +361,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.timeline(w, r, strings.TrimPrefix(path, "/api/v1/timelines/tag/"))
 	case path == "/api/v1/timelines/public" && r.Method == http.MethodGet:
 		s.timeline(w, r, "")
+	case path == "/api/v2/search" && r.Method == http.MethodGet:
+		s.search(w, r)
 	case path == "/api/v1/statuses" && r.Method == http.MethodPost:
 		s.postStatus(w, r)
 	case strings.HasPrefix(path, "/api/v1/statuses/") && r.Method == http.MethodGet:
@@ -419,7 +421,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, tag string) {
 		if !ok {
 			continue // deleted
 		}
-		if tag != "" && !slices.ContainsFunc(st.Tags, func(t mastodon.Tag) bool { return strings.EqualFold(t.Name, tag) }) {
+		if tag != "" && !tagsMatch(st, tag, r.URL.Query()) {
 			continue
 		}
 		raw, _ := json.Marshal(st)
@@ -431,6 +433,9 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, tag string) {
 		if v := r.URL.Query().Get(k); v != "" {
 			keep.Set(k, v)
 		}
+	}
+	for _, k := range []string{"any[]", "all[]", "none[]"} {
+		keep[k] = r.URL.Query()[k]
 	}
 	writePage(w, r, ids, bodies, keep)
 }
