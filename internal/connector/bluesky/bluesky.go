@@ -17,6 +17,7 @@
 //	cursor_every   how often the Jetstream cursor is saved (default 5s)
 //	stream_idle    reconnect when Jetstream is silent this long (default 60s)
 //	backoff, backoff_max  retry delays (default 1s, 5m)
+//	listen_interval  how often listening queries' searches are polled (default 2m; listen.go, needs app_password)
 //
 // Channel.Secrets keys:
 //
@@ -67,6 +68,7 @@ type Connector struct {
 	useJet      bool
 	useNotif    bool
 	pollEvery   time.Duration
+	listenEvery time.Duration
 	rewind      time.Duration
 	cursorEvery time.Duration
 	idle        time.Duration
@@ -148,13 +150,17 @@ func New(ch connector.Channel, deps connector.Deps) (connector.Connector, error)
 		dst *time.Duration
 		def time.Duration
 	}{{"poll_interval", &c.pollEvery, time.Minute}, {"rewind", &c.rewind, 5 * time.Second}, {"cursor_every", &c.cursorEvery, 5 * time.Second},
-		{"stream_idle", &c.idle, time.Minute}, {"backoff", &c.boMin, time.Second}, {"backoff_max", &c.boMax, 5 * time.Minute}} {
+		{"stream_idle", &c.idle, time.Minute}, {"backoff", &c.boMin, time.Second}, {"backoff_max", &c.boMax, 5 * time.Minute},
+		{"listen_interval", &c.listenEvery, 2 * time.Minute}} {
 		if *d.dst, err = conn.LenientDuration(ch.Config, d.key, d.def); err != nil {
 			return nil, fmt.Errorf("bluesky: bad %s: %w", d.key, err)
 		}
 	}
 	if c.pollEvery <= 0 {
 		c.pollEvery = time.Minute
+	}
+	if c.listenEvery <= 0 {
+		c.listenEvery = 2 * time.Minute
 	}
 	if c.deps.HTTP == nil {
 		c.deps.HTTP = &http.Client{Timeout: 30 * time.Second}
@@ -443,6 +449,14 @@ func (c *Connector) Run(ctx context.Context) error {
 	if c.useNotif {
 		wg.Add(1)
 		go func() { defer wg.Done(); c.pollLoop(ctx) }()
+	}
+	if c.deps.Listening != nil {
+		wg.Go(func() {
+			conn.ListenLoop(ctx, c.listenEvery, c.boMin, c.boMax, c.SyncListening, func(err error) {
+				c.health.Fail(err)
+				c.deps.Log.Warn("bluesky: listening searches failed", "err", err)
+			})
+		})
 	}
 	wg.Wait()
 	c.health.Connected(false)

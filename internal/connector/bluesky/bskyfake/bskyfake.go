@@ -115,6 +115,7 @@ type Server struct {
 	sessionCalls int
 	rkeySeq      int64
 	dropCreates  int
+	indexed      []indexedPost // posts searchPosts finds, oldest first (search.go)
 }
 
 type failure struct {
@@ -207,6 +208,7 @@ func (s *Server) EmitPost(did, text string, o PostOpts) (uri, cid string) {
 	rkey := s.nextRKey()
 	uri, cid = "at://"+did+"/"+bluesky.PostCollection+"/"+rkey, cidOf(raw)
 	s.records[uri] = record{did: did, cid: cid, value: raw}
+	s.indexLocked(uri)
 	s.emit(did, bluesky.PostCollection, func(us int64) any {
 		return map[string]any{"did": did, "time_us": us, "kind": "commit", "commit": map[string]any{
 			"rev": s.nextRKey(), "operation": "create", "collection": bluesky.PostCollection, "rkey": rkey, "record": json.RawMessage(raw), "cid": cid}}
@@ -475,6 +477,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, map[string]string{"did": a.did, "handle": a.handle, "displayName": strings.SplitN(a.handle, ".", 2)[0]})
 		case "app.bsky.feed.getPosts":
 			s.getPosts(w, r)
+		case "app.bsky.feed.searchPosts":
+			s.searchPosts(w, r)
 		case "com.atproto.repo.createRecord":
 			s.createRecord(w, r, did)
 		case "com.atproto.repo.getRecord":
