@@ -18,13 +18,14 @@ import (
 const PublishPath = "/desk/publish"
 
 type publishPages struct {
-	u  *UI
-	ps *publish.Service
+	u     *UI
+	ps    *publish.Service
+	shape *outlines // stations' areas for the compose page's map
 }
 
 // PublishPages registers the Publish section (call after ui.New).
 func (u *UI) PublishPages(ps *publish.Service) {
-	pp := &publishPages{u: u, ps: ps}
+	pp := &publishPages{u: u, ps: ps, shape: &outlines{db: ps.DB()}}
 	w, ap := auth.PermPublish, auth.PermRepliesApprove
 	u.srv.LimitBody(PublishPath+"/", "/media", publish.MaxImageBytes+64<<10)
 	u.Handle(Route{Method: "GET", Path: PublishPath, Perm: w, Summary: "Publications",

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,6 +36,7 @@ type formData struct {
 	Results     publish.Results
 	Stations    []publish.StationGroup
 	Targeted    map[int64]bool
+	PickMap     template.HTML  // the stations' areas to click (publish_map.go)
 	Open        map[int64]bool // accounts shown open (a version chosen)
 }
 
@@ -60,6 +62,9 @@ func (pp *publishPages) formData(r *http.Request, p publish.Publication) (formDa
 	d.Targeted = map[int64]bool{}
 	for _, u := range p.Stations {
 		d.Targeted[u] = true
+	}
+	if d.PickMap, err = pp.pickMap(ctx, pp.u.translator(r), d.Stations, d.Targeted); err != nil {
+		return d, err
 	}
 	if p.Texts == nil {
 		d.Pub.Texts = map[string]string{}

@@ -71,6 +71,26 @@ func TestPublishing(t *testing.T) {
 	a.Fill(fmt.Sprintf("#vt-%d_en", x), "Dasara procession Sunday: Mysuru Road closed 4–10 p.m.; use the outer ring road. #BengaluruTraffic")
 	waitJS(a, `document.querySelector(`+jsString(chk)+`).textContent.includes("Fits")`)
 	a.Fill(`input[name=place]`, "Jayanagar")
+	// The map of the stations' areas (stationpick.js): clicking an area
+	// ticks that station in the list, clicking again unticks it; a
+	// station ticked in the list shows on the map.
+	if a.Eval(`document.querySelector("[data-pickmap]").hidden`) != "false" {
+		t.Fatal("the stations' map is not shown")
+	}
+	picked := a.Eval(`Number(document.querySelectorAll(".pickmap path[data-unit]")[3].getAttribute("data-unit"))`)
+	clickArea := `document.querySelector('.pickmap path[data-unit="` + picked + `"]').dispatchEvent(new MouseEvent("click", {bubbles: true}))`
+	ticked := `document.querySelector('input[name=station][value="` + picked + `"]').checked`
+	a.Run(chromedp.Evaluate[chromedp.Void](clickArea))
+	if a.Eval(ticked) != "true" || a.Eval(`document.querySelector('.pickmap path[data-unit="`+picked+`"]').classList.contains("sel")`) != "true" {
+		t.Fatal("clicking a station's area did not pick it")
+	}
+	a.Run(chromedp.Evaluate[chromedp.Void](clickArea))
+	if a.Eval(ticked) != "false" {
+		t.Fatal("clicking again did not take it off")
+	}
+	a.Run(chromedp.Evaluate[chromedp.Void](clickArea))
+	a.Run(chromedp.Evaluate[chromedp.Void](`document.querySelector(".pickmap").scrollIntoView()`))
+	a.Screenshot("publish-compose-map-en-1280")
 	when := time.Now().In(ui.IST).AddDate(0, 0, 3)
 	a.Run(chromedp.SetValue(`#compose input[name=date]`, when.Format("2006-01-02")), chromedp.SetValue(`#compose input[name=time]`, "07:30"))
 	a.Submit(`#compose button[type=submit]`)
@@ -78,8 +98,11 @@ func TestPublishing(t *testing.T) {
 		t.Fatalf("after saving: at %s: %s", loc, a.Text("main"))
 	}
 	pubURL := a.Location()
-	if n := a.Eval(`document.querySelectorAll("#stations option:checked").length`); n == "0" {
-		t.Fatalf("no stations targeted near Jayanagar")
+	if n := a.Eval(`document.querySelectorAll("input[name=station]:checked").length`); n == "0" || n == "1" {
+		t.Fatalf("stations targeted: %s (the one picked on the map and those near Jayanagar)", n)
+	}
+	if a.Eval(`document.querySelector('input[name=station][value="`+picked+`"]').checked`) != "true" {
+		t.Fatal("the station picked on the map was not targeted")
 	}
 
 	// An image with its alt text.
