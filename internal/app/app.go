@@ -317,6 +317,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := a.newCrisis(cfg); err != nil {
 		return nil, err
 	}
+	a.Crisis.AddSource(alert.KindRumour, rumourSource(db)) // a room opened from a rumour alert gathers its cluster
 	if a.UI, err = ui.New(ui.Deps{Server: a.Web, Auth: a.Auth, Bus: a.Bus, Log: cfg.Log}); err != nil {
 		return nil, err
 	}
