@@ -97,6 +97,17 @@ func (m *Model) Accumulate(v Vec, acc []float32) {
 		mac20(w, v.Idx, v.Val[:len(v.Idx)], (*[20]float32)(acc))
 		return
 	}
+	if width <= 32 && Companding == 1 && len(v.Val) >= len(v.Idx) && rowsReadable(v.Idx, width, len(w)) {
+		// Up to 32 lanes (the shipped model has 26): the loop below in
+		// SIMD with prefetches (macLevels), same arithmetic bit for bit.
+		// Every row must have 32 readable bytes, which the table's last
+		// row or two lack; a post that reaches them takes the loop below.
+		var a [32]float32
+		copy(a[:], acc)
+		macLevels(w, width, v.Idx, v.Val[:len(v.Idx)], &a)
+		copy(acc, a[:width])
+		return
+	}
 	// Touch every row first: these loads are independent, so the core
 	// overlaps their cache misses, where the multiply-adds below would
 	// keep only a few in flight (the table is far larger than the cache;
@@ -130,6 +141,16 @@ func (m *Model) Accumulate(v Vec, acc []float32) {
 			acc[j] += x * Levels[uint8(q)]
 		}
 	}
+}
+
+// rowsReadable reports whether 32 bytes can be read from the start of
+// every row of idx in a table of n bytes with rows of width bytes.
+func rowsReadable(idx []uint32, width, n int) bool {
+	var top uint32
+	for _, f := range idx {
+		top = max(top, f)
+	}
+	return int(top)*width+32 <= n
 }
 
 // inTable reports whether every bucket of idx is one of n rows.

@@ -31,3 +31,16 @@ func mac20Go(rows []int8, idx []uint32, val []float32, a *[20]float32) {
 		}
 	}
 }
+
+// macLevelsGo is the reference for macLevels: Accumulate's plain loop
+// (acc[j] += x * Levels[q]) over all 32 lanes of a row that starts every
+// stride bytes; lanes past the model's width are the caller's to ignore.
+func macLevelsGo(rows []int8, stride int, idx []uint32, val []float32, a *[32]float32) {
+	for i, f := range idx {
+		x := val[i]
+		r := (*[32]int8)(rows[int(f)*stride:])
+		for j := 0; j < 32; j++ {
+			a[j] += x * Levels[uint8(r[j])]
+		}
+	}
+}

@@ -28,3 +28,20 @@ func mac20(rows []int8, idx []uint32, val []float32, a *[20]float32) {
 
 //go:noescape
 func mac20SSE2(rows unsafe.Pointer, idx *uint32, val *float32, n int, a *[20]float32)
+
+// macLevels is the plain Accumulate loop for a model up to 32 lanes wide
+// (the shipped one has 26) in SSE2: eight registers of four lanes for the
+// whole post; each code is widened, converted, divided by 127 (DIVPS
+// rounds as Go's float32 division does, so the weight is Levels[q] bit for
+// bit), multiplied by the feature's value and added, in feature order, so
+// the sums are the scalar loop's exactly. The caller guarantees every row
+// has 32 readable bytes from its start and len(val) >= len(idx).
+func macLevels(rows []int8, stride int, idx []uint32, val []float32, a *[32]float32) {
+	if len(idx) == 0 {
+		return
+	}
+	macLevelsSSE2(unsafe.Pointer(&rows[0]), stride, &idx[0], &val[0], len(idx), a)
+}
+
+//go:noescape
+func macLevelsSSE2(rows unsafe.Pointer, stride int, idx *uint32, val *float32, n int, a *[32]float32)

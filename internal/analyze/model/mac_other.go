@@ -15,3 +15,8 @@ func mac20(rows []int8, idx []uint32, val []float32, a *[20]float32) {
 	a[0] += float32(touch) * 0
 	mac20Go(rows, idx, val, a)
 }
+
+// macLevels is macLevelsGo where there is no assembly version.
+func macLevels(rows []int8, stride int, idx []uint32, val []float32, a *[32]float32) {
+	macLevelsGo(rows, stride, idx, val, a)
+}

@@ -107,3 +107,57 @@ func TestDecodedScoresExactly(t *testing.T) {
 	}()
 	m.Accumulate(Vec{Idx: []uint32{1 << testBits}, Val: []float32{1}}, make([]float32, 20))
 }
+
+// TestMacLevelsMatchesPlainLoop: macLevels (SSE2 on amd64) gives
+// Accumulate's plain loop bit for bit, for widths up to 32, every code,
+// subnormal and huge values; and Levels is float32(q)/127, which its
+// DIVPS computes.
+func TestMacLevelsMatchesPlainLoop(t *testing.T) {
+	for i := range Levels {
+		if q := float32(int8(uint8(i))); Levels[i] != q/127 {
+			t.Fatalf("Levels[%d] = %v, float32 division gives %v", i, Levels[i], q/127)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const nrows = 512
+	for _, width := range []int{21, 26, 32} {
+		rows := make([]int8, nrows*width+32)
+		for i := range rows {
+			rows[i] = int8(rng.IntN(256) - 128)
+		}
+		for _, n := range []int{0, 1, 2, 15, 16, 17, 63, 300, 2000} {
+			idx := make([]uint32, n)
+			val := make([]float32, n)
+			for i := range idx {
+				idx[i] = uint32(rng.IntN(nrows))
+				switch rng.IntN(8) {
+				case 0:
+					val[i] = float32(rng.NormFloat64()) * 1e-38
+				case 1:
+					val[i] = float32(rng.NormFloat64()) * 1e30
+				default:
+					val[i] = float32(rng.NormFloat64())
+				}
+			}
+			var start [32]float32
+			for j := range start {
+				start[j] = float32(rng.NormFloat64())
+			}
+			got, ref := start, start
+			macLevels(rows, width, idx, val, &got)
+			macLevelsGo(rows, width, idx, val, &ref)
+			want := start
+			for i, f := range idx { // Accumulate's plain loop
+				for j, q := range rows[int(f)*width : int(f)*width+width] {
+					want[j] += val[i] * Levels[uint8(q)]
+				}
+			}
+			for j := 0; j < width; j++ {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) || math.Float32bits(ref[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("width %d n=%d lane %d: macLevels %x, macLevelsGo %x, plain %x", width, n, j,
+						math.Float32bits(got[j]), math.Float32bits(ref[j]), math.Float32bits(want[j]))
+				}
+			}
+		}
+	}
+}
