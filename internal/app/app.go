@@ -283,6 +283,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		// its threshold (docs/WATCH.md).
 		Every: 30 * time.Second}
 	a.AlertLoop.Add(alert.RumourDetector(db, rumour.New(db, rumour.Options{})))
+	a.AlertLoop.Add(alert.TermDetector(db, alert.TermOptions{}))
 	a.Web.AlertAPI(a.Alerts)
 	a.Web.RulesAPI(a.Rules)
 	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})

@@ -73,6 +73,24 @@ const (
 	baselineDays  = 14
 )
 
+// TermHistoryDays is how many of the 14 UTC days before yesterday the term
+// rollups have counted (0 to 14): the emerging terms' baseline is a rate
+// over those days.
+func TermHistoryDays(ctx context.Context, db *store.DB, now time.Time) (int, error) {
+	var first *int64
+	if err := db.Read.QueryRowContext(ctx, `SELECT MIN(d) FROM (SELECT MIN(day) AS d FROM term_daily WHERE kind = 'word'
+		UNION ALL SELECT MIN(day) FROM term_daily WHERE kind = 'hashtag') AS m`).Scan(&first); err != nil {
+		return 0, fmt.Errorf("watch: unable to read terms: %w", err)
+	}
+	if first == nil {
+		return 0, nil
+	}
+	n := store.Millis(now)
+	recentStart := n - n%dayMs - dayMs
+	// The first day counted may be partial: it is not part of the history.
+	return int(min(baselineDays, max(0, (recentStart-(*first+dayMs))/dayMs))), nil
+}
+
 // EmergingTerms finds the words and hashtags whose use in the last two
 // UTC days (today so far) stands far above their rate over the 14 days
 // before: the 500 most used recent terms are judged, each against its
@@ -105,6 +123,12 @@ func EmergingTerms(ctx context.Context, db *store.DB, now time.Time, top int) ([
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("watch: unable to read terms: %w", err)
+	}
+	// The baseline is a rate over the days counted: on a young desk, over
+	// the days it has (a term used every day of three is not "new").
+	hist, err := TermHistoryDays(ctx, db, now)
+	if err != nil {
+		return nil, err
 	}
 	base := map[[2]string]int64{}
 	for k, ts := range byKind {
@@ -141,7 +165,7 @@ func EmergingTerms(ctx context.Context, db *store.DB, now time.Time, top int) ([
 	out := []Emerging{}
 	for kt, c := range cands {
 		b := base[kt]
-		exp := max(float64(b)/baselineDays, 0.25) * span // a new term: as if once every 4 days
+		exp := max(float64(b)/float64(max(hist, 1)), 0.25) * span // a new term: as if once every 4 days
 		score := Score(c, exp)
 		if score >= EmergingScore {
 			out = append(out, Emerging{Kind: kt[0], Term: kt[1], Recent: c, Expected: math.Round(exp*100) / 100,
