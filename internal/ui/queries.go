@@ -41,6 +41,7 @@ func (u *UI) QueryPages(st *query.Store, db *store.DB) {
 type queryRow struct {
 	query.Saved
 	Day, Week int
+	Listen    []listenSummary // channels listening for it on platforms, by state
 }
 
 type queriesData struct {
@@ -64,9 +65,13 @@ func (h *queryPages) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	listen, err := h.st.ListeningStates(ctx)
+	if err != nil {
+		return err
+	}
 	d := queriesData{Waiting: f.Waiting}
 	for _, q := range qs {
-		d.Rows = append(d.Rows, queryRow{Saved: q, Day: day[q.ID], Week: week[q.ID]})
+		d.Rows = append(d.Rows, queryRow{Saved: q, Day: day[q.ID], Week: week[q.ID], Listen: summarise(listen[q.ID])})
 	}
 	return h.u.Render(w, r, http.StatusOK, "queries.html", View{Title: "queries.title", Data: d})
 }
@@ -114,6 +119,8 @@ type queryShow struct {
 	CanChange bool // owner or approver
 	Concerns  []string
 	Preview   *previewData
+	Listening []listenRow    // how each channel listens on its platform
+	Listen    *listenPreview // how the shown definition is asked of platforms
 }
 
 func pathID(r *http.Request, name string) (int64, error) {
@@ -150,6 +157,10 @@ func (h *queryPages) show(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Day, d.Week = day[id], week[id]
+	listen, err := h.st.ListeningStates(ctx, id)
+	if err != nil {
+		return err
+	}
 	shown := sq.Query
 	if sq.Pending != nil {
 		d.OwnDraft = sq.Pending.ProposedBy == p.UserID
@@ -159,10 +170,12 @@ func (h *queryPages) show(w http.ResponseWriter, r *http.Request) error {
 	if shown != "" {
 		if q, err := query.Parse(shown); err == nil {
 			d.Concerns = query.ConcernCodes(q)
+			d.Listen = previewListening(q)
 			if d.Preview, err = h.preview(r, q); err != nil {
 				return err
 			}
 		}
 	}
+	d.Listening = listenRows(listen[id], d.Listen)
 	return h.u.Render(w, r, http.StatusOK, "query.html", View{Title: "queries.show_title", Data: d})
 }

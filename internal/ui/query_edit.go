@@ -16,6 +16,7 @@ type queryCheck struct {
 	OK        bool
 	Canonical string
 	Concerns  []string
+	Listen    *listenPreview // how platforms will be asked
 	// On a parse error: the column, the parser's words (English) and the
 	// query split around the error, to mark where it is.
 	Column            int
@@ -40,7 +41,7 @@ func checkOf(s string) (queryCheck, *query.Query) {
 	if err != nil {
 		return queryCheck{Message: err.Error()}, nil
 	}
-	return queryCheck{OK: true, Canonical: q.String(), Concerns: query.ConcernCodes(q)}, q
+	return queryCheck{OK: true, Canonical: q.String(), Concerns: query.ConcernCodes(q), Listen: previewListening(q)}, q
 }
 
 // queryForm is the editor: a new query, or a proposed change to one.
