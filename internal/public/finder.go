@@ -39,8 +39,11 @@ type Result struct {
 	PlaceKn  string    `json:"place_kn,omitempty"`
 	Stations []Station `json:"stations"`
 	// Suggestions: names containing what was typed, when nothing matched
-	// exactly (a visitor picks one).
-	Suggestions []string `json:"suggestions,omitempty"`
+	// exactly (a visitor picks one); SuggestionsKn the same places'
+	// Kannada names where the pack has them ("" where not), index by
+	// index.
+	Suggestions   []string `json:"suggestions,omitempty"`
+	SuggestionsKn []string `json:"suggestions_kn,omitempty"`
 }
 
 // Finder answers "which station serves this place?".
@@ -53,6 +56,7 @@ type Finder struct {
 
 type nameRef struct {
 	folded, name, kn string
+	compact          string // folded without spaces, joiners or dots (compact)
 	lat, lon         float64
 	shares           []geo.Share
 	station          int // index of the station itself, or -1
@@ -66,16 +70,19 @@ func NewFinder(pack *geo.Pack, gaz *place.Gazetteer) *Finder {
 			continue
 		}
 		f.byName[u.Name] = i
-		short := strings.TrimSuffix(u.Name, " PS")
-		f.names = append(f.names, nameRef{folded: textnorm.Fold(short), name: short, kn: u.NameKn, lat: u.Lat, lon: u.Lon, station: i})
-		if u.NameKn != "" {
-			f.names = append(f.names, nameRef{folded: textnorm.Fold(u.NameKn), name: short, kn: u.NameKn, lat: u.Lat, lon: u.Lon, station: i})
+		// A station is looked for by its place: "Jayanagar", "ಜಯನಗರ"
+		// rather than "Jayanagar PS", "ಜಯನಗರ ಪೊಲೀಸ್ ಠಾಣೆ".
+		short, shortKn := strings.TrimSuffix(u.Name, " PS"), strings.TrimSuffix(u.NameKn, knStationSuffix)
+		for _, n := range []string{short, shortKn, u.NameKn} {
+			if n != "" {
+				f.names = append(f.names, ref(nameRef{folded: textnorm.Fold(n), name: short, kn: shortKn, lat: u.Lat, lon: u.Lon, station: i}))
+			}
 		}
 	}
 	add := func(n, kn string, lat, lon float64, sh []geo.Share) {
-		f.names = append(f.names, nameRef{folded: textnorm.Fold(n), name: n, kn: kn, lat: lat, lon: lon, shares: sh, station: -1})
+		f.names = append(f.names, ref(nameRef{folded: textnorm.Fold(n), name: n, kn: kn, lat: lat, lon: lon, shares: sh, station: -1}))
 		if kn != "" {
-			f.names = append(f.names, nameRef{folded: textnorm.Fold(kn), name: n, kn: kn, lat: lat, lon: lon, shares: sh, station: -1})
+			f.names = append(f.names, ref(nameRef{folded: textnorm.Fold(kn), name: n, kn: kn, lat: lat, lon: lon, shares: sh, station: -1}))
 		}
 	}
 	for _, a := range pack.Areas() {
@@ -85,6 +92,24 @@ func NewFinder(pack *geo.Pack, gaz *place.Gazetteer) *Finder {
 		add(p.Name, p.NameKn, p.Lat, p.Lon, p.Stations)
 	}
 	return f
+}
+
+// knStationSuffix ends the pack's Kannada station names ("police station").
+const knStationSuffix = " ಪೊಲೀಸ್ ಠಾಣೆ"
+
+func ref(n nameRef) nameRef { n.compact = compact(n.folded); return n }
+
+// compact drops what two spellings of one place differ by most: spaces,
+// zero-width (non-)joiners, dots, hyphens and apostrophes ("ಲಾಲ್ ಬಾಗ್"
+// and "ಲಾಲ್\u200cಬಾಗ್", "K.R. Puram" and "KR Puram").
+func compact(folded string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\u200c', '\u200d', '.', '-', '\'', '\u2019':
+			return -1
+		}
+		return r
+	}, folded)
 }
 
 // Station returns the station whose code ends in slug.
@@ -122,12 +147,19 @@ func (f *Finder) Find(q string) Result {
 	if want == "" {
 		return res
 	}
-	for _, n := range f.names {
-		if n.folded == want {
-			res.Place, res.PlaceKn = n.name, n.kn
-			res.Stations = f.stationsAt(n)
-			if len(res.Stations) > 0 {
-				return res
+	// An exact name first, then the same name spelt with or without
+	// spaces and joiners.
+	for _, same := range []func(nameRef) bool{
+		func(n nameRef) bool { return n.folded == want },
+		func(n nameRef) bool { return n.compact != "" && n.compact == compact(want) },
+	} {
+		for _, n := range f.names {
+			if same(n) {
+				res.Place, res.PlaceKn = n.name, n.kn
+				res.Stations = f.stationsAt(n)
+				if len(res.Stations) > 0 {
+					return res
+				}
 			}
 		}
 	}
@@ -135,24 +167,48 @@ func (f *Finder) Find(q string) Result {
 		for _, p := range f.gaz.Find(q, nil, nil, "") {
 			st := f.sharesToStations(p.Station, p.Stations)
 			if len(st) > 0 {
-				res.Place = p.Text
+				res.Place, res.PlaceKn = f.spell(p.Text)
 				res.Stations = st
 				return res
 			}
 		}
 	}
+	type sugg struct{ name, kn string }
+	var found []sugg
 	seen := map[string]bool{}
 	for _, n := range f.names {
-		if len(res.Suggestions) >= 10 {
+		if len(found) >= 10 {
 			break
 		}
 		if strings.Contains(n.folded, want) && !seen[n.name] {
 			seen[n.name] = true
-			res.Suggestions = append(res.Suggestions, n.name)
+			found = append(found, sugg{n.name, n.kn})
 		}
 	}
-	slices.Sort(res.Suggestions)
+	slices.SortFunc(found, func(a, b sugg) int { return strings.Compare(a.name, b.name) })
+	for _, s := range found {
+		res.Suggestions = append(res.Suggestions, s.name)
+		res.SuggestionsKn = append(res.SuggestionsKn, s.kn)
+	}
 	return res
+}
+
+// spell gives a place the gazetteer read in free text in English and in
+// Kannada where the pack knows it under either spelling; text in Kannada
+// script is its own Kannada spelling.
+func (f *Finder) spell(text string) (en, kn string) {
+	k := compact(textnorm.Fold(text))
+	for _, n := range f.names {
+		if n.compact == k {
+			return n.name, n.kn
+		}
+	}
+	for _, r := range text {
+		if r >= 0x0C80 && r <= 0x0CFF {
+			return text, text
+		}
+	}
+	return text, ""
 }
 
 func (f *Finder) stationsAt(n nameRef) []Station {

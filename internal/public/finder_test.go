@@ -78,3 +78,43 @@ func TestFindAt(t *testing.T) {
 		t.Errorf("bad point found %+v", r.Stations)
 	}
 }
+
+// Kannada place names: a station's Kannada place name finds that station
+// (not a ward of the same name shared by several), spellings that differ
+// by spaces or joiners match, the place is given in Kannada where the
+// pack knows it, and suggestions carry their Kannada names.
+func TestFindKannada(t *testing.T) {
+	f := finder(t)
+	for q, want := range map[string]string{
+		"ಜಯನಗರ": "Jayanagar PS", "ಕೋರಮಂಗಲ": "Koramangala PS", "ಬಸವನಗುಡಿ": "Basavanagudi PS", "ಯಲಹಂಕ": "Yelahanka PS",
+		"ಜಯನಗರ ಪೊಲೀಸ್ ಠಾಣೆ": "Jayanagar PS", "ಲಾಲ್ ಬಾಗ್": "Siddapura PS", "ಲಾಲ್\u200cಬಾಗ್": "Siddapura PS", "K R Puram": "K.R. Puram PS",
+	} {
+		r := f.Find(q)
+		if len(r.Stations) == 0 || r.Stations[0].Name != want {
+			t.Errorf("%q: %+v, want %s", q, r.Stations, want)
+			continue
+		}
+		if r.PlaceKn == "" || strings.Contains(r.PlaceKn, "ಠಾಣೆ") {
+			t.Errorf("%q: place in Kannada %q", q, r.PlaceKn)
+		}
+	}
+	if r := f.Find("Malleshwaram"); r.PlaceKn != "ಮಲ್ಲೇಶ್ವರಂ" {
+		t.Errorf("English query, Kannada place %q", r.PlaceKn)
+	}
+	if r := f.Find("ಜಯನಗರ 4ನೇ ಬ್ಲಾಕ್"); len(r.Stations) == 0 || r.PlaceKn == "" {
+		t.Errorf("Kannada free text: %+v", r)
+	}
+	r := f.Find("ಮಲ್ಲೇಶ್ವರ")
+	if len(r.Suggestions) == 0 || len(r.SuggestionsKn) != len(r.Suggestions) {
+		t.Fatalf("suggestions %v / %v", r.Suggestions, r.SuggestionsKn)
+	}
+	kn := 0
+	for _, s := range r.SuggestionsKn {
+		if s != "" {
+			kn++
+		}
+	}
+	if kn == 0 {
+		t.Errorf("no Kannada suggestion: %v", r.SuggestionsKn)
+	}
+}

@@ -20,6 +20,16 @@ type FeedItem struct {
 	Texts     map[string]string
 	Published time.Time
 	Updated   time.Time
+	// CampaignID groups it under a campaign on the public home (0: none).
+	CampaignID int64
+}
+
+// FeedCampaign is a campaign as the public sees it: its name, goal and
+// dates, shown above its posts.
+type FeedCampaign struct {
+	ID               int64
+	Name, Goal       string
+	StartsAt, EndsAt time.Time
 }
 
 // Feed is a station's (or the whole force's) public advisories.
@@ -27,6 +37,7 @@ type Feed struct {
 	Station   string // "" for the force
 	StationKn string
 	Items     []FeedItem
+	Campaigns map[int64]FeedCampaign // of the items above
 }
 
 // MaxFeedItems is how many advisories a feed carries.
@@ -55,7 +66,7 @@ func (s *Service) StationFeed(ctx context.Context, slug string) (Feed, error) {
 		where = ` AND id IN (SELECT publication_id FROM publication_targets WHERE unit_id = $2)`
 		args = append(args, id)
 	}
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, kind, title, COALESCE(scheduled_at, released_at), updated_at FROM publications
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, kind, title, COALESCE(scheduled_at, released_at), updated_at, COALESCE(campaign_id, 0) FROM publications
 		WHERE state = 'approved' AND public = 1 AND COALESCE(scheduled_at, released_at) <= $1`+where+`
 		ORDER BY COALESCE(scheduled_at, released_at) DESC, id DESC LIMIT `+fmt.Sprint(MaxFeedItems), args...)
 	if err != nil {
@@ -65,7 +76,7 @@ func (s *Service) StationFeed(ctx context.Context, slug string) (Feed, error) {
 		var it FeedItem
 		var kind string
 		var pub, upd int64
-		if err := rows.Scan(&it.ID, &kind, &it.Title, &pub, &upd); err != nil {
+		if err := rows.Scan(&it.ID, &kind, &it.Title, &pub, &upd, &it.CampaignID); err != nil {
 			rows.Close()
 			return f, err
 		}
@@ -73,21 +84,63 @@ func (s *Service) StationFeed(ctx context.Context, slug string) (Feed, error) {
 		f.Items = append(f.Items, it)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return f, err
+	}
+	// The items' words and campaigns, one query each (a busy page asks
+	// for the feed at every expiry of its cache).
+	byID := map[int64]*FeedItem{}
+	camps := map[int64]bool{}
+	var ids, cids []string
 	for i := range f.Items {
 		f.Items[i].Texts = map[string]string{}
-		trows, err := s.db.Read.QueryContext(ctx, `SELECT lang, text FROM publication_texts WHERE publication_id = $1`, f.Items[i].ID)
-		if err != nil {
+		byID[f.Items[i].ID] = &f.Items[i]
+		ids = append(ids, fmt.Sprint(f.Items[i].ID))
+		if c := f.Items[i].CampaignID; c != 0 && !camps[c] {
+			camps[c] = true
+			cids = append(cids, fmt.Sprint(c))
+		}
+	}
+	if len(ids) == 0 {
+		return f, nil
+	}
+	// The ids are integers read above: nothing a visitor typed.
+	trows, err := s.db.Read.QueryContext(ctx, `SELECT publication_id, lang, text FROM publication_texts WHERE publication_id IN (`+strings.Join(ids, ",")+`)`)
+	if err != nil {
+		return f, err
+	}
+	for trows.Next() {
+		var id int64
+		var l, t string
+		if err := trows.Scan(&id, &l, &t); err != nil {
+			trows.Close()
 			return f, err
 		}
-		for trows.Next() {
-			var l, t string
-			if err := trows.Scan(&l, &t); err != nil {
-				trows.Close()
-				return f, err
-			}
-			f.Items[i].Texts[l] = t
-		}
-		trows.Close()
+		byID[id].Texts[l] = t
 	}
-	return f, nil
+	trows.Close()
+	if len(cids) == 0 {
+		return f, trows.Err()
+	}
+	f.Campaigns = map[int64]FeedCampaign{}
+	crows, err := s.db.Read.QueryContext(ctx, `SELECT id, name, goal, COALESCE(starts_at, 0), COALESCE(ends_at, 0) FROM campaigns WHERE id IN (`+strings.Join(cids, ",")+`)`)
+	if err != nil {
+		return f, err
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var c FeedCampaign
+		var st, en int64
+		if err := crows.Scan(&c.ID, &c.Name, &c.Goal, &st, &en); err != nil {
+			return f, err
+		}
+		if st != 0 {
+			c.StartsAt = store.Time(st)
+		}
+		if en != 0 {
+			c.EndsAt = store.Time(en)
+		}
+		f.Campaigns[c.ID] = c
+	}
+	return f, crows.Err()
 }

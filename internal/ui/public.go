@@ -84,6 +84,7 @@ func (pp *publicPages) latest(ctx context.Context) (publish.Feed, error) {
 type publicView struct {
 	Force      string
 	Advisories []publicAdvisory
+	Campaigns  []publicCampaign
 	Helplines  []Helpline
 	Find       *publicFind
 }
@@ -94,6 +95,20 @@ type publicAdvisory struct {
 	Lang      string // the language of Text (it may not be the page's)
 	Published int64
 }
+
+// publicCampaign is a campaign on the home: its name, goal and dates
+// (as staff wrote them, in whatever language) above its latest posts.
+type publicCampaign struct {
+	Name, Goal       string
+	StartsAt, EndsAt int64 // ms; 0 when not set
+	Posts            []publicAdvisory
+}
+
+// publicCampaigns and publicCampaignPosts bound the home's campaigns.
+const (
+	publicCampaigns     = 4
+	publicCampaignPosts = 4
+)
 
 type publicFind struct {
 	Query  string
@@ -134,10 +149,11 @@ func (pp *publicPages) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := Lang(r)
+	// A campaign's posts go under their campaign, newest campaign first;
+	// an emergency stays with the advisories at the top whatever its
+	// campaign.
+	group := map[int64]int{}
 	for _, it := range f.Items {
-		if len(v.Advisories) == publicAdvisories {
-			break
-		}
 		a := publicAdvisory{Kind: string(it.Kind), Published: it.Published.UnixMilli()}
 		for _, l := range []string{lang, "en", "kn", "hi"} {
 			if t := it.Texts[l]; t != "" {
@@ -145,8 +161,34 @@ func (pp *publicPages) home(w http.ResponseWriter, r *http.Request) error {
 				break
 			}
 		}
-		if a.Text != "" {
-			v.Advisories = append(v.Advisories, a)
+		if a.Text == "" {
+			continue
+		}
+		c, inCampaign := f.Campaigns[it.CampaignID]
+		if !inCampaign || it.Kind == publish.KindEmergency {
+			if len(v.Advisories) < publicAdvisories {
+				v.Advisories = append(v.Advisories, a)
+			}
+			continue
+		}
+		i, ok := group[c.ID]
+		if !ok {
+			if len(v.Campaigns) == publicCampaigns {
+				continue
+			}
+			pc := publicCampaign{Name: c.Name, Goal: c.Goal}
+			if !c.StartsAt.IsZero() {
+				pc.StartsAt = c.StartsAt.UnixMilli()
+			}
+			if !c.EndsAt.IsZero() {
+				pc.EndsAt = c.EndsAt.UnixMilli()
+			}
+			i = len(v.Campaigns)
+			group[c.ID] = i
+			v.Campaigns = append(v.Campaigns, pc)
+		}
+		if len(v.Campaigns[i].Posts) < publicCampaignPosts {
+			v.Campaigns[i].Posts = append(v.Campaigns[i].Posts, a)
 		}
 	}
 	return pp.u.renderPublic(w, r, "public_home.html", View{Title: "public.home.title", Data: v})
@@ -166,7 +208,7 @@ func (pp *publicPages) stations(w http.ResponseWriter, r *http.Request) error {
 		fd.Located = true
 		fd.Result = pp.find.At(lat, lon)
 		for _, s := range fd.Result.Stations {
-			fd.Maps = append(fd.Maps, boundarySVG(s.Geometry, s.Name))
+			fd.Maps = append(fd.Maps, boundarySVG(s.Geometry, stationLabel(r, s)))
 		}
 		if len(fd.Result.Stations) == 0 {
 			status = http.StatusNotFound
@@ -177,17 +219,22 @@ func (pp *publicPages) stations(w http.ResponseWriter, r *http.Request) error {
 	default:
 		fd.Result = pp.find.Find(q)
 		for _, s := range fd.Result.Stations {
-			label := s.Name
-			if Lang(r) == "kn" && s.NameKn != "" {
-				label = s.NameKn
-			}
-			fd.Maps = append(fd.Maps, boundarySVG(s.Geometry, label))
+			fd.Maps = append(fd.Maps, boundarySVG(s.Geometry, stationLabel(r, s)))
 		}
 		if len(fd.Result.Stations) == 0 {
 			status = http.StatusNotFound
 		}
 	}
 	return pp.u.renderPublic(w, r, "public_stations.html", View{Title: "public.find.title", Data: v}, status)
+}
+
+// stationLabel is a station's name in the page's language where the pack
+// has it.
+func stationLabel(r *http.Request, s public.Station) string {
+	if Lang(r) == "kn" && s.NameKn != "" {
+		return s.NameKn
+	}
+	return s.Name
 }
 
 // renderPublic renders a page in the public layout: no desk menu, no
