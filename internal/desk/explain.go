@@ -17,7 +17,20 @@ func (d *Desk) ExplainCases(ctx context.Context, f CaseFilter, sc Scope) (string
 	if err != nil || lq.empty {
 		return "", err
 	}
+	if lq.set != nil {
+		q, args := lq.sqlOf(d)
+		plan, err := d.explain(ctx, q, args...)
+		return "the matching posts' ids from posts_fts (group_concat), then batches of:\n" + plan, err
+	}
 	return d.explain(ctx, lq.sql, lq.args...)
+}
+
+// sqlOf is the query of a page, or the first batch of its set walk.
+func (lq listQuery) sqlOf(d *Desk) (string, []any) {
+	if lq.set != nil {
+		return d.walkQuery(lq.set, lq.keys, lq.set.cur, 4*(lq.limit+1))
+	}
+	return lq.sql, lq.args
 }
 
 func (d *Desk) explain(ctx context.Context, q string, args ...any) (string, error) {

@@ -214,7 +214,8 @@ type listQuery struct {
 	keys     []orderKey
 	sortName string
 	limit    int
-	empty    bool // the filter matches nothing (no query to run)
+	empty    bool     // the filter matches nothing (no query to run)
+	set      *setWalk // a common word on SQLite: read by listBySet, not sql
 }
 
 // ListCases returns a page of cases in the filter's order (triage order by
@@ -224,20 +225,13 @@ func (d *Desk) ListCases(ctx context.Context, f CaseFilter, sc Scope) ([]Case, s
 	if err != nil || lq.empty {
 		return []Case{}, "", err
 	}
-	rows, err := d.db.Read.QueryContext(ctx, lq.sql, d.db.OneShot(lq.args)...)
+	var out []Case
+	if lq.set != nil {
+		out, err = d.listBySet(ctx, lq)
+	} else {
+		out, err = d.readCases(ctx, lq.sql, lq.args)
+	}
 	if err != nil {
-		return nil, "", fmt.Errorf("desk: unable to list cases: %w", err)
-	}
-	defer rows.Close()
-	out := []Case{}
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("desk: unable to read case: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
 	next := ""
@@ -323,6 +317,10 @@ func (d *Desk) listQuery(ctx context.Context, f CaseFilter, sc Scope) (listQuery
 		if err != nil || s == searchNone {
 			lq.empty = err == nil
 			return lq, err
+		}
+		if s == searchExists && d.db.Dialect == store.SQLite && searchBySet {
+			lq.set = &setWalk{f: f, statuses: statuses, units: units, walk: walk, cur: cur}
+			return lq, nil
 		}
 		if s == searchIn || d.db.Dialect == store.SQLite {
 			lq.sql, lq.args = d.searchQuery(f, s, statuses, units, walk, cur, keys, page)
@@ -447,7 +445,7 @@ func (d *Desk) caseConds(w *where, f CaseFilter, o condOpts) bool {
 	if f.Sentiment != "" {
 		w.add("EXISTS (SELECT 1 FROM posts sp WHERE sp.case_id = c.id AND sp.sentiment = ?)", f.Sentiment)
 	}
-	if f.Q != "" {
+	if f.Q != "" && o.search != searchSet {
 		q, args, ok := d.matchPosts(f.Q)
 		if !ok {
 			return false

@@ -20,8 +20,9 @@ func planOf(t *testing.T, d *Desk, f CaseFilter, sc Scope) string {
 	if err != nil || lq.empty {
 		t.Fatalf("no query: %v", err)
 	}
+	q, args := lq.sqlOf(d)
 	if d.db.Dialect == store.SQLite {
-		plan, err := d.explain(ctx, lq.sql, lq.args...)
+		plan, err := d.explain(ctx, q, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +39,7 @@ func planOf(t *testing.T, d *Desk, f CaseFilter, sc Scope) string {
 		}
 	}
 	defer conn.ExecContext(ctx, "RESET ALL")
-	rows, err := conn.QueryContext(ctx, "EXPLAIN "+lq.sql, lq.args...)
+	rows, err := conn.QueryContext(ctx, "EXPLAIN "+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestSearchPlans(t *testing.T) {
 		}
 		e := newSpeedEnv(t, db, 1500)
 		active := []string{StatusNew, StatusOpen, StatusWaitingCitizen, StatusWaitingStation}
-		defer func(s int) { searchFew = s }(searchFew)
+		defer func(s int, b bool) { searchFew, searchBySet = s, b }(searchFew, searchBySet)
 		searchFew = 1 << 30
 		few := planOf(t, e.d, CaseFilter{Status: active, Q: "traffic"}, Scope{})
 		if !strings.Contains(few, "SEARCH c USING INTEGER PRIMARY KEY") || sqliteScan.MatchString(few) {
@@ -192,6 +193,15 @@ func TestSearchPlans(t *testing.T) {
 		}
 		searchFew = 1
 		for sort, index := range map[string]string{SortTriage: "cases_triage_all", SortDeadline: "cases_deadline_all", SortUpdated: "cases_updated"} {
+			// The set walk: the order's index, each case's post ids by
+			// posts_case, no search index in the walk, nothing sorted.
+			searchBySet = true
+			walk := planOf(t, e.d, CaseFilter{Status: active, Q: "traffic", Sort: sort}, Scope{})
+			if !strings.Contains(walk, "SCAN c USING INDEX "+index) || strings.Contains(walk, "TEMP B-TREE") ||
+				!strings.Contains(walk, "posts_case (case_id=?)") || strings.Contains(walk, "posts_fts") {
+				t.Errorf("set walk, %s: not one walk of %s reading each case's post ids:\n%s", sort, index, walk)
+			}
+			searchBySet = false
 			many := planOf(t, e.d, CaseFilter{Status: active, Q: "traffic", Sort: sort}, Scope{})
 			if !strings.Contains(many, "SCAN c USING INDEX "+index) || strings.Contains(many, "TEMP B-TREE") ||
 				!strings.Contains(many, "posts_case (case_id=?)") || strings.Contains(many, "rowid=?)") && strings.Contains(many, "posts_case (case_id=? AND rowid") {

@@ -164,10 +164,18 @@ func TestInboxSameAsBefore(t *testing.T) {
 			"search":              {Status: active, Q: "traffic"},
 			"search, walked":      {Status: active, Q: "traffic"},
 			"search, all, walked": {Q: "traffic"},
-			"search, no match":    {Status: active, Q: "zzzqqq"},
-			"search kannada":      {Status: active, Q: "ಸಂಚಾರ"},
-			"unit filter":         {Status: active, UnitID: e.units[4]},
-			"closed, by unit":     {Status: []string{StatusClosed}, UnitID: e.units[5]},
+			// SQLite's common-word plans: the set walk (default), its hand-over
+			// to the SQL form after a few cases, and the SQL form alone.
+			"search, walked, handed over":      {Status: active, Q: "traffic"},
+			"search, all, walked, handed over": {Q: "traffic"},
+			"search, walked, sql":              {Status: active, Q: "traffic"},
+			"search two words, walked":         {Status: active, Q: "chain snatching"},
+			"search, unit, walked":             {Status: active, Q: "traffic", UnitID: e.units[4]},
+			"search, overdue, walked":          {Status: active, Q: "traffic", Overdue: true},
+			"search, no match":                 {Status: active, Q: "zzzqqq"},
+			"search kannada":                   {Status: active, Q: "ಸಂಚಾರ"},
+			"unit filter":                      {Status: active, UnitID: e.units[4]},
+			"closed, by unit":                  {Status: []string{StatusClosed}, UnitID: e.units[5]},
 		}
 		scopes := map[string]Scope{"desk": {}, "no such unit": {Restricted: true, UnitID: 1 << 40}}
 		// The force, a division, a sub-division and two stations of it, and
@@ -178,15 +186,21 @@ func TestInboxSameAsBefore(t *testing.T) {
 		checked, nonEmpty := 0, 0
 		// Overdue both ways: few enough to sort, and so many the order's
 		// index is walked with a filter.
-		defer func(c, s int) { overdueCap, searchFew = c, s }(overdueCap, searchFew)
+		defer func(c, s, m int, b bool) { overdueCap, searchFew, setWalkMax, searchBySet = c, s, m, b }(overdueCap, searchFew, setWalkMax, searchBySet)
 		overdueCap = 3
 		filters["overdue, walked"] = filters["overdue"]
 		filters["overdue, unassigned, walked"] = filters["overdue, unassigned"]
 		for fname, f := range filters {
 			// "walked": as if many cases were overdue, or many posts matched.
-			overdueCap, searchFew = 1<<30, 1<<30
-			if strings.HasSuffix(fname, "walked") {
+			overdueCap, searchFew, setWalkMax, searchBySet = 1<<30, 1<<30, 4096, true
+			if strings.Contains(fname, "walked") {
 				overdueCap, searchFew = 3, 3
+			}
+			if strings.HasSuffix(fname, "handed over") {
+				setWalkMax = 7
+			}
+			if strings.HasSuffix(fname, "sql") {
+				searchBySet = false
 			}
 			for _, sort := range Sorts {
 				for sname, sc := range scopes {

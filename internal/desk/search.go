@@ -19,6 +19,7 @@ const (
 	searchNone   = iota // no searchable word: nothing matches
 	searchIn            // few matches: read them and their cases, sort those
 	searchExists        // many: walk the order's index, keep cases with a matching post
+	searchSet           // many, SQLite: the walk's SQL leaves the search out (search_set.go tests it)
 )
 
 // searchFew is how many matching posts are still read whole: the page
