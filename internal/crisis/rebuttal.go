@@ -27,11 +27,12 @@ const (
 
 // Why a post of a rebuttal's cluster was not answered.
 const (
-	SkipDeleted  = "deleted"          // its author took it down
-	SkipPrivate  = "private"          // a private conversation: a public correction is not a reply to a person's message
-	SkipChannel  = "no_channel"       // it came by import or the API: nothing to reply through
-	SkipAnswered = "already_answered" // an earlier rebuttal went to it
-	SkipRefused  = "refused"          // the platform's rules refuse the text (too long, …)
+	SkipDeleted    = "deleted"          // its author took it down
+	SkipPrivate    = "private"          // a private conversation: a public correction is not a reply to a person's message
+	SkipChannel    = "no_channel"       // it came by import or the API: nothing to reply through
+	SkipAnswered   = "already_answered" // an earlier rebuttal went to it
+	SkipRefused    = "refused"          // the platform's rules refuse the text (too long, …)
+	SkipSameAuthor = "same_author"      // the rebuttal already went to another post of this account
 )
 
 // RebuttalRequest is one rebuttal for a cluster: a text (with a link) or

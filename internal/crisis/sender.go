@@ -179,6 +179,18 @@ func skipReason(p post.Post, purpose string) string {
 	return ""
 }
 
+// addressed begins a reply on X with its author's @handle: it is how a
+// reply reads there, and X refuses the same text posted twice by one
+// account ("duplicate content"), which one rebuttal to many posts would
+// otherwise be.
+func addressed(text string, p post.Post) string {
+	h := strings.TrimPrefix(p.Author.Handle, "@")
+	if p.Platform != post.X || h == "" || strings.Contains(strings.ToLower(text), "@"+strings.ToLower(h)) {
+		return text
+	}
+	return "@" + h + " " + text
+}
+
 // langOf is the language a reply to p is written in: the analysis's
 // (Kannada in Latin letters is answered in Kannada), else the declared.
 func langOf(p post.Post) string {
@@ -292,6 +304,20 @@ func (s *Service) SendRebuttals(ctx context.Context, b *budget) (int, error) {
 			}
 			continue
 		}
+		// One correction per account per rebuttal: the same words twice to
+		// one person is spam (and X refuses them as duplicate content).
+		if p.Author.ExternalID != "" {
+			if err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM crisis_rebuttal_posts rp JOIN posts q ON q.id = rp.post_id
+				WHERE rp.rebuttal_id = $1 AND rp.state = 'queued' AND q.platform = $2 AND q.author_external_id = $3`, t.rid, p.Platform, p.Author.ExternalID).Scan(&seen); err != nil {
+				return queued, err
+			}
+			if seen > 0 {
+				if err := mark(t, "skipped", SkipSameAuthor, 0, nil); err != nil {
+					return queued, err
+				}
+				continue
+			}
+		}
 		ok, err := b.take(ctx, p.Platform)
 		if err != nil {
 			return queued, err
@@ -299,7 +325,7 @@ func (s *Service) SendRebuttals(ctx context.Context, b *budget) (int, error) {
 		if !ok {
 			continue // the platform's minute is used up: next round
 		}
-		text := s.fill(ctx, pick(t.bodies, langOf(p)), p, t.link)
+		text := addressed(s.fill(ctx, pick(t.bodies, langOf(p)), p, t.link), p)
 		_, answered, err := s.queue(ctx, reply{room: t.room, post: t.pid, purpose: PurposeRebuttal, text: text, createdBy: t.by, p: p},
 			func(tx *sql.Tx, id int64) error { return mark(t, "queued", "", id, tx) })
 		var refused errRefused
