@@ -76,6 +76,9 @@ type Detail struct {
 	// Names: the subject in other languages, when it has a name of its
 	// own there (a station's Kannada name).
 	Names map[string]string `json:"names,omitempty"`
+	// Total: of how many posts Observed is a part (a negative surge:
+	// negative posts of all those addressed to the force in the hour).
+	Total int64 `json:"total,omitempty"`
 
 	// A rumour cluster (kind rumour.cluster): what a crisis room gathers
 	// and answers. Cluster is its id (rumour.ClusterPosts lists every

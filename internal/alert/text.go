@@ -80,7 +80,7 @@ func Texts(sig Signal) map[string]notify.Text {
 		}
 		subj := say(lang, key, "{subject}", subjectIn(sig, lang), "{observed}", strconv.FormatInt(d.Observed, 10),
 			"{expected}", strconv.FormatFloat(d.Expected, 'f', 1, 64), "{posts}", strconv.Itoa(len(d.PostIDs)),
-			"{accounts}", strconv.Itoa(d.Accounts), "{langs}", langList(lang, d.Langs))
+			"{accounts}", strconv.Itoa(d.Accounts), "{total}", strconv.FormatInt(d.Total, 10), "{langs}", langList(lang, d.Langs))
 		if subj == "" {
 			subj = d.Title[lang]
 		}

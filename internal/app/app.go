@@ -284,6 +284,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Every: 30 * time.Second}
 	a.AlertLoop.Add(alert.RumourDetector(db, rumour.New(db, rumour.Options{})))
 	a.AlertLoop.Add(alert.TermDetector(db, alert.TermOptions{}))
+	a.AlertLoop.Add(alert.SurgeDetector(db, watch.SurgeOptions{}))
 	a.Web.AlertAPI(a.Alerts)
 	a.Web.RulesAPI(a.Rules)
 	a.Publish = publish.New(db, a.Outbox, publish.Options{BaseURL: cfg.BaseURL, Log: cfg.Log})
