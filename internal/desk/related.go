@@ -3,6 +3,8 @@ package desk
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Related is what the case page shows beside a case: the citizen's
@@ -26,7 +28,7 @@ func (d *Desk) RelatedOf(ctx context.Context, c Case, sc Scope) (Related, error)
 	if err != nil {
 		return out, fmt.Errorf("desk: unable to read identities: %w", err)
 	}
-	var ids []any
+	var ids []int64
 	for rows.Next() {
 		var a Author
 		var first, last int64
@@ -41,21 +43,22 @@ func (d *Desk) RelatedOf(ctx context.Context, c Case, sc Scope) (Related, error)
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// One branch per identity walking cases_author newest first and
+	// stopping after 20, merged: a citizen with ~800 cases made the case
+	// page read and sort every one of them with its author and unit
+	// (~30 ms at 1M posts) to show 20.
 	w := &where{}
-	ph := ""
-	for i := range ids {
-		if i > 0 {
-			ph += ", "
-		}
-		ph += "?"
+	var branches []string
+	for _, id := range ids {
+		w.conds = w.conds[:0]
+		w.add("c.author_id = ?", id)
+		w.add("c.id <> ?", c.ID)
+		scoped(w, sc, "c.unit_id")
+		branches = append(branches, "SELECT * FROM (SELECT c.id FROM cases c"+w.sql()+" ORDER BY c.id DESC LIMIT 20) b"+strconv.Itoa(len(branches)))
 	}
-	w.add("c.author_id IN ("+ph+")", ids...)
-	w.add("c.id <> ?", c.ID)
-	scoped(w, sc, "c.unit_id")
-	// +c.id: the identities' cases by cases_author and a sort of those,
-	// not a walk of every case newest first in search of them (an author
-	// with one old case made the case page read the whole table).
-	rs, err := d.db.Read.QueryContext(ctx, "SELECT "+caseCols+caseFrom+w.sql()+" ORDER BY +c.id DESC LIMIT 20", w.args...)
+	rs, err := d.db.Read.QueryContext(ctx, "SELECT "+caseCols+" FROM ("+strings.Join(branches, " UNION ALL ")+
+		" ORDER BY id DESC LIMIT 20) k JOIN cases c ON c.id = k.id LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN units u ON u.id = c.unit_id ORDER BY c.id DESC",
+		d.db.OneShot(w.args)...)
 	if err != nil {
 		return out, fmt.Errorf("desk: unable to read the citizen's cases: %w", err)
 	}
