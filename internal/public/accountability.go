@@ -63,6 +63,14 @@ func NewAccountability(db *store.DB, ttl time.Duration) *Accountability {
 	return &Accountability{db: db, now: time.Now, ttl: ttl}
 }
 
+// Computed is when the figures Months returns were computed (zero
+// before the first), so a page rendered from them can be kept as long.
+func (a *Accountability) Computed() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.at
+}
+
 // Months returns the last Months months, newest first.
 func (a *Accountability) Months(ctx context.Context) ([]Month, error) {
 	a.mu.Lock()

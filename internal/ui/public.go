@@ -240,9 +240,23 @@ func stationLabel(r *http.Request, s public.Station) string {
 // renderPublic renders a page in the public layout: no desk menu, no
 // account, nothing of a signed-in visitor's.
 func (u *UI) renderPublic(w http.ResponseWriter, r *http.Request, file string, v View, status ...int) error {
-	t, err := u.tmpl.get(Lang(r), file)
+	b, err := u.publicBytes(r, file, v)
 	if err != nil {
 		return err
+	}
+	code := http.StatusOK
+	if len(status) > 0 {
+		code = status[0]
+	}
+	writeHTML(w, r, code, b)
+	return nil
+}
+
+// publicBytes renders a public page.
+func (u *UI) publicBytes(r *http.Request, file string, v View) ([]byte, error) {
+	t, err := u.tmpl.get(Lang(r), file)
+	if err != nil {
+		return nil, err
 	}
 	v.Lang, v.Path = Lang(r), r.URL.RequestURI()
 	if v.Title == "" {
@@ -250,12 +264,7 @@ func (u *UI) renderPublic(w http.ResponseWriter, r *http.Request, file string, v
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "public-layout", v); err != nil {
-		return fmt.Errorf("ui: unable to render %s: %w", file, err)
+		return nil, fmt.Errorf("ui: unable to render %s: %w", file, err)
 	}
-	code := http.StatusOK
-	if len(status) > 0 {
-		code = status[0]
-	}
-	writeHTML(w, r, code, buf.Bytes())
-	return nil
+	return buf.Bytes(), nil
 }

@@ -3,6 +3,8 @@ package ui
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/kaval-desk/kaval/internal/public"
 )
@@ -41,11 +43,19 @@ func init() {
 // PublicAccountability registers the accountability page.
 func (u *UI) PublicAccountability(acc *public.Accountability, opt PublicOptions) {
 	pp := &publicPages{u: u, opt: opt}
+	pc := &pageCache{}
 	u.handlePublic(PublicAccountabilityPath, "Public accountability: cases, resolutions and median response and resolution times by station and month",
 		func(w http.ResponseWriter, r *http.Request) error {
 			ms, err := acc.Months(r.Context())
 			if err != nil {
 				return err
+			}
+			// The page only changes when the figures are computed again:
+			// it is kept rendered until then (a table of every station).
+			key := Lang(r) + " " + r.URL.RequestURI()
+			if b, status, ok := pc.get(key, acc.Computed()); ok {
+				writeHTML(w, r, status, b)
+				return nil
 			}
 			v := accountabilityView{publicView: pp.view(r), Months: ms, MinCases: public.MinCases}
 			want := r.URL.Query().Get("month")
@@ -64,6 +74,49 @@ func (u *UI) PublicAccountability(acc *public.Accountability, opt PublicOptions)
 					status = http.StatusNotFound
 				}
 			}
-			return u.renderPublic(w, r, "public_accountability.html", View{Title: "public.acc.title", Data: v}, status)
+			b, err := u.publicBytes(r, "public_accountability.html", View{Title: "public.acc.title", Data: v})
+			if err != nil {
+				return err
+			}
+			pc.put(key, acc.Computed(), b, status)
+			writeHTML(w, r, status, b)
+			return nil
 		})
+}
+
+// pageCache keeps rendered pages for as long as the data they show (its
+// version, a time); a few dozen keys at most, so that arbitrary query
+// strings cannot fill the memory.
+type pageCache struct {
+	mu    sync.Mutex
+	at    time.Time
+	pages map[string]cachedPage
+}
+
+type cachedPage struct {
+	body   []byte
+	status int
+}
+
+const pageCacheMax = 64
+
+func (c *pageCache) get(key string, at time.Time) ([]byte, int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.Equal(at) {
+		return nil, 0, false
+	}
+	p, ok := c.pages[key]
+	return p.body, p.status, ok
+}
+
+func (c *pageCache) put(key string, at time.Time, body []byte, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.Equal(at) || c.pages == nil {
+		c.at, c.pages = at, map[string]cachedPage{}
+	}
+	if len(c.pages) < pageCacheMax {
+		c.pages[key] = cachedPage{body, status}
+	}
 }

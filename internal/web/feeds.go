@@ -105,10 +105,6 @@ func (s *Server) atom(w http.ResponseWriter, r *http.Request, ps *publish.Servic
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(xml.Header))
-	w.Write(b)
+	writePublic(w, r, http.StatusOK, "application/atom+xml; charset=utf-8", "public, max-age=300", append([]byte(xml.Header), b...))
 	return nil
 }
