@@ -66,6 +66,12 @@ var DeskSources = []struct {
 	{"blr-traffic", 3, "bengaluru"}, // Bengaluru 2020 tweets about traffic
 	{"blr-civic", 2, "bengaluru"},   // Bengaluru 2020 tweets to BBMP / BWSSB, potholes
 	{"complaints", 1, "complaints"}, // tweets to companies' help desks (ACL 2019)
+	// Crisis tweets of the training events (never the emergency dev
+	// events) that name a handle: real posts written while people were at
+	// risk, the only real source of danger now in any number. Share 0:
+	// they follow the interleaved pool, so its stratified prefix is as
+	// before, and are labelled by keyword (kaval label next --match).
+	{"crisis", 0, "crisis"},
 }
 
 // DeskGroup is the cross-validation group of a pool source.
@@ -130,6 +136,17 @@ func DeskPool(root string) ([]PoolPost, error) {
 	for _, it := range comp {
 		add("complaints", it.Text)
 	}
+	for _, related := range []bool{false, true} {
+		cr, err := crisis(root, related)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range cr {
+			if !DevEvents[it.Group] && strings.Contains(it.Text, "@") {
+				add("crisis", it.Text)
+			}
+		}
+	}
 	for _, ps := range by {
 		sort.Slice(ps, func(i, j int) bool { return ps[i].Key < ps[j].Key })
 	}
@@ -145,9 +162,15 @@ func DeskPool(root string) ([]PoolPost, error) {
 			}
 		}
 		if !added {
-			return out, nil
+			break
 		}
 	}
+	for _, s := range DeskSources {
+		if s.Share == 0 {
+			out = append(out, by[s.Name]...)
+		}
+	}
+	return out, nil
 }
 
 // DeskLabel is one labelled post of the police-desk set (docs/LABELLING.md).
