@@ -285,13 +285,17 @@ func toValid(s string) string {
 
 // Scores are the raw model outputs behind an analysis, for evaluation.
 type Scores struct {
-	Lang       lang.Result
-	Sentiment  [3]float32 // negative, neutral, positive
-	Offensive  float32
-	Emergency  float32
-	Complaint  float32
-	Categories [32]float32 // by Categories index
-	Rules      ruleScores
+	Lang      lang.Result
+	Sentiment [3]float32 // negative, neutral, positive
+	Offensive float32
+	Emergency float32
+	// EmergencyAt is the score at which Emergency flags this post:
+	// EmergencyThreshold where the danger-now stage decided, 0.5 where the
+	// head and the rules did (danger.go).
+	EmergencyAt float32
+	Complaint   float32
+	Categories  [32]float32 // by Categories index
+	Rules       ruleScores
 	// LangEvidence is what the language decision read (for choosing its
 	// thresholds: lang.RomanisedMin).
 	LangEvidence LangEvidence
@@ -412,7 +416,10 @@ func (e *Engine) score(text string, places []post.Place) Scores {
 	}
 	s.Complaint = e.complaint.Probs(zc)[0]
 
-	s.Emergency = sigmoid(emergencyLogit(e.emergency.Logits(acc, sc.logits[:0])[0], r))
+	// The head and the rules say how much the post reads like danger;
+	// where the post carries a desk matter the danger-now stage turns that
+	// into a calibrated probability (danger.go).
+	s.Emergency, s.EmergencyAt = emergencyScore(e.emergency.Logits(acc, sc.logits[:0])[0], r)
 
 	cl := e.category.Probs(e.category.Logits(acc, sc.logits[:0]))
 	for i := range Categories {
@@ -466,7 +473,7 @@ func (e *Engine) understand(text string, places []post.Place, a *post.Analysis) 
 	}
 	a.Sentiment = post.Sentiment{Label: sentimentLabels[best], Score: round3(float64(s.Sentiment[2] - s.Sentiment[0]))}
 	a.Offensive = post.Flag{Label: s.Offensive >= 0.5, Score: round3(float64(s.Offensive))}
-	a.Emergency = post.Flag{Label: s.Emergency >= 0.5, Score: round3(float64(s.Emergency))}
+	a.Emergency = post.Flag{Label: s.Emergency >= s.EmergencyAt, Score: round3(float64(s.Emergency))}
 	a.Complaint = post.Flag{Label: s.Complaint >= 0.5, Score: round3(float64(s.Complaint))}
 	top, topScore := -1, float32(CategoryFloor)
 	for i, name := range Categories {
@@ -511,7 +518,7 @@ var urgencyWeight = map[string]float32{
 func urgency(s *Scores, emergency bool) int {
 	u := float32(0)
 	if emergency {
-		u = 40 + 30*(s.Emergency-0.5)*2
+		u = 40 + 30*(s.Emergency-s.EmergencyAt)/(1-s.EmergencyAt)
 	} else {
 		u = 25 * s.Emergency
 	}

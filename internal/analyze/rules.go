@@ -21,6 +21,8 @@ const (
 	kindMissing
 	kindWeakNow
 	kindHypothetical
+	kindReport
+	kindAtRisk
 )
 
 type hit struct {
@@ -115,6 +117,12 @@ func newMatcher() *matcher {
 	for _, p := range hypotheticalLexicon {
 		m.add(p, hit{kind: kindHypothetical})
 	}
+	for _, p := range reportLexicon {
+		m.add(p, hit{kind: kindReport})
+	}
+	for _, p := range atRiskLexicon {
+		m.add(p, hit{kind: kindAtRisk})
+	}
 	return m
 }
 
@@ -170,6 +178,8 @@ type ruleScores struct {
 	missing    float32 // someone missing (missingLexicon)
 	weakNow    float32 // immediacy words that mostly mean something else on desk posts (weakNowLexicon)
 	hypo       float32 // danger named as a risk, not an event (hypotheticalLexicon)
+	report     float32 // the post relays news or prayers about danger (reportLexicon)
+	atRisk     float32 // people at risk now and an ask for responders (atRiskLexicon)
 	repeats    int     // words repeated three or more times in a row ("help help help") or "!!!"
 }
 
@@ -391,6 +401,10 @@ func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen *
 			rs.weakNow += h.w
 		case kindHypothetical:
 			rs.hypo += h.w
+		case kindReport:
+			rs.report += h.w
+		case kindAtRisk:
+			rs.atRisk += h.w
 		}
 	}
 }

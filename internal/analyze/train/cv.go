@@ -323,6 +323,10 @@ func CrossValidate(d *Data, task string, sub int, w io.Writer) error {
 		CategoryCV(d, w)
 	case "desk":
 		DeskCV(d, w)
+	case "danger":
+		DangerCV(d, w, sub)
+	case "complaint-stage":
+		ComplaintStageCV(d, w)
 	case "desk-complaint":
 		DeskComplaintCV(d, w)
 	default:

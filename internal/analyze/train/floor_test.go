@@ -65,8 +65,11 @@ func TestDevFloors(t *testing.T) {
 	// emergency, danger now, chosen out of source with at most 2% of
 	// ordinary desk posts flagged, and no longer calls every prayer and
 	// donation about a disaster one (the dev labels are crisis relevance):
-	// 0.887 on this third of the dev events.
-	check("emergency F1", binary(crisis, func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Emergency.Label }).F1, 0.875)
+	// 0.887 on this third of the dev events. 0.875 until session 8: the
+	// danger-now stage decides posts with a desk matter (leave-events-out
+	// crisis F1 0.769 -> 0.740 for 49 fewer false alarms on real desk
+	// posts out of source; docs/MODELS.md), 0.872 here.
+	check("emergency F1", binary(crisis, func(s string) bool { return e.Analyze(analyze.Input{Text: s}).Emergency.Label }).F1, 0.865)
 
 	classes := []string{"en", "kn-Latn", "hi-Latn", "ta-Latn", "ml-Latn"}
 	var g, p []int
