@@ -35,6 +35,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/pipeline"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/publish"
+	"github.com/kaval-desk/kaval/internal/report"
 	"github.com/kaval-desk/kaval/internal/query"
 	"github.com/kaval-desk/kaval/internal/rules"
 	"github.com/kaval-desk/kaval/internal/rumour"
@@ -132,6 +133,10 @@ type App struct {
 	Acker *rules.Acker
 	// Crisis runs the crisis rooms (crisis.go).
 	Crisis *crisis.Service
+
+	// Reports are the daily briefs and weekly reports per unit; their
+	// e-mail schedules are sent by one replica (a lease).
+	Reports *report.Service
 }
 
 // New opens the database, migrates it, seeds the jurisdiction pack into an
@@ -331,6 +336,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.PublishPages(a.Publish)
 	a.UI.NotifyPages(a.Notify)
 	a.UI.SLAPages(a.SLA)
+	a.Reports = report.NewService(db)
+	a.Web.ReportsAPI(a.Reports, a.UI.Labels)
+	a.UI.ReportPages(a.Reports, unit.NewStore(db))
 	a.UI.RulesPages(a.Rules, a.Desk)
 	a.UI.ShiftPages(a.Shift)
 	a.UI.TrainingPages(a.Sandbox)
@@ -392,6 +400,15 @@ func (a *App) Start(ctx context.Context) {
 	go func() {
 		defer a.wg.Done()
 		a.runShift(ctx)
+	}()
+	a.wg.Add(1)
+	go func() {
+		// Scheduled reports are e-mailed once per period, by the replica
+		// holding the lease.
+		defer a.wg.Done()
+		host, _ := os.Hostname()
+		sn := &report.Sender{Store: a.Reports.Store, Builder: a.Reports.Builder, Notifier: a.Notify, Labels: a.UI.Labels, Log: a.log}
+		sn.Run(ctx, lease.New(a.DB), fmt.Sprintf("%s:%d:reports:%p", host, os.Getpid(), a))
 	}()
 	a.wg.Add(1)
 	go func() {

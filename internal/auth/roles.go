@@ -89,6 +89,9 @@ const (
 	PermCrisisSurge Perm = "crisis:surge" // switch a crisis room's surge mode on or off
 )
 
+// The reports' e-mail schedules (issue 14); reading reports is analytics:read.
+const PermReportsSchedule Perm = "reports:schedule"
+
 // Perms lists every real permission (not the pseudo ones).
 var Perms = []Perm{
 	PermCasesRead, PermCasesWrite, PermCasesAssign, PermRepliesSend, PermRepliesApprove,
@@ -98,6 +101,7 @@ var Perms = []Perm{
 	PermShiftsWork, PermShiftsManage, PermTraining,
 	PermAlertsAck,
 	PermCrisisSurge,
+	PermReportsSchedule,
 }
 
 // rolePerms is THE table of who may do what.
@@ -119,7 +123,7 @@ var rolePerms = map[Role][]Perm{
 		PermPostsRead, PermPIIView, PermAnalyticsRead, PermIncidentsManage, PermPublish,
 		PermTemplatesManage, PermQueriesManage, PermQueriesApprove, PermRulesManage, PermUnitsRead, PermTokensOwn, PermCitizensLink,
 		PermShiftsWork, PermShiftsManage, PermTraining,
-		PermAlertsAck, PermCrisisSurge,
+		PermAlertsAck, PermCrisisSurge, PermReportsSchedule,
 	},
 	RoleAgent: {
 		PermCasesRead, PermCasesWrite, PermRepliesSend, PermPostsRead, PermPublish,

@@ -170,6 +170,7 @@ func notable(ctx context.Context, db *store.DB, s scope, r *Report, v privacy.Vi
 		return fmt.Errorf("report: unable to read notable posts: %w", err)
 	}
 	defer rows.Close()
+	seen := map[string]bool{}
 	for rows.Next() && len(r.Notable) < notableMax {
 		var n Notable
 		var at int64
@@ -179,9 +180,10 @@ func notable(ctx context.Context, db *store.DB, s scope, r *Report, v privacy.Vi
 			&n.Urgency, &n.Emergency, &n.Ref, &n.Text); err != nil {
 			return fmt.Errorf("report: unable to read notable posts: %w", err)
 		}
-		if privacy.Private(n.Platform, private) {
-			continue
+		if privacy.Private(n.Platform, private) || n.Ref != "" && seen[n.Ref] {
+			continue // one post per case: the most urgent
 		}
+		seen[n.Ref] = true
 		n.At = store.Time(at)
 		n.Text = v.Text(n.Text)
 		if v.PII {

@@ -64,10 +64,10 @@ func (r Report) PeriodText() string {
 	return s.Format("02 Jan") + " – " + u.Format("02 Jan 2006")
 }
 
-// label is a value's name in the catalogue where the desk has one
+// Label is a value's name in the catalogue where the desk has one
 // (categories, platforms, sentiments, languages, alert severities), else
 // the value itself ("" reads as none).
-func label(t T, family, v string) string {
+func Label(t T, family, v string) string {
 	if v == "" {
 		return t("report.none")
 	}
@@ -99,7 +99,7 @@ func PDF(r Report, lang string, t T) ([]byte, error) {
 	count := func(cs []Count, family string) [][]string {
 		rows := make([][]string, len(cs))
 		for i, c := range cs {
-			rows[i] = []string{label(t, family, c.Value), Group(c.N)}
+			rows[i] = []string{Label(t, family, c.Value), Group(c.N)}
 		}
 		return rows
 	}
@@ -149,8 +149,8 @@ func PDF(r Report, lang string, t T) ([]byte, error) {
 		d.Paragraph(t("report.notable.none"))
 	}
 	for _, n := range r.Notable {
-		meta := []string{n.At.In(IST).Format("02 Jan 15:04"), label(t, "platform", n.Platform), label(t, "station", n.Station),
-			label(t, "category", n.Category), t("report.notable.urgency", n.Urgency)}
+		meta := []string{n.At.In(IST).Format("02 Jan 15:04"), Label(t, "platform", n.Platform), Label(t, "station", n.Station),
+			Label(t, "category", n.Category), t("report.notable.urgency", n.Urgency)}
 		if n.Emergency {
 			meta = append(meta, t("report.notable.emergency"))
 		}
@@ -170,7 +170,7 @@ func PDF(r Report, lang string, t T) ([]byte, error) {
 	} else {
 		var rows [][]string
 		for _, i := range r.Incidents {
-			rows = append(rows, []string{i.At.In(IST).Format("02 Jan 15:04"), label(t, "severity", i.Severity), i.Subject, label(t, "state", i.State)})
+			rows = append(rows, []string{i.At.In(IST).Format("02 Jan 15:04"), Label(t, "severity", i.Severity), i.Subject, Label(t, "state", i.State)})
 		}
 		d.Table([]pdf.Column{{Title: t("report.col.when"), Width: 0.2}, {Title: t("report.col.severity"), Width: 0.15},
 			{Title: t("report.col.subject"), Width: 0.45}, {Title: t("report.col.state"), Width: 0.2}}, rows)

@@ -10,9 +10,10 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/kaval-desk/kaval/internal/store"
 )
 
 // Kinds of report.
@@ -64,7 +65,7 @@ func (e *Invalid) Error() string        { return "report: " + e.Field + ": " + e
 func (e *Invalid) InvalidField() string { return e.Field }
 
 // ErrNotFound is a report or schedule that does not exist.
-var ErrNotFound = errors.New("report: not found")
+var ErrNotFound = store.ErrNotFound
 
 // Unit is the unit a report is about.
 type Unit struct {

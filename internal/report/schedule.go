@@ -207,7 +207,7 @@ func (sn *Sender) text(r Report, lang string) notify.Text {
 	if len(r.Issues.Categories) > 0 {
 		var cats []string
 		for _, c := range r.Issues.Categories[:min(5, len(r.Issues.Categories))] {
-			cats = append(cats, label(t, "category", c.Value)+" "+Group(c.N))
+			cats = append(cats, Label(t, "category", c.Value)+" "+Group(c.N))
 		}
 		b.WriteString(t("report.section.issues") + ": " + strings.Join(cats, ", ") + "\n")
 	}

@@ -21,9 +21,11 @@ import (
 	"github.com/kaval-desk/kaval/internal/notify"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/publish"
+	"github.com/kaval-desk/kaval/internal/report"
 	"github.com/kaval-desk/kaval/internal/sla"
 	"github.com/kaval-desk/kaval/internal/store"
 	"github.com/kaval-desk/kaval/internal/ui"
+	"github.com/kaval-desk/kaval/internal/unit"
 	"github.com/kaval-desk/kaval/internal/web"
 )
 
@@ -182,6 +184,9 @@ func mountAll(e *env) {
 	e.t.Cleanup(u.Close)
 	u.ChannelPages(channel.NewAdmin(chs, channel.NewManager(chs, channel.Options{Sink: in, Checkpoints: in}), nil))
 	u.PublishPages(ps)
+	rs := report.NewService(e.db)
+	e.srv.ReportsAPI(rs, u.Labels)
+	u.ReportPages(rs, unit.NewStore(e.db))
 }
 
 // wildcardRE matches path wildcards such as {id} or {file}.
