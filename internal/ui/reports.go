@@ -163,9 +163,13 @@ func (rp *reportPages) page(w http.ResponseWriter, r *http.Request, unredacted b
 		Unit: rep.Unit.In(Lang(r), t), Heading: rep.Heading(Lang(r), t), Period: rep.PeriodText(), CanPII: p.Can(auth.PermPIIView)}})
 }
 
-func (rp *reportPages) show(w http.ResponseWriter, r *http.Request) error { return rp.page(w, r, false) }
+func (rp *reportPages) show(w http.ResponseWriter, r *http.Request) error {
+	return rp.page(w, r, false)
+}
 
-func (rp *reportPages) unmask(w http.ResponseWriter, r *http.Request) error { return rp.page(w, r, true) }
+func (rp *reportPages) unmask(w http.ResponseWriter, r *http.Request) error {
+	return rp.page(w, r, true)
+}
 
 func (rp *reportPages) download(format string) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
