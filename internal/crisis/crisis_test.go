@@ -344,3 +344,70 @@ func TestSurgeMode(t *testing.T) {
 		}
 	})
 }
+
+// Rooms are a report's incidents: a unit's report lists the rooms of its
+// stations and the city-wide ones, within the period.
+func TestIncidents(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		sup := e.users["sup"]
+		for _, r := range []crisis.OpenRequest{{Title: "Jayanagar flood", Severity: "critical", Stations: []string{"Jayanagar PS"}},
+			{Title: "Hebbal rumour", Severity: "warning", Stations: []string{"Hebbal PS"}}, {Title: "City-wide bandh", Severity: "warning"}} {
+			if _, err := e.cr.Open(ctx, sup, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := e.now.Add(-time.Hour)
+		all, err := e.cr.Incidents(ctx, nil, day, day.Add(24*time.Hour))
+		if err != nil || len(all) != 3 {
+			t.Fatalf("city: %+v %v", all, err)
+		}
+		jay, _ := e.cr.Incidents(ctx, []string{"Jayanagar PS"}, day, day.Add(24*time.Hour))
+		if len(jay) != 2 || jay[0].Subject != "Jayanagar flood" || jay[1].Subject != "City-wide bandh" || jay[0].Source != "crisis" {
+			t.Fatalf("Jayanagar: %+v", jay)
+		}
+		if later, _ := e.cr.Incidents(ctx, nil, e.now.Add(time.Hour), e.now.Add(2*time.Hour)); len(later) != 3 {
+			t.Fatalf("open rooms are incidents of later periods too: %+v", later)
+		}
+		if before, _ := e.cr.Incidents(ctx, nil, day.Add(-48*time.Hour), day.Add(-24*time.Hour)); len(before) != 0 {
+			t.Fatalf("before: %+v", before)
+		}
+	})
+}
+
+// A rebuttal goes once to each account: a second copy by the same account
+// is skipped (the same words twice to one person; X refuses them).
+func TestRebuttalOncePerAccount(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		a := e.post(t, "st=Jayanagar sh=0000000000000fff Forward this: water poisoned", false)
+		b := e.post(t, "st=Jayanagar sh=0000000000000fff Forward this: water poisoned!", false)
+		c := e.post(t, "st=Jayanagar sh=0000000000000fff Forward this: water poisoned!!", false)
+		if _, err := db.Write.Exec("UPDATE posts SET author_external_id = 'same' WHERE id IN ($1, $2)", a, b); err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.cr.Open(ctx, e.users["sup"], crisis.OpenRequest{Title: "Water rumour", Severity: "critical", Stations: []string{"Jayanagar PS"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, _ := e.cr.Contents(ctx, r, 0)
+		b1, err := e.cr.RequestRebuttal(ctx, e.users["sup"], r.ID, crisis.RebuttalRequest{Cluster: cs.Clusters[0].Key, Text: "The water is safe"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cr.DecideRebuttal(ctx, e.users["sup2"], r.ID, b1.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.cr.SendRebuttals(ctx, nil); err != nil || n != 2 {
+			t.Fatalf("queued %d: %v", n, err)
+		}
+		if got := count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id IN ($1, $2)", a, b); got != 1 {
+			t.Fatalf("%d replies to the one account", got)
+		}
+		if got := count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id = $1", c); got != 1 {
+			t.Fatal("the other account was not answered")
+		}
+	})
+}

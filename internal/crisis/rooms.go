@@ -136,10 +136,10 @@ func (s *Service) OpenFromAlert(ctx context.Context, p *auth.Principal, alertID 
 
 var errDuplicateAlert = errors.New("crisis: the alert already has an open room")
 
-// alertTitle is a room's title from its alert: the detector's English
-// title when it gave one, else its subject.
+// alertTitle is a room's title from its alert: what the alert says in
+// English (the detectors' words, a rule's title), else its subject.
 func alertTitle(a alert.Alert) string {
-	t := a.Detail.Title["en"]
+	t := alert.Texts(alert.Signal{Kind: a.Kind, Key: a.Key, Subject: a.Subject, Severity: a.Severity, Detail: a.Detail})["en"].Subject
 	if t == "" {
 		t = a.Subject
 	}
@@ -157,9 +157,13 @@ func alertTitle(a alert.Alert) string {
 	}, t)
 }
 
-// stationOf is the police station an alert is about, read from its key
-// ("station:Adugodi%20PS") or its detail, "" when it names none.
+// stationOf is the police station an alert is about: the detector's
+// (a rumour cluster's centre), or the one its key names
+// ("station:Adugodi%20PS"); "" when it names none.
 func stationOf(a alert.Alert) string {
+	if a.Detail.Station != "" {
+		return a.Detail.Station
+	}
 	for _, part := range strings.Split(a.Key, "|") {
 		if v, ok := strings.CutPrefix(part, "station:"); ok {
 			if u, err := url.PathUnescape(v); err == nil {

@@ -19,6 +19,13 @@ func (h *crisisPages) roomRoutes() {
 	h.u.Stream(Route{Path: CrisisPath + "/{id}/live", Perm: read, Summary: "A crisis room's live updates"}, []string{crisis.SubjectChanged}, h.live)
 }
 
+// A room's page shows its newest posts and events; the JSON API and the
+// report have them all.
+const (
+	shownPosts  = 30
+	shownEvents = 60
+)
+
 // RoomLive is the part of a room that changes as it works: redrawn live.
 type RoomLive struct {
 	Room       crisis.Room
@@ -48,7 +55,7 @@ func (h *crisisPages) liveData(ctx context.Context, p *auth.Principal, id int64)
 	}
 	l := RoomLive{Room: rm, UserID: p.UserID, CanManage: p.Can(auth.PermIncidentsManage) && rm.State == crisis.StateOpen,
 		CanApprove: p.Can(auth.PermRepliesApprove) && rm.State == crisis.StateOpen}
-	if l.Contents, err = h.c.Contents(ctx, rm, 100); err != nil {
+	if l.Contents, err = h.c.Contents(ctx, rm, shownPosts); err != nil {
 		return l, err
 	}
 	l.Contents.Mask(privacy.Default(p))
@@ -61,7 +68,7 @@ func (h *crisisPages) liveData(ctx context.Context, p *auth.Principal, id int64)
 	if l.Advisories, err = h.c.Advisories(ctx, id); err != nil {
 		return l, err
 	}
-	if l.Timeline, err = h.c.Timeline(ctx, id, 100); err != nil {
+	if l.Timeline, err = h.c.Timeline(ctx, id, shownEvents); err != nil {
 		return l, err
 	}
 	crisis.MaskEvents(privacy.Default(p), l.Timeline)
