@@ -321,6 +321,7 @@ func init() {
 func (x *Extractor) Vectorize(text string, sp *Space) Vec {
 	feats := x.Extract(text)
 	mask := uint32(1)<<sp.Bits - 1
+	prefetchFeatures(sp.IDF, feats, mask)
 	need := 64
 	for need < 2*len(feats) {
 		need <<= 1

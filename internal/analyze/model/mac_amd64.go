@@ -45,3 +45,15 @@ func macLevels(rows []int8, stride int, idx []uint32, val []float32, a *[32]floa
 
 //go:noescape
 func macLevelsSSE2(rows unsafe.Pointer, stride int, idx *uint32, val *float32, n int, a *[32]float32)
+
+// prefetchFeatures asks for the idf byte of every feature's bucket ahead
+// of Vectorize's value pass (see prefetchIDF).
+func prefetchFeatures(idf []uint8, feats []uint32, mask uint32) {
+	if len(feats) == 0 || len(idf) == 0 || int(mask) >= len(idf) {
+		return
+	}
+	prefetchIDF(unsafe.Pointer(&idf[0]), &feats[0], len(feats), mask)
+}
+
+//go:noescape
+func prefetchIDF(idf unsafe.Pointer, feats *uint32, n int, mask uint32)

@@ -241,3 +241,25 @@ lnoprefetch:
 	MOVUPS X6, 96(BX)
 	MOVUPS X7, 112(BX)
 	RET
+
+// func prefetchIDF(idf unsafe.Pointer, feats *uint32, n int, mask uint32)
+//
+// PREFETCHT0 of idf[feats[i] & mask] for every feature: the idf bytes are
+// read at random later, one after another; prefetched, their misses
+// overlap each other and the slot-table pass between.
+TEXT ·prefetchIDF(SB), NOSPLIT, $0-28
+	MOVQ idf+0(FP), SI
+	MOVQ feats+8(FP), DI
+	MOVQ n+16(FP), CX
+	MOVL mask+24(FP), DX
+	TESTQ CX, CX
+	JLE pdone
+ploop:
+	MOVL (DI), AX
+	ANDL DX, AX
+	PREFETCHT0 (SI)(AX*1)
+	ADDQ $4, DI
+	DECQ CX
+	JNZ ploop
+pdone:
+	RET

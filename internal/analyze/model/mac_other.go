@@ -20,3 +20,6 @@ func mac20(rows []int8, idx []uint32, val []float32, a *[20]float32) {
 func macLevels(rows []int8, stride int, idx []uint32, val []float32, a *[32]float32) {
 	macLevelsGo(rows, stride, idx, val, a)
 }
+
+// prefetchFeatures does nothing where there is no assembly version.
+func prefetchFeatures(idf []uint8, feats []uint32, mask uint32) {}

@@ -14,6 +14,11 @@ type builder struct {
 	// locality, its school areas, its post office, a metro station...),
 	// weighed together by resolve.
 	evidence map[int32][]int32
+	// Vocabulary words only the curated landmarks bring ("forummall",
+	// "commercialst", "manyata") stay out of the one-edit correction:
+	// "formal", "commercials" and "Manyama" are other words, where a
+	// misspelt locality is worth correcting.
+	curatedWord, otherWord map[string]bool
 }
 
 // cityNames name the whole city or state: never a locality.
@@ -129,7 +134,7 @@ func (b *builder) build() error {
 	b.aliases()
 	// One-deletion index over long, distinctive vocabulary words.
 	for k, id := range g.vocab {
-		if len(k) < 6 || k[0] >= 0x80 || commonWords[k] {
+		if len(k) < 6 || k[0] >= 0x80 || commonWords[k] || b.curatedWord[k] && !b.otherWord[k] {
 			continue
 		}
 		g.prefix3.add([]byte(k))
@@ -234,9 +239,17 @@ func (b *builder) add(e int32, name, kn string) {
 func (b *builder) insert(keys []string, e int32) {
 	g := b.g
 	node := int32(0)
+	curated := g.entries[e].layer == "landmark_curated"
 	for _, k := range keys {
 		if k == "" {
 			continue
+		}
+		if b.curatedWord != nil {
+			if curated {
+				b.curatedWord[k] = true
+			} else {
+				b.otherWord[k] = true
+			}
 		}
 		id, ok := g.vocab[k]
 		if !ok {

@@ -162,7 +162,8 @@ func NewWithout(p *geo.Pack, skip SkipLayers) (*Gazetteer, error) {
 	g := &Gazetteer{pack: p, vocab: map[string]int32{}, next: map[uint64]int32{}, final: []int32{-1},
 		dels: map[string]int32{}, pins: map[string]int32{}, stationHandles: map[string]int32{}, prefix3: prefixSet{other: map[uint32]bool{}}}
 	g.pool.New = func() any { return &scratch{toks: make([]token, 0, 64), buf: make([]byte, 0, 64)} }
-	b := builder{g: g, byKey: map[string]int32{}, skip: skip, evidence: map[int32][]int32{}}
+	b := builder{g: g, byKey: map[string]int32{}, skip: skip, evidence: map[int32][]int32{},
+		curatedWord: map[string]bool{}, otherWord: map[string]bool{}}
 	if err := b.build(); err != nil {
 		return nil, err
 	}

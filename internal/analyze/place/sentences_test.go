@@ -194,3 +194,31 @@ func km(lat1, lon1, lat2, lon2 float64) float64 {
 	y := lat2 - lat1
 	return math.Sqrt(x*x+y*y) * 111.2
 }
+
+// TestCuratedNamesAreNotEverydayWords: read over the 76,382 posts of
+// kaval bench analyze, the first curated list found "Forum Mall" in
+// "formally", "Commercial St" in "commercials", "Manyata" in "Manyama",
+// "IISc" in "ISC", and a town hall or high court anywhere in the world.
+func TestCuratedNamesAreNotEverydayWords(t *testing.T) {
+	g := gaz(t)
+	for _, s := range []string{
+		"He was formally charged on Thursday", "the formal dinner is on Saturday",
+		"they keep showing those commercials", "Billiat and Manyama played best",
+		"ISC to scrutinise drone strikes", "I was in isc, although i had bio",
+		"Taiwan's high court said Friday", "last town hall before Nov 6",
+		"Could be one of the greatest nights of my life Carmelo Anthony winked",
+	} {
+		if ps := g.Find(s, nil, nil, ""); len(ps) != 0 {
+			t.Errorf("%q: places %+v", s, ps)
+		}
+	}
+	for _, c := range []struct{ text, name string }{
+		{"chain snatching near Forum Mall", "Forum Mall"}, {"fight on Commercial Street", "Commercial Street"},
+		{"jam outside Manyata Tech Park", "Manyata Tech Park"}, {"accident near IISc Bangalore gate", "IISc Bangalore"},
+		{"protest at Karnataka High Court", "Karnataka High Court"}, {"crowd at Bengaluru Town Hall", "Bengaluru Town Hall"},
+	} {
+		if ps := g.Find(c.text, nil, nil, ""); len(ps) == 0 || !strings.HasPrefix(ps[0].Text, c.name) {
+			t.Errorf("%q: places %+v", c.text, ps)
+		}
+	}
+}
