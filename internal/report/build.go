@@ -25,9 +25,10 @@ type Builder struct {
 	now     func() time.Time
 }
 
-// NewBuilder returns a builder reading db, with the alerts as incidents.
+// NewBuilder returns a builder reading db, with the alerts and the
+// crisis rooms as incidents.
 func NewBuilder(db *store.DB) *Builder {
-	return &Builder{db: db, sources: []IncidentSource{alerts{db}}, now: time.Now}
+	return &Builder{db: db, sources: []IncidentSource{alerts{db}, rooms{db}}, now: time.Now}
 }
 
 // AddIncidents registers another source of incidents (crisis rooms).

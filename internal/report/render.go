@@ -170,10 +170,11 @@ func PDF(r Report, lang string, t T) ([]byte, error) {
 	} else {
 		var rows [][]string
 		for _, i := range r.Incidents {
-			rows = append(rows, []string{i.At.In(IST).Format("02 Jan 15:04"), Label(t, "severity", i.Severity), i.Subject, Label(t, "state", i.State)})
+			rows = append(rows, []string{i.At.In(IST).Format("02 Jan 15:04"), t("report.source." + i.Source), Label(t, "severity", i.Severity),
+				i.Subject, Label(t, "state", i.State)})
 		}
-		d.Table([]pdf.Column{{Title: t("report.col.when"), Width: 0.2}, {Title: t("report.col.severity"), Width: 0.15},
-			{Title: t("report.col.subject"), Width: 0.45}, {Title: t("report.col.state"), Width: 0.2}}, rows)
+		d.Table([]pdf.Column{{Title: t("report.col.when"), Width: 0.17}, {Title: t("report.col.source"), Width: 0.16},
+			{Title: t("report.col.severity"), Width: 0.13}, {Title: t("report.col.subject"), Width: 0.39}, {Title: t("report.col.state"), Width: 0.15}}, rows)
 	}
 	return d.Bytes()
 }

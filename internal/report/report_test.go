@@ -280,3 +280,57 @@ func TestScheduleSendsOncePerPeriod(t *testing.T) {
 		}
 	})
 }
+
+// Incidents: the force sees every alert and crisis room active in the
+// period; a station sees its own station's spike, critical alerts, rooms
+// covering it and city-wide rooms, not another station's.
+func TestIncidents(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, adugodi := seed(t, db)
+		at := store.Millis(day.Add(10 * time.Hour))
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.Write.ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, a := range [][3]string{{"spike.station", "Adugodi PS", "warning"}, {"spike.station", "Hebbal PS", "warning"},
+			{"spike.category", "theft", "critical"}, {"spike.category", "fraud", "info"}} {
+			exec(`INSERT INTO alerts (kind, dedupe_key, subject, severity, first_at, last_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+				a[0], a[0]+"|"+a[1], a[1], a[2], at)
+		}
+		// An alert of the week before is not in the period.
+		exec(`INSERT INTO alerts (kind, dedupe_key, subject, severity, state, first_at, last_at) VALUES ('spike.station', 'old', 'Adugodi PS', 'critical', 'acknowledged', $1, $1)`,
+			at-10*24*hourMs)
+		exec(`INSERT INTO users (username, role, created_at, updated_at) VALUES ('sup', 'supervisor', 0, 0)`)
+		for _, r := range [][2]string{{"Rumour in Adugodi", `["Adugodi PS"]`}, {"City-wide flood", `[]`}, {"Hebbal stampede rumour", `["Hebbal PS"]`}} {
+			exec(`INSERT INTO crisis_rooms (title, severity, stations, since, created_by, created_at, updated_at)
+				VALUES ($1, 'critical', $2, $3, (SELECT id FROM users WHERE username = 'sup'), $3, $3)`, r[0], r[1], at)
+		}
+		b := NewBuilder(db).WithClock(func() time.Time { return day.Add(36 * time.Hour) })
+		subjects := func(unit int64) []string {
+			r, err := b.Build(ctx, Request{Kind: Daily, UnitID: unit, Day: day})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, i := range r.Incidents {
+				out = append(out, i.Source+":"+i.Subject)
+			}
+			return out
+		}
+		if got := strings.Join(subjects(0), ","); strings.Count(got, "alert:") != 4 || strings.Count(got, "crisis:") != 3 {
+			t.Errorf("force: %s", got)
+		}
+		got := strings.Join(subjects(adugodi), ",")
+		for _, want := range []string{"alert:Adugodi PS", "alert:theft", "crisis:Rumour in Adugodi", "crisis:City-wide flood"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("Adugodi lacks %s: %s", want, got)
+			}
+		}
+		if strings.Contains(got, "Hebbal") || strings.Contains(got, "fraud") || strings.Count(got, "alert:") != 2 {
+			t.Errorf("Adugodi sees another station's or minor incidents: %s", got)
+		}
+	})
+}
