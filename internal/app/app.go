@@ -337,6 +337,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.NotifyPages(a.Notify)
 	a.UI.SLAPages(a.SLA)
 	a.Reports = report.NewService(db)
+	a.Reports.Builder.AddIncidents(a.Crisis) // crisis rooms are incidents of the daily and weekly reports
 	a.Web.ReportsAPI(a.Reports, a.UI.Labels)
 	a.UI.ReportPages(a.Reports, unit.NewStore(db))
 	a.UI.RulesPages(a.Rules, a.Desk)
