@@ -145,15 +145,19 @@ type Responses struct {
 
 // ReadResponses reads response and resolution times and the share within
 // their deadlines per unit or agent, over whole UTC days, from
-// response_daily (rows: days × units × agents), and for units the open
+// response_daily's sums by unit (response_unit_daily) or by agent
+// (response_agent_daily), and for units the open
 // cases past their deadline now (the cases' status-and-deadline index).
 func ReadResponses(ctx context.Context, db *store.DB, by string, since, until time.Time, now time.Time) (Responses, error) {
-	col, names := "unit_id", "SELECT id, name FROM units"
+	// By unit, response_unit_daily (days × units, kept equal to
+	// response_daily summed over agents by triggers, migration 01011): a
+	// twentieth of the rows to sum; by agent, response_agent_daily (01012).
+	col, table, names := "unit_id", "response_unit_daily", "SELECT id, name FROM units"
 	switch by {
 	case "", "unit":
 		by = "unit"
 	case "agent":
-		col, names = "agent_id", "SELECT id, CASE WHEN name <> '' THEN name ELSE username END FROM users"
+		col, table, names = "agent_id", "response_agent_daily", "SELECT id, CASE WHEN name <> '' THEN name ELSE username END FROM users"
 	default:
 		return Responses{}, &ErrBadFilter{"by", "by is unit or agent"}
 	}
@@ -164,7 +168,7 @@ func ReadResponses(ctx context.Context, db *store.DB, by string, since, until ti
 	}
 	out := Responses{By: by, Since: store.Time(s), Until: store.Time(u), Rows: []ResponseRow{}}
 	rows, err := db.Read.QueryContext(ctx, `SELECT `+col+`, SUM(responded), SUM(response_ms), SUM(response_late), SUM(resolved), SUM(resolution_ms), SUM(resolution_late)
-		FROM response_daily WHERE day >= $1 AND day < $2 GROUP BY `+col, s, u)
+		FROM `+table+` WHERE day >= $1 AND day < $2 GROUP BY `+col, s, u)
 	if err != nil {
 		return out, fmt.Errorf("watch: unable to read response times: %w", err)
 	}
@@ -187,7 +191,15 @@ func ReadResponses(ctx context.Context, db *store.DB, by string, since, until ti
 	}
 	overdue := map[int64]int64{}
 	if by == "unit" {
-		r, err := db.Read.QueryContext(ctx, `SELECT unit_id, COUNT(*) FROM cases WHERE status IN (`+openStatuses+`) AND due_at < $1 GROUP BY unit_id`,
+		// SQLite's planner prefers cases_unit_deadline (unit, status,
+		// due_at), seeking every unit × status: 0.2 s for 50,000 open
+		// cases under modernc's SQLite. The partial index of open cases
+		// (migration 00756) is read straight through in a tenth of that.
+		from := "cases"
+		if db.Dialect == store.SQLite {
+			from = "cases INDEXED BY cases_open_unit"
+		}
+		r, err := db.Read.QueryContext(ctx, `SELECT unit_id, COUNT(*) FROM `+from+` WHERE status IN (`+openStatuses+`) AND due_at < $1 GROUP BY unit_id`,
 			store.Millis(now))
 		if err != nil {
 			return out, fmt.Errorf("watch: unable to count overdue cases: %w", err)

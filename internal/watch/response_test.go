@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,37 @@ func TestResponseRollups(t *testing.T) {
 		a, err := ReadResponses(ctx, db, "agent", now.Add(-5*24*time.Hour), now.Add(time.Hour), now)
 		if err != nil || a.Total.Responded != cases {
 			t.Fatalf("by agent: %+v %v", a.Total, err)
+		}
+
+		// More resolutions on days already counted: the rollup's upserts
+		// update rows, and the by-unit table follows through its triggers.
+		if _, err := db.Write.Exec(`UPDATE cases SET resolved_at = $1, status = 'resolved' WHERE id % 2 = 1`, store.Millis(now.Add(2*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := RollupResponses(ctx, db, now.Add(5*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Write.Exec(`DELETE FROM response_daily WHERE agent_id = (SELECT MIN(agent_id) FROM response_daily) AND day = (SELECT MIN(day) FROM response_daily)`); err != nil {
+			t.Fatal(err)
+		}
+		for _, by := range []string{"unit_id", "agent_id"} {
+			var differ int
+			table := "response_" + strings.TrimSuffix(by, "_id") + "_daily"
+			if err := db.Read.QueryRow(`SELECT COUNT(*) FROM (SELECT day, `+by+` AS k, SUM(responded) a, SUM(response_ms) b, SUM(response_late) c, SUM(resolved) d,
+				SUM(resolution_ms) e, SUM(resolution_late) f FROM response_daily GROUP BY day, `+by+`) x
+				FULL OUTER JOIN `+table+` u ON u.day = x.day AND u.`+by+` = x.k
+				WHERE COALESCE(x.a, 0) <> COALESCE(u.responded, 0) OR COALESCE(x.b, 0) <> COALESCE(u.response_ms, 0) OR COALESCE(x.c, 0) <> COALESCE(u.response_late, 0)
+				OR COALESCE(x.d, 0) <> COALESCE(u.resolved, 0) OR COALESCE(x.e, 0) <> COALESCE(u.resolution_ms, 0) OR COALESCE(x.f, 0) <> COALESCE(u.resolution_late, 0)`).Scan(&differ); err != nil {
+				t.Fatal(err)
+			}
+			if differ != 0 {
+				t.Fatalf("%d rows of %s differ from response_daily", differ, table)
+			}
+		}
+		u2, _ := ReadResponses(ctx, db, "unit", now.Add(-5*24*time.Hour), now.Add(time.Hour), now)
+		a2, _ := ReadResponses(ctx, db, "agent", now.Add(-5*24*time.Hour), now.Add(time.Hour), now)
+		if u2.Total.Resolved != a2.Total.Resolved || u2.Total.Resolved <= resolved {
+			t.Fatalf("after more resolutions: by unit %+v, by agent %+v", u2.Total, a2.Total)
 		}
 	})
 }
