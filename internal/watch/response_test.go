@@ -88,9 +88,9 @@ func TestResponseRollups(t *testing.T) {
 		for _, by := range []string{"unit_id", "agent_id"} {
 			var differ int
 			table := "response_" + strings.TrimSuffix(by, "_id") + "_daily"
-			if err := db.Read.QueryRow(`SELECT COUNT(*) FROM (SELECT day, `+by+` AS k, SUM(responded) a, SUM(response_ms) b, SUM(response_late) c, SUM(resolved) d,
-				SUM(resolution_ms) e, SUM(resolution_late) f FROM response_daily GROUP BY day, `+by+`) x
-				FULL OUTER JOIN `+table+` u ON u.day = x.day AND u.`+by+` = x.k
+			if err := db.Read.QueryRow(`SELECT COUNT(*) FROM (SELECT day, ` + by + ` AS k, SUM(responded) a, SUM(response_ms) b, SUM(response_late) c, SUM(resolved) d,
+				SUM(resolution_ms) e, SUM(resolution_late) f FROM response_daily GROUP BY day, ` + by + `) x
+				FULL OUTER JOIN ` + table + ` u ON u.day = x.day AND u.` + by + ` = x.k
 				WHERE COALESCE(x.a, 0) <> COALESCE(u.responded, 0) OR COALESCE(x.b, 0) <> COALESCE(u.response_ms, 0) OR COALESCE(x.c, 0) <> COALESCE(u.response_late, 0)
 				OR COALESCE(x.d, 0) <> COALESCE(u.resolved, 0) OR COALESCE(x.e, 0) <> COALESCE(u.resolution_ms, 0) OR COALESCE(x.f, 0) <> COALESCE(u.resolution_late, 0)`).Scan(&differ); err != nil {
 				t.Fatal(err)
