@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -39,8 +40,13 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			viewerOf(r).Cases(cs)
 			return JSON(w, http.StatusOK, casePage{Cases: cs, NextCursor: next})
 		})
-	s.Route("GET", "/api/v1/cases/{id}", auth.PermCasesRead, OpDoc{Summary: "Get a case with its posts and timeline (marks it read for the caller)", Tags: []string{"cases"},
-		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Response: caseDetail{}},
+	s.Route("GET", "/api/v1/cases/{id}", auth.PermCasesRead, OpDoc{Summary: "Get a case with its newest posts and timeline (marks it read for the caller)", Tags: []string{"cases"},
+		Description: "posts are the case's newest `limit` posts in thread order (oldest first), as on the case page. " +
+			"When the thread has earlier posts, `earlier_before` is the cursor to pass as `before` for the posts before these " +
+			"and `earlier_count` how many there are; follow it until `earlier_before` is absent to read the whole thread.",
+		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true},
+			{Name: "before", Description: "earlier_before of a previous answer: the posts before that point"},
+			{Name: "limit", Type: "integer", Description: "posts per answer, 1-500 (default 500)"}}, Response: caseDetail{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -51,10 +57,22 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			if err != nil {
 				return err
 			}
-			posts, err := d.ListPosts(r.Context(), desk.PostFilter{CaseID: id, Limit: 500}, sc)
+			// The newest posts, paged backwards like the case page: the
+			// oldest 500 used to be answered, so a longer case lost its
+			// newest posts, the ones an agent answers.
+			limit, err := QueryInt(r, "limit", 500, 1, 500)
 			if err != nil {
 				return err
 			}
+			th, err := d.CaseThread(r.Context(), id, sc, r.URL.Query().Get("before"), int(limit))
+			var inv *desk.InvalidError
+			if errors.As(err, &inv) {
+				return &Error{Status: http.StatusBadRequest, Code: "invalid_parameter", Field: "before", Message: "before must be an earlier_before of this case's thread"}
+			}
+			if err != nil {
+				return err
+			}
+			posts := th.Posts
 			ev, err := d.Timeline(r.Context(), id, sc)
 			if err != nil {
 				return err
@@ -67,7 +85,7 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			v.Events(c, ev) // before Case: the case's author names are cut from its notes
 			v.Posts(posts)
 			v.Case(&c)
-			return JSON(w, http.StatusOK, caseDetail{Case: c, Posts: posts, Timeline: ev})
+			return JSON(w, http.StatusOK, caseDetail{Case: c, Posts: posts, Timeline: ev, EarlierBefore: th.Earlier, EarlierCount: th.EarlierCount})
 		})
 	s.Route("PATCH", "/api/v1/cases/{id}", auth.PermCasesWrite, OpDoc{Summary: "Change a case's status, priority, category, team, unit or tags", Tags: []string{"cases"},
 		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Request: desk.Change{}, Response: desk.Case{}},
@@ -266,6 +284,10 @@ type caseDetail struct {
 	Case     desk.Case    `json:"case"`
 	Posts    []post.Post  `json:"posts"`
 	Timeline []desk.Event `json:"timeline"`
+	// EarlierBefore is the cursor of the posts before Posts (absent when
+	// Posts start the thread), EarlierCount how many there are.
+	EarlierBefore string `json:"earlier_before,omitempty"`
+	EarlierCount  int    `json:"earlier_count,omitempty"`
 }
 
 type postPage struct {
