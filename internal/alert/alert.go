@@ -76,6 +76,10 @@ type Detail struct {
 	// Names: the subject in other languages, when it has a name of its
 	// own there (a station's Kannada name).
 	Names map[string]string `json:"names,omitempty"`
+	// A rule's alert: the rule author's message and the case it matched
+	// last (its reference).
+	Message string `json:"message,omitempty"`
+	Case    string `json:"case,omitempty"`
 	// Total: of how many posts Observed is a part (a negative surge:
 	// negative posts of all those addressed to the force in the hour).
 	Total int64 `json:"total,omitempty"`
@@ -211,18 +215,42 @@ func (sig *Signal) check() error {
 // severity rises), or nothing new while an acknowledged one cools down
 // (unless the severity rises above the acknowledged one's).
 func (s *Service) Raise(ctx context.Context, sig Signal) (Alert, Outcome, error) {
-	if err := sig.check(); err != nil {
+	var id int64
+	var out Outcome
+	err := s.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, out, err = s.RaiseTx(ctx, tx, sig)
+		return err
+	})
+	if err != nil {
 		return Alert{}, "", err
+	}
+	if out == Opened || out == Escalated {
+		s.changed(ctx, id)
+		if s.opt.Notify != nil {
+			s.opt.Notify.Kick()
+		}
+	}
+	a, err := s.Get(ctx, id)
+	return a, out, err
+}
+
+// RaiseTx is Raise inside the caller's transaction (a rule's action in
+// the pipeline's): the alert and its notification exist exactly when the
+// caller's change commits. Call AnnounceSoon for a new or escalated alert.
+func (s *Service) RaiseTx(ctx context.Context, tx *sql.Tx, sig Signal) (int64, Outcome, error) {
+	if err := sig.check(); err != nil {
+		return 0, "", err
 	}
 	detail, err := json.Marshal(sig.Detail)
 	if err != nil {
-		return Alert{}, "", fmt.Errorf("alert: unable to encode detail: %w", err)
+		return 0, "", fmt.Errorf("alert: unable to encode detail: %w", err)
 	}
 	key := sig.Kind + "|" + sig.Key
 	now := store.Millis(s.opt.Now())
 	var id int64
 	var out Outcome
-	err = s.db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+	err = func() error {
 		var state, sev string
 		var acked sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT id, state, severity, acked_at FROM alerts WHERE dedupe_key = $1 ORDER BY id DESC LIMIT 1`, key).
@@ -271,18 +299,31 @@ func (s *Service) Raise(ctx context.Context, sig Signal) (Alert, Outcome, error)
 		}
 		out = Opened
 		return s.deliver(ctx, tx, id, sig, fmt.Sprintf("alert:%d", id))
-	})
-	if err != nil {
-		return Alert{}, "", err
-	}
-	if out == Opened || out == Escalated {
-		s.changed(ctx, id)
-		if s.opt.Notify != nil {
-			s.opt.Notify.Kick()
+	}()
+	return id, out, err
+}
+
+// AnnounceSoon announces alert id on the bus and wakes the deliveries once
+// it is visible (its transaction committed; given up after 10 s, when the
+// live pages catch up at the next change).
+func (s *Service) AnnounceSoon(id int64) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for wait := 20 * time.Millisecond; ctx.Err() == nil; wait = min(2*wait, time.Second) {
+			if _, err := s.Get(ctx, id); err == nil {
+				s.changed(ctx, id)
+				if s.opt.Notify != nil {
+					s.opt.Notify.Kick()
+				}
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
 		}
-	}
-	a, err := s.Get(ctx, id)
-	return a, out, err
+	}()
 }
 
 // deliver queues the alert's notification in tx (once per key).

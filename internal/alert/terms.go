@@ -8,8 +8,8 @@ import (
 	"github.com/kaval-desk/kaval/internal/watch"
 )
 
-// KindEmergingTerm is the kind of an emerging word's or hashtag's alert;
-// its key is "word:…" or "hashtag:#…".
+// KindEmergingTerm is the kind of an emerging hashtag's alert; its key is
+// "hashtag:#…".
 const KindEmergingTerm = "terms.emerging"
 
 // TermOptions tune the emerging-terms detector. The dashboard lists any
@@ -36,8 +36,8 @@ func (o *TermOptions) defaults() {
 	}
 }
 
-// TermDetector raises the words and hashtags used far more yesterday and
-// today than in the days before (watch.EmergingTerms, from the daily term
+// TermDetector raises the hashtags used far more yesterday and today than
+// in the days before (watch.EmergingTerms, from the daily term
 // rollups; private conversations are not counted there).
 func TermDetector(db *store.DB, opt TermOptions) Detector {
 	opt.defaults()
@@ -52,7 +52,11 @@ func TermDetector(db *store.DB, opt TermOptions) Detector {
 		}
 		var out []Signal
 		for _, e := range em {
-			if e.Recent < opt.MinPosts || e.Score < opt.Score {
+			// Hashtags only: a word rises with every story (one rumour
+			// wave made six words "emerge" on the quiet scenario days),
+			// a hashtag is what people chose to rally under. The
+			// dashboard still lists the words.
+			if e.Kind != watch.TermHashtag || e.Recent < opt.MinPosts || e.Score < opt.Score {
 				continue
 			}
 			sev := Info

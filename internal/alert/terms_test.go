@@ -28,6 +28,7 @@ func TestTermDetectorNeedsHistory(t *testing.T) {
 			for i := from; i <= to; i++ {
 				ins(watch.TermWord, "traffic", day-i*86400000, 120)
 				ins(watch.TermWord, "police", day-i*86400000, 300)
+				ins(watch.TermWord, "kidnapping", day-i*86400000, 1)
 				ins(watch.TermHashtag, "#blrtraffic", day-i*86400000, 20)
 			}
 		}
@@ -36,6 +37,7 @@ func TestTermDetectorNeedsHistory(t *testing.T) {
 		ins(watch.TermWord, "police", day, 160)
 		ins(watch.TermHashtag, "#blrtraffic", day, 12)
 		ins(watch.TermHashtag, "#shivajinagarriots", day, 30)
+		ins(watch.TermWord, "kidnapping", day, 40) // words are the dashboard's, not alerts
 		sigs, err := d.Detect(ctx, now)
 		if err != nil || len(sigs) != 0 {
 			t.Fatalf("young desk: %+v %v", sigs, err)

@@ -80,7 +80,7 @@ func Texts(sig Signal) map[string]notify.Text {
 		}
 		subj := say(lang, key, "{subject}", subjectIn(sig, lang), "{observed}", strconv.FormatInt(d.Observed, 10),
 			"{expected}", strconv.FormatFloat(d.Expected, 'f', 1, 64), "{posts}", strconv.Itoa(len(d.PostIDs)),
-			"{accounts}", strconv.Itoa(d.Accounts), "{total}", strconv.FormatInt(d.Total, 10), "{langs}", langList(lang, d.Langs))
+			"{accounts}", strconv.Itoa(d.Accounts), "{total}", strconv.FormatInt(d.Total, 10), "{case}", d.Case, "{langs}", langList(lang, d.Langs))
 		if subj == "" {
 			subj = d.Title[lang]
 		}
@@ -96,6 +96,9 @@ func Texts(sig Signal) map[string]notify.Text {
 
 func body(sig Signal, lang string) string {
 	s := say(lang, "severity."+sig.Severity)
+	if sig.Detail.Message != "" {
+		s = sig.Detail.Message + "\n" + s // a rule author's own words
+	}
 	if !sig.Detail.Hour.IsZero() {
 		s += "\n" + say(lang, "hour", "{hour}", sig.Detail.Hour.In(ist).Format("2006-01-02 15:04 IST"))
 	}

@@ -320,6 +320,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			}
 		}})
 	a.Engine.SetNotifier(a.Notify)
+	a.Engine.SetAlerter(a.Alerts) // the rules' raise-an-alert action
 	a.Acker = rules.NewAcker(db, a.Desk, a.Outbox, cfg.BaseURL, cfg.Log)
 	if err := a.newCrisis(cfg); err != nil {
 		return nil, err

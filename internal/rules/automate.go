@@ -98,6 +98,9 @@ func (e *Engine) precheck(ctx context.Context, tx *sql.Tx, r *compiled) (string,
 	if a.Notify != nil && e.notifier == nil {
 		return "notifications are not available on this desk", nil
 	}
+	if a.Alert != nil && e.alerter == nil {
+		return "alerts are not available on this desk", nil
+	}
 	return "", nil
 }
 

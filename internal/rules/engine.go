@@ -46,6 +46,7 @@ type Engine struct {
 	teams TeamAssigner // the assign-to-team action (team.go); nil: refused
 
 	notifier *notify.Notifier // the notify action (automate.go); nil: refused
+	alerter  Alerter          // the alert action (raise.go); nil: refused
 }
 
 // EngineOptions tune an Engine.
@@ -235,6 +236,9 @@ func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query
 		}
 		if err == nil && reason == "" {
 			err = e.automate(ctx, tx, r, p, cs, now, key)
+		}
+		if err == nil && reason == "" {
+			err = e.raise(ctx, tx, r, cs)
 		}
 		if err != nil {
 			return err

@@ -84,6 +84,8 @@ type Actions struct {
 	EscalateUnitID  int64         `json:"escalate_unit_id,omitempty"`
 	EscalateNote    string        `json:"escalate_note,omitempty"`
 	Notify          *NotifyAction `json:"notify,omitempty"`
+	// Alert raises a watch-floor alert with a severity (raise.go).
+	Alert *AlertAction `json:"alert,omitempty"`
 }
 
 // Rule is one stored automation rule.
@@ -210,10 +212,13 @@ func check(r *Rule, env *query.Env) (*compiled, error) {
 	if err := checkTeam(a); err != nil {
 		return nil, err
 	}
+	if err := checkAlert(a); err != nil {
+		return nil, err
+	}
 	if err := checkAutomation(a); err != nil {
 		return nil, err
 	}
-	if a.Priority == 0 && a.AssignUserID == 0 && a.AssignUnitID == 0 && a.AssignTeamID == 0 && len(a.Tags) == 0 && !a.Spam && !a.automates() {
+	if a.Priority == 0 && a.AssignUserID == 0 && a.AssignUnitID == 0 && a.AssignTeamID == 0 && len(a.Tags) == 0 && !a.Spam && !a.automates() && a.Alert == nil {
 		return nil, invalid("actions", "a rule must do something")
 	}
 	out.Actions = *a

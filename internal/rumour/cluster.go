@@ -32,13 +32,15 @@ type Options struct {
 	// Growth: a group grows fast when many accounts posted a copy within
 	// this long (default 30 minutes).
 	Growth time.Duration
-	// MinAccounts: a group is never a rumour with fewer distinct accounts
-	// posting it within Growth (default 3).
+	// MinAccounts: a wave is never a rumour with fewer distinct accounts
+	// posting it within Growth (default 4: at 1,500 posts a day the
+	// simulator's own slow rumour waves reach 3 in half an hour by chance
+	// every day or two).
 	MinAccounts int
 	// Threshold on the growth score: accounts within Growth × (1 + the
-	// group's mean cue weight). Default 8: three accounts copying a text
-	// that says "forward to all groups, police are hiding it" within
-	// half an hour, six copying one that only says "beware".
+	// group's mean cue weight). Default 9: four accounts copying a text
+	// that says "beware, forward to all groups" within half an hour, seven
+	// copying one that only says "beware".
 	Threshold float64
 	// MinCue: the least mean cue weight of a rumour (default 0.4, an
 	// alarm call in every copy or a call to forward in every other one).
@@ -65,10 +67,10 @@ func (o *Options) defaults() {
 		o.Growth = 30 * time.Minute
 	}
 	if o.MinAccounts <= 0 {
-		o.MinAccounts = 3
+		o.MinAccounts = 4
 	}
 	if o.Threshold <= 0 {
-		o.Threshold = 8
+		o.Threshold = 9
 	}
 	if o.MinCue <= 0 {
 		o.MinCue = 0.4

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/alert"
 	"github.com/kaval-desk/kaval/internal/auth"
+	"github.com/kaval-desk/kaval/internal/rules"
 )
 
 // alertPages are the watch floor's alerts: open ones first (live: a new,
@@ -135,6 +136,9 @@ func init() {
 					langs = append(langs, l)
 				}
 				return t.T("alerts.rumour.evidence", Number(int64(len(d.PostIDs))), Number(int64(d.Accounts)), strings.Join(langs, ", "))
+			}
+			if a.Kind == rules.KindRuleAlert {
+				return d.Message // the rule author's words
 			}
 			if d.Observed == 0 {
 				return ""

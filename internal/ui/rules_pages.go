@@ -188,6 +188,10 @@ func parseRule(f url.Values, base rules.Rule) rules.Rule {
 	a.EscalateUnitID = int64(atoi(f.Get("escalate_unit_id")))
 	a.EscalateNote = f.Get("escalate_note")
 	a.AssignTeamID = int64(atoi(f.Get("assign_team_id")))
+	a.Alert = nil
+	if sev := f.Get("alert_severity"); sev != "" {
+		a.Alert = &rules.AlertAction{Severity: sev, Message: f.Get("alert_message")}
+	}
 	a.Notify = nil
 	if roles, bc := f["notify_roles"], f.Get("notify_broadcast") == "1"; len(roles) > 0 || bc {
 		a.Notify = &rules.NotifyAction{Roles: roles, Broadcast: bc, Message: f.Get("notify_message")}

@@ -11,9 +11,9 @@ import (
 
 // SurgeOptions tune the negative-surge judgement.
 type SurgeOptions struct {
-	Threshold float64 // binomial z of the hour's negative share against the baseline's; default 4
-	MinPosts  int64   // negative posts in the hour, at least; default 8
-	MinRise   float64 // the hour's negative share must exceed the baseline's by this much; default 0.15
+	Threshold float64 // binomial z of the window's negative share against the baseline's; default 3.5
+	MinPosts  int64   // negative posts in the window, at least; default 8
+	MinRise   float64 // the window's negative share must exceed the baseline's by this much; default 0.1
 	// MinBaseline: posts addressed to the force in the 7 days before, at
 	// least, for a baseline (default 30); without a day of history
 	// nothing is judged.
@@ -22,23 +22,23 @@ type SurgeOptions struct {
 
 func (o *SurgeOptions) defaults() {
 	if o.Threshold <= 0 {
-		o.Threshold = 4
+		o.Threshold = 3.5
 	}
 	if o.MinPosts <= 0 {
 		o.MinPosts = 8
 	}
 	if o.MinRise <= 0 {
-		o.MinRise = 0.15
+		o.MinRise = 0.1
 	}
 	if o.MinBaseline <= 0 {
 		o.MinBaseline = 30
 	}
 }
 
-// Surge is an hour in which the posts addressed to the force were far
-// more negative than usual.
+// Surge is a window (an hour, or the last three) in which the posts
+// addressed to the force were far more negative than usual.
 type Surge struct {
-	Hour     time.Time `json:"hour"`
+	Hour     time.Time `json:"hour"` // the window's first hour
 	Elapsed  string    `json:"elapsed"`
 	Negative int64     `json:"negative"` // negative posts addressed to the force in the hour so far
 	Total    int64     `json:"total"`    // all posts addressed to the force in it
@@ -47,8 +47,9 @@ type Surge struct {
 	Score    float64   `json:"score"`    // binomial z
 }
 
-// NegativeSurge judges the current hour (so far) and the last full hour of
-// the posts addressed to the force (the reputation index's posts: not
+// NegativeSurge judges the current hour (so far), the last full hour and
+// the three hours to now (a slower turn, on a desk of a few dozen such
+// posts an hour) of the posts addressed to the force (the reputation index's posts: not
 // those found by listening) against the negative share of the 7 days
 // before: a share, not a volume, so a city writing more about a flood
 // is not a surge, while a city turning on the force is, whatever its
@@ -59,7 +60,7 @@ func NegativeSurge(ctx context.Context, db *store.DB, now time.Time, opt SurgeOp
 	cur := nowMs - nowMs%hourMs
 	prev := cur - hourMs
 	rows, err := db.Read.QueryContext(ctx, `SELECT value, hour, posts FROM volume_hourly WHERE dim = $1 AND hour >= $2 AND hour <= $3`,
-		DimForce, prev-7*24*hourMs, cur)
+		DimForce, cur-2*hourMs-7*24*hourMs, cur)
 	if err != nil {
 		return nil, fmt.Errorf("watch: unable to read volume: %w", err)
 	}
@@ -90,11 +91,11 @@ func NegativeSurge(ctx context.Context, db *store.DB, now time.Time, opt SurgeOp
 	}
 	out := []Surge{}
 	for _, at := range []struct {
-		hour    int64
-		elapsed time.Duration
-	}{{cur, time.Duration(nowMs-cur) * time.Millisecond}, {prev, time.Hour}} {
-		// The baseline: the 7 days before the hour judged, from the first
-		// full hour counted; at least a day of it.
+		hour, hours int64
+		elapsed     time.Duration
+	}{{cur, 1, time.Duration(nowMs-cur) * time.Millisecond}, {prev, 1, time.Hour}, {cur - 2*hourMs, 3, 2*time.Hour + time.Duration(nowMs-cur)*time.Millisecond}} {
+		// The baseline: the 7 days before the window, from the first full
+		// hour counted; at least a day of it.
 		var bn, ba int64
 		hours := 0
 		for h := at.hour - 7*24*hourMs; h < at.hour; h += hourMs {
@@ -107,8 +108,14 @@ func NegativeSurge(ctx context.Context, db *store.DB, now time.Time, opt SurgeOp
 				ba += v.all
 			}
 		}
-		x := per[at.hour]
-		if hours < 24 || ba < opt.MinBaseline || x == nil || x.neg < opt.MinPosts {
+		var x hv
+		for h := at.hour; h < at.hour+at.hours*hourMs; h += hourMs {
+			if v := per[h]; v != nil {
+				x.neg += v.neg
+				x.all += v.all
+			}
+		}
+		if hours < 24 || ba < opt.MinBaseline || x.neg < opt.MinPosts {
 			continue
 		}
 		p0 := min(0.95, max(0.05, float64(bn)/float64(ba)))

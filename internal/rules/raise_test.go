@@ -1,0 +1,66 @@
+package rules
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kaval-desk/kaval/internal/alert"
+	"github.com/kaval-desk/kaval/internal/notify"
+	"github.com/kaval-desk/kaval/internal/store"
+)
+
+// A rule's raise-an-alert action opens one alert (notified once) in the
+// pipeline's transaction; further matches are counted on it; once
+// acknowledged it cools down like a detector's alert; a bad severity is
+// refused when the rule is saved; without alerts the rule is switched off.
+func TestRaiseAlertAction(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		clock := func() time.Time { return e.now }
+		n := notify.New(db, notify.Config{}, notify.Options{Now: clock})
+		al := alert.New(db, alert.Options{Notify: n, Now: clock})
+		if _, err := e.st.Create(e.ctx(), e.admin.UserID, Rule{Name: "x", Enabled: true, Conditions: Conditions{Categories: []string{"theft"}},
+			Actions: Actions{Alert: &AlertAction{Severity: "loud"}}}); err == nil {
+			t.Fatal("a bad severity was accepted")
+		}
+		r := e.rule(Rule{Name: "Theft wave", Conditions: Conditions{Categories: []string{"theft"}},
+			Actions: Actions{Alert: &AlertAction{Severity: alert.Warning, Message: "Check the market beat"}}})
+		// No alerter: switched off with its reason, nothing raised.
+		e.put("ravi", "my phone was stolen at the market")
+		got, _ := e.st.Get(e.ctx(), r.ID)
+		if got.Enabled || got.DisabledReason == "" {
+			t.Fatalf("without alerts: %+v", got)
+		}
+		e.eng.SetAlerter(al)
+		got.Enabled, got.DisabledReason = true, ""
+		if _, err := e.st.Update(e.ctx(), got.ID, got); err != nil {
+			t.Fatal(err)
+		}
+		_, c1 := e.put("asha", "bike stolen near the bus stand")
+		e.put("meena", "chain snatch at 4th block")
+		list, err := al.List(ctx, alert.Filter{State: alert.StateOpen})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("alerts: %+v %v", list, err)
+		}
+		a := list[0]
+		if a.Kind != KindRuleAlert || a.Subject != "Theft wave" || a.Severity != alert.Warning || a.Raised != 2 || a.Detail.Message != "Check the market beat" ||
+			a.Link == "" || a.Detail.Case == "" {
+			t.Fatalf("alert: %+v (first case %d)", a, c1)
+		}
+		var notes int
+		db.Read.QueryRow("SELECT COUNT(*) FROM notifications WHERE kind = 'alert.rule'").Scan(&notes)
+		if notes != 1 {
+			t.Fatalf("%d notifications", notes)
+		}
+		if _, err := al.Acknowledge(ctx, e.admin, a.ID, "on it"); err != nil {
+			t.Fatal(err)
+		}
+		e.now = e.now.Add(30 * time.Minute)
+		e.put("kiran", "wallet stolen on the bus")
+		if list, _ := al.List(ctx, alert.Filter{State: alert.StateOpen}); len(list) != 0 {
+			t.Fatalf("raised again within the cooldown: %+v", list)
+		}
+	})
+}
