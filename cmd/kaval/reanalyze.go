@@ -7,6 +7,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/pipeline"
+	"github.com/kaval-desk/kaval/internal/query"
 )
 
 func init() {
@@ -43,6 +44,12 @@ func runReanalyze(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	pl := pipeline.New(db, desk.New(db, desk.Options{}), nil, an, pipeline.Options{})
+	// Listening queries follow the new analysis.
+	ql := query.NewListener(db, query.NewStore(db, nil, nil), nil)
+	if err := ql.Reload(ctx); err != nil {
+		return err
+	}
+	pl.SetRematch(ql.Rematch)
 	prog := newProgress(env.stderr, "reanalyze", 0)
 	var total int64
 	n, err := pl.Reanalyze(ctx, source, *batch, func(done, all int64) {

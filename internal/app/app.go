@@ -217,6 +217,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Queries = query.NewStore(db, nil, nil)
 	a.Listener = query.NewListener(db, a.Queries, cfg.Log)
 	a.Queries.OnChange(a.Listener.ReloadSoon)
+	a.Intake.SetRematch(a.Listener.Rematch) // an edited post is matched again
 	a.Engine = rules.NewEngine(db, rules.EngineOptions{Log: cfg.Log})
 	a.Rules = rules.NewStore(db, nil, a.Engine.ReloadSoon)
 	if a.Shift, err = newShift(ctx, a); err != nil {

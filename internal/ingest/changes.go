@@ -190,6 +190,11 @@ func (in *Intake) applyOne(ctx context.Context, c *post.Change) (id int64, outco
 		if err != nil || outcome != "applied" {
 			return err
 		}
+		if c.Op == post.ChangeEdit && cols != nil && in.rematch != nil {
+			if err := in.rematch(ctx, tx, []int64{st.id}); err != nil {
+				return err
+			}
+		}
 		return tx.QueryRowContext(ctx, `INSERT INTO post_changes (post_id, op, at, recorded_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 			st.id, c.Op, at, now).Scan(&id)
 	})

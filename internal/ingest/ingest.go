@@ -71,6 +71,13 @@ type Options struct {
 	DeletedRetention time.Duration
 }
 
+// Rematcher matches posts again after their text changed (query.Listener).
+type Rematcher func(ctx context.Context, tx *sql.Tx, ids []int64) error
+
+// SetRematch makes an applied edit match its post again, in the edit's
+// transaction, so listening queries' counts follow the new text (app.New).
+func (in *Intake) SetRematch(f Rematcher) { in.rematch = f }
+
 // Intake accepts posts. It is safe for concurrent use; Close stops it after
 // the requests already queued are committed.
 type Intake struct {
@@ -80,6 +87,8 @@ type Intake struct {
 	reqs chan *request
 	stop chan struct{}
 	done chan struct{}
+
+	rematch Rematcher // edits: see SetRematch
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared multi-row statements by kind and size

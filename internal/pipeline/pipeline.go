@@ -60,7 +60,8 @@ type Pipeline struct {
 	now      func() time.Time
 	listener Listener
 
-	afterClaim func() // tests: called inside the chunk's transaction once its posts are claimed
+	afterClaim func()                                                   // tests: called inside the chunk's transaction once its posts are claimed
+	rematch    func(ctx context.Context, tx *sql.Tx, ids []int64) error // Reanalyze: see SetRematch
 }
 
 // Listener sees the posts of each transaction that puts posts on the desk,

@@ -11,6 +11,10 @@ import (
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
+// SetRematch makes Reanalyze match the posts it rewrote again, in the same
+// transaction (query.Listener.Rematch).
+func (pl *Pipeline) SetRematch(f func(ctx context.Context, tx *sql.Tx, ids []int64) error) { pl.rematch = f }
+
 // Reanalyze re-runs the analyzer over stored posts in id order, in batches,
 // rewriting each post's analysis and the columns the inbox filters on (not
 // its case: threading stays as the desk left it). After every batch it
@@ -71,6 +75,19 @@ func (pl *Pipeline) Reanalyze(ctx context.Context, source string, batch int, pro
 					continue // could not be encoded; logged
 				}
 				if err := pl.writeAnalysis(ctx, tx, items[i].p.ID, items[i].cols, 0, 0); err != nil {
+					return err
+				}
+			}
+			if pl.rematch != nil {
+				// Listening queries follow the new analysis (their
+				// counts, the dashboards and the spike alerts).
+				var ids []int64
+				for i := range items {
+					if items[i].fresh {
+						ids = append(ids, items[i].p.ID)
+					}
+				}
+				if err := pl.rematch(ctx, tx, ids); err != nil {
 					return err
 				}
 			}
