@@ -13,7 +13,9 @@ import (
 
 // SetRematch makes Reanalyze match the posts it rewrote again, in the same
 // transaction (query.Listener.Rematch).
-func (pl *Pipeline) SetRematch(f func(ctx context.Context, tx *sql.Tx, ids []int64) error) { pl.rematch = f }
+func (pl *Pipeline) SetRematch(f func(ctx context.Context, tx *sql.Tx, ids []int64) error) {
+	pl.rematch = f
+}
 
 // Reanalyze re-runs the analyzer over stored posts in id order, in batches,
 // rewriting each post's analysis and the columns the inbox filters on (not
