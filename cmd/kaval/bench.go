@@ -25,7 +25,7 @@ func init() {
 
 func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, "Usage: kaval bench intake|pipeline|query|inbox|analyze|webhooks [options]")
+		fmt.Fprintln(env.stderr, "Usage: kaval bench intake|pipeline|query|inbox|analyze|webhooks|watch|public [options]")
 		return errUsage
 	}
 	switch args[0] {

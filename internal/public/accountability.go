@@ -53,9 +53,11 @@ type Accountability struct {
 	now func() time.Time
 	ttl time.Duration
 
-	mu     sync.Mutex
-	at     time.Time
-	cached []Month
+	mu         sync.Mutex
+	at         time.Time
+	cached     []Month
+	refreshing bool
+	first      sync.Mutex // held during the first computation
 }
 
 // NewAccountability reads db; figures are recomputed at most every ttl.
@@ -71,20 +73,53 @@ func (a *Accountability) Computed() time.Time {
 	return a.at
 }
 
-// Months returns the last Months months, newest first.
+// Months returns the last Months months, newest first. Only the first
+// call waits for the computation (a scan of six months of cases: seconds
+// on a busy force's database); once the figures are older than the ttl
+// they are recomputed in the background while callers keep getting the
+// previous ones, so no visitor pays for it.
 func (a *Accountability) Months(ctx context.Context) ([]Month, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	now := a.now()
-	if a.cached != nil && now.Sub(a.at) < a.ttl {
-		return a.cached, nil
+	if a.cached != nil {
+		if now.Sub(a.at) >= a.ttl && !a.refreshing {
+			a.refreshing = true
+			go a.refresh()
+		}
+		ms := a.cached
+		a.mu.Unlock()
+		return ms, nil
+	}
+	a.mu.Unlock()
+	a.first.Lock() // one first computation, however many ask at once
+	defer a.first.Unlock()
+	a.mu.Lock()
+	ms := a.cached
+	a.mu.Unlock()
+	if ms != nil {
+		return ms, nil
 	}
 	ms, err := a.compute(ctx, now)
 	if err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
 	a.cached, a.at = ms, now
+	a.mu.Unlock()
 	return ms, nil
+}
+
+func (a *Accountability) refresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	now := a.now()
+	ms, err := a.compute(ctx, now)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.refreshing = false
+	if err == nil { // on failure the previous figures stay until the next try
+		a.cached, a.at = ms, now
+	}
 }
 
 type durs struct {
