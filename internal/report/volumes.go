@@ -88,6 +88,9 @@ func fromPosts(ctx context.Context, db *store.DB, s scope, since, until int64, t
 			continue
 		}
 		seen := map[string]bool{}
+		if strings.IndexByte(text, '#') < 0 {
+			text = "" // no hashtag: skip the regular expression (most posts)
+		}
 		for _, m := range hashtagRE.FindAllStringSubmatch(text, 20) {
 			h := "#" + textnorm.Fold(m[2])
 			if !seen[h] {
