@@ -71,10 +71,12 @@ type casePageData struct {
 	Templates []desk.Template
 	TellTpl   []desk.Template // templates for telling the citizen what the station did
 	Users     []option
-	Units     []option
-	Map       template.HTML
-	Unit      string // the station's name in the page's language
-	Phone     string
+	// StationOptions are the stations' <option>s, rendered once for both
+	// station selects (stationOptions).
+	StationOptions template.HTML
+	Map            template.HTML
+	Unit           string // the station's name in the page's language
+	Phone          string
 
 	// The analysis of the first post, as chips.
 	Lang       string
@@ -172,8 +174,12 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data.Timeline = timelineView{CaseID: id, Events: eventViews(tl.Events, userNames, names), Earlier: tl.Earlier, EarlierCount: tl.EarlierCount}
-	if data.Units, err = dp.unitOptions(r); err != nil {
-		return err
+	if data.CanEscalate { // both station selects are the escalating roles'
+		units, err := dp.unitOptions(r)
+		if err != nil {
+			return err
+		}
+		data.StationOptions = stationOptions(units, c.UnitID)
 	}
 	if c.UnitID != 0 {
 		if un, err := dp.units.Get(ctx, c.UnitID); err == nil {
