@@ -197,14 +197,17 @@
   // A case's "earlier posts / events" links load the run before them in
   // their own place (htmx); focus then goes to the top of what arrived,
   // so a keyboard reader carries on there rather than at the page's top.
-  var loading = null;
+  // Other swaps (the bell, the presence warning) settle too, often first:
+  // only the swap that replaced the clicked link is ours.
+  var loading = null, link = null;
   document.addEventListener("click", function (e) {
     var a = e.target.closest && e.target.closest("a[data-earlier]");
-    if (a) loading = a.closest("ol");
+    if (a) { link = a; loading = a.closest("ol"); }
   });
   document.addEventListener("htmx:afterSettle", function () {
+    if (!link || link.isConnected) return;
     var list = loading, top = list && list.firstElementChild;
-    loading = null;
+    loading = null; link = null;
     if (!top) return;
     var f = top.querySelector("a[data-earlier]") || top;
     if (f === top) top.setAttribute("tabindex", "-1");
