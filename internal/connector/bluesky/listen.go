@@ -209,17 +209,8 @@ func (c *Connector) pollSearch(ctx context.Context, qid int64, s search) error {
 		}
 		cursor = res.Cursor
 	}
-	slices.Reverse(posts)
-	if len(posts) > 0 {
-		if err := c.deps.Sink.Ingest(ctx, posts); err != nil {
-			return fmt.Errorf("bluesky: intake refused %d posts: %w", len(posts), err)
-		}
-		uris := make([]string, len(posts))
-		for i, p := range posts {
-			uris[i] = p.ExternalID
-		}
-		c.ingested(uris...)
-		c.health.Arrived(c.deps.Now(), posts[len(posts)-1].CreatedAt)
+	if err := c.deliver(ctx, posts); err != nil {
+		return err
 	}
 	if newest.IsZero() {
 		// A first poll that found nothing still starts the search, a minute

@@ -141,22 +141,33 @@ pages:
 		}
 		cursor = res.Cursor
 	}
-	slices.Reverse(posts)
-	if len(posts) > 0 {
-		if err := c.deps.Sink.Ingest(ctx, posts); err != nil {
-			return fmt.Errorf("bluesky: intake refused %d posts: %w", len(posts), err)
-		}
-		uris := make([]string, len(posts))
-		for i, p := range posts {
-			uris[i] = p.ExternalID
-		}
-		c.ingested(uris...)
-		c.health.Arrived(c.deps.Now(), posts[len(posts)-1].CreatedAt)
+	if err := c.deliver(ctx, posts); err != nil {
+		return err
 	}
 	if newest.After(since) {
 		if err := c.deps.Checkpoints.SaveCheckpoint(ctx, c.notifSource, map[string]string{"indexed_at": newest.UTC().Format(time.RFC3339Nano)}); err != nil {
 			return fmt.Errorf("bluesky: unable to save checkpoint: %w", err)
 		}
 	}
+	return nil
+}
+
+// deliver hands a poll's posts, gathered newest first, to intake oldest
+// first, then remembers them (so the other poll skips them) and records
+// the arrival. Notifications and listening searches share it.
+func (c *Connector) deliver(ctx context.Context, posts []post.Post) error {
+	if len(posts) == 0 {
+		return nil
+	}
+	slices.Reverse(posts)
+	if err := c.deps.Sink.Ingest(ctx, posts); err != nil {
+		return fmt.Errorf("bluesky: intake refused %d posts: %w", len(posts), err)
+	}
+	uris := make([]string, len(posts))
+	for i, p := range posts {
+		uris[i] = p.ExternalID
+	}
+	c.ingested(uris...)
+	c.health.Arrived(c.deps.Now(), posts[len(posts)-1].CreatedAt)
 	return nil
 }
