@@ -339,7 +339,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.UI.NotifyPages(a.Notify)
 	a.UI.SLAPages(a.SLA)
 	a.Reports = report.NewService(db)
-	a.Reports.Builder.AddIncidents(a.Crisis) // crisis rooms are incidents of the daily and weekly reports
+	// Crisis rooms are already incidents of every report (the builder reads
+	// them itself); registering a.Crisis too listed each room twice.
 	a.Web.ReportsAPI(a.Reports, a.UI.Labels)
 	a.UI.ReportPages(a.Reports, unit.NewStore(db))
 	a.UI.RulesPages(a.Rules, a.Desk)

@@ -345,37 +345,6 @@ func TestSurgeMode(t *testing.T) {
 	})
 }
 
-// Rooms are a report's incidents: a unit's report lists the rooms of its
-// stations and the city-wide ones, within the period.
-func TestIncidents(t *testing.T) {
-	store.ForEach(t, func(t *testing.T, db *store.DB) {
-		e := setup(t, db)
-		ctx := context.Background()
-		sup := e.users["sup"]
-		for _, r := range []crisis.OpenRequest{{Title: "Jayanagar flood", Severity: "critical", Stations: []string{"Jayanagar PS"}},
-			{Title: "Hebbal rumour", Severity: "warning", Stations: []string{"Hebbal PS"}}, {Title: "City-wide bandh", Severity: "warning"}} {
-			if _, err := e.cr.Open(ctx, sup, r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		day := e.now.Add(-time.Hour)
-		all, err := e.cr.Incidents(ctx, nil, day, day.Add(24*time.Hour))
-		if err != nil || len(all) != 3 {
-			t.Fatalf("city: %+v %v", all, err)
-		}
-		jay, _ := e.cr.Incidents(ctx, []string{"Jayanagar PS"}, day, day.Add(24*time.Hour))
-		if len(jay) != 2 || jay[0].Subject != "Jayanagar flood" || jay[1].Subject != "City-wide bandh" || jay[0].Source != "crisis" {
-			t.Fatalf("Jayanagar: %+v", jay)
-		}
-		if later, _ := e.cr.Incidents(ctx, nil, e.now.Add(time.Hour), e.now.Add(2*time.Hour)); len(later) != 3 {
-			t.Fatalf("open rooms are incidents of later periods too: %+v", later)
-		}
-		if before, _ := e.cr.Incidents(ctx, nil, day.Add(-48*time.Hour), day.Add(-24*time.Hour)); len(before) != 0 {
-			t.Fatalf("before: %+v", before)
-		}
-	})
-}
-
 // A rebuttal goes once to each account: a second copy by the same account
 // is skipped (the same words twice to one person; X refuses them).
 func TestRebuttalOncePerAccount(t *testing.T) {

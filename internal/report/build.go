@@ -31,7 +31,8 @@ func NewBuilder(db *store.DB) *Builder {
 	return &Builder{db: db, sources: []IncidentSource{alerts{db}, rooms{db}}, now: time.Now}
 }
 
-// AddIncidents registers another source of incidents (crisis rooms).
+// AddIncidents registers another source of incidents (alerts and crisis
+// rooms are built in).
 func (b *Builder) AddIncidents(s IncidentSource) { b.sources = append(b.sources, s) }
 
 // WithClock sets the clock (tests).

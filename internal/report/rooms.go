@@ -18,7 +18,7 @@ type rooms struct{ db *store.DB }
 
 func (c rooms) Incidents(ctx context.Context, stations []string, since, until time.Time) ([]Incident, error) {
 	rows, err := c.db.Read.QueryContext(ctx, `SELECT id, title, severity, state, stations, created_at FROM crisis_rooms
-		WHERE created_at < $1 AND (closed_at IS NULL OR closed_at >= $2) ORDER BY created_at LIMIT 100`, store.Millis(until), store.Millis(since))
+		WHERE created_at < $1 AND (closed_at IS NULL OR closed_at >= $2) ORDER BY created_at, id`, store.Millis(until), store.Millis(since))
 	if err != nil {
 		return nil, fmt.Errorf("report: unable to read crisis rooms: %w", err)
 	}
@@ -37,7 +37,11 @@ func (c rooms) Incidents(ctx context.Context, stations []string, since, until ti
 			continue
 		}
 		i.At, i.Link = store.Time(at), fmt.Sprintf("/desk/crisis/%d", i.ID)
-		out = append(out, i)
+		// Capped after the station filter: a unit's own rooms must not
+		// fall behind a limit filled by other stations' rooms.
+		if out = append(out, i); len(out) == 100 {
+			break
+		}
 	}
 	return out, rows.Err()
 }
