@@ -75,9 +75,11 @@ func (b *Builder) Build(ctx context.Context, req Request) (Report, error) {
 	if err := notable(ctx, b.db, s, &r, req.Viewer); err != nil {
 		return r, err
 	}
-	var stations []string
+	var stations []string // nil: the whole force
 	if !s.force {
-		stations = s.stations
+		// A unit with no station below it (a traffic wing, say) has no
+		// incidents of its own: an empty list, never nil (the force's).
+		stations = append([]string{}, s.stations...)
 	}
 	for _, src := range b.sources {
 		inc, err := src.Incidents(ctx, stations, since, until)
