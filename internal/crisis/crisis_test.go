@@ -380,3 +380,49 @@ func TestRebuttalOncePerAccount(t *testing.T) {
 		}
 	})
 }
+
+// Closing a room stops what its approved rebuttal has not yet sent: the
+// rate limit held back one post, and after the close it is skipped, not
+// answered under a room that is over.
+func TestClosingStopsRebuttals(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		sup, sup2 := e.users["sup"], e.users["sup2"]
+		for i := range 4 {
+			e.post(t, "st=Jayanagar cat=rumour sh=00000000000000ff Forward this: the lake bund broke copy "+strconv.Itoa(i), false)
+		}
+		r, err := e.cr.Open(ctx, sup, crisis.OpenRequest{Title: "Lake bund rumour", Severity: "critical", Stations: []string{"Jayanagar PS"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.cr.Contents(ctx, r, 0)
+		if err != nil || len(c.Clusters) != 1 {
+			t.Fatalf("clusters %+v %v", c.Clusters, err)
+		}
+		b, err := e.cr.RequestRebuttal(ctx, sup, r.ID, crisis.RebuttalRequest{Cluster: c.Clusters[0].Key, Text: "The bund is intact"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cr.DecideRebuttal(ctx, sup2, r.ID, b.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.cr.SendRebuttals(ctx, nil); err != nil || n != 3 { // 3 a minute on X
+			t.Fatalf("first minute: %d %v", n, err)
+		}
+		if _, err := e.cr.Close(ctx, sup, r.ID, "Rumour rebutted"); err != nil {
+			t.Fatal(err)
+		}
+		e.now = e.now.Add(61 * time.Second)
+		if n, err := e.cr.SendRebuttals(ctx, nil); err != nil || n != 0 {
+			t.Fatalf("sent %d after the room closed (%v)", n, err)
+		}
+		bs, err := e.cr.Rebuttals(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bs[0].Progress.Queued != 3 || bs[0].Progress.Skipped[crisis.SkipClosed] != 1 {
+			t.Fatalf("progress: %+v", bs[0].Progress)
+		}
+	})
+}

@@ -33,6 +33,7 @@ const (
 	SkipAnswered   = "already_answered" // an earlier rebuttal went to it
 	SkipRefused    = "refused"          // the platform's rules refuse the text (too long, …)
 	SkipSameAuthor = "same_author"      // the rebuttal already went to another post of this account
+	SkipClosed     = "room_closed"      // the room closed before its turn came: the incident is over
 )
 
 // RebuttalRequest is one rebuttal for a cluster: a text (with a link) or

@@ -315,7 +315,8 @@ func (s *Service) RoomsOfAlerts(ctx context.Context) (map[int64]int64, error) {
 }
 
 // Close closes room id with a written summary (required: it is what the
-// report says happened). Surge mode ends with it.
+// report says happened). Surge mode ends with it, and so do the posts
+// approved rebuttals have not yet answered.
 func (s *Service) Close(ctx context.Context, p *auth.Principal, id int64, summary string) (Room, error) {
 	if err := needUser(p); err != nil {
 		return Room{}, err
@@ -336,7 +337,14 @@ func (s *Service) Close(ctx context.Context, p *auth.Principal, id int64, summar
 			WHERE id = $1`, id, p.UserID, now, summary); err != nil {
 			return fmt.Errorf("crisis: unable to close the room: %w", err)
 		}
-		return s.event(ctx, tx, p, id, "close", map[string]any{"summary_bytes": len(summary)})
+		// What an approved rebuttal has not yet sent stops with the room.
+		res, err := tx.ExecContext(ctx, `UPDATE crisis_rebuttal_posts SET state = 'skipped', reason = $2, at = $3
+			WHERE state = 'pending' AND rebuttal_id IN (SELECT id FROM crisis_rebuttals WHERE room_id = $1)`, id, SkipClosed, now)
+		if err != nil {
+			return fmt.Errorf("crisis: unable to stop the room's rebuttals: %w", err)
+		}
+		stopped, _ := res.RowsAffected()
+		return s.event(ctx, tx, p, id, "close", map[string]any{"summary_bytes": len(summary), "rebuttal_posts_stopped": stopped})
 	})
 	if err != nil {
 		return Room{}, err
