@@ -426,3 +426,31 @@ func TestClosingStopsRebuttals(t *testing.T) {
 		}
 	})
 }
+
+// A cluster is shown by a live public post's text: when its first post is
+// deleted (or a private message), that post's words do not reach the room
+// through the cluster.
+func TestClusterTextNotFromDeletedPost(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		gone := e.post(t, "st=Jayanagar cat=rumour sh=00000000000000ff Forward this: the lake bund broke, ask Ravi 9845012345", false)
+		for i := range 3 {
+			e.post(t, "st=Jayanagar cat=rumour sh=00000000000000ff Forward this: the lake bund broke copy "+strconv.Itoa(i), false)
+		}
+		if _, err := db.Write.Exec("UPDATE posts SET deleted_at = 1 WHERE id = $1", gone); err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.cr.Open(ctx, e.users["sup"], crisis.OpenRequest{Title: "Lake bund rumour", Severity: "critical", Stations: []string{"Jayanagar PS"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.cr.Contents(ctx, r, 0)
+		if err != nil || len(c.Clusters) != 1 || len(c.Clusters[0].Posts) != 4 {
+			t.Fatalf("clusters %+v %v", c.Clusters, err)
+		}
+		if txt := c.Clusters[0].Text; strings.Contains(txt, "Ravi") || !strings.Contains(txt, "lake bund broke copy") {
+			t.Fatalf("cluster shown as %q", txt)
+		}
+	})
+}

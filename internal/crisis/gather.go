@@ -14,6 +14,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/alert"
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/desk"
+	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -396,7 +397,7 @@ func (s *Service) alertCluster(ctx context.Context, r Room, all []RoomPost) (Clu
 			continue
 		}
 		if c.Text == "" {
-			c.Text = p.Text
+			c.Text = shownText(p)
 		}
 		c.Posts = append(c.Posts, p.ID)
 		if p.Lang != "" && !slices.Contains(c.Langs, p.Lang) {
@@ -445,8 +446,11 @@ func clusters(ps []RoomPost) []Cluster {
 		if len(members) < 2 {
 			continue
 		}
-		c := Cluster{Key: fmt.Sprintf("c%d", ps[root].ID), Text: ps[root].Text}
+		c := Cluster{Key: fmt.Sprintf("c%d", ps[root].ID)}
 		for _, m := range members {
+			if c.Text == "" {
+				c.Text = shownText(ps[m])
+			}
 			c.Posts = append(c.Posts, ps[m].ID)
 			ps[m].Cluster = c.Key
 			if l := ps[m].Lang; l != "" && !slices.Contains(c.Langs, l) {
@@ -466,4 +470,15 @@ func clusters(ps []RoomPost) []Cluster {
 		out = []Cluster{}
 	}
 	return out
+}
+
+// shownText is the text a cluster is shown by: a public, live post's. A
+// deleted post's words are withheld and a private conversation is not a
+// public rumour's face; privacy's masking applies to posts, and a
+// cluster's text must not carry their words around it.
+func shownText(p RoomPost) string {
+	if p.Deleted || privacy.Private(p.Platform, p.Private) {
+		return ""
+	}
+	return p.Text
 }
