@@ -454,3 +454,44 @@ func TestClusterTextNotFromDeletedPost(t *testing.T) {
 		}
 	})
 }
+
+// Posts the surge cannot acknowledge (here: imported, no account to reply
+// through) are recorded as dealt with, so a flood of them does not sit at
+// the head of every round and hold back the post behind them.
+func TestSurgeAcksPassOverUnanswerable(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		sup := e.users["sup"]
+		tpl, err := e.desk.SaveTemplate(ctx, desk.Template{Name: "Surge ack", Bodies: map[string]string{"en": "We are on it"}}, sup.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.cr.Open(ctx, sup, crisis.OpenRequest{Title: "Flooding", Severity: "critical", Stations: []string{"Jayanagar PS"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cr.SetSurge(ctx, sup, r.ID, crisis.SurgeRequest{On: true, TemplateID: tpl.ID, Link: "https://blr.example/advisory"}); err != nil {
+			t.Fatal(err)
+		}
+		e.now = e.now.Add(time.Second)
+		for i := range 201 {
+			id := e.post(t, "st=Jayanagar u=70 water entering homes "+strconv.Itoa(i), false)
+			if _, err := db.Write.Exec("UPDATE posts SET channel_id = NULL WHERE id = $1", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		last := e.post(t, "st=Jayanagar u=70 water entering our home too", false)
+		n := 0
+		for range 3 {
+			got, err := e.cr.SendAcks(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += got
+		}
+		if n != 1 || count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id = $1", last) != 1 {
+			t.Fatalf("acknowledged %d; the answerable post behind 201 unanswerable ones got %d", n, count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id = $1", last))
+		}
+	})
+}

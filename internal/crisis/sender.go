@@ -87,8 +87,11 @@ func (b *budget) take(ctx context.Context, platform string) (bool, error) {
 		if l, ok := b.s.opt.PerMinute[platform]; ok {
 			limit = l
 		}
+		// Only what went to the outbox spends the platform's budget;
+		// skipped and refused posts are recorded too, with no item.
 		var used int
-		if err := b.s.db.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM crisis_answered WHERE platform = $1 AND at > $2",
+		if err := b.s.db.Read.QueryRowContext(ctx,
+			"SELECT COUNT(*) FROM crisis_answered WHERE platform = $1 AND at > $2 AND outbox_id IS NOT NULL",
 			platform, store.Millis(b.s.opt.Now().Add(-time.Minute))).Scan(&used); err != nil {
 			return false, err
 		}

@@ -259,18 +259,21 @@ func (s *Service) ack(ctx context.Context, room, tpl, by, pid int64, b *budget) 
 		return 0, err
 	}
 	if skipReason(p, PurposeAck) != "" || p.CaseID == 0 || !desk.NeedsCase(&p) {
-		return 0, nil
+		// Recorded, so it does not stay at the head of every round's
+		// LIMIT and hold back the posts behind it.
+		return 0, s.markAnswered(ctx, pid, p.Platform, room)
 	}
 	ok, err := b.take(ctx, p.Platform)
 	if err != nil || !ok {
 		return 0, err
 	}
 	// The template in the citizen's language, filled for the case; the
-	// citizen's name is filled (nobody reads it before it goes, like a
+	// citizen's name and status link are filled once, by FillReply, as the
+	// desk's own replies are (nobody reads it before it goes, like a
 	// rule's acknowledgement). A variable the case lacks: a person looks.
-	rd, err := s.desk.RenderTemplate(ctx, tpl, p.CaseID, desk.Scope{}, "", func(desk.Case) bool { return true })
+	rd, err := s.desk.RenderTemplate(ctx, tpl, p.CaseID, desk.Scope{}, "", func(desk.Case) bool { return false })
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil // the template or case is gone
+		return 0, s.markAnswered(ctx, pid, p.Platform, room) // the template or case is gone
 	}
 	if err != nil {
 		return 0, err
@@ -286,12 +289,19 @@ func (s *Service) ack(ctx context.Context, room, tpl, by, pid int64, b *budget) 
 	if errors.As(err, &refused) {
 		s.opt.Log.Warn("crisis: the outbox refused a surge acknowledgement", "post", pid, "err", err)
 		// Not tried again every round: recorded as answered, with no item.
-		_, err := s.db.Write.ExecContext(ctx, `INSERT INTO crisis_answered (post_id, purpose, platform, room_id, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			pid, PurposeAck, p.Platform, room, store.Millis(s.opt.Now()))
-		return 0, err
+		return 0, s.markAnswered(ctx, pid, p.Platform, room)
 	}
 	if err != nil || !answered {
 		return 0, err
 	}
 	return 1, nil
+}
+
+// markAnswered records post pid as dealt with by the surge's
+// acknowledgement without an outbox item (skipped, refused or gone), so
+// later rounds pass over it.
+func (s *Service) markAnswered(ctx context.Context, pid int64, platform string, room int64) error {
+	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO crisis_answered (post_id, purpose, platform, room_id, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		pid, PurposeAck, platform, room, store.Millis(s.opt.Now()))
+	return err
 }
