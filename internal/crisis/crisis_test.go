@@ -13,6 +13,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/crisis"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/ingest"
+	"github.com/kaval-desk/kaval/internal/lease"
 	"github.com/kaval-desk/kaval/internal/outbox"
 	"github.com/kaval-desk/kaval/internal/pipeline"
 	"github.com/kaval-desk/kaval/internal/post"
@@ -492,6 +493,38 @@ func TestSurgeAcksPassOverUnanswerable(t *testing.T) {
 		}
 		if n != 1 || count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id = $1", last) != 1 {
 			t.Fatalf("acknowledged %d; the answerable post behind 201 unanswerable ones got %d", n, count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id = $1", last))
+		}
+	})
+}
+
+// A replica without the crisis lease still triages with the surge rooms:
+// a switch made on another replica reaches its AdvisoryLink (and Boost)
+// within the round's interval.
+func TestSurgeReachesReplicaWithoutLease(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		leases := lease.New(db)
+		if ok, err := leases.Acquire(ctx, "crisis", "the other replica", time.Hour); err != nil || !ok {
+			t.Fatalf("lease: %v %v", ok, err)
+		}
+		other := e.service() // this replica never gets the lease
+		go other.Run(ctx, 20*time.Millisecond, leases, "this replica")
+		sup := e.users["sup"]
+		r, err := e.cr.Open(ctx, sup, crisis.OpenRequest{Title: "Flooding", Severity: "critical", Stations: []string{"Jayanagar PS"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cr.SetSurge(ctx, sup, r.ID, crisis.SurgeRequest{On: true, Link: "https://blr.example/advisory"}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for other.AdvisoryLink("Jayanagar PS") != "https://blr.example/advisory" {
+			if time.Now().After(deadline) {
+				t.Fatal("the surge never reached the replica without the lease")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 }

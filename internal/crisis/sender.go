@@ -51,6 +51,20 @@ func (s *Service) Run(ctx context.Context, every time.Duration, leases *lease.St
 		host, _ := os.Hostname()
 		holder = fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())
 	}
+	// Every replica triages with the surge rooms (Boost, AdvisoryLink, the
+	// pinned banner), not only the lease holder: each reloads them itself.
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.refreshSurges(ctx)
+			}
+		}
+	}()
 	leases.Hold(ctx, "crisis", holder, 30*time.Second, loop)
 }
 

@@ -96,8 +96,9 @@ func (s *Service) SetSurge(ctx context.Context, p *auth.Principal, id int64, req
 	return s.Get(ctx, id)
 }
 
-// refreshSurges reloads the rooms in surge mode (after a switch, and each
-// round for other replicas' switches).
+// refreshSurges reloads the rooms in surge mode: after a switch, each
+// round, and on replicas without the lease every interval (Run), so a
+// switch on one replica reaches the others' triage within it.
 func (s *Service) refreshSurges(ctx context.Context) {
 	rows, err := s.db.Read.QueryContext(ctx, "SELECT id, title, stations, surge_link FROM crisis_rooms WHERE state = 'open' AND surge = 1 ORDER BY id")
 	if err != nil {
