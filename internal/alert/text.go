@@ -3,6 +3,7 @@ package alert
 import (
 	_ "embed"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,7 +61,7 @@ func langList(lang string, codes []string) string {
 		if s == "" {
 			s = say(lang, "lang.other")
 		}
-		if !strings.Contains(strings.Join(out, "\x00"), s) {
+		if !slices.Contains(out, s) { // "Kannada" is not inside "Kannada in Latin letters"
 			out = append(out, s)
 		}
 	}
