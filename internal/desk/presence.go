@@ -85,9 +85,16 @@ func (p *Presence) Idle(ctx context.Context, caseID, userID int64, name string) 
 // its case, or 0 for a message that is not one. Applying a beat twice
 // changes nothing, so a live page may observe the beat it is about to
 // show before Run has.
-func (p *Presence) Observe(msg []byte) int64 {
+func (p *Presence) Observe(msg []byte) int64 { return p.ObserveCase(msg, 0) }
+
+// ObserveCase is Observe for a live page of case want (0: any case): a
+// beat for another case is left to Run, so N open pages do not each take
+// the lock for every page's beats. The page's own case is applied here
+// too, so the warning it renders next has the beat even if Run has not
+// yet seen it (apply is idempotent).
+func (p *Presence) ObserveCase(msg []byte, want int64) int64 {
 	var b beat
-	if json.Unmarshal(msg, &b) != nil || b.CaseID <= 0 || b.UserID <= 0 {
+	if json.Unmarshal(msg, &b) != nil || b.CaseID <= 0 || b.UserID <= 0 || (want != 0 && b.CaseID != want) {
 		return 0
 	}
 	p.apply(b)

@@ -75,3 +75,30 @@ func TestPresenceIdleAndGoneHoldAgainstReplays(t *testing.T) {
 		t.Fatalf("the idle beat on the wire: %s", seen[1])
 	}
 }
+
+// A live page of one case applies that case's beats only; another case's
+// beat is left to Run (each open page no longer applies every page's).
+func TestObserveCaseKeepsToItsCase(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	src := desk.NewPresence(nil, func() time.Time { return now })
+	b := bus.NewInProc(0)
+	defer b.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var msg []byte
+	got := make(chan struct{}, 1)
+	go b.Subscribe(ctx, desk.PresenceSubject, "", bus.SubOptions{Fanout: true}, func(_ context.Context, msgs [][]byte) error {
+		msg = append([]byte(nil), msgs[0]...)
+		got <- struct{}{}
+		return nil
+	})
+	time.Sleep(50 * time.Millisecond)
+	desk.NewPresence(b, func() time.Time { return now }).Beat(ctx, 7, 1, "Asha", true, false)
+	<-got
+	if c := src.ObserveCase(msg, 8); c != 0 || len(src.Others(7, 2)) != 0 {
+		t.Fatalf("case 8's page applied case 7's beat (%d)", c)
+	}
+	if c := src.ObserveCase(msg, 7); c != 7 || len(src.Others(7, 2)) != 1 {
+		t.Fatalf("case 7's page did not apply its beat (%d)", c)
+	}
+}

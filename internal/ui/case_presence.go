@@ -26,7 +26,7 @@ func (dp *deskPages) presenceLive() {
 			return err
 		}
 		return dp.u.hub.Serve(w, r, []string{desk.PresenceSubject}, func(r *http.Request, ev Event) ([]Frame, error) {
-			if dp.pres.Observe(ev.Data) != id {
+			if dp.pres.ObserveCase(ev.Data, id) != id {
 				return nil, nil
 			}
 			html, err := dp.u.RenderString(Lang(r), "case.html", "presence", dp.pres.Others(id, p.UserID))
