@@ -149,9 +149,10 @@ func (f *Finder) Find(q string) Result {
 	}
 	// An exact name first, then the same name spelt with or without
 	// spaces and joiners.
+	cw := compact(want)
 	for _, same := range []func(nameRef) bool{
 		func(n nameRef) bool { return n.folded == want },
-		func(n nameRef) bool { return n.compact != "" && n.compact == compact(want) },
+		func(n nameRef) bool { return n.compact != "" && n.compact == cw },
 	} {
 		for _, n := range f.names {
 			if same(n) {
