@@ -1,7 +1,6 @@
 package desk
 
 import (
-	"context"
 	"sync/atomic"
 
 	"github.com/kaval-desk/kaval/internal/post"
@@ -32,17 +31,11 @@ func (d *Desk) boosted(p *post.Post, prio int) int {
 	return prio
 }
 
-// advisoryLink reads the English name of unitID (the Kannada one may be in
-// station) for the hook.
-func (d *Desk) advisoryLink(ctx context.Context, station string, unitID int64) string {
+// advisoryLink is the hook's pinned link for station (its English name).
+func (d *Desk) advisoryLink(station string) string {
 	f := d.hooks.advisory.Load()
 	if f == nil {
 		return ""
-	}
-	if unitID != 0 && d.units != nil {
-		if u, err := d.units.Get(ctx, unitID); err == nil {
-			station = u.Name
-		}
 	}
 	return (*f)(station)
 }

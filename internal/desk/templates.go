@@ -281,17 +281,18 @@ func (d *Desk) RenderTemplate(ctx context.Context, tplID, caseID int64, sc Scope
 // templateVars are the values of a case's variables in lang.
 func (d *Desk) templateVars(ctx context.Context, c Case, t Template, lang string) (map[string]string, error) {
 	v := map[string]string{"ref": c.Ref, "name": AuthorCalled(c)}
+	station := "" // the English name: what a surge room's stations hold
 	if c.UnitID != 0 {
 		u, err := d.units.Get(ctx, c.UnitID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
-		v["station"], v["station_phone"] = u.Name, u.Phone
+		v["station"], v["station_phone"], station = u.Name, u.Phone, u.Name
 		if lang == "kn" && u.NameKn != "" {
 			v["station"] = u.NameKn
 		}
 	}
-	v["advisory_link"] = d.advisoryLink(ctx, v["station"], c.UnitID)
+	v["advisory_link"] = d.advisoryLink(station)
 	key := t.Helpline
 	if key == "" {
 		key = categoryHelpline[c.Category]
