@@ -518,7 +518,10 @@ var urgencyWeight = map[string]float32{
 func urgency(s *Scores, emergency bool) int {
 	u := float32(0)
 	if emergency {
-		u = 40 + 30*(s.Emergency-s.EmergencyAt)/(1-s.EmergencyAt)
+		u = 70 // flagged at a threshold of 1 (a desk may move it): the top
+		if s.EmergencyAt < 1 {
+			u = 40 + 30*(s.Emergency-s.EmergencyAt)/(1-s.EmergencyAt)
+		}
 	} else {
 		u = 25 * s.Emergency
 	}
