@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kaval-desk/kaval/internal/csvcell"
 	"github.com/kaval-desk/kaval/internal/pdf"
 )
 
@@ -186,7 +187,7 @@ func CSV(w io.Writer, r Report) error {
 	cw := csv.NewWriter(w)
 	row := func(cells ...string) {
 		for i := range cells {
-			cells[i] = safeCell(cells[i])
+			cells[i] = csvcell.Safe(cells[i])
 		}
 		cw.Write(cells)
 	}
@@ -233,19 +234,4 @@ func CSV(w io.Writer, r Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// safeCell keeps a spreadsheet from running a cell: one that starts with
-// =, +, -, @, a tab or a carriage return (after any spaces) is prefixed
-// with an apostrophe, so it reads as text. Plain negative numbers are
-// never written (no figure here is negative).
-func safeCell(s string) string {
-	t := strings.TrimLeft(s, " ")
-	if t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
-		return "'" + s
-	}
-	if strings.HasPrefix(t, "\uff1d") || strings.HasPrefix(t, "\uff0b") || strings.HasPrefix(t, "\uff0d") || strings.HasPrefix(t, "\uff20") {
-		return "'" + s // full-width =, +, -, @: some spreadsheets fold them
-	}
-	return s
 }

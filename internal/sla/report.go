@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/csvcell"
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
@@ -95,16 +96,9 @@ func (r Report) WriteCSV(w io.Writer) error {
 	cw.Write([]string{r.By, "cases", "first_response_breached", "resolve_breached", "breach_rate"})
 	for _, row := range append(r.Rows, Row{Key: "total", Cases: r.Total.Cases, FirstResponseBreached: r.Total.FirstResponseBreached,
 		ResolveBreached: r.Total.ResolveBreached, BreachRate: r.Total.BreachRate}) {
-		cw.Write([]string{safeCell(row.Key), strconv.Itoa(row.Cases), strconv.Itoa(row.FirstResponseBreached),
+		cw.Write([]string{csvcell.Safe(row.Key), strconv.Itoa(row.Cases), strconv.Itoa(row.FirstResponseBreached),
 			strconv.Itoa(row.ResolveBreached), strconv.FormatFloat(row.BreachRate, 'f', 3, 64)})
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func safeCell(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }
