@@ -494,6 +494,15 @@ func TestSurgeAcksPassOverUnanswerable(t *testing.T) {
 		if n != 1 || count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id = $1", last) != 1 {
 			t.Fatalf("acknowledged %d; the answerable post behind 201 unanswerable ones got %d", n, count(t, db, "SELECT COUNT(*) FROM outbox WHERE post_id = $1", last))
 		}
+		// The room's report counts all 202 cases, not the 200 its page lists.
+		for range 3 {
+			if _, err := e.cr.Gather(ctx, r.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rep, err := e.cr.Report(ctx, r.ID); err != nil || rep.Cases != 202 {
+			t.Fatalf("report counts %d cases (%v)", rep.Cases, err)
+		}
 	})
 }
 

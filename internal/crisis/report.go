@@ -33,7 +33,11 @@ func (s *Service) Report(ctx context.Context, id int64) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	rep.Posts, rep.Cases, rep.Clusters = c.Total, len(c.Cases), c.Clusters
+	rep.Posts, rep.Clusters = c.Total, c.Clusters
+	// Counted, not len(c.Cases): the contents list the newest 200 cases.
+	if err := s.db.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM crisis_items WHERE room_id = $1 AND kind = 'case' AND removed = 0", id).Scan(&rep.Cases); err != nil {
+		return rep, err
+	}
 	if rep.Tasks, err = s.Tasks(ctx, id); err != nil {
 		return rep, err
 	}
