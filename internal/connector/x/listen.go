@@ -452,26 +452,8 @@ func ruleErrors(body []byte) string {
 // every listen_interval, and at once after a refusal's wait. A failed
 // sync is retried with backoff, or after X's rate-limit reset.
 func (c *Connector) runListen(ctx context.Context) {
-	bo := &conn.Exponential{Base: c.httpBase, Max: 64 * c.httpBase}
-	for {
-		wait := c.listenEvery
-		if err := c.SyncListening(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			c.logErr("x: listening rules", err)
-			wait = bo.Next()
-			var ce *connector.Error
-			if errors.As(err, &ce) && ce.Class == connector.RateLimited && ce.RetryAfter > wait {
-				wait = ce.RetryAfter
-			}
-		} else {
-			bo.Reset()
-		}
-		if conn.Sleep(ctx, conn.Jitter(wait)) != nil {
-			return
-		}
-	}
+	conn.ListenLoop(ctx, c.listenEvery, c.httpBase, 64*c.httpBase, c.SyncListening,
+		func(err error) { c.logErr("x: listening rules", err) })
 }
 
 // listeningKind: a post the stream sent only for query rules (not the
