@@ -313,13 +313,27 @@ func (d *Desk) listQuery(ctx context.Context, f CaseFilter, sc Scope) (listQuery
 	}
 	search := searchIn
 	if f.Q != "" {
+		var sw *setWalk
+		if d.db.Dialect == store.SQLite && searchBySet {
+			// A set kept from an earlier request settles the plan: it is
+			// every post the prefixes match, which searchPlan counts.
+			if sw, err = d.cachedSet(ctx, f.Q); err != nil {
+				return lq, err
+			}
+			if sw.ids != nil && len(sw.ids) >= searchFew {
+				sw.f, sw.statuses, sw.units, sw.walk, sw.cur = f, statuses, units, walk, cur
+				lq.set = sw
+				return lq, nil
+			}
+		}
 		s, err := d.searchPlan(ctx, f)
 		if err != nil || s == searchNone {
 			lq.empty = err == nil
 			return lq, err
 		}
-		if s == searchExists && d.db.Dialect == store.SQLite && searchBySet {
-			lq.set = &setWalk{f: f, statuses: statuses, units: units, walk: walk, cur: cur}
+		if s == searchExists && sw != nil {
+			sw.f, sw.statuses, sw.units, sw.walk, sw.cur, sw.ids = f, statuses, units, walk, cur, nil
+			lq.set = sw
 			return lq, nil
 		}
 		if s == searchIn || d.db.Dialect == store.SQLite {

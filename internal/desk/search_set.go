@@ -36,6 +36,25 @@ type setWalk struct {
 	units    []int64
 	walk     bool // overdue walked (manyOverdue)
 	cur      *inboxCursor
+	match    string  // the MATCH expression of f.Q (the set's name in the cache)
+	state    string  // the search index's state, read before the set (search_cache.go)
+	ids      []int64 // the set, if kept from an earlier request at state
+}
+
+// cachedSet reads the search index's state and the set of q kept at that
+// state, if any.
+func (d *Desk) cachedSet(ctx context.Context, q string) (*setWalk, error) {
+	_, args, ok := d.matchPosts(q)
+	if !ok {
+		return &setWalk{}, nil
+	}
+	state, err := d.indexState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sw := &setWalk{match: args[0].(string), state: state}
+	sw.ids, _ = d.sets.get(state, sw.match)
+	return sw, nil
 }
 
 // matchSet returns the ids of the posts matching q (FTS5's rowids for
@@ -149,9 +168,13 @@ func (d *Desk) walkQuery(sw *setWalk, keys []orderKey, cur *inboxCursor, n int) 
 // set walk.
 func (d *Desk) listBySet(ctx context.Context, lq listQuery) ([]Case, error) {
 	sw := lq.set
-	set, err := d.matchSet(ctx, sw.f.Q)
-	if err != nil {
-		return nil, err
+	set := sw.ids
+	if set == nil {
+		var err error
+		if set, err = d.matchSet(ctx, sw.f.Q); err != nil {
+			return nil, err
+		}
+		d.sets.put(sw.state, sw.match, set)
 	}
 	want := lq.limit + 1
 	var ids []int64

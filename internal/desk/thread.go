@@ -36,6 +36,8 @@ type Desk struct {
 	dups dupWindow // this replica's recent report fingerprints (dups.go)
 
 	hooks surgeHooks // crisis rooms' surge mode (surge_hooks.go)
+
+	sets setCache // common words' matching post ids between requests (search_cache.go)
 }
 
 // New returns a desk over db.
