@@ -98,9 +98,13 @@ func (d *Desk) wholeWord(ctx context.Context, t, quoted string) (bool, error) {
 		return false, nil
 	}
 	if err == nil {
-		// Every longer word starting with t sorts after t and before t
-		// followed by a byte no UTF-8 character starts with.
-		err = d.db.Read.QueryRowContext(ctx, "SELECT 1 FROM posts_fts_vocab WHERE term > $1 AND term < $2 LIMIT 1", t, t+"\xf4\x90").Scan(&one)
+		// Every longer word starting with t sorts from t followed by
+		// byte 1 (no indexed word holds a control character) to t
+		// followed by a byte no UTF-8 character starts with. The bound
+		// leaves t itself out: the vocabulary starts its scan at the
+		// lower bound and counts each word's every post before the
+		// comparison drops it ("traffic": 4.9 ms with `term > t`, 0.1 ms).
+		err = d.db.Read.QueryRowContext(ctx, "SELECT 1 FROM posts_fts_vocab WHERE term >= $1 AND term < $2 LIMIT 1", t+"\x01", t+"\xf4\x90").Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return true, nil
 		}
