@@ -44,8 +44,13 @@ var layerRank = map[string]int{
 	"bbmp_wards": rankBBMPWard, "gba_division": rankDivision, "gba_subdivision": rankDivision,
 	"pincode": rankPincode, "election_ac": rankAssembly, "admin_village": rankVillage,
 	"landmark_metro": rankLandmark, "landmark_poi": rankLandmark, "landmark_curated": rankLandmark, "landmark_road": rankLandmark, "landmark_post": rankLandmark,
-	"landmark_area": rankArea,
+	"landmark_area": rankArea, "landmark_school": rankArea,
 }
+
+// schoolLayer: the layers with one point per school of the KLP list (the
+// school's area field, the place its name names): a name's schools share
+// one vote (resolve).
+var schoolLayer = map[string]bool{"landmark_area": true, "landmark_school": true}
 
 // SkipLayers leaves pack layers out of gazetteers built by New (for the
 // held-out landmark evaluation, which builds without one source).
@@ -94,8 +99,8 @@ func (b *builder) build() error {
 	}
 	areaPoints := map[string]int{}
 	for _, pl := range p.Places() {
-		if pl.Layer == "landmark_area" {
-			areaPoints[joinKeys(pl.Name)]++
+		if schoolLayer[pl.Layer] {
+			areaPoints[pl.Layer+joinKeys(pl.Name)]++
 		}
 	}
 	for _, pl := range p.Places() {
@@ -103,7 +108,7 @@ func (b *builder) build() error {
 		if !ok || b.skip[pl.Layer] {
 			continue
 		}
-		if pl.Layer == "landmark_area" && areaPoints[joinKeys(pl.Name)] == 1 && b.extendsKnown(pl.Name) {
+		if schoolLayer[pl.Layer] && areaPoints[pl.Layer+joinKeys(pl.Name)] == 1 && b.extendsKnown(pl.Name) {
 			// One school in "Jayanagar 4th Block" is too thin to move
 			// the block away from what "Jayanagar" says.
 			continue
@@ -297,7 +302,7 @@ func (b *builder) aliases() {
 			continue // the pack lacks the target; tested in place_test
 		}
 		t := b.g.entries[target]
-		t.name, t.rank, t.common, t.clash, t.alts = a.alias, rankAlias, a.needsContext, false, nil
+		t.name, t.rank, t.common, t.clash, t.alts, t.altPts = a.alias, rankAlias, a.needsContext, false, nil, nil
 		b.g.entries = append(b.g.entries, t)
 		e := int32(len(b.g.entries) - 1)
 		keys := strings.Fields(joinKeys(a.alias))

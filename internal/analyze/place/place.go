@@ -55,6 +55,7 @@ type entry struct {
 	layer         string
 	shares        []geo.Share         // an area's parts in each station (from the pack)
 	alts          []post.StationShare // plausible stations when the evidence is split (resolve)
+	altPts        []int32             // per alt, the best-ranked point of the evidence in that station, or -1
 }
 
 // Gazetteer is the compiled matcher. Safe for concurrent use.
@@ -133,6 +134,7 @@ type scratch struct {
 	ids   []int32
 	fuzzy []bool
 	tmp   []byte
+	ents  []int32 // entry of each place findText appended
 }
 
 var (
@@ -228,6 +230,8 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 		}
 	}
 	sc := g.pool.Get().(*scratch)
+	n0 := len(out)
+	sc.ents = sc.ents[:0]
 	toks, buf := tokenize(text, sc.toks[:0], sc.buf)
 	ids, fuzzy := sc.ids[:0], sc.fuzzy[:0]
 	for i := range toks {
@@ -239,7 +243,7 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 		t := &toks[i]
 		if t.digits && len(t.key) == 6 {
 			if e, ok := g.pins[string(t.key)]; ok {
-				out = g.emit(out, text, e, t.start, t.end, 0.85*scale, source)
+				out = g.emit(out, &sc.ents, text, e, t.start, t.end, 0.85*scale, source)
 			}
 			continue
 		}
@@ -250,7 +254,7 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 			// the post is written to: weaker evidence than a place the
 			// text names.
 			if e, end, ok := g.handleStation(text, t.start); ok {
-				out = g.emit(out, text, e, t.start-1, end, 0.6*scale, source)
+				out = g.emit(out, &sc.ents, text, e, t.start-1, end, 0.6*scale, source)
 			}
 			// The whole handle is one name: "@bbmp_indiranagar" or
 			// "@BBMP_Mahadevapura" is an account, and the words after its
@@ -288,6 +292,9 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 		if bestEnd == i && orgWords[string(t.key)] {
 			continue // "BBMP", "BWSSB": the civic body, not a place
 		}
+		if bestEnd == i && genericWords[string(t.key)] && i > 0 && !contextWords[string(toks[i-1].key)] {
+			continue // "Y G Palya": the end of a name the gazetteer lacks ("near Palya" is the village)
+		}
 		end := toks[bestEnd].end
 		conf := baseConfidence[e.rank]
 		if anyFuzzy {
@@ -306,18 +313,23 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 			k += n
 			end = toks[k-1].end
 		}
-		out = g.emit(out, text, best, toks[i].start, end, conf*scale, source)
+		out = g.emit(out, &sc.ents, text, best, toks[i].start, end, conf*scale, source)
 		i = bestEnd
+	}
+	if len(out)-n0 > 1 {
+		g.coMention(out[n0:], sc.ents)
 	}
 	sc.toks, sc.buf, sc.ids, sc.fuzzy = toks[:0], buf, ids, fuzzy
 	g.pool.Put(sc)
 	return out
 }
 
-func (g *Gazetteer) emit(out []post.Place, text string, e int32, start, end int, conf float64, source string) []post.Place {
+func (g *Gazetteer) emit(out []post.Place, ents *[]int32, text string, e int32, start, end int, conf float64, source string) []post.Place {
 	en := &g.entries[e]
+	*ents = append(*ents, e)
 	for i := range out {
 		if out[i].Station == en.station && out[i].Ward == en.ward && out[i].Source == source {
+			*ents = (*ents)[:len(*ents)-1]
 			return out // same resolution already reported
 		}
 	}

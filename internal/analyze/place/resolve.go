@@ -24,7 +24,7 @@ import (
 var layerWeight = map[string]float64{
 	"station": 3, "ward": 2, "bbmp_wards": 2, "traffic": 0.5,
 	"gba_division": 1, "gba_subdivision": 1, "pincode": 1, "election_ac": 0.5, "admin_village": 1,
-	"landmark_metro": 1, "landmark_poi": 1, "landmark_road": 1, "landmark_post": 1, "landmark_area": 2,
+	"landmark_metro": 1, "landmark_poi": 1, "landmark_road": 1, "landmark_post": 1, "landmark_area": 2, "landmark_school": 2,
 	"landmark_curated": 2,
 }
 
@@ -70,14 +70,14 @@ func (b *builder) resolve() {
 		votes = votes[:0]
 		nArea := 0
 		for _, x := range ev {
-			if g.entries[x].layer == "landmark_area" {
+			if schoolLayer[g.entries[x].layer] {
 				nArea++
 			}
 		}
 		for _, x := range ev {
 			e := &g.entries[x]
 			w := layerWeight[e.layer]
-			if e.layer == "landmark_area" {
+			if schoolLayer[e.layer] {
 				w /= float64(nArea)
 			}
 			if len(e.shares) > 0 {
@@ -120,13 +120,22 @@ func (b *builder) resolve() {
 			be := &g.entries[best]
 			ne.lat, ne.lon, ne.ward, ne.traffic = be.lat, be.lon, be.ward, be.traffic
 		}
+		ne.altPts = nil
 		for _, v := range votes {
 			if f := v.w / total; f >= minAlt && len(ne.alts) < maxAlts {
 				ne.alts = append(ne.alts, post.StationShare{Station: v.st, Share: float64(int(f*100+0.5)) / 100})
+				pt := int32(-1)
+				for _, x := range ev {
+					e := &g.entries[x]
+					if len(e.shares) == 0 && e.station == v.st && (pt < 0 || e.rank < g.entries[pt].rank) {
+						pt = x
+					}
+				}
+				ne.altPts = append(ne.altPts, pt)
 			}
 		}
 		if len(ne.alts) < 2 {
-			ne.alts = nil
+			ne.alts, ne.altPts = nil, nil
 		}
 		g.entries = append(g.entries, ne)
 		g.final[node] = int32(len(g.entries) - 1)

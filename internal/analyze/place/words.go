@@ -66,3 +66,16 @@ func init() {
 		orgWords[keyOf(w)] = true
 	}
 }
+
+// genericWords end locality names ("Y G Palya", "Singana Agrahara"):
+// written after a word the gazetteer lacks, the post names that other
+// place, not the village that happens to be called "Palya" or
+// "Agrahara"; only after a context word ("near Palya") or first in the
+// text is the word itself the place.
+var genericWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("palya palyam halli hally agrahara nagar nagara layout colony pura puram pete pet extension stage block sandra kere gudi garden town village hobli post circle road cross main gate doddi guppe gere kunte") {
+		genericWords[keyOf(w)] = true
+	}
+}

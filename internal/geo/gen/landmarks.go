@@ -82,8 +82,15 @@ func (b *builder) landmarks() error {
 				continue
 			}
 			if lf.layer == "landmark_area" {
-				if area := schoolArea(rec[1]); area != "" {
+				area := schoolArea(rec[1])
+				if area != "" {
 					b.places = append(b.places, geo.PlaceName{Layer: lf.layer, Name: area, Lat: round5(lat), Lon: round5(lon)})
+				}
+				// The school's own name is its village or locality after
+				// the type ("GKHPS ALAHALLI", "KOODLU"): another spelling
+				// of the area, or the only locality of a row without one.
+				if loc := schoolLocality(name); loc != "" && !sameSpelling(loc, area) {
+					b.places = append(b.places, geo.PlaceName{Layer: "landmark_school", Name: loc, Lat: round5(lat), Lon: round5(lon)})
 				}
 				continue
 			}
@@ -179,6 +186,51 @@ func schoolArea(alt string) string {
 		return area
 	}
 	return ""
+}
+
+var (
+	// schoolType: the KLP type prefix (Government Kannada/Urdu/Tamil
+	// Higher/Lower/Model Primary School) and words that say what kind of
+	// school it is, not where.
+	schoolType   = regexp.MustCompile(`^(G[A-Z]{0,3}[HLM]P[BG]?S|GHS|KGBV)$`)
+	schoolWord   = regexp.MustCompile(`^(KANNADA|URDU|TAMIL|TELUGU|MARATHI|ENGLISH|GIRLS|BOYS|SCHOOL|ANGANWADI|AWC|BALWADI|KENDRA|GOVT|GOVERNMENT|PRIMARY|HIGHER|LOWER|MODEL|NO|NO\.|CENTRE|CENTER)$`)
+	schoolSuffix = regexp.MustCompile(`^('?[A-Z]'?|\d+|[IVX]+|V/N|[A-Z]/[A-Z])$`)
+	notLetters   = regexp.MustCompile(`[^A-Za-z. '-]`)
+)
+
+// schoolLocality returns the place a KLP school or anganwadi is named
+// after ("GKLPS AVALAHALLI (HUSKUR)" -> "Avalahalli", "HEBBAGODI  C" ->
+// "Hebbagodi"), or "" when the name is no place name.
+func schoolLocality(name string) string {
+	name = parenthetical.ReplaceAllString(strings.ToUpper(name), " ")
+	var words []string
+	for i, w := range strings.Fields(name) {
+		if i == 0 && schoolType.MatchString(w) || schoolWord.MatchString(w) {
+			continue
+		}
+		words = append(words, w)
+	}
+	for len(words) > 0 && schoolSuffix.MatchString(words[len(words)-1]) {
+		words = words[:len(words)-1]
+	}
+	loc := strings.Join(words, " ")
+	if len(loc) < 4 || !letters.MatchString(loc) || notLetters.MatchString(loc) {
+		return ""
+	}
+	return titleCase(strings.ToLower(loc))
+}
+
+// sameSpelling: two names that differ only in case, spaces and dots.
+func sameSpelling(a, b string) bool {
+	f := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == ' ' || r == '.' || r == '-' || r == '\'' {
+				return -1
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	return f(a) == f(b)
 }
 
 var (
