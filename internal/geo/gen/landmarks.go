@@ -30,10 +30,11 @@ import (
 //	                 one row per school, so a locality with six schools has
 //	                 six points and the matcher routes it by where most of
 //	                 them lie
-//
-// The KLP school names themselves are left out: they are abbreviations of
-// the school type and the village ("GKHPS ALAHALLI"), which posts do not
-// use; their area field is the locality.
+//	landmark_school  the place each school of that list is named after,
+//	                 its type abbreviation dropped ("GKHPS ALAHALLI" ->
+//	                 Alahalli): another spelling of the area, or the only
+//	                 locality of a row without one (same source as
+//	                 landmark_area: an evaluation holds both out together)
 var landmarkFiles = []struct{ layer, path string }{
 	{"landmark_metro", "vinayak_metro_stations/metro_stations.csv"},
 	{"landmark_poi", "ruthmaben_osm2015_poi/poi.csv"},
