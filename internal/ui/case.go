@@ -23,38 +23,6 @@ import (
 // casePath is a case's page.
 func casePath(id int64) string { return "/desk/cases/" + strconv.FormatInt(id, 10) }
 
-// postView is a post as the thread shows it: masked for everyone until
-// someone allowed to see personal data unmasks it (audited).
-type postView struct {
-	post.Post
-	Masked bool     // personal data was found and masked
-	Places []string // what the analysis matched as places in the text, marked where it stands
-}
-
-// placesOf are the texts the analysis of p matched as places in its text
-// (taken before masking: a masked text keeps the marks it still holds).
-func placesOf(p post.Post) []string {
-	if p.Analysis == nil {
-		return nil
-	}
-	var out []string
-	for _, pl := range p.Analysis.Places {
-		if pl.End > pl.Start {
-			out = append(out, pl.Text)
-		}
-	}
-	return out
-}
-
-// eventView is a timeline entry; Text is free text (a note, a reply),
-// masked like the posts.
-type eventView struct {
-	desk.Event
-	Actor string
-	Text  string
-	S     map[string]string // the body's string values, for the template
-}
-
 type replyView struct {
 	outbox.Item
 	Delivered   bool
@@ -140,7 +108,8 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data.Thread = threadView{CaseID: id, CanPII: data.CanPII, Posts: postViews(th.Posts), Earlier: th.Earlier, EarlierCount: th.EarlierCount}
+	tr, now := dp.u.translator(r), dp.u.now()
+	data.Thread = threadView{CaseID: id, CanPII: data.CanPII, Posts: postViews(tr, now, th.Posts), Earlier: th.Earlier, EarlierCount: th.EarlierCount}
 	var first post.Post
 	ok := len(th.Posts) > 0 && th.Earlier == ""
 	if ok {
@@ -173,7 +142,7 @@ func (dp *deskPages) casePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data.Timeline = timelineView{CaseID: id, Events: eventViews(tl.Events, userNames, names), Earlier: tl.Earlier, EarlierCount: tl.EarlierCount}
+	data.Timeline = timelineView{CaseID: id, Events: eventViews(tr, now, tl.Events, userNames, names), Earlier: tl.Earlier, EarlierCount: tl.EarlierCount}
 	if data.CanEscalate { // both station selects are the escalating roles'
 		units, err := dp.unitOptions(r)
 		if err != nil {

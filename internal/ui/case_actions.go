@@ -201,5 +201,5 @@ func (dp *deskPages) unmask(w http.ResponseWriter, r *http.Request) error {
 	}
 	places := placesOf(ps)
 	privacy.For(p).Post(&ps)
-	return dp.u.Fragment(w, r, http.StatusOK, "case.html", "post-body", postView{Post: ps, Places: places})
+	return dp.u.Fragment(w, r, http.StatusOK, "case.html", "post-body", newPostView(dp.u.translator(r), dp.u.now(), ps, places, false))
 }

@@ -84,21 +84,15 @@ func (dp *deskPages) stale(w http.ResponseWriter, r *http.Request, id int64, act
 	if err != nil {
 		return err
 	}
+	var changed []desk.Event
 	for _, e := range ev {
-		if seen > 0 && e.At.UnixMilli() <= seen {
-			continue
+		if seen <= 0 || e.At.UnixMilli() > seen {
+			changed = append(changed, e)
 		}
-		v := eventView{Event: e, Actor: userNames[e.ActorID], S: map[string]string{}}
-		for k, x := range e.Body {
-			if s, ok := x.(string); ok {
-				v.S[k] = privacy.Viewer{}.Text(s, names...)
-			}
-		}
-		v.Text = v.S["text"]
-		data.Changes = append(data.Changes, v)
 	}
-	if seen <= 0 && len(data.Changes) > 5 {
-		data.Changes = data.Changes[len(data.Changes)-5:]
+	if seen <= 0 && len(changed) > 5 {
+		changed = changed[len(changed)-5:]
 	}
+	data.Changes = eventViews(dp.u.translator(r), dp.u.now(), changed, userNames, names)
 	return dp.u.Render(w, r, http.StatusConflict, "case_stale.html", View{Title: "case.stale.title", TitleArgs: []any{raw.Ref}, Data: data})
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/kaval-desk/kaval/internal/auth"
 	"github.com/kaval-desk/kaval/internal/desk"
-	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/privacy"
 	"github.com/kaval-desk/kaval/internal/web"
 )
@@ -52,34 +51,6 @@ func (dp *deskPages) threadRoutes() {
 	u.Handle(Route{Method: "GET", Path: "/desk/cases/{id}/timeline", Perm: auth.PermCasesRead, Summary: "Earlier events of a case's timeline"}, dp.earlierEvents)
 }
 
-// postViews masks a run of posts for the thread (unmasking is per post).
-func postViews(posts []post.Post) []postView {
-	out := make([]postView, 0, len(posts))
-	for _, ps := range posts {
-		v := postView{Post: ps, Places: placesOf(ps)}
-		privacy.Viewer{}.Post(&v.Post)
-		v.Masked = v.Text != ps.Text
-		out = append(out, v)
-	}
-	return out
-}
-
-// eventViews names each event's actor and masks its free text.
-func eventViews(ev []desk.Event, userNames map[int64]string, names []string) []eventView {
-	out := make([]eventView, 0, len(ev))
-	for _, e := range ev {
-		v := eventView{Event: e, Actor: userNames[e.ActorID], S: map[string]string{}}
-		for k, x := range e.Body {
-			if s, ok := x.(string); ok {
-				v.S[k] = privacy.Viewer{}.Text(s, names...)
-			}
-		}
-		v.Text = v.S["text"]
-		out = append(out, v)
-	}
-	return out
-}
-
 // threadView reads a run of the thread for the "earlier posts" link.
 func (dp *deskPages) threadView(r *http.Request, c desk.Case, before string, n int) (threadView, error) {
 	p := auth.FromContext(r.Context())
@@ -87,7 +58,7 @@ func (dp *deskPages) threadView(r *http.Request, c desk.Case, before string, n i
 	if err != nil {
 		return threadView{}, err
 	}
-	return threadView{CaseID: c.ID, CanPII: p.Can(auth.PermPIIView), Posts: postViews(th.Posts), Earlier: th.Earlier,
+	return threadView{CaseID: c.ID, CanPII: p.Can(auth.PermPIIView), Posts: postViews(dp.u.translator(r), dp.u.now(), th.Posts), Earlier: th.Earlier,
 		EarlierCount: th.EarlierCount}, nil
 }
 
@@ -101,7 +72,7 @@ func (dp *deskPages) timelineView(r *http.Request, raw desk.Case, before int64, 
 	if err != nil {
 		return timelineView{}, err
 	}
-	return timelineView{CaseID: raw.ID, Events: eventViews(tl.Events, userNames, privacy.CaseNames(raw)), Earlier: tl.Earlier,
+	return timelineView{CaseID: raw.ID, Events: eventViews(dp.u.translator(r), dp.u.now(), tl.Events, userNames, privacy.CaseNames(raw)), Earlier: tl.Earlier,
 		EarlierCount: tl.EarlierCount}, nil
 }
 
