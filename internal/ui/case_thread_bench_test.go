@@ -36,10 +36,10 @@ func benchThread(n int) ([]post.Post, []desk.Event) {
 	var ev []desk.Event
 	for i := range n {
 		p := post.Post{ID: int64(1000 + i), Platform: post.X, ExternalID: fmt.Sprint(i), CaseID: 7,
-			Author: post.Author{ExternalID: "42", Handle: "meera_blr", Name: "Meera"},
-			Text:   fmt.Sprintf("Chain snatching near Koramangala 5th block again, post %d, call 9845012345 https://x.com/a/%d", i, i),
+			Author:    post.Author{ExternalID: "42", Handle: "meera_blr", Name: "Meera"},
+			Text:      fmt.Sprintf("Chain snatching near Koramangala 5th block again, post %d, call 9845012345 https://x.com/a/%d", i, i),
 			CreatedAt: t0.Add(time.Duration(i) * time.Hour),
-			Analysis: &post.Analysis{Lang: "en", Places: []post.Place{{Text: "Koramangala", Start: 22, End: 33}}}}
+			Analysis:  &post.Analysis{Lang: "en", Places: []post.Place{{Text: "Koramangala", Start: 22, End: 33}}}}
 		ps = append(ps, p)
 		ev = append(ev, desk.Event{ID: int64(5000 + i), At: p.CreatedAt, Kind: "post", Body: map[string]any{"post_id": float64(p.ID)}})
 	}
