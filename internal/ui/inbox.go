@@ -174,19 +174,18 @@ func (dp *deskPages) userNames(r *http.Request) (map[int64]string, []option, err
 }
 
 func (dp *deskPages) unitOptions(r *http.Request) ([]option, error) {
-	us, err := dp.units.List(r.Context(), "")
+	us, err := dp.units.Stations(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	var out []option
+	kn := Lang(r) == "kn"
+	out := make([]option, 0, len(us))
 	for _, u := range us {
-		if u.Kind == "station" || u.Kind == "traffic_station" {
-			name := u.Name
-			if Lang(r) == "kn" && u.NameKn != "" {
-				name = u.NameKn
-			}
-			out = append(out, option{Value: strconv.FormatInt(u.ID, 10), Label: name, Raw: true})
+		name := u.Name
+		if kn && u.NameKn != "" {
+			name = u.NameKn
 		}
+		out = append(out, option{Value: strconv.FormatInt(u.ID, 10), Label: name, Raw: true})
 	}
 	return out, nil
 }

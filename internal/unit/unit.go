@@ -200,6 +200,27 @@ func (s *Store) Names(ctx context.Context) (map[string]int64, error) {
 	return m, rows.Err()
 }
 
+// Stations lists the units a case is routed to (stations and traffic
+// stations) with their names only, by kind and name: the desk's station
+// selects. Every unit's other columns, its parent and its boundary were
+// read for them before (~1 ms of a case page).
+func (s *Store) Stations(ctx context.Context) ([]Unit, error) {
+	rows, err := s.db.Read.QueryContext(ctx, "SELECT id, kind, name, name_kn FROM units WHERE kind IN ('station', 'traffic_station') ORDER BY kind, name")
+	if err != nil {
+		return nil, fmt.Errorf("unit: unable to list stations: %w", err)
+	}
+	defer rows.Close()
+	var out []Unit
+	for rows.Next() {
+		var u Unit
+		if err := rows.Scan(&u.ID, &u.Kind, &u.Name, &u.NameKn); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
 // Count returns how many units exist.
 func (s *Store) Count(ctx context.Context) (int, error) {
 	var n int

@@ -46,3 +46,44 @@ func TestSetContact(t *testing.T) {
 		}
 	})
 }
+
+// TestStations: the station selects' list is every station and traffic
+// station, none of the other units, by kind then name, with both names;
+// the same as List's of those kinds.
+func TestStations(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		us := unit.NewStore(db)
+		if _, err := us.Upsert(ctx, []unit.Unit{{Code: "blr", Kind: "force", Name: "Bengaluru City Police"},
+			{Code: "blr/div/south", Kind: "division", Name: "South Division", ParentCode: "blr"},
+			{Code: "blr/ps/vvpuram", Kind: "station", Name: "V V Puram PS", NameKn: "ವಿ ವಿ ಪುರಂ", ParentCode: "blr/div/south"},
+			{Code: "blr/ps/adugodi", Kind: "station", Name: "Adugodi PS", ParentCode: "blr/div/south"},
+			{Code: "blr/tps/adugodi", Kind: "traffic_station", Name: "Adugodi Traffic PS", ParentCode: "blr"}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := us.Stations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []unit.Unit
+		for _, k := range []string{"station", "traffic_station"} {
+			l, err := us.List(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, l...)
+		}
+		if len(got) != 3 || len(got) != len(want) {
+			t.Fatalf("%d stations, want 3 (%d listed)", len(got), len(want))
+		}
+		for i := range got {
+			w := want[i]
+			if got[i].ID != w.ID || got[i].Kind != w.Kind || got[i].Name != w.Name || got[i].NameKn != w.NameKn {
+				t.Fatalf("station %d: %+v, want %+v", i, got[i], w)
+			}
+		}
+		if got[0].Name != "Adugodi PS" || got[1].NameKn != "ವಿ ವಿ ಪುರಂ" || got[2].Kind != "traffic_station" {
+			t.Fatalf("order or names: %+v", got)
+		}
+	})
+}
