@@ -23,27 +23,7 @@ func TestCaseAPIPagesLongThread(t *testing.T) {
 		r := newReplyEnv(t, db)
 		agent := r.tokens[auth.RoleAgent]
 		const n = 505
-		t0 := time.Now().Add(-n * time.Minute)
-		var ps []post.Post
-		for i := range n {
-			at := t0.Add(time.Duration(i) * time.Minute)
-			if i%4 == 1 { // a shared timestamp: the order falls to the id
-				at = t0.Add(time.Duration(i-1) * time.Minute)
-			}
-			text := fmt.Sprintf("thread post number %03d", i)
-			if i == n-1 {
-				text += ", call me on 9845012345"
-			}
-			ps = append(ps, post.Post{Platform: post.X, ExternalID: fmt.Sprint("17900000000", 10000+i), Kind: post.KindMention, Channel: "blrcitypolice",
-				ThreadID: "17900000000010000", Author: post.Author{ExternalID: "42", Handle: "meera_blr"}, Text: text, CreatedAt: at})
-		}
-		if err := r.in.Ingest(context.Background(), ps); err != nil {
-			t.Fatal(err)
-		}
-		caseID := r.caseOf(t, post.X, ps[0].ExternalID)
-		if got := countRows(t, db, fmt.Sprintf(`SELECT count(*) FROM posts WHERE case_id = %d`, caseID)); got != n {
-			t.Fatalf("%d of %d posts in the case", got, n)
-		}
+		caseID := longCase(t, r, n)
 		nums := func(m map[string]any) []string {
 			var out []string
 			for _, p := range m["posts"].([]any) {
@@ -110,4 +90,33 @@ func TestCaseAPIPagesLongThread(t *testing.T) {
 			}
 		}
 	})
+}
+
+// longCase stores n posts of one citizen threaded into one case (every
+// fourth pair sharing a timestamp; the last with a phone number) and
+// returns the case.
+func longCase(t *testing.T, r *replyEnv, n int) int64 {
+	t.Helper()
+	t0 := time.Now().Add(-time.Duration(n) * time.Minute)
+	var ps []post.Post
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		if i%4 == 1 { // a shared timestamp: the order falls to the id
+			at = t0.Add(time.Duration(i-1) * time.Minute)
+		}
+		text := fmt.Sprintf("thread post number %03d", i)
+		if i == n-1 {
+			text += ", call me on 9845012345"
+		}
+		ps = append(ps, post.Post{Platform: post.X, ExternalID: fmt.Sprint("17900000000", 10000+i), Kind: post.KindMention, Channel: "blrcitypolice",
+			ThreadID: "17900000000010000", Author: post.Author{ExternalID: "42", Handle: "meera_blr"}, Text: text, CreatedAt: at})
+	}
+	if err := r.in.Ingest(context.Background(), ps); err != nil {
+		t.Fatal(err)
+	}
+	caseID := r.caseOf(t, post.X, ps[0].ExternalID)
+	if got := countRows(t, r.db, fmt.Sprintf(`SELECT count(*) FROM posts WHERE case_id = %d`, caseID)); got != n {
+		t.Fatalf("%d of %d posts in the case", got, n)
+	}
+	return caseID
 }

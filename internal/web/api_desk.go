@@ -19,6 +19,7 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 	units := unit.NewStore(d.DB())
 	s.postVersionsAPI(d)
 	s.unmaskAPI(d)
+	s.caseTimelineAPI(d)
 	caseParams := inboxParams
 	s.Route("GET", "/api/v1/cases", auth.PermCasesRead, OpDoc{Summary: "List cases in triage order", Tags: []string{"cases"}, Params: caseParams, Response: casePage{}},
 		func(w http.ResponseWriter, r *http.Request) error {
@@ -43,7 +44,9 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 	s.Route("GET", "/api/v1/cases/{id}", auth.PermCasesRead, OpDoc{Summary: "Get a case with its newest posts and timeline (marks it read for the caller)", Tags: []string{"cases"},
 		Description: "posts are the case's newest `limit` posts in thread order (oldest first), as on the case page. " +
 			"When the thread has earlier posts, `earlier_before` is the cursor to pass as `before` for the posts before these " +
-			"and `earlier_count` how many there are; follow it until `earlier_before` is absent to read the whole thread.",
+			"and `earlier_count` how many there are; follow it until `earlier_before` is absent to read the whole thread. " +
+			"timeline is the case's newest " + strconv.Itoa(timelinePage) + " events, oldest first; when there are earlier ones, " +
+			"`timeline_earlier_before` is the `before` of GET /api/v1/cases/{id}/timeline for them and `timeline_earlier_count` how many there are.",
 		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true},
 			{Name: "before", Description: "earlier_before of a previous answer: the posts before that point"},
 			{Name: "limit", Type: "integer", Description: "posts per answer, 1-500 (default 500)"}}, Response: caseDetail{}},
@@ -73,10 +76,13 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 				return err
 			}
 			posts := th.Posts
-			ev, err := d.Timeline(r.Context(), id, sc)
+			// The newest events, paged backwards like the thread (a long
+			// case has an event per post): GET …/timeline reads the rest.
+			tl, err := d.TimelineBefore(r.Context(), id, sc, 0, timelinePage)
 			if err != nil {
 				return err
 			}
+			ev := tl.Events
 			// Reading a case marks it read for the caller (unread in lists).
 			if err := d.MarkSeen(r.Context(), Principal(r).UserID, id); err != nil {
 				return err
@@ -85,7 +91,8 @@ func (s *Server) DeskAPI(d *desk.Desk) {
 			v.Events(c, ev) // before Case: the case's author names are cut from its notes
 			v.Posts(posts)
 			v.Case(&c)
-			return JSON(w, http.StatusOK, caseDetail{Case: c, Posts: posts, Timeline: ev, EarlierBefore: th.Earlier, EarlierCount: th.EarlierCount})
+			return JSON(w, http.StatusOK, caseDetail{Case: c, Posts: posts, Timeline: ev, EarlierBefore: th.Earlier, EarlierCount: th.EarlierCount,
+				TimelineEarlierBefore: tl.Earlier, TimelineEarlierCount: tl.EarlierCount})
 		})
 	s.Route("PATCH", "/api/v1/cases/{id}", auth.PermCasesWrite, OpDoc{Summary: "Change a case's status, priority, category, team, unit or tags", Tags: []string{"cases"},
 		Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}, Request: desk.Change{}, Response: desk.Case{}},
@@ -288,6 +295,11 @@ type caseDetail struct {
 	// Posts start the thread), EarlierCount how many there are.
 	EarlierBefore string `json:"earlier_before,omitempty"`
 	EarlierCount  int    `json:"earlier_count,omitempty"`
+	// TimelineEarlierBefore is the cursor of the events before Timeline
+	// (absent when Timeline starts the case), for GET …/timeline?before=;
+	// TimelineEarlierCount how many there are.
+	TimelineEarlierBefore int64 `json:"timeline_earlier_before,omitempty"`
+	TimelineEarlierCount  int   `json:"timeline_earlier_count,omitempty"`
 }
 
 type postPage struct {
