@@ -151,9 +151,20 @@ func (d *Desk) UnreadMentions(ctx context.Context, user int64) (int, error) {
 }
 
 // ReadMentions marks a person's mentions on one case (0: all) as read.
+// Every case page view asks for its case: when nothing there is unread (as
+// nearly always) it is a read, not a write queued behind intake's writes
+// (one writer at a time on SQLite).
 func (d *Desk) ReadMentions(ctx context.Context, user, caseID int64) error {
 	q, args := "UPDATE mentions SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL", []any{store.Millis(d.opt.Now()), user}
 	if caseID != 0 {
+		var unread bool
+		if err := d.db.Read.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM mentions WHERE user_id = $1 AND case_id = $2 AND read_at IS NULL)",
+			user, caseID).Scan(&unread); err != nil {
+			return fmt.Errorf("desk: unable to read mentions: %w", err)
+		}
+		if !unread {
+			return nil
+		}
 		q += " AND case_id = $3"
 		args = append(args, caseID)
 	}

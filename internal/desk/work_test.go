@@ -81,6 +81,14 @@ func TestNotesMentionPeople(t *testing.T) {
 		if n, _ := e.desk.UnreadMentions(ctx, e.users["ravi"]); n != 1 {
 			t.Fatalf("unread %d", n)
 		}
+		// Opening a case where one is not named reads nothing (and writes
+		// nothing); opening the case where one is reads its mentions.
+		if err := e.desk.ReadMentions(ctx, e.users["ravi"], other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := e.desk.UnreadMentions(ctx, e.users["ravi"]); n != 1 {
+			t.Fatalf("unread after opening another case %d", n)
+		}
 		if err := e.desk.ReadMentions(ctx, e.users["ravi"], c.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -80,12 +80,14 @@ func (dp *deskPages) stale(w http.ResponseWriter, r *http.Request, id int64, act
 	if err != nil {
 		return err
 	}
-	ev, err := dp.d.Timeline(ctx, id, sc)
+	// The newest events are the changes (a long case has hundreds of
+	// events, one per post; the whole timeline was read here).
+	tl, err := dp.d.TimelineBefore(ctx, id, sc, 0, timelineShown)
 	if err != nil {
 		return err
 	}
 	var changed []desk.Event
-	for _, e := range ev {
+	for _, e := range tl.Events {
 		if seen <= 0 || e.At.UnixMilli() > seen {
 			changed = append(changed, e)
 		}
