@@ -54,6 +54,10 @@ func benchInbox(ctx context.Context, env *cliEnv, args []string) error {
 	if *dsn == "" {
 		*dsn = "sqlite:" + filepath.Join(dir, "bench.db")
 	}
+	appName := ""
+	if strings.HasPrefix(*dsn, "postgres") {
+		*dsn, appName = withAppName(*dsn)
+	}
 	a, err := app.New(ctx, app.Config{DB: *dsn, DataDir: dir, NoAnalysis: true, AuthConfig: auth.Config{Hash: auth.TestHashParams},
 		Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -81,6 +85,12 @@ func benchInbox(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if db.Dialect == store.Postgres && appName != "" {
+		fx.srv = &serverCPU{db: db, app: appName}
+		if err := fx.srv.refresh(ctx); err != nil || len(fx.srv.pids) == 0 || fx.srv.now() == 0 {
+			fx.srv = nil // not readable here: no server column
+		}
+	}
 	var posts, cases, active int
 	db.Read.QueryRowContext(ctx, "SELECT count(*) FROM posts").Scan(&posts)
 	db.Read.QueryRowContext(ctx, "SELECT count(*) FROM cases").Scan(&cases)
@@ -96,7 +106,11 @@ func benchInbox(ctx context.Context, env *cliEnv, args []string) error {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(env.stdout, "  %-34s %5s | %-26s | %-26s | %s\n", "variant", "rows", "query p50 / p95 / max", "page p50 / p95 / max", "page CPU p50 / p95 / max")
+	srvHead := ""
+	if fx.srv != nil {
+		srvHead = " | server CPU p50 / p95 / max (the page's backends)"
+	}
+	fmt.Fprintf(env.stdout, "  %-34s %5s | %-26s | %-26s | %s%s\n", "variant", "rows", "query p50 / p95 / max", "page p50 / p95 / max", "page CPU p50 / p95 / max", srvHead)
 	for _, v := range fx.variants() {
 		if *only != "" && !strings.Contains(v.name, *only) {
 			continue
@@ -125,6 +139,7 @@ type inboxFixture struct {
 	division int64 // the division above it
 	longCase int64
 	citCase  int64
+	srv      *serverCPU // PostgreSQL on this host: its backends' CPU time
 }
 
 func newInboxFixture(ctx context.Context, a *app.App) (*inboxFixture, error) {
@@ -262,7 +277,7 @@ func (fx *inboxFixture) measure(ctx context.Context, out io.Writer, v inboxVaria
 		v.f.Cursor = cur
 		v.path = "/desk/inbox?cursor=" + url.QueryEscape(cur)
 	}
-	var qlat, plat, pcpu []time.Duration
+	var qlat, plat, pcpu, scpu []time.Duration
 	rows := 0
 	if !isCase {
 		if v.f.Limit == 0 {
@@ -297,16 +312,30 @@ func (fx *inboxFixture) measure(ctx context.Context, out io.Writer, v inboxVaria
 		if v.cold() {
 			d.ForgetSearchSets()
 		}
+		var s0 time.Duration
+		if fx.srv != nil {
+			if err := fx.srv.refresh(ctx); err != nil {
+				return err
+			}
+			s0 = fx.srv.now()
+		}
 		c0 := cpuTime()
 		t0 := time.Now()
 		fx.h.ServeHTTP(w, r)
 		plat = append(plat, time.Since(t0))
 		pcpu = append(pcpu, cpuTime()-c0)
+		if fx.srv != nil {
+			scpu = append(scpu, fx.srv.now()-s0)
+		}
 		if w.Code != http.StatusOK {
 			return fmt.Errorf("GET %s: status %d: %.300s", v.path, w.Code, w.Body.String())
 		}
 	}
-	fmt.Fprintf(out, "  %-34s %5s | %-26s | %-26s | %s\n", v.name, rowsOf(rows, isCase), lat3(qlat), lat3(plat), lat3(pcpu))
+	srv := ""
+	if fx.srv != nil {
+		srv = " | " + lat3(scpu)
+	}
+	fmt.Fprintf(out, "  %-34s %5s | %-26s | %-26s | %s%s\n", v.name, rowsOf(rows, isCase), lat3(qlat), lat3(plat), lat3(pcpu), srv)
 	return nil
 }
 
