@@ -342,7 +342,14 @@ func (x *Extractor) Vectorize(text string, sp *Space) Vec {
 	idx := x.vec.Idx[:0]
 	for i, f := range feats {
 		b := f & mask
-		s := (f >> 7) & tmask
+		// The slot comes from the bucket alone. It used to come from f>>7,
+		// whose bits above the mask join in once the table passes 8,192
+		// slots (a post of over 4,096 features, ~1,000 characters): two
+		// features of one bucket then started their probes apart and
+		// could take two slots, so the bucket came out twice with split
+		// counts, and the table stayed that size for every later post of
+		// the same Extractor (TestVectorizeAfterLongPost).
+		s := b & tmask
 		for {
 			if x.slotStamp[s] != x.stamp {
 				x.slotStamp[s] = x.stamp

@@ -336,3 +336,36 @@ func TestHandleBuckets(t *testing.T) {
 		}
 	}
 }
+
+// TestVectorizeAfterLongPost: a post's vector does not depend on what the
+// Extractor featurised before, and a long post lists each bucket once.
+// Before the slot came from the bucket alone, a post of over 4,096
+// features grew the slot table past the bucket bits, and from then on a
+// bucket reached by two features could be listed twice (the engine's
+// scores then depended on which pooled Extractor served the post).
+func TestVectorizeAfterLongPost(t *testing.T) {
+	sp := &Space{Bits: Bits}
+	long := strings.Repeat("long post about potholes near Indiranagar 100 feet road ", 400)
+	posts := []string{
+		"To see paul McCartney perform because there's a chance he may bring  Kanye out and miss the weeknd or not?",
+		"Fire near Silk Board, help now!!",
+		"ಕೋರಮಂಗಲದಲ್ಲಿ ಕಳ್ಳತನ ಆಗಿದೆ, ದಯವಿಟ್ಟು ಸಹಾಯ ಮಾಡಿ",
+		long,
+	}
+	for _, p := range posts {
+		var fresh, used Extractor
+		want := fresh.Vectorize(p, sp)
+		used.Vectorize(long, sp)
+		got := used.Vectorize(p, sp)
+		if !slices.Equal(got.Idx, want.Idx) || !slices.Equal(got.Val, want.Val) {
+			t.Errorf("%.40q: %d features after a long post, %d fresh", p, len(got.Idx), len(want.Idx))
+		}
+		seen := map[uint32]bool{}
+		for _, b := range want.Idx {
+			if seen[b] {
+				t.Errorf("%.40q: bucket %d listed twice", p, b)
+			}
+			seen[b] = true
+		}
+	}
+}
