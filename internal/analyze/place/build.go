@@ -244,7 +244,9 @@ func (b *builder) add(e int32, name, kn string) {
 func (b *builder) insert(keys []string, e int32) {
 	g := b.g
 	node := int32(0)
-	curated := g.entries[e].layer == "landmark_curated"
+	// Words only the curated landmarks or the school names bring stay out
+	// of the one-edit correction ("Arabian" is no misspelt school village).
+	curated := g.entries[e].layer == "landmark_curated" || g.entries[e].layer == "landmark_school"
 	for _, k := range keys {
 		if k == "" {
 			continue

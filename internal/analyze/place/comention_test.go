@@ -46,7 +46,7 @@ func TestCoMentionSettlesSplitPlace(t *testing.T) {
 }
 
 // TestSchoolNameLocalities: a locality only a KLP school's name gives
-// ("GTHPS BELIMUTT") is found and routed by the school's point.
+// ("GKHPS SRIKANTAPURA") is found and routed by the school's point.
 func TestSchoolNameLocalities(t *testing.T) {
 	g := gaz(t)
 	p, _ := geo.Default()
@@ -54,7 +54,7 @@ func TestSchoolNameLocalities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]string{"Belimutt": "Cottonpet PS", "Jollymohalla": "Cottonpet PS", "Pillareddy Nagar": "Ramamurthy Nagar PS"} {
+	for name, want := range map[string]string{"Srikantapura": "Madhanayakanahally PS", "Jollymohalla": "Cottonpet PS", "Pillareddy Nagar": "Ramamurthy Nagar PS"} {
 		text := "Accident near " + name + ", please send help"
 		if ps := g.Find(text, nil, nil, ""); len(ps) != 1 || ps[0].Station != want {
 			t.Errorf("%q: %+v, want %s", text, ps, want)
@@ -90,5 +90,20 @@ func TestGenericWordsAloneAreNotPlaces(t *testing.T) {
 	// layout" extends Koramangala).
 	if ps := g.Find("pothole in Koramangala layout", nil, nil, ""); len(ps) != 1 || ps[0].Station != "Koramangala PS" {
 		t.Errorf("Koramangala layout: %+v", ps)
+	}
+}
+
+// TestSchoolNamesAreNotEverydayWords: read over the 76,382 posts of
+// `kaval bench analyze`, the first school-name list made places of
+// "satguru", "bangal", "Agra", "Saturn" and "airplane", and a lone "pura"
+// (Hindi for "whole") was the village Pura; none of them is a place.
+func TestSchoolNamesAreNotEverydayWords(t *testing.T) {
+	g := gaz(t)
+	for _, s := range []string{"Dhan dhan satguru tera hi aasra, good morning", "bangal ki file kholo", "Ranchi ya Agra",
+		"Saudi Arabia mistook Saturn as the moon", "I died in a airplane crash", "Modiji ne 2014 ka vaade pura kiya",
+		"poora khandan terrorist hai", "Arabian Muslims fans"} {
+		if ps := g.Find(s, nil, nil, ""); len(ps) != 0 {
+			t.Errorf("%q: places %+v", s, ps)
+		}
 	}
 }

@@ -96,7 +96,7 @@ func TestHeldOutLandmarks(t *testing.T) {
 	t.Logf("held-out fifth (post offices + metro, one build without both): %d posts, found %d (%.1f%%), right station %d (%.1f%% of all, %.1f%% of found); post offices %d/%d, metro %d/%d; wrong first but the right one listed among the plausible stations: %d more",
 		total, found, pct(found, total), right, pct(right, total), pct(right, found), pr, pt, mr, mt, listed["landmark_post"]+listed["landmark_metro"])
 	if total < 350 || pct(right, total) < 57 {
-		t.Errorf("held-out landmark routing fell: %d/%d right (213/363, 58.7%%, in session 9; 51.2%% before the school localities and the weighing of evidence)", right, total)
+		t.Errorf("held-out landmark routing fell: %d/%d right (212/363, 58.4%%, in session 9; 51.2%% before the school localities and the weighing of evidence)", right, total)
 	}
 	for _, layer := range []string{"landmark_post", "landmark_metro", "landmark_poi", "landmark_area", "landmark_road"} {
 		// The school localities and the school names are one source (the

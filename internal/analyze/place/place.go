@@ -292,7 +292,7 @@ func (g *Gazetteer) findText(text, source string, scale float64, out []post.Plac
 		if bestEnd == i && orgWords[string(t.key)] {
 			continue // "BBMP", "BWSSB": the civic body, not a place
 		}
-		if bestEnd == i && genericWords[string(t.key)] && i > 0 && !contextWords[string(toks[i-1].key)] {
+		if bestEnd == i && genericWords[string(t.key)] && (i == 0 || !contextWords[string(toks[i-1].key)]) {
 			continue // "Y G Palya": the end of a name the gazetteer lacks ("near Palya" is the village)
 		}
 		end := toks[bestEnd].end

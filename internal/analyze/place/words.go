@@ -70,8 +70,8 @@ func init() {
 // genericWords end locality names ("Y G Palya", "Singana Agrahara"):
 // written after a word the gazetteer lacks, the post names that other
 // place, not the village that happens to be called "Palya" or
-// "Agrahara"; only after a context word ("near Palya") or first in the
-// text is the word itself the place.
+// "Agrahara"; only after a context word ("near Palya") is the word itself
+// the place ("Poora India…", "pura kiya": Hindi "whole", not Pura).
 var genericWords = map[string]bool{}
 
 func init() {

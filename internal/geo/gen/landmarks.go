@@ -215,11 +215,18 @@ func schoolLocality(name string) string {
 		words = words[:len(words)-1]
 	}
 	loc := strings.Join(words, " ")
-	if len(loc) < 4 || !letters.MatchString(loc) || notLetters.MatchString(loc) {
+	if len(loc) < 4 || !letters.MatchString(loc) || notLetters.MatchString(loc) || !localityEnd.MatchString(loc) {
 		return ""
 	}
 	return titleCase(strings.ToLower(loc))
 }
+
+// localityEnd: a school name is taken as a place only when it ends as
+// Bengaluru's place names do (-halli, -pura, -palya, -nagar, layout,
+// colony…). Without it, the name is as often a person, a deity or an
+// institution ("Sathguru", "Govardhan", "Rehmania"), and as a one-word
+// place it met Hindi and Urdu words in posts ("satguru", "bangal").
+var localityEnd = regexp.MustCompile(`(?i)(halli|hally|hali|pura|puram|palya|palaya|playa|paliya|nagar|nagara|layout|colony|pet|pete|peth|sandra|kere|gere|gudi|garden|town|guppe|doddi|kunte|agrahara|hatti|mangala|ghatta|wadi|kallu|mohalla|block|extension|badavane|gutte|gudda|thanda|thandya|camp|lane|godi)$`)
 
 // sameSpelling: two names that differ only in case, spaces and dots.
 func sameSpelling(a, b string) bool {
