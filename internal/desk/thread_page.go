@@ -68,12 +68,18 @@ func (d *Desk) CaseThread(ctx context.Context, caseID int64, sc Scope, before st
 		}
 		w.add("(p.created_at < ? OR (p.created_at = ? AND p.id < ?))", at, at, id)
 	}
-	// The case's posts by posts_case, the newest n kept by a sort of their
-	// keys alone; then only those rows are read, and put in order here. A
-	// sort of whole rows (text, analysis) cost a 600-post thread twice as
-	// much. (A thread is hundreds of posts, not millions.)
-	rows, err := d.db.Read.QueryContext(ctx, "SELECT "+postCols+" FROM posts p WHERE p.id IN (SELECT p.id FROM posts p"+w.sql()+
-		" ORDER BY p.created_at DESC, p.id DESC LIMIT "+strconv.Itoa(n+1)+")", w.args...)
+	// The case's posts by posts_case, the newest n kept by a bounded sort
+	// (a thread is hundreds of posts, not millions). SQLite sorts whole rows
+	// (text, analysis) in its temporary b-tree, which cost a 600-post
+	// thread twice what sorting the keys alone and then reading the page's
+	// rows does; PostgreSQL's top-N sort keeps n rows and is quicker as is
+	// (0.4 against 0.7 ms, and the subquery took longer to plan).
+	newest := "SELECT p.id FROM posts p" + w.sql() + " ORDER BY p.created_at DESC, p.id DESC LIMIT " + strconv.Itoa(n+1)
+	q := "SELECT " + postCols + " FROM posts p WHERE p.id IN (" + newest + ")"
+	if d.db.Dialect == store.Postgres {
+		q = "SELECT " + postCols + " FROM posts p" + w.sql() + " ORDER BY p.created_at DESC, p.id DESC LIMIT " + strconv.Itoa(n+1)
+	}
+	rows, err := d.db.Read.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return out, fmt.Errorf("desk: unable to read the thread: %w", err)
 	}
@@ -118,8 +124,11 @@ func newestFirst(a, b post.Post) int {
 // FirstPost returns the first post of a case's thread (its analysis is
 // the case page's chips), or ok false for a case without posts.
 func (d *Desk) FirstPost(ctx context.Context, caseID int64) (p post.Post, ok bool, err error) {
-	p, err = scanPost(d.db.Read.QueryRowContext(ctx, "SELECT "+postCols+
-		" FROM posts p WHERE p.id = (SELECT id FROM posts WHERE case_id = $1 ORDER BY created_at, id LIMIT 1)", caseID))
+	q := "SELECT " + postCols + " FROM posts p WHERE p.id = (SELECT id FROM posts WHERE case_id = $1 ORDER BY created_at, id LIMIT 1)"
+	if d.db.Dialect == store.Postgres { // as CaseThread
+		q = "SELECT " + postCols + " FROM posts p WHERE p.case_id = $1 ORDER BY p.created_at, p.id LIMIT 1"
+	}
+	p, err = scanPost(d.db.Read.QueryRowContext(ctx, q, caseID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}
