@@ -52,7 +52,7 @@ func (d *Desk) searchPlan(ctx context.Context, f CaseFilter) (int, error) {
 			return searchExists, err
 		}
 	}
-	q, args, _ := d.matchPosts(f.Q)
+	_, args, _ := d.matchPosts(f.Q)
 	if d.db.Dialect == store.Postgres {
 		// Counting would fetch up to searchFew posts from the heap (the
 		// search index holds no ids); the planner's estimate is close
@@ -76,7 +76,11 @@ func (d *Desk) searchPlan(ctx context.Context, f CaseFilter) (int, error) {
 		}
 		return searchIn, nil
 	}
-	n, err := d.countUpTo(ctx, "SELECT 1 FROM posts p WHERE "+q, args...)
+	// SQLite: the search index's own rows, not the posts they point to
+	// (a Kannada place name in 1,502 of 1M posts: 1.4–5.7 ms to look up
+	// every post, 0.24 ms to count FTS5's rows). Only the plan hangs on
+	// the count; both plans return the same cases.
+	n, err := d.countUpTo(ctx, "SELECT 1 FROM posts_fts WHERE posts_fts MATCH ?", args...)
 	if err != nil || n >= searchFew {
 		return searchExists, err
 	}
