@@ -186,6 +186,12 @@ func TestNoPersonalDataWithoutPIIView(t *testing.T) {
 				return 0, "" // a live stream that never ends: nothing to read here
 			}
 			defer res.Body.Close()
+			if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+				// A live stream never ends: read what it sends until it
+				// falls quiet (it sends "retry:" at once, then only on
+				// events), instead of until the client's 5 s timeout.
+				return res.StatusCode, readUntilQuiet(res.Body, 300*time.Millisecond)
+			}
 			b, _ := io.ReadAll(io.LimitReader(res.Body, 4<<20))
 			return res.StatusCode, string(b)
 		}
@@ -254,4 +260,47 @@ func TestNoPersonalDataWithoutPIIView(t *testing.T) {
 			}
 		}
 	})
+}
+
+// readUntilQuiet reads r until nothing more arrives for quiet (or it ends,
+// or 4 MB are read), and returns what came.
+func readUntilQuiet(r io.Reader, quiet time.Duration) string {
+	chunks := make(chan []byte)
+	go func() {
+		defer close(chunks)
+		for {
+			buf := make([]byte, 32<<10)
+			n, err := r.Read(buf)
+			if n > 0 {
+				chunks <- buf[:n]
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var out []byte
+	t := time.NewTimer(quiet)
+	defer t.Stop()
+	for len(out) < 4<<20 {
+		select {
+		case c, ok := <-chunks:
+			if !ok {
+				return string(out)
+			}
+			out = append(out, c...)
+			t.Reset(quiet)
+		case <-t.C:
+			go func() { // let the reader goroutine finish once the body closes
+				for range chunks {
+				}
+			}()
+			return string(out)
+		}
+	}
+	go func() {
+		for range chunks {
+		}
+	}()
+	return string(out)
 }

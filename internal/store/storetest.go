@@ -2,14 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // Bool is how booleans are stored in both dialects (0/1 integers).
@@ -29,7 +25,7 @@ func PostgresURL() string { return os.Getenv("KAVAL_TEST_POSTGRES") }
 
 // ForEach runs fn once per store implementation, each on a fresh, migrated
 // database: the same behavioural suite on SQLite and on PostgreSQL. On
-// PostgreSQL every test gets its own schema, dropped afterwards.
+// PostgreSQL every test gets its own database, dropped afterwards.
 func ForEach(t *testing.T, fn func(t *testing.T, db *DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
@@ -54,7 +50,8 @@ func NewTestSQLite(t testing.TB) *DB {
 	return db
 }
 
-// NewTestPostgres opens a migrated PostgreSQL database in a private schema.
+// NewTestPostgres opens a migrated PostgreSQL database of its own, copied
+// from a template migrated once (see pgtemplate.go) and dropped afterwards.
 // It skips when KAVAL_TEST_POSTGRES is unset, and fails when it is set but
 // the server cannot be reached.
 func NewTestPostgres(t testing.TB) *DB {
@@ -64,32 +61,25 @@ func NewTestPostgres(t testing.TB) *DB {
 		t.Skip("KAVAL_TEST_POSTGRES not set; PostgreSQL suite skipped")
 	}
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
+	name, u, err := newPostgresTestDB(ctx, base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
-	schema := fmt.Sprintf("t_%d_%d", time.Now().UnixNano()%1e9, pgSeq.Add(1))
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("postgres at %s: %v", Redact(base), err)
-	}
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	db, err := Open(ctx, base+sep+"search_path="+schema+",public")
+	db, err := Open(ctx, u)
 	if err != nil {
+		dropPostgresTestDB(base, name)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		db.Close()
-		a, err := sql.Open("pgx", base)
-		if err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
+		dropPostgresTestDB(base, name)
 	})
+	// A no-op on the copy, but it checks the copy is complete and takes
+	// the same path a desk takes at start.
 	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := resetClock(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	return db
