@@ -13,12 +13,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/analyze/simhash"
 	"github.com/kaval-desk/kaval/internal/desk"
 	"github.com/kaval-desk/kaval/internal/store"
 )
@@ -368,62 +368,16 @@ func (d *Detector) read(ctx context.Context, since, until int64) ([]cand, error)
 }
 
 // group returns the groups of at least two posts whose SimHashes chain
-// within dist bits. Candidates are found by bands: with 7 bands of the 64
-// bits, two hashes at most 6 bits apart agree on one band at least
-// (pigeonhole), so only posts sharing a band are compared.
+// within dist bits (simhash.Group), each in order of creation, the groups
+// by their first post.
 func group(cs []cand, dist int) [][]int {
-	parent := make([]int, len(cs))
-	for i := range parent {
-		parent[i] = i
+	hs := make([]uint64, len(cs))
+	for i, c := range cs {
+		hs[i] = c.hash
 	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	bands := dist + 1
-	width := (64 + bands - 1) / bands
-	for b := 0; b < bands; b++ {
-		shift := b * width
-		if shift >= 64 {
-			break
-		}
-		mask := uint64(1)<<min(width, 64-shift) - 1
-		if min(width, 64-shift) == 64 {
-			mask = ^uint64(0)
-		}
-		buckets := map[uint64][]int{}
-		for i, c := range cs {
-			k := c.hash >> shift & mask
-			buckets[k] = append(buckets[k], i)
-		}
-		for _, ix := range buckets {
-			for x := 0; x < len(ix); x++ {
-				for y := x + 1; y < len(ix); y++ {
-					i, j := ix[x], ix[y]
-					if bits.OnesCount64(cs[i].hash^cs[j].hash) <= dist {
-						if ri, rj := find(i), find(j); ri != rj {
-							parent[max(ri, rj)] = min(ri, rj)
-						}
-					}
-				}
-			}
-		}
-	}
-	byRoot := map[int][]int{}
-	for i := range cs {
-		r := find(i)
-		byRoot[r] = append(byRoot[r], i)
-	}
-	var out [][]int
-	for _, g := range byRoot {
-		if len(g) >= 2 {
-			slices.SortFunc(g, func(a, b int) int { return cmp.Or(cmp.Compare(cs[a].at, cs[b].at), cmp.Compare(cs[a].id, cs[b].id)) })
-			out = append(out, g)
-		}
+	out := simhash.Group(hs, dist)
+	for _, g := range out {
+		slices.SortFunc(g, func(a, b int) int { return cmp.Or(cmp.Compare(cs[a].at, cs[b].at), cmp.Compare(cs[a].id, cs[b].id)) })
 	}
 	slices.SortFunc(out, func(a, b []int) int { return cmp.Compare(a[0], b[0]) })
 	return out
