@@ -62,6 +62,10 @@ type Signal struct {
 	Severity string // info, warning or critical
 	Detail   Detail
 	Link     string // a desk path to look at it (/desk/…)
+	// Times is how many sightings this raise stands for (0 counts as
+	// one): a rule that matched 40 posts of one pipeline transaction
+	// raises once, counted 40 times.
+	Times int64
 }
 
 // Detail is the evidence of an alert.
@@ -248,6 +252,7 @@ func (s *Service) RaiseTx(ctx context.Context, tx *sql.Tx, sig Signal) (int64, O
 	}
 	key := sig.Kind + "|" + sig.Key
 	now := store.Millis(s.opt.Now())
+	times := max(sig.Times, 1)
 	var id int64
 	var out Outcome
 	err = func() error {
@@ -265,8 +270,8 @@ func (s *Service) RaiseTx(ctx context.Context, tx *sql.Tx, sig Signal) (int64, O
 				out = Escalated
 				sev = sig.Severity
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET raised = raised + 1, last_at = $2, severity = $3, detail = $4, subject = $5 WHERE id = $1`,
-				id, now, sev, string(detail), sig.Subject); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET raised = raised + $6, last_at = $2, severity = $3, detail = $4, subject = $5 WHERE id = $1`,
+				id, now, sev, string(detail), sig.Subject, times); err != nil {
 				return fmt.Errorf("alert: unable to update alert: %w", err)
 			}
 			if out == Escalated {
@@ -275,7 +280,7 @@ func (s *Service) RaiseTx(ctx context.Context, tx *sql.Tx, sig Signal) (int64, O
 			return nil
 		case acked.Valid && now-acked.Int64 < s.cooldown(sig.Kind).Milliseconds() && rank(sig.Severity) <= rank(sev):
 			out = Suppressed
-			_, err := tx.ExecContext(ctx, `UPDATE alerts SET raised = raised + 1, last_at = $2 WHERE id = $1`, id, now)
+			_, err := tx.ExecContext(ctx, `UPDATE alerts SET raised = raised + $3, last_at = $2 WHERE id = $1`, id, now, times)
 			if err != nil {
 				return fmt.Errorf("alert: unable to update alert: %w", err)
 			}
@@ -283,13 +288,13 @@ func (s *Service) RaiseTx(ctx context.Context, tx *sql.Tx, sig Signal) (int64, O
 		}
 		// A new alert. Another replica opening the same one meanwhile is
 		// stopped by the unique index on open keys: then this is a repeat.
-		err = tx.QueryRowContext(ctx, `INSERT INTO alerts (kind, dedupe_key, subject, severity, detail, link, first_at, last_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (dedupe_key) WHERE state = 'open' DO NOTHING RETURNING id`,
-			sig.Kind, key, sig.Subject, sig.Severity, string(detail), sig.Link, now).Scan(&id)
+		err = tx.QueryRowContext(ctx, `INSERT INTO alerts (kind, dedupe_key, subject, severity, detail, link, first_at, last_at, raised)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (dedupe_key) WHERE state = 'open' DO NOTHING RETURNING id`,
+			sig.Kind, key, sig.Subject, sig.Severity, string(detail), sig.Link, now, times).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			out = Repeated
-			if err := tx.QueryRowContext(ctx, `UPDATE alerts SET raised = raised + 1, last_at = $2 WHERE dedupe_key = $1 AND state = 'open' RETURNING id`,
-				key, now).Scan(&id); err != nil {
+			if err := tx.QueryRowContext(ctx, `UPDATE alerts SET raised = raised + $3, last_at = $2 WHERE dedupe_key = $1 AND state = 'open' RETURNING id`,
+				key, now, times).Scan(&id); err != nil {
 				return fmt.Errorf("alert: unable to update alert: %w", err)
 			}
 			return nil

@@ -2,12 +2,15 @@ package rules
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/alert"
 	"github.com/kaval-desk/kaval/internal/post"
 	"github.com/kaval-desk/kaval/internal/query"
+	"github.com/kaval-desk/kaval/internal/store"
 )
 
 // BenchmarkJudge200 judges one post against 200 enabled rules (a mix of
@@ -57,5 +60,47 @@ func BenchmarkJudge200(b *testing.B) {
 			}
 		}
 		pq.release()
+	}
+}
+
+// BenchmarkListenRaise: a pipeline chunk of 100 posts that one rule with
+// the raise-an-alert action matches (a theft wave), judged in one
+// transaction: the alert is raised once for the chunk, not read and
+// updated per post.
+func BenchmarkListenRaise(b *testing.B) {
+	db := store.NewTestSQLite(b)
+	e := setup(b, db)
+	ctx := context.Background()
+	e.eng.SetAlerter(alert.New(db, alert.Options{Now: func() time.Time { return e.now }}))
+	e.rule(Rule{Name: "Theft wave", Conditions: Conditions{Categories: []string{"theft"}},
+		Actions: Actions{Alert: &AlertAction{Severity: alert.Warning}}})
+	var ps []post.Post
+	for i := range 100 {
+		ps = append(ps, post.Post{Platform: post.X, ExternalID: fmt.Sprint("w", i), Text: fmt.Sprintf("my phone was stolen at the market, stall %d", i),
+			Author: post.Author{ExternalID: fmt.Sprint("a", i)}, ThreadID: fmt.Sprint("w", i), CreatedAt: e.now})
+	}
+	res, err := e.in.Submit(ctx, ps)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range res {
+		ids = append(ids, r.ID)
+	}
+	if err := e.pl.Process(ctx, ids); err != nil { // threads the posts into cases
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		// The runs are what stop a rule acting twice on a post: cleared,
+		// each round judges and raises anew.
+		if err := db.BackgroundTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM rule_runs"); err != nil {
+				return err
+			}
+			return e.eng.Listen(ctx, tx, ids)
+		}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

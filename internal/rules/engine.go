@@ -181,6 +181,7 @@ func (e *Engine) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		return err
 	}
 	now := e.now().UTC()
+	var z raises
 	for i := range posts {
 		p := &posts[i]
 		if p.CaseID == 0 {
@@ -190,17 +191,18 @@ func (e *Engine) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 		if err != nil {
 			return err
 		}
-		if err := e.run(ctx, tx, rs, set, p, cs, now, "", ""); err != nil {
+		if err := e.run(ctx, tx, rs, set, p, cs, now, "", "", &z); err != nil {
 			return err
 		}
 	}
-	return nil
+	return e.raiseAll(ctx, tx, &z)
 }
 
 // run applies the rules rs in order to one post, or on a case event
 // (event and its unique key; "" for a new post, with the case's latest post
-// as p).
-func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query.Set, p *post.Post, cs *caseRow, now time.Time, event, key string) error {
+// as p). Alerts to raise are noted in z, raised by the caller once the
+// transaction's posts are judged.
+func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query.Set, p *post.Post, cs *caseRow, now time.Time, event, key string, z *raises) error {
 	pq := &postQueries{set: set, p: p}
 	defer pq.release()
 	for _, r := range rs {
@@ -238,7 +240,7 @@ func (e *Engine) run(ctx context.Context, tx *sql.Tx, rs []*compiled, set *query
 			err = e.automate(ctx, tx, r, p, cs, now, key)
 		}
 		if err == nil && reason == "" {
-			err = e.raise(ctx, tx, r, cs)
+			z.add(e, r, cs.id)
 		}
 		if err != nil {
 			return err

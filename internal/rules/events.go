@@ -88,7 +88,11 @@ func (e *Engine) CaseEvent(ctx context.Context, caseID int64, event, key string)
 		if err != nil {
 			return err
 		}
-		return e.run(ctx, tx, rs, set, &posts[0], cs, e.now().UTC(), event, event+":"+key)
+		var z raises
+		if err := e.run(ctx, tx, rs, set, &posts[0], cs, e.now().UTC(), event, event+":"+key, &z); err != nil {
+			return err
+		}
+		return e.raiseAll(ctx, tx, &z)
 	})
 }
 

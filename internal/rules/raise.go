@@ -49,19 +49,64 @@ func checkAlert(a *Actions) error {
 	return nil
 }
 
-// raise raises the rule's alert for the case in the pipeline's
-// transaction.
-func (e *Engine) raise(ctx context.Context, tx *sql.Tx, r *compiled, cs *caseRow) error {
+// raises are the alerts the rules that matched in one transaction raise
+// when it is done: one per rule, for the last case it matched, counted
+// once per match. Raising per match locked the rule's alerts row again
+// and again inside the pipeline's chunk transaction (a read and an update
+// per matching post, other chunks' transactions queued on the row).
+type raises struct {
+	order []int64 // rule ids, in order of first match
+	by    map[int64]*pendingRaise
+}
+
+type pendingRaise struct {
+	r      *compiled
+	caseID int64
+	times  int64
+}
+
+// add notes a match of r on case caseID.
+func (z *raises) add(e *Engine, r *compiled, caseID int64) {
+	if r.Actions.Alert == nil || e.alerter == nil {
+		return
+	}
+	if z.by == nil {
+		z.by = map[int64]*pendingRaise{}
+	}
+	p := z.by[r.ID]
+	if p == nil {
+		p = &pendingRaise{r: r}
+		z.by[r.ID] = p
+		z.order = append(z.order, r.ID)
+	}
+	p.caseID = caseID
+	p.times++
+}
+
+// raiseAll raises the noted alerts in tx.
+func (e *Engine) raiseAll(ctx context.Context, tx *sql.Tx, z *raises) error {
+	for _, id := range z.order {
+		p := z.by[id]
+		if err := e.raise(ctx, tx, p.r, p.caseID, p.times); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// raise raises the rule's alert, for its times matches (the last on case
+// caseID), in the pipeline's transaction.
+func (e *Engine) raise(ctx context.Context, tx *sql.Tx, r *compiled, caseID, times int64) error {
 	al := r.Actions.Alert
 	if al == nil || e.alerter == nil {
 		return nil
 	}
 	var ref string
-	if err := tx.QueryRowContext(ctx, "SELECT ref FROM cases WHERE id = $1", cs.id).Scan(&ref); err != nil {
-		return fmt.Errorf("rules: unable to read case %d: %w", cs.id, err)
+	if err := tx.QueryRowContext(ctx, "SELECT ref FROM cases WHERE id = $1", caseID).Scan(&ref); err != nil {
+		return fmt.Errorf("rules: unable to read case %d: %w", caseID, err)
 	}
 	sig := alert.Signal{Kind: KindRuleAlert, Key: fmt.Sprint("rule:", r.ID), Subject: r.Name, Severity: al.Severity,
-		Link: fmt.Sprintf("/desk/cases/%d", cs.id), Detail: alert.Detail{Message: al.Message, Case: ref}}
+		Link: fmt.Sprintf("/desk/cases/%d", caseID), Detail: alert.Detail{Message: al.Message, Case: ref}, Times: times}
 	id, out, err := e.alerter.RaiseTx(ctx, tx, sig)
 	var inv *alert.Invalid
 	if errors.As(err, &inv) {

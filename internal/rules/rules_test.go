@@ -38,7 +38,7 @@ func analyzer(p *post.Post) post.Analysis {
 }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	st     *Store
 	eng    *Engine
@@ -52,7 +52,7 @@ type env struct {
 	unitID int64
 }
 
-func setup(t *testing.T, db *store.DB) *env {
+func setup(t testing.TB, db *store.DB) *env {
 	ctx := context.Background()
 	e := &env{t: t, db: db, now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)} // 15:30 in Bengaluru, a Tuesday
 	if _, err := unit.NewStore(db).Upsert(ctx, []unit.Unit{
