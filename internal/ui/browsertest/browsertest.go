@@ -1,5 +1,5 @@
 // Package browsertest drives the desk in a real Chromium from Go tests: a
-// real App on a free port, one headless Chromium per test environment, a
+// real App on a free port, one headless Chromium shared by the tests, a
 // fresh browser profile (cookies, cache) per Browser, screenshots of every
 // page at 1280 and 360 px wide in English and Kannada, and checks that
 // fail the test on any Content-Security-Policy violation, any uncaught
@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,9 +123,41 @@ func Start(t *testing.T, opt Options) *Env {
 		e.Users[r] = u
 	}
 
+	root, err := sharedChromium(chromium)
+	if err != nil {
+		t.Fatalf("browsertest: Chromium did not start: %v", err)
+	}
+	e.browser = root
+	return e
+}
+
+// One Chromium serves every test in the process (starting one took a few
+// seconds per test); each Browser is a browser context of its own in it
+// (WithNewBrowserContext: its own cookies, cache and storage), so tests
+// stay as isolated as with a Chromium each. A Chromium that died (a crash
+// in an earlier test) is started again. Linux kills it with the test
+// binary (chromedp sets Pdeathsig); TestMain stops it sooner.
+var chromiumProc struct {
+	mu     sync.Mutex
+	root   context.Context
+	cancel []context.CancelFunc
+	dir    string
+}
+
+func sharedChromium(chromium string) (context.Context, error) {
+	chromiumProc.mu.Lock()
+	defer chromiumProc.mu.Unlock()
+	if chromiumProc.root != nil && chromiumProc.root.Err() == nil {
+		return chromiumProc.root, nil
+	}
+	stopChromiumLocked()
+	dir, err := os.MkdirTemp("", "kaval-chromium-")
+	if err != nil {
+		return nil, err
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.Flag("headless", "new"),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -141,15 +174,32 @@ func Start(t *testing.T, opt Options) *Env {
 		chromedp.Flag("font-render-hinting", "none"),
 		chromedp.WindowSize(1280, 900),
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	root, cancelRoot := chromedp.NewContext(alloc)
-	t.Cleanup(cancelRoot)
+	chromiumProc.root, chromiumProc.cancel, chromiumProc.dir = root, []context.CancelFunc{cancelRoot, cancelAlloc}, dir
 	if err := chromedp.Do(root); err != nil { // starts the browser
-		t.Fatalf("browsertest: Chromium did not start: %v", err)
+		stopChromiumLocked()
+		return nil, err
 	}
-	e.browser = root
-	return e
+	return root, nil
+}
+
+// StopChromium stops the shared Chromium (TestMain calls it after the
+// tests).
+func StopChromium() {
+	chromiumProc.mu.Lock()
+	defer chromiumProc.mu.Unlock()
+	stopChromiumLocked()
+}
+
+func stopChromiumLocked() {
+	for _, c := range chromiumProc.cancel {
+		c()
+	}
+	if chromiumProc.dir != "" {
+		os.RemoveAll(chromiumProc.dir)
+	}
+	chromiumProc.root, chromiumProc.cancel, chromiumProc.dir = nil, nil, ""
 }
 
 var roleNames = map[auth.Role]string{
