@@ -37,7 +37,7 @@ const (
 	pgTestPrefix     = "kaval_t_"
 	pgTemplatePrefix = "kaval_tpl_"
 	pgStaleTest      = 10 * time.Minute // and no session in it: see dropPostgresTestDB
-	pgStaleTemplate  = 24 * time.Hour // a template unused by this run, left by older migrations
+	pgStaleTemplate  = 24 * time.Hour   // a template unused by this run, left by older migrations
 )
 
 var pgTpl struct {
