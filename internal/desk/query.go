@@ -554,6 +554,31 @@ func (d *Desk) Timeline(ctx context.Context, caseID int64, sc Scope) ([]Event, e
 	return out, rows.Err()
 }
 
+// TimelineKind returns a case's events of one kind, oldest first, or
+// store.ErrNotFound when the case is outside the scope: what a check for
+// one event needs (a reply's "queued" line), without reading and decoding
+// every event of a long case (one per post).
+func (d *Desk) TimelineKind(ctx context.Context, caseID int64, sc Scope, kind string) ([]Event, error) {
+	if _, err := d.GetCase(ctx, caseID, sc); err != nil {
+		return nil, err
+	}
+	rows, err := d.db.Read.QueryContext(ctx, "SELECT id, at, COALESCE(actor_id, 0), kind, body FROM case_events WHERE case_id = $1 AND kind = $2 ORDER BY id",
+		caseID, kind)
+	if err != nil {
+		return nil, fmt.Errorf("desk: unable to read timeline: %w", err)
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // scanEvent reads id, at, actor, kind, body of a case event.
 func scanEvent(r interface{ Scan(...any) error }) (Event, error) {
 	var e Event

@@ -208,14 +208,11 @@ func (h *replyHandlers) answered(ctx context.Context, c desk.Case, postID int64,
 // recorded reports whether the case's timeline already has the reply
 // event of outbox item itemID (a repeated request for the same item).
 func (h *replyHandlers) recorded(ctx context.Context, caseID, itemID int64, sc desk.Scope) (bool, error) {
-	ev, err := h.d.Timeline(ctx, caseID, sc)
+	ev, err := h.d.TimelineKind(ctx, caseID, sc, desk.EventReplyQueued)
 	if err != nil {
 		return false, err
 	}
 	for _, e := range ev {
-		if e.Kind != desk.EventReplyQueued {
-			continue
-		}
 		if v, ok := e.Body["outbox_id"].(float64); ok && int64(v) == itemID {
 			return true, nil
 		}
