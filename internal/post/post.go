@@ -142,7 +142,9 @@ type Place struct {
 	// Stations lists the plausible law-and-order stations, best first,
 	// when the place is an area (a ward-sized locality) that more than
 	// one station's boundary covers: Share is the part of the area in
-	// each. Empty when one station holds the place.
+	// each. Empty when one station holds the place. Station is usually
+	// the first; it is another listed station when a second place of the
+	// same post lies wholly in that one (internal/analyze/place, coMention).
 	Stations []StationShare `json:"stations,omitempty"`
 }
 
