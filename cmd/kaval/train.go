@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/analyze/labels"
 	"github.com/kaval-desk/kaval/internal/analyze/model"
 	"github.com/kaval-desk/kaval/internal/analyze/train"
@@ -31,7 +32,10 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	cv := fs.String("cv", "", "only report out-of-source cross-validation of one task (emergency, complaint, category) and write nothing")
 	cvSub := fs.Int("cv-sub", 1, "with --cv: keep one crisis tweet in N (a subsample, for speed)")
 	cvWeights := fs.String("cv-desk-weights", "", "with --cv desk: only these desk-label weights, comma-separated (0: without the desk labels)")
-	cvCache := fs.String("cv-cache", "", "with --cv emergency: keep out-of-fold logits in this scratch directory between runs")
+	cvCache := fs.String("cv-cache", "", "with --cv emergency or desk-cache: keep out-of-fold logits in this scratch directory between runs")
+	cvMumbaiNone := fs.Float64("cv-mumbai-none", float64(train.MumbaiNoneWeight), "with --cv: the weight of Mumbai tweets their collectors gave no category in the category head (0: left out)")
+	cvHandle := fs.Float64("cv-handle-hint", float64(analyze.HandleHint), "with --cv: the lexicon weight of an agency handle in the category scores")
+	cvOld := fs.String("cv-old-keys", "", "with --cv desk-cache: also report on the posts whose keys this file lists (an earlier label set)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +63,20 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stderr, "train: data loaded in %.1fs\n", time.Since(start).Seconds())
 	if *cv != "" {
 		train.CVCache = *cvCache
+		train.MumbaiNoneWeight = float32(*cvMumbaiNone)
+		analyze.HandleHint = float32(*cvHandle)
+		analyze.CategoryMore = os.Getenv("KAVAL_CV_NO_MORE") == ""
+		train.DeskCacheShow = os.Getenv("KAVAL_CV_SHOW")
+		if *cvOld != "" {
+			raw, err := os.ReadFile(*cvOld)
+			if err != nil {
+				return err
+			}
+			train.DeskCacheOld = map[string]bool{}
+			for _, k := range strings.Fields(string(raw)) {
+				train.DeskCacheOld[k] = true
+			}
+		}
 		for _, w := range strings.Split(*cvWeights, ",") {
 			if w = strings.TrimSpace(w); w != "" {
 				v, err := strconv.ParseFloat(w, 32)
@@ -158,7 +176,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *doc != "" {
 		var b bytes.Buffer
-		train.Report(&b, ms, m, modelsNotes8+modelsNotes)
+		train.Report(&b, ms, m, modelsNotes9Category+"\n"+modelsNotes8+modelsNotes)
 		if err := os.WriteFile(*doc, b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("unable to write %s: %w", *doc, err)
 		}

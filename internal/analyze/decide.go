@@ -104,6 +104,13 @@ func categoryRule(h float32) float32 {
 	return 0.85 * (1 - float32(math.Exp(-1.1*float64(h))))
 }
 
+// categoryHits is what the lexicons say for category i of a post: the
+// hits of categoryLexicon and categoryMoreLexicon, less those of
+// categoryLessLexicon, and the hints of the agency handles it names.
+func categoryHits(r *ruleScores, i int) float32 {
+	return max(0, r.cat[i]+r.catMore[i]+r.handleCat[i])
+}
+
 // CategoryRules returns the lexicon scores of every category of text (by
 // Categories index), for cross-validation of the category head outside an
 // engine.
@@ -112,7 +119,7 @@ func CategoryRules(text string) [32]float32 {
 	cvMatcher().scan(text, &r)
 	var out [32]float32
 	for i := range Categories {
-		out[i] = categoryRule(r.cat[i])
+		out[i] = categoryRule(categoryHits(&r, i))
 	}
 	return out
 }

@@ -427,7 +427,7 @@ func (e *Engine) score(text string, places []post.Place) Scores {
 		if lane := e.catLane[i]; lane >= 0 {
 			v = cl[lane]
 		}
-		v = max(v, categoryRule(r.cat[i]))
+		v = max(v, categoryRule(categoryHits(r, i)))
 		s.Categories[i] = v
 	}
 	s.Categories[0] = max(s.Categories[0], s.Emergency) // "emergency" is the flag itself
@@ -498,6 +498,15 @@ func (e *Engine) understand(text string, places []post.Place, a *post.Analysis) 
 	// slices' generic sort allocates nothing (sort.SliceStable builds a
 	// reflection swapper per call).
 	slices.SortStableFunc(a.Categories, func(x, y post.Category) int { return cmp.Compare(y.Score, x.Score) })
+	// A report of a scam, a theft, harassment, noise or police conduct is
+	// a complaint whatever the head says (complaint.go); the score stays
+	// the head's.
+	for _, c := range a.Categories {
+		if c.Name != "emergency" {
+			a.Complaint.Label = a.Complaint.Label || complaintMatter[c.Name]
+			break
+		}
+	}
 	a.Urgency = urgency(&s, a.Emergency.Label)
 }
 

@@ -23,6 +23,8 @@ const (
 	kindHypothetical
 	kindReport
 	kindAtRisk
+	kindCategoryMore // categoryMoreLexicon: a category's score only
+	kindCategoryLess // categoryLessLexicon: pulls a category's score down
 )
 
 type hit struct {
@@ -123,6 +125,17 @@ func newMatcher() *matcher {
 	for _, p := range atRiskLexicon {
 		m.add(p, hit{kind: kindAtRisk})
 	}
+	for ci, name := range Categories {
+		if !CategoryMore {
+			break
+		}
+		for _, p := range categoryMoreLexicon[name] {
+			m.add(p, hit{kind: kindCategoryMore, cat: uint8(ci)})
+		}
+		for _, p := range categoryLessLexicon[name] {
+			m.add(p, hit{kind: kindCategoryLess, cat: uint8(ci)})
+		}
+	}
 	return m
 }
 
@@ -168,6 +181,8 @@ func (m *matcher) canon(h uint64) uint64 {
 // ruleScores is what the lexicons say about a post.
 type ruleScores struct {
 	cat        [32]float32
+	catMore    [32]float32 // categoryMoreLexicon hits less categoryLessLexicon hits (category scores only)
+	handleCat  [32]float32 // the agencies a post is addressed to (handleLexicon), as category hints
 	distress   float32
 	incident   float32
 	figurative float32
@@ -226,8 +241,12 @@ func (m *matcher) scan(text string, rs *ruleScores) {
 				// A handle names an account, not the post's subject
 				// (@Cheatedbuyer, @cyber): skip it whole.
 				i++
+				start := i
 				for i < len(text) && (isASCIIHandle(text[i])) {
 					i++
+				}
+				if c, ok := handleCategory(text[start:i]); ok {
+					rs.handleCat[c] = min(rs.handleCat[c]+HandleHint, 2*HandleHint)
 				}
 				bangs = 0
 				continue
@@ -405,6 +424,10 @@ func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen *
 			rs.report += h.w
 		case kindAtRisk:
 			rs.atRisk += h.w
+		case kindCategoryMore:
+			rs.catMore[h.cat] += h.w
+		case kindCategoryLess:
+			rs.catMore[h.cat] -= h.w
 		}
 	}
 }

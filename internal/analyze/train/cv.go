@@ -329,6 +329,8 @@ func CrossValidate(d *Data, task string, sub int, w io.Writer) error {
 		ComplaintStageCV(d, w)
 	case "desk-complaint":
 		DeskComplaintCV(d, w)
+	case "desk-cache":
+		return DeskCacheCV(d, w)
 	default:
 		return fmt.Errorf("train: no cross-validation for %q (emergency, complaint, category, desk)", task)
 	}
