@@ -17,7 +17,8 @@ func (b *Browser) Zoom(name string) {
 	b.T.Helper()
 	for _, lang := range ui.Languages {
 		b.Lang(lang)
-		b.do(chromedp.EmulateViewport(640, 450, chromedp.EmulateScale(2)), chromedp.Sleep(100))
+		b.do(chromedp.EmulateViewport(640, 450, chromedp.EmulateScale(2)))
+		b.settle()
 		b.Screenshot(fmt.Sprintf("%s-%s-zoom200", name, lang))
 		b.Axe(fmt.Sprintf("%s (%s, 200%% zoom)", name, lang))
 		if w := b.Eval(`document.documentElement.scrollWidth`); w != "640" {
