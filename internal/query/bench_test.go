@@ -1,6 +1,8 @@
 package query
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/analyze"
 	"github.com/kaval-desk/kaval/internal/analyze/devsample"
 	"github.com/kaval-desk/kaval/internal/post"
+	"github.com/kaval-desk/kaval/internal/store"
 )
 
 // benchQueries builds n listening queries of the shapes a desk writes:
@@ -107,5 +110,36 @@ func BenchmarkMatch1(b *testing.B) {
 		d := NewDoc(posts[i%len(posts)])
 		out = set.Match(d, out[:0])
 		d.Release()
+	}
+}
+
+// BenchmarkRematch: 2,000 edited posts matched again in one transaction,
+// every one of them changing its match (1,000 gone, 1,000 new): the
+// statements are batched by batchRows rows, as Listen's are.
+func BenchmarkRematch(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			var db *store.DB
+			if dialect == "sqlite" {
+				db = store.NewTestSQLite(b)
+			} else {
+				db = store.NewTestPostgres(b)
+			}
+			ln, _, ids := rematchDesk(b, db, 2000)
+			ctx := context.Background()
+			// Every round swaps which posts say "stolen".
+			flip := `UPDATE posts SET text = CASE WHEN text LIKE 'a tree%' THEN 'my scooter was stolen' ELSE 'a tree fell on the road' END`
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				if _, err := db.Write.Exec(flip); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := db.BackgroundTx(ctx, func(tx *sql.Tx) error { return ln.Rematch(ctx, tx, ids) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

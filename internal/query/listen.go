@@ -1,13 +1,10 @@
 package query
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -130,81 +127,25 @@ func (l *Listener) Listen(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	if set.Len() == 0 || len(ids) == 0 {
 		return nil
 	}
-	places := set.UsesPlaces()
-	cols := matchCols
-	if places {
-		cols += ", p.analysis"
-	}
-	ph := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		ph[i] = "$" + strconv.Itoa(i+1)
-		args[i] = id
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+cols+" FROM posts p WHERE p.id IN ("+strings.Join(ph, ",")+") ORDER BY p.id", args...)
-	if err != nil {
-		return fmt.Errorf("query: unable to read posts to match: %w", err)
-	}
-	var ins []any
-	var hit []int64
-	for rows.Next() {
-		p, err := scanMatchRow(rows, places)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("query: unable to read posts to match: %w", err)
-		}
-		d := NewDoc(&p)
-		hit = set.Match(d, hit[:0])
-		d.Release()
-		for _, q := range hit {
-			ins = append(ins, q, p.ID, revs[q], store.Millis(p.CreatedAt))
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query: unable to read posts to match: %w", err)
-	}
-	if len(ins) == 0 {
-		return nil
-	}
-	// 1,000 rows a statement keeps under SQLite's 32,766 parameters.
-	for lo := 0; lo < len(ins); lo += 4000 {
-		chunk := ins[lo:min(lo+4000, len(ins))]
-		vals := make([]string, 0, len(chunk)/4)
-		for i := 0; i < len(chunk); i += 4 {
-			vals = append(vals, fmt.Sprintf("($%d, $%d, $%d, $%d)", i+1, i+2, i+3, i+4))
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO query_matches (query_id, post_id, revision_id, post_created_at) VALUES `+
-			strings.Join(vals, ", ")+` ON CONFLICT (query_id, post_id) DO NOTHING`, chunk...); err != nil {
-			return fmt.Errorf("query: unable to record matches: %w", err)
-		}
-		matchesTotal.Add(float64(len(vals)))
-	}
+	var ms []match
+	at := map[match]int64{}
 	// The hourly volume of each query (watch's dashboards and spike
 	// detector): each post reaches here once, when the pipeline claims it.
-	type qh struct{ q, hour int64 }
-	per := map[qh]int64{}
-	for i := 0; i < len(ins); i += 4 {
-		ms := ins[i+3].(int64)
-		per[qh{ins[i].(int64), ms - ms%3600000}]++
-	}
-	keys := make([]qh, 0, len(per))
-	for k := range per {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b qh) int { return cmp.Or(cmp.Compare(a.q, b.q), cmp.Compare(a.hour, b.hour)) })
-	for lo := 0; lo < len(keys); lo += 1000 {
-		chunk := keys[lo:min(lo+1000, len(keys))]
-		vals := make([]string, len(chunk))
-		args := make([]any, 0, 3*len(chunk))
-		for i, k := range chunk {
-			vals[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
-			args = append(args, k.q, k.hour, per[k])
+	per := map[hourKey]int64{}
+	err := matchPosts(ctx, tx, set, ids, "", func(id, created int64, hits []int64) {
+		for _, q := range hits {
+			m := match{q, id}
+			ms = append(ms, m)
+			at[m] = created
+			per[hourKey{q, hourOf(created)}]++
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO query_volume_hourly (query_id, hour, posts) VALUES `+strings.Join(vals, ", ")+`
-			ON CONFLICT (query_id, hour) DO UPDATE SET posts = query_volume_hourly.posts + excluded.posts`, args...); err != nil {
-			return fmt.Errorf("query: unable to count matches per hour: %w", err)
-		}
+	})
+	if err != nil || len(ms) == 0 {
+		return err
 	}
-	return nil
+	if err := insertMatches(ctx, tx, ms, revs, at); err != nil {
+		return err
+	}
+	matchesTotal.Add(float64(len(ms)))
+	return addVolume(ctx, tx, per)
 }

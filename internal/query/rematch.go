@@ -6,10 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
-
-	"github.com/kaval-desk/kaval/internal/store"
 )
 
 // Rematch matches the posts ids again after their text or analysis
@@ -18,55 +14,35 @@ import (
 // new ones recorded, and each query's hourly volume (the dashboards and
 // the spike detector) follows, so counts and alerts stay right. Matches of
 // queries retired since are history and stay. Posts not yet matched live
-// (not on the desk yet) are left to Listen.
+// (not on the desk yet) are left to Listen. It reads and writes as Listen
+// does, a statement per batchRows rows (record.go), not one per match.
 func (l *Listener) Rematch(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	return l.rematch(ctx, tx, ids)
+}
+
+func (l *Listener) rematch(ctx context.Context, t tx, ids []int64) error {
 	l.mu.RLock()
 	set, revs := l.set, l.revs
 	l.mu.RUnlock()
 	if len(revs) == 0 || len(ids) == 0 {
 		return nil
 	}
-	list := make([]string, len(ids))
-	for i, id := range ids {
-		list[i] = strconv.FormatInt(id, 10) // integers: no injection possible
-	}
-	in := "(" + strings.Join(list, ",") + ")"
-	places := set.UsesPlaces()
-	cols := matchCols
-	if places {
-		cols += ", p.analysis"
-	}
-	type qp struct{ q, p int64 }
-	now := map[qp]int64{} // → the post's created_at
-	rows, err := tx.QueryContext(ctx, "SELECT "+cols+" FROM posts p WHERE p.id IN "+in+" AND p.stage = 2 ORDER BY p.id")
+	now := map[match]int64{} // → the post's created_at
+	err := matchPosts(ctx, t, set, ids, " AND p.stage = 2", func(id, created int64, hits []int64) {
+		for _, q := range hits {
+			now[match{q, id}] = created
+		}
+	})
 	if err != nil {
-		return fmt.Errorf("query: unable to read posts to match: %w", err)
+		return err
 	}
-	var hit []int64
-	for rows.Next() {
-		p, err := scanMatchRow(rows, places)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("query: unable to read posts to match: %w", err)
-		}
-		d := NewDoc(&p)
-		hit = set.Match(d, hit[:0])
-		d.Release()
-		for _, q := range hit {
-			now[qp{q, p.ID}] = store.Millis(p.CreatedAt)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query: unable to read posts to match: %w", err)
-	}
-	was := map[qp]int64{}
-	rows, err = tx.QueryContext(ctx, "SELECT query_id, post_id, post_created_at FROM query_matches WHERE post_id IN "+in)
+	was := map[match]int64{}
+	rows, err := t.QueryContext(ctx, "SELECT query_id, post_id, post_created_at FROM query_matches WHERE post_id IN "+idList(ids))
 	if err != nil {
 		return fmt.Errorf("query: unable to read matches: %w", err)
 	}
 	for rows.Next() {
-		var k qp
+		var k match
 		var at int64
 		if err := rows.Scan(&k.q, &k.p, &at); err != nil {
 			rows.Close()
@@ -80,40 +56,28 @@ func (l *Listener) Rematch(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("query: unable to read matches: %w", err)
 	}
-	type qh struct{ q, hour int64 }
-	delta := map[qh]int64{}
+	delta := map[hourKey]int64{}
+	var gone, added []match
 	for k, at := range was {
-		if _, still := now[k]; still {
-			continue
+		if _, still := now[k]; !still {
+			gone = append(gone, k)
+			delta[hourKey{k.q, hourOf(at)}]--
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM query_matches WHERE query_id = $1 AND post_id = $2", k.q, k.p); err != nil {
-			return fmt.Errorf("query: unable to remove a match: %w", err)
-		}
-		delta[qh{k.q, at - at%3600000}]--
 	}
 	for k, at := range now {
-		if _, had := was[k]; had {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO query_matches (query_id, post_id, revision_id, post_created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (query_id, post_id) DO NOTHING`, k.q, k.p, revs[k.q], at); err != nil {
-			return fmt.Errorf("query: unable to record a match: %w", err)
-		}
-		delta[qh{k.q, at - at%3600000}]++
-	}
-	keys := make([]qh, 0, len(delta))
-	for k, n := range delta {
-		if n != 0 {
-			keys = append(keys, k)
+		if _, had := was[k]; !had {
+			added = append(added, k)
+			delta[hourKey{k.q, hourOf(at)}]++
 		}
 	}
-	// In key order, as Listen, so concurrent transactions never deadlock.
-	slices.SortFunc(keys, func(a, b qh) int { return cmp.Or(cmp.Compare(a.q, b.q), cmp.Compare(a.hour, b.hour)) })
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO query_volume_hourly (query_id, hour, posts) VALUES ($1, $2, $3)
-			ON CONFLICT (query_id, hour) DO UPDATE SET posts = query_volume_hourly.posts + excluded.posts`, k.q, k.hour, delta[k]); err != nil {
-			return fmt.Errorf("query: unable to count matches per hour: %w", err)
-		}
+	byKey := func(a, b match) int { return cmp.Or(cmp.Compare(a.q, b.q), cmp.Compare(a.p, b.p)) }
+	slices.SortFunc(gone, byKey)
+	slices.SortFunc(added, byKey)
+	if err := deleteMatches(ctx, t, gone); err != nil {
+		return err
 	}
-	return nil
+	if err := insertMatches(ctx, t, added, revs, now); err != nil {
+		return err
+	}
+	return addVolume(ctx, t, delta)
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/kaval-desk/kaval/internal/store"
 )
 
-func principal(t *testing.T, svc *auth.Service, name string, role auth.Role) *auth.Principal {
+func principal(t testing.TB, svc *auth.Service, name string, role auth.Role) *auth.Principal {
 	u, _, err := svc.CreateUser(context.Background(), auth.NewUser{Username: name, Role: role, Password: "a long enough password 1"})
 	if err != nil {
 		t.Fatal(err)
