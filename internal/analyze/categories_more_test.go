@@ -95,3 +95,16 @@ func indexOfCat(c string) int {
 	}
 	return -1
 }
+
+// TestHandleHintsAllocateNothing: the scan stays allocation-free with
+// agency handles in the post.
+func TestHandleHintsAllocateNothing(t *testing.T) {
+	m := newMatcher()
+	text := "@mybmc @MTPTraffic @BBMPCOMM @SomeoneElse_123 garbage on the road near the signal, no reply yet"
+	if n := testing.AllocsPerRun(100, func() {
+		var r ruleScores
+		m.scan(text, &r)
+	}); n != 0 {
+		t.Errorf("scan allocates %.0f times per post", n)
+	}
+}
