@@ -334,3 +334,59 @@ func TestIncidents(t *testing.T) {
 		}
 	})
 }
+
+// Three people scheduled for one unit's daily brief get one report built
+// (stored for each, e-mailed to each); a schedule whose unit was deleted
+// is paused on the first run instead of failing every minute.
+func TestScheduleBuildsOncePerUnitAndPeriod(t *testing.T) {
+	store.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, adugodi := seed(t, db)
+		now := day.Add(24*time.Hour + 2*time.Hour) // 7 Dec 02:00 IST: 6 Dec's brief is due
+		n := notify.New(db, notify.Config{BaseURL: "https://desk.example.org", SMTP: notify.SMTPConfig{Addr: "127.0.0.1:1", From: "kaval@example.org"}},
+			notify.Options{Now: func() time.Time { return now }})
+		st := NewStore(db)
+		for _, to := range []string{"sho.adugodi@example.org", "pi.adugodi@example.org", "acp.south@example.org"} {
+			if _, err := st.SaveSchedule(ctx, Schedule{Kind: Daily, Unit: Unit{ID: adugodi}, Email: to, Lang: "en"}, 0, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var gone int64
+		if err := db.Write.QueryRow(`INSERT INTO units (code, kind, name, created_at) VALUES ('X', 'station', 'Closed PS', 1) RETURNING id`).Scan(&gone); err != nil {
+			t.Fatal(err)
+		}
+		closed, err := st.SaveSchedule(ctx, Schedule{Kind: Daily, Unit: Unit{ID: gone}, Email: "sho.closed@example.org", Lang: "en"}, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Write.Exec("DELETE FROM units WHERE id = $1", gone); err != nil {
+			t.Fatal(err)
+		}
+		builds := 0 // the builder reads its clock once per report built
+		sn := &Sender{Store: st, Builder: NewBuilder(db).WithClock(func() time.Time { builds++; return now }), Notifier: n,
+			Labels: func(string) T { return labels }}
+		sent, err := sn.RunDue(ctx, now)
+		if err != nil || sent != 3 {
+			t.Fatalf("sent %d: %v", sent, err)
+		}
+		if builds != 2 { // Adugodi's, and the attempt for the closed station
+			t.Fatalf("%d reports built for 3 recipients of one unit and a deleted unit", builds)
+		}
+		var reports, deliveries int
+		db.Read.QueryRow("SELECT COUNT(*) FROM reports WHERE schedule_id IS NOT NULL").Scan(&reports)
+		db.Read.QueryRow("SELECT COUNT(*) FROM notification_deliveries WHERE channel = 'email'").Scan(&deliveries)
+		if reports != 3 || deliveries != 3 {
+			t.Fatalf("%d reports stored, %d e-mails queued", reports, deliveries)
+		}
+		scheds, _ := st.Schedules(ctx)
+		for _, sc := range scheds {
+			if sc.Enabled != (sc.ID != closed.ID) {
+				t.Fatalf("schedule %d (unit %d) enabled %v", sc.ID, sc.Unit.ID, sc.Enabled)
+			}
+		}
+		builds = 0
+		if sent, err := sn.RunDue(ctx, now.Add(time.Minute)); err != nil || sent != 0 || builds != 0 {
+			t.Fatalf("the next minute: sent %d, %d built (%v)", sent, builds, err)
+		}
+	})
+}

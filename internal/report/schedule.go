@@ -127,6 +127,18 @@ func (sn *Sender) RunDue(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// One report per kind, unit and period, however many people it goes
+	// to (a schedule is one recipient's).
+	type key struct {
+		kind  string
+		unit  int64
+		since int64
+	}
+	type built struct {
+		r   Report
+		err error
+	}
+	reports := map[key]built{}
 	sent := 0
 	var errs []error
 	for _, sc := range scheds {
@@ -134,7 +146,26 @@ func (sn *Sender) RunDue(ctx context.Context, now time.Time) (int, error) {
 		if err != nil || !sc.Enabled || !sc.LastPeriod.Before(since) {
 			continue
 		}
-		ok, err := sn.send(ctx, sc, since)
+		k := key{sc.Kind, sc.Unit.ID, store.Millis(since)}
+		b, ok := reports[k]
+		if !ok {
+			b.r, b.err = sn.Builder.Build(ctx, Request{Kind: sc.Kind, UnitID: sc.Unit.ID, Day: since})
+			reports[k] = b
+		}
+		if inv := (*Invalid)(nil); errors.As(b.err, &inv) && inv.Field == "unit" {
+			// The unit was deleted: building would fail every minute, for
+			// ever. The schedule is paused (shown paused on the reports
+			// page), for a person to delete or point elsewhere.
+			if err := sn.pause(ctx, sc); err != nil {
+				errs = append(errs, fmt.Errorf("schedule %d: %w", sc.ID, err))
+			}
+			continue
+		}
+		if b.err != nil {
+			errs = append(errs, fmt.Errorf("schedule %d: %w", sc.ID, b.err))
+			continue
+		}
+		ok, err = sn.send(ctx, sc, since, b.r)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("schedule %d: %w", sc.ID, err))
 			continue
@@ -149,13 +180,22 @@ func (sn *Sender) RunDue(ctx context.Context, now time.Time) (int, error) {
 	return sent, errors.Join(errs...)
 }
 
-func (sn *Sender) send(ctx context.Context, sc Schedule, since time.Time) (bool, error) {
-	r, err := sn.Builder.Build(ctx, Request{Kind: sc.Kind, UnitID: sc.Unit.ID, Day: since})
-	if err != nil {
-		return false, err
+// pause switches off a schedule whose unit no longer exists.
+func (sn *Sender) pause(ctx context.Context, sc Schedule) error {
+	if _, err := sn.Store.db.Write.ExecContext(ctx, "UPDATE report_schedules SET enabled = 0 WHERE id = $1", sc.ID); err != nil {
+		return fmt.Errorf("report: unable to pause the schedule: %w", err)
 	}
+	if sn.Log != nil {
+		sn.Log.Warn("scheduled report paused: its unit no longer exists", "schedule", sc.ID, "unit", sc.Unit.ID)
+	}
+	return nil
+}
+
+// send stores r (built for the schedule's unit and period; a copy of its
+// own, for each schedule it goes to) and queues its e-mail to sc.
+func (sn *Sender) send(ctx context.Context, sc Schedule, since time.Time, r Report) (bool, error) {
 	sent := false
-	err = sn.Store.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := sn.Store.db.Tx(ctx, func(tx *sql.Tx) error {
 		var last int64
 		lock := "SELECT last_period FROM report_schedules WHERE id = $1 AND enabled = 1"
 		if sn.Store.db.Dialect == store.Postgres {
