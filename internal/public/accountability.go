@@ -65,20 +65,20 @@ func NewAccountability(db *store.DB, ttl time.Duration) *Accountability {
 	return &Accountability{db: db, now: time.Now, ttl: ttl}
 }
 
-// Computed is when the figures Months returns were computed (zero
-// before the first), so a page rendered from them can be kept as long.
-func (a *Accountability) Computed() time.Time {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.at
+// Months returns the last Months months, newest first (MonthsAt without
+// the time).
+func (a *Accountability) Months(ctx context.Context) ([]Month, error) {
+	ms, _, err := a.MonthsAt(ctx)
+	return ms, err
 }
 
-// Months returns the last Months months, newest first. Only the first
-// call waits for the computation (a scan of six months of cases: seconds
-// on a busy force's database); once the figures are older than the ttl
-// they are recomputed in the background while callers keep getting the
-// previous ones, so no visitor pays for it.
-func (a *Accountability) Months(ctx context.Context) ([]Month, error) {
+// MonthsAt returns the last Months months, newest first, and when they
+// were computed, read together. Only the first call waits for the
+// computation (a scan of six months of cases: seconds on a busy force's
+// database); once the figures are older than the ttl they are recomputed
+// in the background while callers keep getting the previous ones, so no
+// visitor pays for it.
+func (a *Accountability) MonthsAt(ctx context.Context) ([]Month, time.Time, error) {
 	a.mu.Lock()
 	now := a.now()
 	if a.cached != nil {
@@ -86,27 +86,27 @@ func (a *Accountability) Months(ctx context.Context) ([]Month, error) {
 			a.refreshing = true
 			go a.refresh()
 		}
-		ms := a.cached
+		ms, at := a.cached, a.at
 		a.mu.Unlock()
-		return ms, nil
+		return ms, at, nil
 	}
 	a.mu.Unlock()
 	a.first.Lock() // one first computation, however many ask at once
 	defer a.first.Unlock()
 	a.mu.Lock()
-	ms := a.cached
+	ms, at := a.cached, a.at
 	a.mu.Unlock()
 	if ms != nil {
-		return ms, nil
+		return ms, at, nil
 	}
 	ms, err := a.compute(ctx, now)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	a.mu.Lock()
 	a.cached, a.at = ms, now
 	a.mu.Unlock()
-	return ms, nil
+	return ms, now, nil
 }
 
 func (a *Accountability) refresh() {

@@ -46,14 +46,14 @@ func (u *UI) PublicAccountability(acc *public.Accountability, opt PublicOptions)
 	pc := &pageCache{}
 	u.handlePublic(PublicAccountabilityPath, "Public accountability: cases, resolutions and median response and resolution times by station and month",
 		func(w http.ResponseWriter, r *http.Request) error {
-			ms, err := acc.Months(r.Context())
+			ms, at, err := acc.MonthsAt(r.Context())
 			if err != nil {
 				return err
 			}
 			// The page only changes when the figures are computed again:
 			// it is kept rendered until then (a table of every station).
 			key := Lang(r) + " " + r.URL.RequestURI()
-			if b, status, ok := pc.get(key, acc.Computed()); ok {
+			if b, status, ok := pc.get(key, at); ok {
 				writeHTML(w, r, status, b)
 				return nil
 			}
@@ -78,7 +78,7 @@ func (u *UI) PublicAccountability(acc *public.Accountability, opt PublicOptions)
 			if err != nil {
 				return err
 			}
-			pc.put(key, acc.Computed(), b, status)
+			pc.put(key, at, b, status)
 			writeHTML(w, r, status, b)
 			return nil
 		})

@@ -33,7 +33,7 @@ func (s *Server) PublicAPI(f *public.Finder, acc *public.Accountability) {
 	})
 	s.Route("GET", "/api/v1/public/accountability", auth.PermPublic, OpDoc{Summary: "Cases, resolutions and median response and resolution minutes by station and month (last 6 months, IST)", Tags: tags,
 		Response: []public.Month{}}, func(w http.ResponseWriter, r *http.Request) error {
-		ms, err := acc.Months(r.Context())
+		ms, at, err := acc.MonthsAt(r.Context())
 		if err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func (s *Server) PublicAPI(f *public.Finder, acc *public.Accountability) {
 		// compressed once per computation of the figures.
 		accMu.Lock()
 		defer accMu.Unlock()
-		if at := acc.Computed(); !at.Equal(accAt) || accBody == nil {
+		if !at.Equal(accAt) || accBody == nil {
 			b, err := json.Marshal(ms)
 			if err != nil {
 				return err
