@@ -179,9 +179,11 @@ func tidyTestDatabases(ctx context.Context, conn *sql.Conn, base, keep string) {
 		}
 	}
 	rows.Close()
-	for _, n := range drop {
-		dropLater(base, n, false)
-	}
+	go func() { // one at a time, in the background, without ending sessions
+		for _, n := range drop {
+			dropDB(base, n, false)
+		}
+	}()
 }
 
 // newPostgresTestDB creates a database copied from the migrated template
@@ -226,45 +228,33 @@ func resetClock(ctx context.Context, db *DB) error {
 	return err
 }
 
-// Test databases are dropped in the background, one at a time: on
-// PostgreSQL 15 each DROP DATABASE waits for a checkpoint (0.1 s on a quiet
-// machine, seconds on a busy one), which the next test need not wait for.
-// A test binary that exits with drops still queued leaves those databases
-// to the next run's tidyTestDatabases.
-var pgDrops struct {
-	once sync.Once
-	ch   chan pgDrop
-}
-
-type pgDrop struct {
-	name  string
-	force bool // end the sessions still in it
-}
+// A test's database is dropped in the background while the next test
+// starts: on PostgreSQL 15 each DROP DATABASE waits for a checkpoint (0.1 s
+// on a quiet machine, seconds on a busy one). One drop at a time: a
+// test's cleanup first waits for the previous test's drop, so that drops
+// never pile up behind a busy server and a test binary exits with one
+// database at most left to the next run's tidyTestDatabases.
+var pgDropSlot = make(chan struct{}, 1)
 
 // dropPostgresTestDB drops a test database (in the background), ending
 // any session still in it (a child process the test killed).
-func dropPostgresTestDB(base, name string) { dropLater(base, name, true) }
+func dropPostgresTestDB(base, name string) {
+	pgDropSlot <- struct{}{}
+	go func() {
+		defer func() { <-pgDropSlot }()
+		dropDB(base, name, true)
+	}()
+}
 
-func dropLater(base, name string, force bool) {
-	pgDrops.once.Do(func() {
-		pgDrops.ch = make(chan pgDrop, 4096)
-		go func() {
-			a, err := sql.Open("pgx", base)
-			if err != nil {
-				return
-			}
-			a.SetMaxOpenConns(1)
-			for d := range pgDrops.ch {
-				q := "DROP DATABASE IF EXISTS " + d.name
-				if d.force {
-					q += " WITH (FORCE)"
-				}
-				a.Exec(q)
-			}
-		}()
-	})
-	select {
-	case pgDrops.ch <- pgDrop{name, force}:
-	default: // a long queue: the tidy of a later run drops it
+func dropDB(base, name string, force bool) {
+	a, err := sql.Open("pgx", base)
+	if err != nil {
+		return
 	}
+	defer a.Close()
+	q := "DROP DATABASE IF EXISTS " + name
+	if force {
+		q += " WITH (FORCE)"
+	}
+	a.Exec(q)
 }
