@@ -187,7 +187,11 @@ var figurativeLexicon = []string{"is fire", "is lit", "was fire", "on fire tonig
 	"killing it", "killed it", "kills me", "killing me", "dying of laughter", "i'm dead", "im dead", "dead tired", "bombed",
 	"the bomb", "da bomb", "explode with", "exploding with", "flood of love", "flooded with love", "flooded with messages", "flooded with wishes",
 	"my inbox", "meltdown", "drowning in work", "drowning in", "heart attack ride", "murder on the dancefloor", "fire emoji",
-	"fired up", "fire up", "set the stage on fire", "mass", "blockbuster", "movie", "trailer", "song", "teaser", "bgm", "film"}
+	"fired up", "fire up", "set the stage on fire", "mass", "blockbuster", "movie", "trailer", "song", "teaser", "bgm", "film",
+	// Session 9, from the desk's out-of-source false alarms: a streaming
+	// stick and firing someone are not a fire.
+	"fire tv", "firestick", "fire stick", "kindle fire", "fire him", "fire her", "fire them", "fire this", "got fired",
+	"be fired", "you're fired", "ass is on fire"}
 
 // immediacy words say it is happening now.
 var immediacyLexicon = []string{"now", "right now", "just now", "immediately", "at once", "currently",

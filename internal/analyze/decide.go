@@ -38,7 +38,7 @@ func emergencyLogit(z float32, r *ruleScores) float32 {
 	}
 	inc, dis := min(inc, 2), min(r.distress, 2)
 	z += EmergencyRule.Incident*inc + EmergencyRule.Distress*dis
-	ordinary := false
+	ordinary := ConsumerMatter && r.consumer > 0
 	for _, c := range ordinaryCategory {
 		ordinary = ordinary || r.cat[c] > 0
 	}

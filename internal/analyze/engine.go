@@ -293,9 +293,12 @@ type Scores struct {
 	// EmergencyThreshold where the danger-now stage decided, 0.5 where the
 	// head and the rules did (danger.go).
 	EmergencyAt float32
-	Complaint   float32
-	Categories  [32]float32 // by Categories index
-	Rules       ruleScores
+	// EmergencyP is the calibrated probability of a police emergency
+	// (EmergencyCalibration): the published score.
+	EmergencyP float32
+	Complaint  float32
+	Categories [32]float32 // by Categories index
+	Rules      ruleScores
 	// LangEvidence is what the language decision read (for choosing its
 	// thresholds: lang.RomanisedMin).
 	LangEvidence LangEvidence
@@ -419,7 +422,7 @@ func (e *Engine) score(text string, places []post.Place) Scores {
 	// The head and the rules say how much the post reads like danger;
 	// where the post carries a desk matter the danger-now stage turns that
 	// into a calibrated probability (danger.go).
-	s.Emergency, s.EmergencyAt = emergencyScore(e.emergency.Logits(acc, sc.logits[:0])[0], r)
+	s.Emergency, s.EmergencyAt, s.EmergencyP = emergencyScore(e.emergency.Logits(acc, sc.logits[:0])[0], r)
 
 	cl := e.category.Probs(e.category.Logits(acc, sc.logits[:0]))
 	for i := range Categories {
@@ -473,7 +476,7 @@ func (e *Engine) understand(text string, places []post.Place, a *post.Analysis) 
 	}
 	a.Sentiment = post.Sentiment{Label: sentimentLabels[best], Score: round3(float64(s.Sentiment[2] - s.Sentiment[0]))}
 	a.Offensive = post.Flag{Label: s.Offensive >= 0.5, Score: round3(float64(s.Offensive))}
-	a.Emergency = post.Flag{Label: s.Emergency >= s.EmergencyAt, Score: round3(float64(s.Emergency))}
+	a.Emergency = post.Flag{Label: s.Emergency >= s.EmergencyAt, Score: round3(float64(s.EmergencyP))}
 	a.Complaint = post.Flag{Label: s.Complaint >= 0.5, Score: round3(float64(s.Complaint))}
 	top, topScore := -1, float32(CategoryFloor)
 	for i, name := range Categories {

@@ -25,6 +25,7 @@ const (
 	kindAtRisk
 	kindCategoryMore // categoryMoreLexicon: a category's score only
 	kindCategoryLess // categoryLessLexicon: pulls a category's score down
+	kindConsumer
 )
 
 type hit struct {
@@ -136,6 +137,9 @@ func newMatcher() *matcher {
 			m.add(p, hit{kind: kindCategoryLess, cat: uint8(ci)})
 		}
 	}
+	for _, p := range consumerLexicon {
+		m.add(p, hit{kind: kindConsumer})
+	}
 	return m
 }
 
@@ -195,6 +199,7 @@ type ruleScores struct {
 	hypo       float32 // danger named as a risk, not an event (hypotheticalLexicon)
 	report     float32 // the post relays news or prayers about danger (reportLexicon)
 	atRisk     float32 // people at risk now and an ask for responders (atRiskLexicon)
+	consumer   float32 // a customer's matter with a company's service (consumerLexicon)
 	repeats    int     // words repeated three or more times in a row ("help help help") or "!!!"
 }
 
@@ -428,6 +433,8 @@ func (m *matcher) probe(table map[uint64][]hit, k uint64, rs *ruleScores, seen *
 			rs.catMore[h.cat] += h.w
 		case kindCategoryLess:
 			rs.catMore[h.cat] -= h.w
+		case kindConsumer:
+			rs.consumer += h.w
 		}
 	}
 }

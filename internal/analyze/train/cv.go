@@ -228,6 +228,8 @@ func (o *emergencyOOF) deskStats(th float32, rules bool, src string) (c [5]int) 
 // would choose. sub keeps one crisis tweet in sub (CV on a subsample).
 func EmergencyCV(d *Data, w io.Writer, sub int) {
 	f := newFeaturizer(d)
+	shippedDesk := EmergencyDeskLabels
+	defer func() { EmergencyDeskLabels = shippedDesk }()
 	for _, deskLab := range []bool{false, true} {
 		EmergencyDeskLabels = deskLab
 		ex, groups, texts := emergencyTraining(d, f)
@@ -292,7 +294,6 @@ func EmergencyCV(d *Data, w io.Writer, sub int) {
 		}
 		analyze.EmergencyRule = shipped
 	}
-	EmergencyDeskLabels = false
 }
 
 // emergencyTraining is the emergency head's examples with their sources
@@ -324,6 +325,9 @@ func CrossValidate(d *Data, task string, sub int, w io.Writer) error {
 	case "desk":
 		DeskCV(d, w)
 	case "danger":
+		DangerCV(d, w, sub)
+	case "danger-nodesk": // the stage on heads that read no desk label (session 8's)
+		DangerHeadDeskLabels = false
 		DangerCV(d, w, sub)
 	case "complaint-stage":
 		ComplaintStageCV(d, w)

@@ -28,6 +28,8 @@ type dangerRow struct {
 	strat  bool   // in the stratified stratum (not keyword-chosen): ordinary-post shares are measured here
 	before bool   // flagged by the emergency decision before the stage (rules and threshold)
 	weight float64
+	key    string // DeskKey of the text (desk and authored rows), for the false-alarm breakdown
+	cat    string // the desk label's category (real desk posts)
 }
 
 // dangerLogits returns the out-of-source emergency-head logit of every
@@ -35,7 +37,9 @@ type dangerRow struct {
 // out-of-fold logits, training one head per source fold (sourceFolds);
 // cached in CVCache.
 func dangerLogits(d *Data, f *featurizer, sub int) (o *emergencyOOF, texts []string, extra map[string]float32) {
-	EmergencyDeskLabels = false
+	saved := EmergencyDeskLabels
+	EmergencyDeskLabels = DangerHeadDeskLabels
+	defer func() { EmergencyDeskLabels = saved }()
 	ex, groups, texts := emergencyTraining(d, f)
 	if sub > 1 {
 		var kex []model.Example
@@ -84,7 +88,7 @@ func dangerLogits(d *Data, f *featurizer, sub int) (o *emergencyOOF, texts []str
 	extra = map[string]float32{}
 	o = emergencyOOFWith(ex, groups, texts)
 	if CVCache != "" {
-		cache = filepath.Join(CVCache, fmt.Sprintf("danger-sub%d-n%d.tsv", sub, len(ex)))
+		cache = filepath.Join(CVCache, fmt.Sprintf("danger-desk%v-sub%d-n%d.tsv", DangerHeadDeskLabels, sub, len(ex)))
 		if readDangerCache(cache, o.z, extra) {
 			missing := 0
 			for _, w := range wants {
@@ -177,11 +181,15 @@ func dangerRows(d *Data, o *emergencyOOF, texts []string, extra map[string]float
 		feat := analyze.DangerFeatures(text)(z - th)
 		rows = append(rows, dangerRow{x: feat, gold: b2i(gold), group: group, real: real, strat: strat,
 			before: analyze.EmergencyRules(text)(z-th) > 0, weight: w})
+		if group != "everyday" && group != "events" {
+			rows[len(rows)-1].key = DeskKey(strings.TrimSpace(text))
+		}
 	}
 	enriched := deskEnriched()
 	for _, p := range d.deskTrain() {
 		if z, ok := extra[p.Key]; ok {
 			add(p.Text, z, p.Emergency, deskFold(p.Group), true, !enriched[p.Key], 1)
+			rows[len(rows)-1].cat = p.Category
 		}
 	}
 	for _, p := range d.Desk {
@@ -199,6 +207,12 @@ func dangerRows(d *Data, o *emergencyOOF, texts []string, extra map[string]float
 	}
 	return rows
 }
+
+// DangerHeadDeskLabels measures the danger-now stage on the logits of
+// emergency heads that read the labelled desk posts (EmergencyDeskLabels,
+// shipped since session 9); kaval train --cv danger-nodesk measures
+// session 8's heads, which read none.
+var DangerHeadDeskLabels = true
 
 // DangerCrisisWeight is the weight of a crisis tweet of the training
 // events in the stage, with its crisis-relevance label (group "events",

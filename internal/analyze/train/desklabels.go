@@ -381,6 +381,29 @@ func (d *Data) deskOf(text string) *LabelledPost {
 // police-desk dev split.
 func (d *Data) deskLabelled(text string) bool { return d.deskOf(text) != nil }
 
+// crisisEvent is the crisis event of a crisis tweet (by DeskKey), "crisis"
+// when the text is in no crisis set.
+func (d *Data) crisisEvent(text string) string {
+	if d.eventOf == nil {
+		d.eventOf = map[string]string{}
+		for _, src := range [][]Item{d.Crisis, d.CrisisRelated} {
+			for _, it := range src {
+				d.eventOf[DeskKey(strings.TrimSpace(it.Text))] = it.Group
+			}
+		}
+	}
+	if e, ok := d.eventOf[DeskKey(strings.TrimSpace(text))]; ok {
+		return e
+	}
+	return "crisis"
+}
+
+// deskDevText reports whether text is a post of the police-desk dev split.
+func (d *Data) deskDevText(text string) bool {
+	p := d.deskOf(text)
+	return p != nil && DeskDev(p.Key)
+}
+
 // deskTrain is the labelled desk posts outside the police-desk dev split.
 func (d *Data) deskTrain() []LabelledPost {
 	var out []LabelledPost
