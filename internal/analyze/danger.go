@@ -148,8 +148,20 @@ var EmergencyThreshold float32 = 0.43
 // before, since on crisis tweets the stage lost what the flag says
 // (docs/MODELS.md, session 8).
 func DeskMatter(x [DangerFeatureCount]float32) bool {
-	return (x[9] > 0 || x[7] > 0) && (DeskMatterWithDanger || x[2] == 0)
+	return (x[9] > 0 || x[7] > 0) && (DeskMatterWithDanger || x[2] == 0) && !dangerToPeople(x)
 }
+
+// dangerToPeople is the evidence the stage does not overrule (session 9):
+// a crime said to be happening now (DangerToPeople ≥ 1), or two danger
+// words with a cry for help (≥ 2: "two bikers injured, need ambulance").
+// The stage read 3 such real emergencies in its training part, too few to
+// weigh them against a road word, so the head and the rules decide them.
+func dangerToPeople(x [DangerFeatureCount]float32) bool {
+	return DangerToPeople >= 1 && x[3] > 0 || DangerToPeople >= 2 && x[2] >= 2 && x[5] > 0
+}
+
+// DangerToPeople selects dangerToPeople's evidence (0: none, session 8).
+var DangerToPeople = 2
 
 // DeskMatterWithDanger lets the stage decide posts that also name danger
 // (fire, crash, injured: incidentLexicon). On (shipped): out of source the
@@ -209,7 +221,7 @@ func logit(p float32) float32 {
 // source calibrated by maps fitted on the others. The flag does not read
 // it (the decision is unchanged); a desk that wants fewer or more alarms
 // reads the published score as a probability and moves its threshold.
-var EmergencyCalibration = struct{ Head, Stage Platt }{Head: Platt{A: 1.205454, B: -2.3070078}, Stage: Platt{A: 0.6111788, B: -3.1549683}}
+var EmergencyCalibration = struct{ Head, Stage Platt }{Head: Platt{A: 1.1286771, B: -2.3214166}, Stage: Platt{A: 0.8726902, B: -2.2837236}}
 
 // DangerFeatures returns the stage's features of text for an emergency
 // head logit z, for fitting the stage outside an engine.

@@ -54,6 +54,16 @@ func DangerCV(d *Data, w io.Writer, sub int) {
 		dangerShipped(w, d, o, texts, extra, th)
 	}
 	analyze.DeskMatterWithDanger = true
+	shippedPeople := analyze.DangerToPeople
+	for _, v := range []int{0, 1, 2} {
+		if v == shippedPeople {
+			continue
+		}
+		analyze.DangerToPeople = v
+		fmt.Fprintf(w, "\n== danger to people left to the head and rules: %d (shipped %d)\n", v, shippedPeople)
+		dangerShipped(w, d, o, texts, extra, th)
+	}
+	analyze.DangerToPeople = shippedPeople
 	saved := DangerThresholdOnReal
 	DangerThresholdOnReal = !saved
 	fmt.Fprintf(w, "\n== threshold chosen on real emergencies only: %v\n", DangerThresholdOnReal)
