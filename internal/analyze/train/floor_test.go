@@ -180,6 +180,10 @@ func TestDeskDevFloors(t *testing.T) {
 	if all.FlagRate() > deskFlagCeiling {
 		t.Errorf("emergency flags %.3f of ordinary desk posts, ceiling %.3f", all.FlagRate(), deskFlagCeiling)
 	}
+	if all.Precision() < deskEmergencyPrecisionFloor || all.Recall() < deskEmergencyRecallFloor {
+		t.Errorf("emergency precision %.3f recall %.3f, floors %.2f and %.2f", all.Precision(), all.Recall(),
+			deskEmergencyPrecisionFloor, deskEmergencyRecallFloor)
+	}
 	if all.Top1() < deskTop1Floor {
 		t.Errorf("category top-1 %.3f below floor %.3f", all.Top1(), deskTop1Floor)
 	}
@@ -192,6 +196,14 @@ func TestDeskDevFloors(t *testing.T) {
 // ordinary posts flagged 1.4% (the ceiling is 3%), category top-1
 // 0.696, complaint macro-F1 0.680; each floor a little under, since the
 // dev split is 528 posts (dev at session 7: 1.3%, 0.641, 0.748).
+// The emergency floors (session 9) sit under the out-of-source figures
+// on the real desk posts of the training part (precision 0.39, recall
+// 0.83), since the dev split holds 27 emergencies.
+const (
+	deskEmergencyPrecisionFloor = 0.30
+	deskEmergencyRecallFloor    = 0.70
+)
+
 const (
 	deskFlagCeiling    = 0.03
 	deskTop1Floor      = 0.60
