@@ -14,7 +14,7 @@ police emergencies, all in the keyword stratum**; 665 have no category (politica
 complaints to companies). A quarter (by key, 528 posts) is the police-desk dev split, read by no head that reads
 desk labels; the rest (1,472) trains and is cross-validated with whole sources held out: the Mumbai, civic and
 complaints data sets, each with every post drawn from it (` + "`" + `kaval train --cv desk|desk-complaint|emergency` + "`" + `).
-**Agreement** (a second annotator, blind, on 197 of the stratified sample of 200; ` + "`kaval label kappa`" + `,
+**Agreement** (a second annotator, blind, on 197 of the stratified sample of 200; ` + "`" + `kaval label kappa` + "`" + `,
 docs/LABELLING.md): Cohen's kappa 0.853 for the category (raw agreement 0.888), 0.877 for complaint, 0.817 for
 urgency, 0.879 for whether a place is named; **the emergency flag's agreement is unmeasured** (no emergency in the
 sample). The first annotator also wrote the lexicon phrases of this session after reading these posts.
@@ -59,8 +59,8 @@ all` + "`" + ` at session 6's model): emergency precision 0.04, recall 3/7 (65 f
   (32/36): no gain out of source, not adopted. Moving the threshold instead (the guard on ordinary posts of
   unseen desk sources, 2% shipped): at 1%, 22 false alarms and 2 of 4 emergencies on the desk posts, 0.5% of
   ordinary posts flagged, crisis F1 0.587; at 3%, 62 false alarms, 2 of 4, crisis F1 0.790. The head's threshold
-  is chosen by ` + "`kaval train`" + ` on leave-source-out scores with the rules, so the new rules moved its bias by
-  +0.12 (−2.753 → −2.633); every other head of the committed model is what a full ` + "`kaval train`" + ` from a clean
+  is chosen by ` + "`" + `kaval train` + "`" + ` on leave-source-out scores with the rules, so the new rules moved its bias by
+  +0.12 (−2.753 → −2.633); every other head of the committed model is what a full ` + "`" + `kaval train` + "`" + ` from a clean
   checkout of the training code writes, byte for byte (verified this session: 59 minutes on the shared machine).
 
 **Police-desk results** (` + "`" + `kaval label score --split dev` + "`" + `, scored once at the end; out of source from the CV
@@ -109,9 +109,9 @@ potholes; categories had a catch-all and never predicted spam, public order or c
 and civic reports were not complaints; landmarks did not route. Session 6 changed the emergency, complaint and
 category heads and rules, the place gazetteer and one language rule, and **chose every one of those changes by
 cross-validation with whole sources held out**, not on the dev splits; the dev splits were scored once, at the
-end (table above). Reproduce: ` + "`kaval train --cv emergency|complaint|category [--cv-sub N] [--cv-cache DIR]`" + `
-(prints the figures below and writes nothing), ` + "`go test ./internal/analyze/place -run TestHeldOut -v`" + `, and
-for the baseline ` + "`kaval eval --splits DIR`" + ` then ` + "`scripts/baseline.py DIR complaint_loso`" + `.
+end (table above). Reproduce: ` + "`" + `kaval train --cv emergency|complaint|category [--cv-sub N] [--cv-cache DIR]` + "`" + `
+(prints the figures below and writes nothing), ` + "`" + `go test ./internal/analyze/place -run TestHeldOut -v` + "`" + `, and
+for the baseline ` + "`" + `kaval eval --splits DIR` + "`" + ` then ` + "`" + `scripts/baseline.py DIR complaint_loso` + "`" + `.
 
 **The authored desk set** (internal/analyze/train/desk/authored.tsv, 232 posts): posts in the style of what
 citizens send a city police handle, **written by the developers, not sampled** from any platform or data set,
@@ -142,7 +142,7 @@ real desk's traffic. The issue's 2,000-post labelled sample of real posts with a
   included), as the best crisis F1 that flags at most 1% of the everyday tweets **and at most 2% of the ordinary
   desk posts of sources the head did not read** (train.EmergencyDeskMaxFPR).
 
-Out of source (` + "`kaval train --cv emergency --cv-sub 3`" + `: every figure from heads that never read the
+Out of source (` + "`" + `kaval train --cv emergency --cv-sub 3` + "`" + `: every figure from heads that never read the
 source scored; crisis tweets subsampled one in three for speed; "crisis F1" is leave-events-out on the training
 events, crisis relevance as the dev split):
 
@@ -247,6 +247,15 @@ circles) and named roads (one point per OSM segment) joined the gazetteer; a nam
 (post offices + metro stations, one build without both): **56.6% right station** (51.2% before; target 0.8 not met);
 ` + "`" + `go test ./internal/analyze/place -run TestHeldOutLandmarks -v` + "`" + `.
 
+**Places, session 8** (docs/PLACES.md, "Session 8"): 174 curated landmarks with points (hospitals, colleges, temples,
+lakes, malls, tech parks, circles and junctions, bus and railway stations; written from knowledge of the city, median
+0.16 km from the same names in the open sources, to be verified by the force); a handle is skipped whole
+(` + "`" + `@bbmp_indiranagar` + "`" + ` no longer yields Indiranagar); ten post offices on a shared fallback geocode dropped from the pack
+and the truth. Held-out fifth **58.1% right station first** (211 / 363; found 88.7%; 57.6% without the curated layer);
+the same names in 13 sentence templates (English, Kanglish, Kannada script) 58.2%, found 88.3%; curated names held out
+(what the open sources alone do with institutions) found 40.8%, right 23.8%. Target 0.8 not met; see PLACES.md for why
+(` + "`" + `go test ./internal/analyze/place -run 'TestHeldOutLandmarks|TestLandmarkSentences|TestCuratedPointsAgree' -v` + "`" + `).
+
 **The desk's own accuracy.** ` + "`" + `kaval eval --db URL` + "`" + ` scores the engine this binary embeds (places included) on the
 corrections the desk's agents made (` + "`" + `internal/analyze/labels` + "`" + `): agreement by task, then per label how often the desk
 gave it and the engine said it too (recall) and how often the engine said it and the desk agreed (precision), then
@@ -285,8 +294,25 @@ Cyrillic, Greek, CJK, Thai, Hebrew, Armenian and Georgian posts are all ` + "`" 
 covered: Latin-script languages other than English (Spanish, Indonesian…) are still called English or romanised;
 Arabic script is ` + "`" + `ur` + "`" + `.
 
+**Language, session 8: trying to win the dev split back.** Two more decision rules were measured on the same
+sources, leave-one-source-out objective (mean of the English and the romanised sides) beside the dev macro-recall
+(scored for this comparison only, not to choose):
+
+| rule | bars | objective (out of source) | dev macro-recall |
+|---|---|---|---|
+| shipped: the best romanised class against the bar | 0.85 / 0.6 | **0.9817** | 0.899 |
+| same, lower bars | 0.80 / 0.5 | 0.9816 | 0.914 |
+| the whole romanised probability (1 − P(en)) against the bar | 0.85 / 0.6 … 0.95 / 0.8 | 0.967–0.978 | 0.918–0.939 |
+| fall back to English only with ≥ 1 English function word | 0.85 / 0.6 | 0.968 | 0.920 |
+| same, ≥ 2 English function words | 0.85 / 0.6 | 0.952 | 0.931 |
+
+Every rule that wins dev back does it by calling more English posts romanised (TweetEval offensive 0.962 → 0.89–0.94),
+so none was taken: dev stays 0.899 and the English out-of-source figures stand. Checked again on payload-shaped
+posts (retweets with links, handles, hashtags, emoji, Cyrillic with a Latin place name): English or ` + "`" + `und` + "`" + ` as they
+should be; a lone "Superb" is still kn-Latn (the KanCMD comments say it often).
+
 **Language.** Latin-script text with a quarter or more of its letters in a script the engine does not name
-(Cyrillic, Greek, CJK; the Latin letters then mostly handles and links) is ` + "`und`" + `, not romanised
+(Cyrillic, Greek, CJK; the Latin letters then mostly handles and links) is ` + "`" + `und` + "`" + `, not romanised
 Kannada (TestOtherScriptsAreNotRomanised). The "short post of English marker words is English" rule, kept to
 posts that name a place, was measured again for every short post: language-ID macro-recall 0.9448 → 0.9346, for
 1 more of the authored set's 151 English posts (5 of 151 still tagged romanised) and none of TweetEval val's
@@ -295,10 +321,10 @@ from real platform payloads we do not have; a test set of them is not built.
 
 ## The baseline on the same rows
 
-The baseline column above is the figure the issue states. ` + "`scripts/baseline.py`" + ` fits that baseline — scikit-learn 1.2
+The baseline column above is the figure the issue states. ` + "`" + `scripts/baseline.py` + "`" + ` fits that baseline — scikit-learn 1.2
 (Debian's python3-sklearn), TF-IDF over word 1–2-grams and char_wb 2–5-grams (sublinear tf, min_df 2), logistic
 regression (plain or class-balanced) or a linear SVM, C ∈ {0.1, 0.3, 1, 3} (emergency 0.01–1) — on exactly the
-training rows our heads read and scores it on the same dev rows (` + "`kaval eval --splits DIR`" + ` writes them). The best
+training rows our heads read and scores it on the same dev rows (` + "`" + `kaval eval --splits DIR` + "`" + ` writes them). The best
 of its 12–15 configurations is **picked on the dev split itself**, so it is the most a tuned baseline scores here,
 not what it would score on unseen data. Session 5, at this model:
 
@@ -387,7 +413,7 @@ ordinary English tweets; with it the threshold is −0.64 and the dev F1 rises f
 TweetEval sentiment val 3.9%, complaints set 5.7%, Mumbai non-incident reports 4.7%, SentiMix dev 1.3%
 (at C = 0.1: 4.4%, 6.0%, 5.2%, 1.6%; before dev texts left training, see above: 3.8%, 5.9%, 5.1%, 1.5%;
 at 0.904: 3.8%, 6.2%, 5.3%, 1.2%; before the guard: 1.3%, 3.8%, 3.1%, 0.4%).
-` + "`kaval train --select`" + ` also reports the leave-events-out F1 of the emergency head for C ∈ {0.05, 0.1,
+` + "`" + `kaval train --select` + "`" + ` also reports the leave-events-out F1 of the emergency head for C ∈ {0.05, 0.1,
 0.2, 0.5, 1}.
 
 The int8 table loses a little to rounding (English sentiment macro-recall 0.688 in float, 0.681 in int8 before
@@ -570,7 +596,7 @@ macro-recall is 0.944 (0.945 without places); the same rule applied to every sho
   ceiling of this feature space on this protocol: every variant lands within ±0.001 of 0.9296.
 - **Categories**: heads trained where data exists (Mumbai + Bengaluru civic, ≥ 30 positives), multilingual
   lexicons for every category of the taxonomy (analyze.Categories); desk labels from the labels table join
-  the training set with ` + "`kaval train --db URL`" + `. cybercrime_fraud and womens_safety have too few labelled
+  the training set with ` + "`" + `kaval train --db URL` + "`" + `. cybercrime_fraud and womens_safety have too few labelled
   examples for a head (Mumbai "scam / fraud" and "harassment", 6 and 4 in the dev split, labels noisy: a "fraud
   call from the number …" is labelled otherwise, a damaged rooftop "harassment"); their lexicons (UPI, OTP, QR
   code, KYC, loan app, sextortion, digital arrest, ಒಟಿಪಿ, ಸೈಬರ್, ठगी; eve teasing, stalking, lewd comments,
