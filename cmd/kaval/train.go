@@ -23,7 +23,7 @@ func init() {
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "train", "[--data DIR] [--repo DIR] [--db URL] [--select] [--only HEADS] [--cv TASK [--cv-sub N] [--cv-cache DIR]]")
+	fs := newFlags(env, "train", "[--data DIR] [--repo DIR] [--db URL] [--select] [--only HEADS] [--cv TASK [--cv-sub N] [--cv-cache DIR] [--cv-export DIR] [--cv-variants LIST]]")
 	data := fs.String("data", "../shared/data", "directory of the public training data")
 	repo := fs.String("repo", ".", "repository root to write internal/analyze/models/kaval.bin into")
 	dsn := fs.String("db", "", "also train on the desk's corrected labels from this database (sqlite:PATH or postgres://…)")
@@ -36,6 +36,8 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	cvMumbaiNone := fs.Float64("cv-mumbai-none", float64(train.MumbaiNoneWeight), "with --cv: the weight of Mumbai tweets their collectors gave no category in the category head (0: left out)")
 	cvHandle := fs.Float64("cv-handle-hint", float64(analyze.HandleHint), "with --cv: the lexicon weight of an agency handle in the category scores")
 	cvOld := fs.String("cv-old-keys", "", "with --cv desk-cache: also report on the posts whose keys this file lists (an earlier label set)")
+	cvExport := fs.String("cv-export", "", "with --cv sentiment|offensive|lang: also write the folds into this scratch directory, for scripts/baseline.py cv")
+	cvVariants := fs.String("cv-variants", "shipped", "with --cv sentiment|offensive|lang: settings to measure, comma-separated (shipped, c=X, nb, adapt, softmax, clean=X)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +77,25 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 			train.DeskCacheOld = map[string]bool{}
 			for _, k := range strings.Fields(string(raw)) {
 				train.DeskCacheOld[k] = true
+			}
+		}
+		train.CVExport = *cvExport
+		train.CVVariants = strings.Split(*cvVariants, ",")
+		if *cvExport != "" {
+			if err := os.MkdirAll(*cvExport, 0o755); err != nil {
+				return err
+			}
+		}
+		switch *cv {
+		case "sentiment", "sentiment_en", "sentiment_kn", "sentiment_hi", "offensive", "lang":
+			// The folds swap their head into the current model and score
+			// through the engine.
+			raw, err := os.ReadFile(filepath.Join(*repo, "internal/analyze/models/kaval.bin"))
+			if err != nil {
+				return fmt.Errorf("unable to read the current model: %w", err)
+			}
+			if train.Reuse, err = model.Decode(raw); err != nil {
+				return err
 			}
 		}
 		for _, w := range strings.Split(*cvWeights, ",") {

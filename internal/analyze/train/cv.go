@@ -335,8 +335,20 @@ func CrossValidate(d *Data, task string, sub int, w io.Writer) error {
 		DeskComplaintCV(d, w)
 	case "desk-cache":
 		return DeskCacheCV(d, w)
+	case "sentiment":
+		for _, t := range []string{"sentiment_en", "sentiment_kn", "sentiment_hi"} {
+			if err := SentimentCV(d, t, w); err != nil {
+				return err
+			}
+		}
+	case "sentiment_en", "sentiment_kn", "sentiment_hi":
+		return SentimentCV(d, task, w)
+	case "offensive":
+		return OffensiveCV(d, w)
+	case "lang":
+		return LangCV(d, w)
 	default:
-		return fmt.Errorf("train: no cross-validation for %q (emergency, complaint, category, desk)", task)
+		return fmt.Errorf("train: no cross-validation for %q (emergency, complaint, category, desk, danger, complaint-stage, desk-complaint, sentiment[_en|_kn|_hi], offensive, lang)", task)
 	}
 	return nil
 }

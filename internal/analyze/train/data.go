@@ -25,6 +25,9 @@ type Item struct {
 	Label string
 	Group string
 	Lang  string // the language the source is in, when known (tag feature)
+	// Src is the file a row came from, where a data set spans several
+	// (SemEval's twitter-2013train-A.tsv …): out-of-source folds by year.
+	Src string
 }
 
 var uEscape = regexp.MustCompile(`\\u([0-9a-fA-F]{4})`)
@@ -122,7 +125,7 @@ func SentimentEN(root string) ([]Item, error) {
 				continue
 			}
 			t := strings.Trim(unescape(p[2]), `"`)
-			out = append(out, Item{Text: t, Label: lab, Group: "train", Lang: "en"})
+			out = append(out, Item{Text: t, Label: lab, Group: "train", Lang: "en", Src: filepath.Base(n)})
 		}
 	}
 	texts, err := readLines(dir, "tweeteval-val/val_text.txt")

@@ -71,6 +71,10 @@ var AdaptSentiment = map[string]string{"sentiment_hi": "en"}
 // positive); the English and Kannada sets lost by it (see cleanLabels).
 var CleanSentiment = map[string]float64{"sentiment_hi": 0.15}
 
+// Unbalanced lists the softmax sentiment heads trained without class-
+// balanced example weights (measured out of source: SentimentCV).
+var Unbalanced = map[string]bool{}
+
 // Select makes Build also report the leave-events-out choice of the
 // emergency head's C (kaval train --select); it does not change C.
 var Select bool
@@ -421,34 +425,17 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 	}{{"sentiment_en", "en", enTrain, macroRecallOf}, {"sentiment_kn", "kn", d.trainOnly(split(d.SentKN, "train")), macroF1Of}, {"sentiment_hi", "hi", d.trainOnly(split(d.SentHI, "train")), macroF1Of}} {
 		if dense, ok := reuse(h.name); ok {
 			b.Add(h.name, model.Softmax, sent, dense)
+			if CleanSentiment[h.name] == 0 {
+				// Another head retrained with --only may adapt with
+				// this group's examples (AdaptSentiment).
+				for _, it := range h.items {
+					byGroup[h.group] = append(byGroup[h.group], f.example(it.Text, h.group, indexOf(sent, it.Label)))
+				}
+			}
 			continue
 		}
-		var ex []model.Example
-		for _, it := range h.items {
-			ex = append(ex, f.example(it.Text, h.group, indexOf(sent, it.Label)))
-		}
-		if tau := CleanSentiment[h.name]; tau > 0 {
-			n := len(ex)
-			ex = cleanLabels(ex, 3, tau, optionsFor(h.name))
-			say("%s: %d of %d training tweets kept after dropping likely label errors", h.name, len(ex), n)
-		}
-		byGroup[h.group] = slices.Clone(ex) // before the head balances its weights
-		ex = append(ex, labelExamples(f, d.Labels, "sentiment", sent)...)
-		var dense *model.Dense
-		if aux := AdaptSentiment[h.name]; aux != "" {
-			dense = trainOvRNBAdapt(ex, byGroup[aux], 3, optionsFor(h.name))
-			say("%s: adapted with %d %s examples", h.name, len(byGroup[aux]), aux)
-		} else if NBSentiment[h.name] {
-			dense = trainOvRNB(ex, 3, optionsFor(h.name))
-		} else {
-			model.Balance(ex, 3)
-			dense = model.Train(ex, model.Softmax, 3, optionsFor(h.name))
-		}
-		if Calibrate[h.name] {
-			off := calibrate(dense, ex, model.Softmax, 3, CalibrationFolds, func(i int) int { return i % CalibrationFolds },
-				func(int) bool { return true }, h.metric, optionsFor(h.name))
-			say("%s: out-of-fold class offsets %.2f", h.name, off)
-		}
+		dense, own, ex := sentimentHead(f, h.name, h.group, h.items, d.Labels, byGroup[AdaptSentiment[h.name]], say)
+		byGroup[h.group] = own
 		b.Add(h.name, model.Softmax, sent, dense)
 		say("%s: %d examples", h.name, len(ex))
 	}
@@ -541,6 +528,52 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 	m := b.Build()
 	say("built: %d lanes, %.1f MB", m.Width, float64(len(m.W))/1e6)
 	return m, nil
+}
+
+// sentimentHead trains one sentiment head as Build ships it: the items'
+// examples with the group's tag feature, cleaned of likely label errors
+// (CleanSentiment), the desk's sentiment corrections, then domain
+// adaptation with aux (AdaptSentiment), one-vs-rest NBSVM (NBSentiment)
+// or a class-balanced softmax. It returns the head, the data set's own
+// examples before balancing (another head's aux) and every example it was
+// trained on. The out-of-source folds (SentimentCV) call it too, so what
+// they measure is what ships.
+func sentimentHead(f *featurizer, name, group string, items []Item, labels []Label, aux []model.Example, say func(string, ...any)) (*model.Dense, []model.Example, []model.Example) {
+	sent := []string{"negative", "neutral", "positive"}
+	opt := optionsFor(name)
+	var ex []model.Example
+	for _, it := range items {
+		ex = append(ex, f.example(it.Text, group, indexOf(sent, it.Label)))
+	}
+	if tau := CleanSentiment[name]; tau > 0 {
+		n := len(ex)
+		ex = cleanLabels(ex, 3, tau, opt)
+		say("%s: %d of %d training tweets kept after dropping likely label errors", name, len(ex), n)
+	}
+	own := slices.Clone(ex) // before the head balances its weights
+	ex = append(ex, labelExamples(f, labels, "sentiment", sent)...)
+	var dense *model.Dense
+	if AdaptSentiment[name] != "" && len(aux) > 0 {
+		dense = trainOvRNBAdapt(ex, aux, 3, opt)
+		say("%s: adapted with %d %s examples", name, len(aux), AdaptSentiment[name])
+	} else if NBSentiment[name] {
+		dense = trainOvRNB(ex, 3, opt)
+	} else {
+		if !Unbalanced[name] {
+			model.Balance(ex, 3)
+		}
+		dense = model.Train(ex, model.Softmax, 3, opt)
+	}
+	if Calibrate[name] {
+		metric := macroF1Of
+		if group == "en" {
+			metric = macroRecallOf
+		}
+		off := calibrate(dense, ex, model.Softmax, 3, CalibrationFolds, func(i int) int { return i % CalibrationFolds },
+			func(int) bool { return true }, metric, opt)
+		say("%s: out-of-fold class offsets %.2f", name, off)
+	}
+	return dense, own, ex
 }
 
 // trainOffensive trains the offensive head NBSVM-style: every feature is
