@@ -34,10 +34,17 @@ func TestDevFloors(t *testing.T) {
 			g = append(g, indexOf(sent, it.Label))
 			p = append(p, indexOf(sent, e.Analyze(analyze.Input{Text: it.Text}).Sentiment.Label))
 		}
-		return score("", "", sent, g, p, 0, "")
+		m := score("", "", sent, g, p, 0, "")
+		t.Logf("  macro-recall %.4f macro-F1 %.4f accuracy %.4f over %d", m.MacroRecall, m.MacroF1, m.Accuracy, m.N)
+		return m
 	}
 	check("sentiment en macro-recall", sentiment(split(d.SentEN, "dev")).MacroRecall, 0.685)
-	check("sentiment kn macro-F1", sentiment(split(d.SentKN, "dev")).MacroF1, 0.72)
+	// 0.72 until session 9: the Kannada head's C went from 0.5 (chosen on
+	// this dev split) to 2, chosen on 5 folds of KanCMD's training split
+	// (4,427 comments, eight times this split: macro-F1 through the engine
+	// 0.690 -> 0.703); on these 569 comments it scores 0.733 -> 0.709
+	// (docs/MODELS.md, "Session 9").
+	check("sentiment kn macro-F1", sentiment(split(d.SentKN, "dev")).MacroF1, 0.70)
 	check("sentiment hi macro-F1", sentiment(split(d.SentHI, "dev")).MacroF1, 0.632)
 
 	binary := func(items []Item, fn func(string) bool) Metrics {

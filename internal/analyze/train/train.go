@@ -31,9 +31,14 @@ var DevEvents = map[string]bool{"2013 queensland": true, "2013 boston": true, "2
 // and the language head's: its probabilities weigh the sentiment heads,
 // so it has the C with the lowest log-loss on its own dev split (C 4/8/
 // 16/32: 0.1830/0.1754/0.1765/0.1800, with LangCap's 20,000 texts a
-// language).
+// language). Since session 9 the Kannada head's C is chosen out of source
+// (kaval train --cv sentiment_kn: 5 folds of KanCMD's training split,
+// macro-F1 through the engine at C 0.25/0.5/1/2: 0.670/0.690/0.702/0.703;
+// 0.5 had been the dev split's choice), and the English head's C = 1 was
+// confirmed by year (train on SemEval 2013-2015, score 2016: C 0.3/1/3
+// macro-recall 0.575/0.579/0.576).
 var C = map[string]float64{
-	"lang": 8, "sentiment_en": 1, "sentiment_kn": 0.5, "sentiment_hi": 1,
+	"lang": 8, "sentiment_en": 1, "sentiment_kn": 2, "sentiment_hi": 1,
 	"offensive": 3, "emergency": 0.2, "complaint": 1, "category": 1,
 }
 
@@ -51,7 +56,12 @@ var C = map[string]float64{
 // 0.677 against 0.646 (they bought negative recall with precision), with
 // Hinglish and Kannada unchanged to a tweet. The training folds' prior
 // (positive-heavy) is not the dev split's, so the offsets no longer carry.
-var Calibrate = map[string]bool{"emergency": true, "complaint": true}
+// Session 9 put them back by the out-of-source folds (kaval train --cv
+// sentiment_en: train on SemEval 2013-2015, score the 29,355 tweets of
+// 2016): macro-recall through the engine 0.5787 without, 0.5845 with
+// (macro-F1 0.558 -> 0.536: they buy the smaller classes' recall with
+// precision, which is what macro-recall, the task's metric, rewards).
+var Calibrate = map[string]bool{"emergency": true, "complaint": true, "sentiment_en": true}
 
 // NBSentiment lists the sentiment heads trained one-vs-rest NBSVM-style
 // (trainOvRNB) instead of as one softmax regression.
@@ -425,9 +435,9 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 	}{{"sentiment_en", "en", enTrain, macroRecallOf}, {"sentiment_kn", "kn", d.trainOnly(split(d.SentKN, "train")), macroF1Of}, {"sentiment_hi", "hi", d.trainOnly(split(d.SentHI, "train")), macroF1Of}} {
 		if dense, ok := reuse(h.name); ok {
 			b.Add(h.name, model.Softmax, sent, dense)
-			if CleanSentiment[h.name] == 0 {
-				// Another head retrained with --only may adapt with
-				// this group's examples (AdaptSentiment).
+			if CleanSentiment[h.name] == 0 && adaptsFrom(h.group) {
+				// A head retrained with --only adapts with this
+				// group's examples (AdaptSentiment).
 				for _, it := range h.items {
 					byGroup[h.group] = append(byGroup[h.group], f.example(it.Text, h.group, indexOf(sent, it.Label)))
 				}
@@ -528,6 +538,17 @@ func Build(d *Data, logw io.Writer) (*model.Model, error) {
 	m := b.Build()
 	say("built: %d lanes, %.1f MB", m.Width, float64(len(m.W))/1e6)
 	return m, nil
+}
+
+// adaptsFrom reports whether a head Build retrains (not taken from
+// Reuse) adapts with the examples of sentiment group g.
+func adaptsFrom(g string) bool {
+	for name, aux := range AdaptSentiment {
+		if aux == g && (Reuse == nil || Only[name]) {
+			return true
+		}
+	}
+	return false
 }
 
 // sentimentHead trains one sentiment head as Build ships it: the items'
