@@ -19,6 +19,7 @@ func TestModelsNotesInDoc(t *testing.T) {
 		"modelsNotes9Places":    modelsNotes9Places,
 		"modelsNotes9Category":  modelsNotes9Category,
 		"modelsNotes9Emergency": modelsNotes9Emergency,
+		"modelsNotes9":          modelsNotes9,
 		"modelsNotes8":          modelsNotes8,
 		"modelsNotes":           modelsNotes,
 	} {

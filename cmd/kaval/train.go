@@ -197,7 +197,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *doc != "" {
 		var b bytes.Buffer
-		train.Report(&b, ms, m, modelsNotes9Places+"\n"+modelsNotes9Category+"\n"+modelsNotes9Emergency+modelsNotes8+modelsNotes)
+		train.Report(&b, ms, m, modelsNotes9Places+"\n"+modelsNotes9Category+"\n"+modelsNotes9Emergency+modelsNotes9+modelsNotes8+modelsNotes)
 		if err := os.WriteFile(*doc, b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("unable to write %s: %w", *doc, err)
 		}
