@@ -51,7 +51,14 @@ func waChannel(t *testing.T, env *Env, fake *wafake.Server, appSecret, token, ve
 // waitFor polls ok until it holds or 20 s pass.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(50 * time.Millisecond) {
+	waitUpTo(t, 20*time.Second, what, ok)
+}
+
+// waitUpTo is waitFor with its own limit, for conditions that wait on
+// simulated traffic rather than on the desk.
+func waitUpTo(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !ok(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
