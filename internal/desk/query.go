@@ -535,23 +535,7 @@ func (d *Desk) getCase(ctx context.Context, q queryer, cond string, arg any, sc 
 
 // Timeline returns a case's events, oldest first.
 func (d *Desk) Timeline(ctx context.Context, caseID int64, sc Scope) ([]Event, error) {
-	if _, err := d.GetCase(ctx, caseID, sc); err != nil {
-		return nil, err
-	}
-	rows, err := d.db.Read.QueryContext(ctx, "SELECT id, at, COALESCE(actor_id, 0), kind, body FROM case_events WHERE case_id = $1 ORDER BY id", caseID)
-	if err != nil {
-		return nil, fmt.Errorf("desk: unable to read timeline: %w", err)
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return d.events(ctx, caseID, sc, "SELECT id, at, COALESCE(actor_id, 0), kind, body FROM case_events WHERE case_id = $1 ORDER BY id", caseID)
 }
 
 // TimelineKind returns a case's events of one kind, oldest first, or
@@ -559,11 +543,15 @@ func (d *Desk) Timeline(ctx context.Context, caseID int64, sc Scope) ([]Event, e
 // one event needs (a reply's "queued" line), without reading and decoding
 // every event of a long case (one per post).
 func (d *Desk) TimelineKind(ctx context.Context, caseID int64, sc Scope, kind string) ([]Event, error) {
+	return d.events(ctx, caseID, sc, "SELECT id, at, COALESCE(actor_id, 0), kind, body FROM case_events WHERE case_id = $1 AND kind = $2 ORDER BY id", caseID, kind)
+}
+
+// events reads the events query selects of a case in scope.
+func (d *Desk) events(ctx context.Context, caseID int64, sc Scope, query string, args ...any) ([]Event, error) {
 	if _, err := d.GetCase(ctx, caseID, sc); err != nil {
 		return nil, err
 	}
-	rows, err := d.db.Read.QueryContext(ctx, "SELECT id, at, COALESCE(actor_id, 0), kind, body FROM case_events WHERE case_id = $1 AND kind = $2 ORDER BY id",
-		caseID, kind)
+	rows, err := d.db.Read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("desk: unable to read timeline: %w", err)
 	}

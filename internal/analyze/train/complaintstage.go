@@ -130,6 +130,18 @@ func complaintGroups(rows []complaintRow) []string {
 }
 
 func complaintOOF(rows []complaintRow, lambda float64) []float64 {
+	return oofByGroup(rows, lambda, func(st []float32, x []float32) float64 {
+		var cs analyze.ComplaintStage
+		copy(cs[:], st)
+		var fx [analyze.ComplaintFeatureCount]float32
+		copy(fx[:], x)
+		return float64(cs.Prob(fx))
+	})
+}
+
+// oofByGroup gives each row the probability prob of a logistic stage
+// fitted on the rows of the other groups (sources).
+func oofByGroup(rows []complaintRow, lambda float64, prob func(st, x []float32) float64) []float64 {
 	p := make([]float64, len(rows))
 	for _, g := range complaintGroups(rows) {
 		var xs [][]float32
@@ -141,13 +153,9 @@ func complaintOOF(rows []complaintRow, lambda float64) []float64 {
 			}
 		}
 		st := fitLogistic(xs, gold, wt, lambda)
-		var cs analyze.ComplaintStage
-		copy(cs[:], st)
 		for i, r := range rows {
 			if r.group == g {
-				var x [analyze.ComplaintFeatureCount]float32
-				copy(x[:], r.x)
-				p[i] = float64(cs.Prob(x))
+				p[i] = prob(st, r.x)
 			}
 		}
 	}

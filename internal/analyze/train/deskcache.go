@@ -333,26 +333,11 @@ func complaintCatFeatures(z float32, top string, s [32]float32) []float32 {
 // complaintOOFAny is complaintOOF for rows of any width: each source's
 // probabilities from a stage fitted on the other sources.
 func complaintOOFAny(rows []complaintRow, lambda float64) []float64 {
-	p := make([]float64, len(rows))
-	for _, g := range complaintGroups(rows) {
-		var xs [][]float32
-		var gold []int
-		var wt []float64
-		for _, r := range rows {
-			if r.group != g {
-				xs, gold, wt = append(xs, r.x), append(gold, r.gold), append(wt, 1)
-			}
+	return oofByGroup(rows, lambda, func(st, x []float32) float64 {
+		s := float64(st[len(st)-1])
+		for j, v := range x {
+			s += float64(st[j]) * float64(v)
 		}
-		st := fitLogistic(xs, gold, wt, lambda)
-		for i, r := range rows {
-			if r.group == g {
-				s := float64(st[len(st)-1])
-				for j, v := range r.x {
-					s += float64(st[j]) * float64(v)
-				}
-				p[i] = 1 / (1 + math.Exp(-s))
-			}
-		}
-	}
-	return p
+		return 1 / (1 + math.Exp(-s))
+	})
 }
